@@ -1,0 +1,25 @@
+import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import type { AuthUser, UserRole, VendorAuth } from '@app/platform';
+
+export const PUBLIC_ROUTE = 'auth:public';
+export const REQUIRED_ROLE = 'auth:role';
+
+/** No bearer token needed (auth, health, webhooks, pages). */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** A vendor user's token; the route acts on that user's vendor only. */
+export const VendorOnly = () => applyDecorators(SetMetadata(REQUIRED_ROLE, 'vendor' satisfies UserRole), ApiBearerAuth());
+
+/** A platform admin's token. */
+export const AdminOnly = () => applyDecorators(SetMetadata(REQUIRED_ROLE, 'admin' satisfies UserRole), ApiBearerAuth());
+
+/** The caller of a `@VendorOnly()` route. */
+export const CurrentVendor = createParamDecorator((_: unknown, ctx: ExecutionContext): VendorAuth => {
+  return ctx.switchToHttp().getRequest<{ auth: VendorAuth }>().auth;
+});
+
+/** The caller of any authenticated route. */
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
+  return ctx.switchToHttp().getRequest<{ auth: AuthUser }>().auth;
+});

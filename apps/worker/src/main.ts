@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { createRootLogger, PinoNestLogger } from '@app/common';
+import { WorkerModule } from './worker.module.js';
+
+const logger = new PinoNestLogger(createRootLogger(process.env.LOG_LEVEL, 'worker'));
+const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
+// On SIGTERM Nest stops the scheduler and waits for the modules to close; a running job finishes or rolls back.
+app.enableShutdownHooks();
+logger.log('worker started', 'Worker');

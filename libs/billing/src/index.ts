@@ -1,0 +1,5 @@
+export * from './billing.module.js';
+export * from './add-ons/add-on-product.entity.js';
+export * from './add-ons/vendor-add-on.entity.js';
+export * from './invoices/billing-history.entity.js';
+export * from './webhooks/stripe-webhook-event.entity.js';

@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** One row per UTC day of platform-wide metrics, for growth trends and forecasts. */
+@Entity('capacity_snapshots')
+export class CapacitySnapshot {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  /** YYYY-MM-DD (UTC). */
+  @Column({ type: 'date', unique: true })
+  snapshotDate: string;
+
+  @Column({ type: 'integer', default: 0 }) totalVendors: number;
+  @Column({ type: 'integer', default: 0 }) activeVendors: number;
+  @Column({ type: 'integer', default: 0 }) trialVendors: number;
+  @Column({ type: 'integer', default: 0 }) totalSubscriptions: number;
+  @Column({ type: 'integer', default: 0 }) activeSubscriptions: number;
+  @Column({ type: 'bigint', default: 0 }) totalProducts: string;
+  @Column({ type: 'bigint', default: 0 }) totalOrdersMonth: string;
+  @Column({ type: 'integer', default: 0 }) totalTeamMembers: number;
+  @Column({ type: 'numeric', precision: 12, scale: 3, default: 0 }) storageUsedGb: string;
+  @Column({ type: 'numeric', precision: 12, scale: 3, default: 0 }) dbSizeMb: string;
+  /** Null when at least one subscription is on an unlimited tier. */
+  @Column({ type: 'bigint', nullable: true }) theoreticalProductsLimit: string | null;
+  @Column({ type: 'bigint', nullable: true }) theoreticalOrdersLimit: string | null;
+  @Column({ type: 'bigint', nullable: true }) theoreticalTeamLimit: string | null;
+  @Column({ type: 'jsonb', default: () => "'{}'" }) tierDistribution: Record<string, number>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,2 @@
+export * from './capacity-forecast.module.js';
+export * from './capacity-snapshot.entity.js';

@@ -1,0 +1,133 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1' ? true : value === false || value === 'false' || value === '0' ? false : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+const CRON = /^(\S+\s+){4,5}\S+$/;
+
+/** Every variable the processes read (CONTRACT §1), validated once at start-up. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV: string = 'development';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  PORT: number = 3000;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined) @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
+  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (required when NODE_ENV=production)' })
+  JWT_SECRET?: string;
+
+  @Type(() => Number) @IsInt() @Min(60) @Max(86_400)
+  JWT_EXPIRES_IN_SECONDS: number = 3600;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsEmail()
+  ADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
+  ADMIN_PASSWORD?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  APP_BASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^(sk|rk)_\S+$/, { message: 'STRIPE_SECRET_KEY must start with sk_ or rk_' })
+  STRIPE_SECRET_KEY?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^pk_\S+$/, { message: 'STRIPE_PUBLISHABLE_KEY must start with pk_' })
+  STRIPE_PUBLISHABLE_KEY?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must start with whsec_' })
+  STRIPE_WEBHOOK_SECRET?: string;
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(730)
+  STRIPE_TRIAL_DAYS: number = 30;
+
+  @Transform(toBoolean) @IsBoolean()
+  STRIPE_AUTOMATIC_TAX: boolean = false;
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(365)
+  PAST_DUE_GRACE_DAYS: number = 14;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  STRIPE_API_HOST?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  STRIPE_API_PORT?: number;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(['http', 'https'])
+  STRIPE_API_PROTOCOL?: 'http' | 'https';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  STRIPE_MAX_REQUESTS_PER_SECOND: number = 20;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  AUTH_RATE_LIMIT_PER_MINUTE: number = 20;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
+  CRON_RESET_PERIOD_COUNTERS?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
+  CRON_CHECK_TRIAL_EXPIRATIONS?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
+  CRON_SYNC_STRIPE_STATUS?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
+  CRON_CLEANUP_STALE_SUBSCRIPTIONS?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
+  CRON_CAPTURE_CAPACITY_SNAPSHOT?: string;
+
+  /** Where the embedded database and generated secrets live. */
+  @IsString()
+  DATA_DIR: string = '.data';
+}
+
+export class EnvironmentError extends Error {}
+
+/**
+ * `ConfigModule.forRoot({ validate })`: the whole environment at once, with one line per bad variable naming it.
+ * Outside production a missing JWT_SECRET is generated once and kept in DATA_DIR, so tokens survive restarts.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new EnvironmentError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  if (!env.JWT_SECRET) env.JWT_SECRET = generatedSecret(env.DATA_DIR, 'jwt-secret');
+  return env;
+}
+
+function generatedSecret(dataDir: string, name: string): string {
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,20 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Keys of the PostgreSQL advisory locks, in one place so no two uses collide. Each worker job takes its own
+ * lock, so any number of worker replicas run a job once.
+ */
+export enum AdvisoryLock {
+  Migrations = 7_001,
+  ResetPeriodCounters = 7_101,
+  CheckTrialExpirations = 7_102,
+  SyncStripeStatus = 7_103,
+  CleanupStaleSubscriptions = 7_104,
+  CaptureCapacitySnapshot = 7_105,
+}
+
+/** Takes a transaction-scoped lock without waiting: true when this transaction now holds it. */
+export async function tryTransactionLock(manager: EntityManager, key: AdvisoryLock): Promise<boolean> {
+  const [row] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [key]);
+  return row.locked === true;
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SubscriptionModule } from '@app/subscription';
+import { AuthService } from './auth/auth.service.js';
+import { Order } from './orders/order.entity.js';
+import { Product } from './products/product.entity.js';
+import { User } from './users/user.entity.js';
+import { Vendor } from './vendors/vendor.entity.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Vendor, User, Product, Order]),
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({ secret: config.getOrThrow<string>('JWT_SECRET') }),
+    }),
+    SubscriptionModule,
+  ],
+  providers: [AuthService],
+  exports: [AuthService, TypeOrmModule],
+})
+export class PlatformModule {}

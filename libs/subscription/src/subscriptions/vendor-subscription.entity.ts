@@ -1,0 +1,86 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const SUBSCRIPTION_STATUSES = ['trial', 'active', 'past_due', 'cancelled', 'expired'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+/**
+ * One row per vendor. It also carries the usage counters the limits read, kept in the same transaction
+ * as the rows they count, so a limit check never scans products or orders.
+ */
+@Entity('vendor_subscriptions')
+export class VendorSubscription {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'integer', unique: true })
+  vendorId: number;
+
+  /** A tier code rather than a foreign key: the built-in defaults answer for a code the table lacks. */
+  @Column({ type: 'varchar', length: 32 })
+  tierCode: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: SubscriptionStatus;
+
+  @Column({ type: 'boolean', default: false })
+  isAnnual: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  trialEndsAt: Date | null;
+
+  @Column({ type: 'timestamptz' })
+  periodStart: Date;
+
+  @Column({ type: 'timestamptz' })
+  periodEnd: Date;
+
+  @Column({ type: 'boolean', default: false })
+  cancelAtPeriodEnd: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  cancelledAt: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  cancellationReason: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true, unique: true })
+  stripeCustomerId: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true, unique: true })
+  stripeSubscriptionId: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  stripePriceId: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  hasPaymentMethod: boolean;
+
+  /** When the first failed payment of the current trouble happened; the grace period counts from here. */
+  @Column({ type: 'timestamptz', nullable: true })
+  pastDueSince: Date | null;
+
+  @Column({ type: 'integer', default: 0 })
+  paymentRetryCount: number;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lastPaymentAt: Date | null;
+
+  /** Stripe `created` of the last event applied, so an older event never overwrites newer state. */
+  @Column({ type: 'timestamptz', nullable: true })
+  lastStripeEventAt: Date | null;
+
+  @Column({ type: 'integer', default: 0 })
+  ordersThisPeriod: number;
+
+  @Column({ type: 'integer', default: 0 })
+  productsCount: number;
+
+  @Column({ type: 'integer', default: 0 })
+  teamMembersCount: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

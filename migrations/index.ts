@@ -1,0 +1,7 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { SeedTiersAndAddOns1764000000001 } from './1764000000001-seed-tiers-and-add-ons.js';
+
+export { DEFAULT_ADD_ONS, DEFAULT_TIERS, TIER_FEATURES, type DefaultAddOn, type DefaultTier, type TierFeature } from './seed-data.js';
+
+/** Every migration, oldest first. Add a new one at the end. */
+export const migrations = [InitialSchema1764000000000, SeedTiersAndAddOns1764000000001];
