@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { StripeService } from './stripe.service.js';
 
-/** The one place that imports `stripe` (filled in by the billing issue). */
-@Module({})
+/** The one place that imports `stripe`. */
+@Module({ providers: [StripeService], exports: [StripeService] })
 export class StripeModule {}

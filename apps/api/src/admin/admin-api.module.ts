@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
 import { JobsController } from './jobs.controller.js';
+import { AdminPlatformHealthModule } from './platform-health/admin-platform-health.module.js';
+import { AdminTiersModule } from './tiers/admin-tiers.module.js';
+import { AdminWebhookEventsModule } from './webhook-events/admin-webhook-events.module.js';
 
-@Module({ controllers: [JobsController] })
+@Module({
+  imports: [AdminTiersModule, AdminWebhookEventsModule, AdminPlatformHealthModule],
+  controllers: [JobsController],
+})
 export class AdminApiModule {}

@@ -77,6 +77,9 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsIn(['http', 'https'])
   STRIPE_API_PROTOCOL?: 'http' | 'https';
 
+  @Type(() => Number) @IsInt() @Min(100) @Max(120_000)
+  STRIPE_TIMEOUT_MS: number = 20_000;
+
   @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   STRIPE_MAX_REQUESTS_PER_SECOND: number = 20;
 
