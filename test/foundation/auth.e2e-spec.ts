@@ -115,6 +115,14 @@ describe('auth and tenancy', () => {
     expect(admin).toEqual({ role: 'admin', vendor_id: null });
   });
 
+  it('counts requests by route template on /metrics', async () => {
+    const v = await signUpVendor(t);
+    await request(t.http).post('/api/v1/auth/login').send({ email: v.email, password: v.password });
+    const metrics = await request(t.http).get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth\/login",status="200"\} \d+/);
+  });
+
   it('answers the health probes', async () => {
     expect((await request(t.http).get('/health/live')).status).toBe(200);
     const ready = await request(t.http).get('/health/ready');

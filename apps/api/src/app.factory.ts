@@ -8,6 +8,7 @@ import { AppModule } from './app.module.js';
 import { authRateLimit } from './common/auth-rate-limit.js';
 import { requestLogging } from './common/request-logging.js';
 import { createValidationPipe } from './common/validation.js';
+import { httpMetrics } from './metrics/http-metrics.js';
 
 /**
  * The API exactly as it runs in production: main.ts listens on it, the e2e tests drive it with supertest.
@@ -18,6 +19,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true, bodyParser: false, logger: new PinoNestLogger(logger) });
   const config = app.get(ConfigService);
   app.use(requestLogging(logger));
+  app.use(httpMetrics());
   app.use(['/api/v1/auth/login', '/api/v1/auth/signup'], authRateLimit(config.get<number>('AUTH_RATE_LIMIT_PER_MINUTE', 20)));
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
