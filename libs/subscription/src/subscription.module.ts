@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LimitService } from './limits/limit.service.js';
 import { SubscriptionTier } from './tiers/subscription-tier.entity.js';
+import { TierService } from './tiers/tier.service.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
 import { VendorSubscription } from './subscriptions/vendor-subscription.entity.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService],
-  exports: [SubscriptionService, TypeOrmModule],
+  providers: [SubscriptionService, TierService, LimitService],
+  exports: [SubscriptionService, TierService, LimitService, TypeOrmModule],
 })
 export class SubscriptionModule {}

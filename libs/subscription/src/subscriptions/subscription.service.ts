@@ -1,17 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Clock } from '@app/common';
-import type { EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Clock, NotFoundError } from '@app/common';
+import type { EntityManager, Repository } from 'typeorm';
+import { FeatureNotAvailableError, type LimitViolation } from '../subscription.errors.js';
+import type { TierInfo } from '../tiers/tier-info.js';
+import { TierService } from '../tiers/tier.service.js';
 import { addDays, periodEndFrom } from './subscription-period.js';
+import { limitViolations, toSubscriptionView, toTierView, type SubscriptionView, type TierView } from './subscription-view.js';
 import { VendorSubscription } from './vendor-subscription.entity.js';
 
 export const DEFAULT_TIER_CODE = 'essential';
 
+/**
+ * A vendor's subscription, its tier and its usage. The limit claims live in LimitService; tier rows in
+ * TierService (the tier reads are repeated here so billing needs one service).
+ */
 @Injectable()
 export class SubscriptionService {
   constructor(
     private readonly config: ConfigService,
     private readonly clock: Clock,
+    private readonly tierService: TierService,
+    @InjectRepository(VendorSubscription) private readonly subscriptions: Repository<VendorSubscription>,
   ) {}
 
   /**
@@ -31,5 +42,73 @@ export class SubscriptionService {
       periodEnd: periodEndFrom(now, false),
       teamMembersCount: 1,
     });
+  }
+
+  /** Any tier a vendor may be on (table, else built-in default); TIER_NOT_FOUND when neither knows it. */
+  getTier(code: string): Promise<TierInfo> {
+    return this.tierService.getTier(code);
+  }
+
+  /** A tier a vendor may move to: known and active, else TIER_NOT_FOUND. */
+  getActiveTier(code: string): Promise<TierInfo> {
+    return this.tierService.getActiveTier(code);
+  }
+
+  listActiveTiers(): Promise<TierInfo[]> {
+    return this.tierService.listActiveTiers();
+  }
+
+  cheapestTierWithFeature(feature: string): Promise<string | null> {
+    return this.tierService.cheapestTierWithFeature(feature);
+  }
+
+  /** The vendor's subscription row; NOT_FOUND when it has none. Pass a manager to read inside a transaction. */
+  async getSubscription(vendorId: number, manager?: EntityManager): Promise<VendorSubscription> {
+    const repo = manager ? manager.getRepository(VendorSubscription) : this.subscriptions;
+    const sub = await repo.findOneBy({ vendorId });
+    if (!sub) throw new NotFoundError('Subscription');
+    return sub;
+  }
+
+  /** CONTRACT §5 `/subscription`: plan, status, period, features and usage meters. */
+  async getSubscriptionView(vendorId: number): Promise<SubscriptionView> {
+    const sub = await this.getSubscription(vendorId);
+    return toSubscriptionView(sub, await this.tierOf(sub));
+  }
+
+  /** CONTRACT §5 `/tiers`: the active tiers by display order, each relative to the vendor's tier. */
+  async listTiersFor(vendorId: number): Promise<TierView[]> {
+    const sub = await this.getSubscription(vendorId);
+    const [current, tiers] = await Promise.all([this.tierOf(sub), this.tierService.listActiveTiers()]);
+    return tiers.map((t) => toTierView(t, current));
+  }
+
+  /** Each counter above the target tier's limit (empty: the move is allowed). TIER_NOT_FOUND for an unknown code. */
+  async findLimitViolations(vendorId: number, tierCode: string, manager?: EntityManager): Promise<LimitViolation[]> {
+    const [sub, target] = await Promise.all([this.getSubscription(vendorId, manager), this.tierService.getTier(tierCode)]);
+    return limitViolations(sub, target);
+  }
+
+  /** Whether the vendor's tier includes a feature. */
+  async hasFeature(vendorId: number, feature: string): Promise<boolean> {
+    const sub = await this.getSubscription(vendorId);
+    return (await this.tierOf(sub)).features.includes(feature);
+  }
+
+  /** FEATURE_NOT_AVAILABLE (with the cheapest tier that has it) unless the vendor's tier includes the feature. */
+  async assertFeature(vendorId: number, feature: string): Promise<void> {
+    if (await this.hasFeature(vendorId, feature)) return;
+    throw new FeatureNotAvailableError(feature, await this.tierService.cheapestTierWithFeature(feature));
+  }
+
+  /** A subscriber keeps its tier even after the tier is deactivated; an unknown code reads as an empty tier. */
+  private async tierOf(sub: VendorSubscription): Promise<TierInfo> {
+    return (
+      (await this.tierService.findTier(sub.tierCode)) ?? {
+        code: sub.tierCode, name: sub.tierCode, description: '', priceMonthlyCents: null, priceAnnualCents: null, currency: 'eur',
+        productsLimit: 0, ordersPerMonth: 0, teamMembers: 0, features: [], stripeProductId: null, stripePriceMonthlyId: null,
+        stripePriceAnnualId: null, displayOrder: 0, isActive: false, fromDatabase: false,
+      }
+    );
   }
 }

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '@app/common';
+import type { EntityManager } from 'typeorm';
+import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
+import { DEFAULT_LIMITS_JSON } from '../tiers/tier-info.js';
+
+interface Meter {
+  limitType: LimitType;
+  /** The usage counter on vendor_subscriptions. */
+  counter: 'products_count' | 'orders_this_period' | 'team_members_count';
+  /** The limit column on subscription_tiers. */
+  limitColumn: 'products_limit' | 'orders_per_month' | 'team_members';
+}
+
+const PRODUCTS: Meter = { limitType: 'products', counter: 'products_count', limitColumn: 'products_limit' };
+const ORDERS: Meter = { limitType: 'orders', counter: 'orders_this_period', limitColumn: 'orders_per_month' };
+const TEAM: Meter = { limitType: 'team_members', counter: 'team_members_count', limitColumn: 'team_members' };
+
+/**
+ * Whether the subscription `s` may create things now ($2 = now, $3 = grace days): trial and active may;
+ * past_due within the grace after its first failed payment (unknown start: still inside); cancelled until
+ * the paid period ends; expired never. The same text decides the claim and explains a refusal.
+ */
+const MAY_CREATE = `(s.status IN ('trial', 'active')
+  OR (s.status = 'past_due' AND (s.past_due_since IS NULL OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)))
+  OR (s.status = 'cancelled' AND s.period_end > $2::timestamptz))`;
+
+/** The limit of `s`'s tier for a meter: the table's row, else the built-in default ($4), else 0. NULL = unlimited. */
+const limitOf = (m: Meter) => `(SELECT CASE WHEN t.id IS NOT NULL THEN t.${m.limitColumn}
+      WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> '${m.limitType}')::int
+      ELSE 0 END
+   FROM (SELECT 1) AS one LEFT JOIN subscription_tiers t ON t.code = s.tier_code)`;
+
+const claimSql = (m: Meter) => `UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1
+  WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND COALESCE(s.${m.counter} < ${limitOf(m)}, true)
+  RETURNING s.${m.counter} AS current`;
+
+const explainSql = (m: Meter) => `SELECT s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit"
+  FROM vendor_subscriptions s WHERE s.vendor_id = $1`;
+
+const releaseSql = (m: Meter) => `UPDATE vendor_subscriptions SET ${m.counter} = ${m.counter} - 1 WHERE vendor_id = $1 AND ${m.counter} > 0`;
+
+// Built once: the statements are constant text, so PostgreSQL and pg see the same query every time.
+const SQL = new Map<Meter, { claim: string; explain: string; release: string }>(
+  [PRODUCTS, ORDERS, TEAM].map((m) => [m, { claim: claimSql(m), explain: explainSql(m), release: releaseSql(m) }]),
+);
+
+/**
+ * The usage counters and the limits on them. Each claim is ONE conditional UPDATE … RETURNING on the vendor's
+ * subscription row, run with the caller's EntityManager inside the transaction that inserts the counted row:
+ * the row lock serialises concurrent claims, so N parallel creates at one free slot create exactly one, and a
+ * refusal rolls back with the insert. There is no count-then-insert anywhere.
+ */
+@Injectable()
+export class LimitService {
+  private readonly graceDays: number;
+
+  constructor(
+    config: ConfigService,
+    private readonly clock: Clock,
+  ) {
+    this.graceDays = config.get<number>('PAST_DUE_GRACE_DAYS', 14);
+  }
+
+  /** Takes one product slot, or throws TIER_LIMIT_EXCEEDED / SUBSCRIPTION_INACTIVE. Answers the new count. */
+  claimProductSlot(manager: EntityManager, vendorId: number): Promise<number> {
+    return this.claim(manager, vendorId, PRODUCTS);
+  }
+
+  /** Counts one order toward orders_this_period, or throws. */
+  claimOrderSlot(manager: EntityManager, vendorId: number): Promise<number> {
+    return this.claim(manager, vendorId, ORDERS);
+  }
+
+  /** Takes one team seat, or throws. */
+  claimTeamSeat(manager: EntityManager, vendorId: number): Promise<number> {
+    return this.claim(manager, vendorId, TEAM);
+  }
+
+  /** Gives a product slot back; call it only after a product row was actually deleted, in that transaction. */
+  releaseProductSlot(manager: EntityManager, vendorId: number): Promise<void> {
+    return this.release(manager, vendorId, PRODUCTS);
+  }
+
+  releaseTeamSeat(manager: EntityManager, vendorId: number): Promise<void> {
+    return this.release(manager, vendorId, TEAM);
+  }
+
+  private async claim(manager: EntityManager, vendorId: number, meter: Meter): Promise<number> {
+    const params = [vendorId, this.clock.now(), this.graceDays, DEFAULT_LIMITS_JSON];
+    const claimed: Array<{ current: number }> = await manager.query(SQL.get(meter)!.claim, params);
+    if (claimed.length === 1) return claimed[0].current;
+    // Refused: one read says why. Inside the same transaction, so it sees what the UPDATE saw or newer.
+    const [why]: Array<{ tier_code: string; status: string; may_create: boolean; current: number; limit: number | null }> = await manager.query(SQL.get(meter)!.explain, params);
+    if (!why) throw new SubscriptionInactiveError(null);
+    if (!why.may_create) throw new SubscriptionInactiveError(why.status);
+    throw new TierLimitExceededError({ limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code });
+  }
+
+  private async release(manager: EntityManager, vendorId: number, meter: Meter): Promise<void> {
+    await manager.query(SQL.get(meter)!.release, [vendorId]);
+  }
+}

@@ -1,0 +1,102 @@
+import type { LimitType, LimitViolation } from '../subscription.errors.js';
+import { compareTierRank, type TierInfo } from '../tiers/tier-info.js';
+import type { VendorSubscription } from './vendor-subscription.entity.js';
+
+/** A usage meter: `percent` is null when the limit is (null =) unlimited. */
+export interface UsageMeter {
+  current: number;
+  limit: number | null;
+  percent: number | null;
+}
+
+/** CONTRACT §5 `GET /api/v1/vendor/billing/subscription`. */
+export interface SubscriptionView {
+  tier: { code: string; name: string };
+  status: string;
+  is_annual: boolean;
+  trial_ends_at: string | null;
+  period_start: string;
+  period_end: string;
+  cancel_at_period_end: boolean;
+  cancelled_at: string | null;
+  has_payment_method: boolean;
+  past_due_since: string | null;
+  features: string[];
+  usage: { products: UsageMeter; orders: UsageMeter; team_members: UsageMeter };
+}
+
+/** CONTRACT §5 `GET /api/v1/vendor/billing/tiers`, one entry. */
+export interface TierView {
+  code: string;
+  name: string;
+  description: string;
+  price_monthly_cents: number | null;
+  price_annual_cents: number | null;
+  currency: string;
+  products_limit: number | null;
+  orders_per_month: number | null;
+  team_members: number | null;
+  features: string[];
+  is_current: boolean;
+  can_upgrade: boolean;
+  can_downgrade: boolean;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+export function usageMeter(current: number, limit: number | null): UsageMeter {
+  if (limit === null) return { current, limit, percent: null };
+  const percent = limit === 0 ? (current > 0 ? 100 : 0) : Math.round((current / limit) * 1000) / 10;
+  return { current, limit, percent };
+}
+
+export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo): SubscriptionView {
+  return {
+    tier: { code: tier.code, name: tier.name },
+    status: sub.status,
+    is_annual: sub.isAnnual,
+    trial_ends_at: iso(sub.trialEndsAt),
+    period_start: iso(sub.periodStart)!,
+    period_end: iso(sub.periodEnd)!,
+    cancel_at_period_end: sub.cancelAtPeriodEnd,
+    cancelled_at: iso(sub.cancelledAt),
+    has_payment_method: sub.hasPaymentMethod,
+    past_due_since: iso(sub.pastDueSince),
+    features: [...tier.features],
+    usage: {
+      products: usageMeter(sub.productsCount, tier.productsLimit),
+      orders: usageMeter(sub.ordersThisPeriod, tier.ordersPerMonth),
+      team_members: usageMeter(sub.teamMembersCount, tier.teamMembers),
+    },
+  };
+}
+
+/** Upgrade/downgrade by rank (display_order, then price), relative to the vendor's current tier. */
+export function toTierView(tier: TierInfo, current: TierInfo): TierView {
+  const rank = tier.code === current.code ? 0 : compareTierRank(tier, current);
+  return {
+    code: tier.code,
+    name: tier.name,
+    description: tier.description,
+    price_monthly_cents: tier.priceMonthlyCents,
+    price_annual_cents: tier.priceAnnualCents,
+    currency: tier.currency,
+    products_limit: tier.productsLimit,
+    orders_per_month: tier.ordersPerMonth,
+    team_members: tier.teamMembers,
+    features: [...tier.features],
+    is_current: tier.code === current.code,
+    can_upgrade: rank > 0,
+    can_downgrade: rank < 0,
+  };
+}
+
+/** Each counter of `sub` that is above the target tier's limit. */
+export function limitViolations(sub: VendorSubscription, target: TierInfo): LimitViolation[] {
+  const checks: Array<[LimitType, number, number | null]> = [
+    ['products', sub.productsCount, target.productsLimit],
+    ['orders', sub.ordersThisPeriod, target.ordersPerMonth],
+    ['team_members', sub.teamMembersCount, target.teamMembers],
+  ];
+  return checks.filter(([, current, limit]) => limit !== null && current > limit).map(([limit_type, current, limit]) => ({ limit_type, current, limit: limit! }));
+}

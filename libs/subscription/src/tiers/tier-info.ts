@@ -1,0 +1,76 @@
+import { DEFAULT_TIERS } from '@app/database';
+import type { SubscriptionTier } from './subscription-tier.entity.js';
+
+/** A tier as the rest of the system sees it, whether it came from the table or from the built-in defaults. */
+export interface TierInfo {
+  code: string;
+  name: string;
+  description: string;
+  priceMonthlyCents: number | null;
+  priceAnnualCents: number | null;
+  currency: string;
+  /** null = unlimited */
+  productsLimit: number | null;
+  ordersPerMonth: number | null;
+  teamMembers: number | null;
+  features: string[];
+  stripeProductId: string | null;
+  stripePriceMonthlyId: string | null;
+  stripePriceAnnualId: string | null;
+  displayOrder: number;
+  isActive: boolean;
+  /** false when the built-in defaults answered because the table has no such row. */
+  fromDatabase: boolean;
+}
+
+export function tierFromEntity(t: SubscriptionTier): TierInfo {
+  return {
+    code: t.code,
+    name: t.name,
+    description: t.description,
+    priceMonthlyCents: t.priceMonthlyCents,
+    priceAnnualCents: t.priceAnnualCents,
+    currency: t.currency,
+    productsLimit: t.productsLimit,
+    ordersPerMonth: t.ordersPerMonth,
+    teamMembers: t.teamMembers,
+    features: [...t.features],
+    stripeProductId: t.stripeProductId,
+    stripePriceMonthlyId: t.stripePriceMonthlyId,
+    stripePriceAnnualId: t.stripePriceAnnualId,
+    displayOrder: t.displayOrder,
+    isActive: t.isActive,
+    fromDatabase: true,
+  };
+}
+
+export function defaultTier(code: string): TierInfo | null {
+  const index = DEFAULT_TIERS.findIndex((t) => t.code === code);
+  if (index < 0) return null;
+  const t = DEFAULT_TIERS[index];
+  return {
+    ...t,
+    features: [...t.features],
+    currency: 'eur',
+    stripeProductId: null,
+    stripePriceMonthlyId: null,
+    stripePriceAnnualId: null,
+    displayOrder: index + 1,
+    isActive: true,
+    fromDatabase: false,
+  };
+}
+
+/**
+ * The built-in limits as a jsonb parameter for the claim statements, so a vendor on a code the table lacks
+ * is held to the default of that code (and an unknown code to nothing at all).
+ */
+export const DEFAULT_LIMITS_JSON = JSON.stringify(
+  Object.fromEntries(DEFAULT_TIERS.map((t) => [t.code, { products: t.productsLimit, orders: t.ordersPerMonth, team_members: t.teamMembers }])),
+);
+
+/** Orders tiers from entry level up: display_order, then monthly price (a custom price ranks highest). */
+export function compareTierRank(a: TierInfo, b: TierInfo): number {
+  if (a.displayOrder !== b.displayOrder) return a.displayOrder - b.displayOrder;
+  return (a.priceMonthlyCents ?? Number.MAX_SAFE_INTEGER) - (b.priceMonthlyCents ?? Number.MAX_SAFE_INTEGER);
+}
