@@ -1,0 +1,233 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock, NotFoundError } from '@app/common';
+import { DEFAULT_TIERS } from '@app/database';
+import { StripeService, type Stripe } from '@app/stripe';
+import type { SubscriptionStatus } from '@app/subscription';
+import { DataSource, type EntityManager } from 'typeorm';
+import { fromUnix, idOf, mapSubscriptionStatus, metadataVendorId, queryRows, subscriptionPeriod, subscriptionPrice } from './stripe-mapping.js';
+
+export interface ApplySubscriptionOptions {
+  /** Stripe `created` of the event that carried the subscription: turns on the order check (older → skipped, tie → re-read). */
+  eventCreatedAt?: Date;
+  /** The subscription was just read from Stripe, so it is the truth now: applied without the order check. */
+  fresh?: boolean;
+}
+
+export type ApplySubscriptionResult =
+  | { outcome: 'applied'; target: 'vendor'; vendorId: number; status: SubscriptionStatus; reread: boolean }
+  | { outcome: 'applied'; target: 'add_on'; vendorId: number; addOnId: number }
+  | { outcome: 'skipped'; vendorId: number; reason: string }
+  | { outcome: 'not_found'; reason: string };
+
+export type SyncVendorResult =
+  | { outcome: 'applied'; subscriptionId: string; result: ApplySubscriptionResult }
+  | { outcome: 'not_linked'; reason: string };
+
+interface VendorSubscriptionRow {
+  id: number;
+  vendor_id: number;
+  tier_code: string;
+  status: SubscriptionStatus;
+  is_annual: boolean;
+  trial_ends_at: Date | null;
+  period_start: Date;
+  period_end: Date;
+  stripe_customer_id: string | null;
+  stripe_subscription_id: string | null;
+  has_payment_method: boolean;
+  past_due_since: Date | null;
+  payment_retry_count: number;
+  last_stripe_event_at: Date | null;
+}
+
+/** Stripe states after which a subscription no longer stands for the vendor's plan. */
+const DEAD_STRIPE_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired', 'incomplete']);
+
+/**
+ * Maps a Stripe subscription onto our rows: the vendor's `vendor_subscriptions` row, or the add-on it pays for.
+ * Shared by the webhook handlers, `POST /billing/sync` and the worker's `sync-stripe-status` job, so all three
+ * apply Stripe's state the same way. Every write runs on the caller's EntityManager (its transaction).
+ */
+@Injectable()
+export class SubscriptionSyncService {
+  private readonly logger = new Logger(SubscriptionSyncService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly stripe: StripeService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Applies `subscription` to the row found by its id, else by `metadata.vendor_id`, else by its customer.
+   * With `eventCreatedAt`: a strictly older event than the last one applied is skipped; one of the same second
+   * is settled by re-reading the subscription from Stripe and applying that instead of the payload.
+   */
+  async applyStripeSubscription(manager: EntityManager, subscription: Stripe.Subscription, opts: ApplySubscriptionOptions = {}): Promise<ApplySubscriptionResult> {
+    const customerId = idOf(subscription.customer);
+    const row = await this.lockVendorRow(manager, subscription.id, metadataVendorId(subscription.metadata), customerId);
+    if (!row) {
+      const addOn = await this.applyAddOnSubscription(manager, subscription);
+      if (addOn) return addOn;
+      if (subscription.metadata?.addon_code) return { outcome: 'not_found', reason: `add-on subscription ${subscription.id} is not linked to a vendor add-on yet` };
+      return { outcome: 'not_found', reason: `no vendor for subscription ${subscription.id} (customer ${customerId ?? 'none'})` };
+    }
+
+    if (row.stripe_subscription_id && row.stripe_subscription_id !== subscription.id && DEAD_STRIPE_STATUSES.has(subscription.status)) {
+      return { outcome: 'skipped', vendorId: row.vendor_id, reason: `subscription ${subscription.id} (${subscription.status}) is not the vendor's current subscription ${row.stripe_subscription_id}` };
+    }
+
+    let current = subscription;
+    let reread = false;
+    const eventAt = opts.eventCreatedAt;
+    if (eventAt && !opts.fresh && row.last_stripe_event_at) {
+      const last = row.last_stripe_event_at.getTime();
+      if (eventAt.getTime() < last) {
+        return { outcome: 'skipped', vendorId: row.vendor_id, reason: `older than the last applied event (${eventAt.toISOString()} < ${row.last_stripe_event_at.toISOString()})` };
+      }
+      if (eventAt.getTime() === last) {
+        // Stripe stamps whole seconds; two events of one second say nothing about their order. Ask Stripe.
+        current = await this.stripe.call('re-read the subscription', (s) => s.subscriptions.retrieve(subscription.id));
+        reread = true;
+      }
+    }
+
+    const status = await this.writeVendorRow(manager, row, current, eventAt);
+    return { outcome: 'applied', target: 'vendor', vendorId: row.vendor_id, status, reread };
+  }
+
+  /**
+   * Re-reads the vendor's Stripe subscription (the stored one, else the customer's newest) and applies it in one
+   * transaction. Answers `not_linked` when the vendor has no Stripe customer or subscription yet.
+   */
+  async syncVendorFromStripe(vendorId: number): Promise<SyncVendorResult> {
+    const [row] = await this.dataSource.query<{ stripe_customer_id: string | null; stripe_subscription_id: string | null }[]>(
+      `SELECT stripe_customer_id, stripe_subscription_id FROM vendor_subscriptions WHERE vendor_id = $1`,
+      [vendorId],
+    );
+    if (!row) throw new NotFoundError('Subscription');
+    let subscription: Stripe.Subscription | undefined;
+    if (row.stripe_subscription_id) {
+      const id = row.stripe_subscription_id;
+      subscription = await this.stripe.call('read the subscription', (s) => s.subscriptions.retrieve(id));
+    } else if (row.stripe_customer_id) {
+      const customer = row.stripe_customer_id;
+      const list = await this.stripe.call('list the subscriptions', (s) => s.subscriptions.list({ customer, status: 'all', limit: 20 }));
+      subscription = [...list.data].sort((a, b) => b.created - a.created)[0];
+    }
+    if (!subscription) return { outcome: 'not_linked', reason: row.stripe_customer_id ? 'the Stripe customer has no subscription' : 'the vendor has no Stripe customer' };
+    const found = subscription;
+    const result = await this.dataSource.transaction((manager) => this.applyStripeSubscription(manager, found, { fresh: true }));
+    this.logger.log({ vendor_id: vendorId, subscription_id: found.id, outcome: result.outcome, msg: 'Synced the subscription from Stripe' });
+    return { outcome: 'applied', subscriptionId: found.id, result };
+  }
+
+  /** The row the subscription belongs to, locked for this transaction; an add-on's subscription never matches. */
+  private async lockVendorRow(manager: EntityManager, subscriptionId: string, vendorId: number | null, customerId: string | null): Promise<VendorSubscriptionRow | undefined> {
+    const [row] = await queryRows<VendorSubscriptionRow>(
+      manager,
+      `SELECT id, vendor_id, tier_code, status, is_annual, trial_ends_at, period_start, period_end, stripe_customer_id,
+              stripe_subscription_id, has_payment_method, past_due_since, payment_retry_count, last_stripe_event_at
+         FROM vendor_subscriptions
+        WHERE id = COALESCE(
+                (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = $1),
+                (SELECT id FROM vendor_subscriptions WHERE vendor_id = $2),
+                (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = $3))
+          AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = $1)
+        FOR UPDATE`,
+      [subscriptionId, vendorId, customerId],
+    );
+    return row;
+  }
+
+  private async writeVendorRow(manager: EntityManager, row: VendorSubscriptionRow, subscription: Stripe.Subscription, eventAt: Date | undefined): Promise<SubscriptionStatus> {
+    const now = this.clock.now();
+    const price = subscriptionPrice(subscription);
+    const tier = await this.resolveTier(manager, price, subscription.metadata?.tier_code);
+    const status = mapSubscriptionStatus(subscription.status) ?? row.status;
+    const period = subscriptionPeriod(subscription);
+    const trialEnd = fromUnix(subscription.trial_end);
+    const cancelledAt = fromUnix(subscription.canceled_at) ?? (status === 'cancelled' ? (fromUnix(subscription.ended_at) ?? now) : null);
+    const hasPaymentMethod =
+      row.has_payment_method || Boolean(subscription.default_payment_method) || Boolean(subscription.default_source) || subscription.status === 'active';
+    const leavingPastDue = row.status === 'past_due' && status !== 'past_due';
+
+    await manager.query(
+      `UPDATE vendor_subscriptions SET
+          tier_code = $2, is_annual = $3, status = $4,
+          trial_ends_at = $5, period_start = $6, period_end = $7,
+          orders_this_period = CASE WHEN $6::timestamptz > period_start THEN 0 ELSE orders_this_period END,
+          cancel_at_period_end = $8, cancelled_at = $9,
+          stripe_customer_id = COALESCE($10, stripe_customer_id), stripe_subscription_id = $11,
+          stripe_price_id = COALESCE($12, stripe_price_id), has_payment_method = $13,
+          past_due_since = $14, payment_retry_count = $15,
+          last_stripe_event_at = GREATEST(last_stripe_event_at, $16::timestamptz), updated_at = $17
+        WHERE id = $1`,
+      [
+        row.id,
+        tier?.code ?? row.tier_code,
+        tier?.isAnnual ?? row.is_annual,
+        status,
+        trialEnd ?? (status === 'trial' ? row.trial_ends_at : null),
+        period?.start ?? row.period_start,
+        period?.end ?? row.period_end,
+        subscription.cancel_at_period_end,
+        cancelledAt,
+        idOf(subscription.customer),
+        subscription.id,
+        price?.id ?? null,
+        hasPaymentMethod,
+        status === 'past_due' ? (row.past_due_since ?? now) : null,
+        leavingPastDue ? 0 : row.payment_retry_count,
+        eventAt ?? null,
+        now,
+      ],
+    );
+    return status;
+  }
+
+  /** The tier of a price: by the tiers' Stripe price ids, else `metadata.tier_code` with the price's interval. */
+  private async resolveTier(manager: EntityManager, price: Stripe.Price | null, metadataTier: string | undefined): Promise<{ code: string; isAnnual: boolean } | null> {
+    if (price?.id) {
+      const [byPrice] = await queryRows<{ code: string; is_annual: boolean }>(
+        manager,
+        `SELECT code, (stripe_price_annual_id = $1) AS is_annual FROM subscription_tiers
+          WHERE stripe_price_monthly_id = $1 OR stripe_price_annual_id = $1 ORDER BY is_active DESC, id LIMIT 1`,
+        [price.id],
+      );
+      if (byPrice) return { code: byPrice.code, isAnnual: byPrice.is_annual };
+    }
+    if (!metadataTier) return null;
+    const isAnnual = price?.recurring?.interval === 'year';
+    if (DEFAULT_TIERS.some((t) => t.code === metadataTier)) return { code: metadataTier, isAnnual };
+    const [known] = await queryRows<{ code: string }>(manager, `SELECT code FROM subscription_tiers WHERE code = $1`, [metadataTier]);
+    return known ? { code: known.code, isAnnual } : null;
+  }
+
+  /**
+   * The add-on a subscription pays for: its period and quantity follow Stripe; a cancelled or expired add-on is
+   * never revived (those Stripe states are final), so an out-of-order update cannot undo a cancellation.
+   */
+  private async applyAddOnSubscription(manager: EntityManager, subscription: Stripe.Subscription): Promise<ApplySubscriptionResult | null> {
+    const [addOn] = await queryRows<{ id: number; vendor_id: number; status: string }>(
+      manager,
+      `SELECT id, vendor_id, status FROM vendor_add_ons WHERE stripe_subscription_id = $1 FOR UPDATE`,
+      [subscription.id],
+    );
+    if (!addOn) return null;
+    const now = this.clock.now();
+    const period = subscriptionPeriod(subscription);
+    const mapped = mapSubscriptionStatus(subscription.status);
+    const status = addOn.status !== 'active' ? addOn.status : mapped === 'cancelled' ? 'cancelled' : mapped === 'expired' ? 'expired' : 'active';
+    const cancelledAt = status === 'cancelled' ? (fromUnix(subscription.canceled_at) ?? fromUnix(subscription.ended_at) ?? now) : null;
+    await manager.query(
+      `UPDATE vendor_add_ons SET status = $2, cancelled_at = COALESCE(cancelled_at, $3),
+              period_start = CASE WHEN period_start IS NULL OR $4::timestamptz > period_start THEN $4::timestamptz ELSE period_start END,
+              period_end = CASE WHEN period_end IS NULL OR $5::timestamptz > period_end THEN $5::timestamptz ELSE period_end END,
+              quantity = COALESCE($6, quantity), updated_at = $7
+        WHERE id = $1`,
+      [addOn.id, status, cancelledAt, period?.start ?? null, period?.end ?? null, subscription.items?.data?.[0]?.quantity ?? null, now],
+    );
+    return { outcome: 'applied', target: 'add_on', vendorId: addOn.vendor_id, addOnId: addOn.id };
+  }
+}
