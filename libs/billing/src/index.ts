@@ -5,3 +5,6 @@ export * from './invoices/billing-history.entity.js';
 export * from './webhooks/stripe-webhook-event.entity.js';
 export * from './webhooks/webhooks.module.js';
 export * from './webhooks/subscription-sync.service.js';
+export * from './webhooks/stripe-webhook.service.js';
+export * from './webhooks/webhooks.errors.js';
+export * from './webhooks/webhook.metrics.js';

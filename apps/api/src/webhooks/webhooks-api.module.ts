@@ -1,4 +1,9 @@
 import { Module } from '@nestjs/common';
+import { BillingModule } from '@app/billing';
+import { StripeWebhookController } from './stripe-webhook.controller.js';
 
-@Module({})
+@Module({
+  imports: [BillingModule],
+  controllers: [StripeWebhookController],
+})
 export class WebhooksApiModule {}

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { StripeModule } from '@app/stripe';
+import { InvoiceEventHandlers } from './invoice-event.handlers.js';
+import { StripeWebhookService } from './stripe-webhook.service.js';
+import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 
 /** Stripe webhook processing and the subscription sync shared with /sync and the worker (webhooks issue). */
 @Module({
   imports: [StripeModule],
-  providers: [SubscriptionSyncService],
-  exports: [SubscriptionSyncService],
+  providers: [SubscriptionSyncService, SubscriptionEventHandlers, InvoiceEventHandlers, StripeWebhookService],
+  exports: [SubscriptionSyncService, StripeWebhookService],
 })
 export class WebhooksModule {}

@@ -1,0 +1,18 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export class ListWebhookEventsQuery {
+  @IsOptional() @IsIn(['processing', 'processed', 'failed', 'ignored'])
+  status?: 'processing' | 'processed' | 'failed' | 'ignored';
+
+  @IsOptional() @IsString() @MaxLength(100)
+  type?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit: number = 50;
+}
+
+export class WebhookEventIdParam {
+  @IsString() @MaxLength(255) @Matches(/^[A-Za-z0-9_-]+$/, { message: 'event_id must be a Stripe event id' })
+  event_id: string;
+}

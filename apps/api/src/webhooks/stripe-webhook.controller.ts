@@ -1,0 +1,22 @@
+import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { StripeWebhookService } from '@app/billing';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { Request } from 'express';
+import { Public } from '../auth/auth.decorators.js';
+
+@ApiTags('webhooks')
+@Public()
+@Controller('api/v1/webhooks')
+export class StripeWebhookController {
+  constructor(private readonly webhooks: StripeWebhookService) {}
+
+  /** Stripe's deliveries: verified on the raw body, each event id applied once. */
+  @ApiExcludeEndpoint()
+  @Post('stripe')
+  @HttpCode(200)
+  async receive(@Req() req: RawBodyRequest<Request>, @Headers('stripe-signature') signature: string | undefined): Promise<{ received: true }> {
+    await this.webhooks.receive(req.rawBody, signature);
+    return { received: true };
+  }
+}

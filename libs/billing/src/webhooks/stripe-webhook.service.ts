@@ -1,0 +1,225 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Clock, ConflictError, NotFoundError } from '@app/common';
+import { StripeService, type Stripe } from '@app/stripe';
+import { DataSource, type EntityManager } from 'typeorm';
+import { InvoiceEventHandlers } from './invoice-event.handlers.js';
+import { queryRows } from './stripe-mapping.js';
+import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
+import { ignored, type HandlerOutcome } from './webhook-handler.types.js';
+import { metricType, webhookEventsTotal, webhookProcessingSeconds } from './webhook.metrics.js';
+import { InvalidWebhookError, WebhookProcessingFailedError, WebhookSecretNotConfiguredError } from './webhooks.errors.js';
+
+export type ProcessEventOutcome = 'processed' | 'ignored' | 'duplicate';
+
+export interface ProcessEventResult {
+  eventId: string;
+  outcome: ProcessEventOutcome;
+  note?: string;
+}
+
+export interface ProcessEventOptions {
+  /** An admin's replay: an `ignored` event is processed again (a normal delivery treats it as done). */
+  replay?: boolean;
+}
+
+type Claim = 'claimed' | 'done';
+
+/**
+ * The one path every Stripe event takes — the HTTP endpoint, the admin replay and the worker's recovery of missed
+ * events: in one transaction, claim the event id in `stripe_webhook_events`, apply its effect on the same
+ * EntityManager, mark it. Concurrent deliveries of one event serialize on its row: the second sees it done. A
+ * failure rolls the effect back and records the event as failed in a statement of its own, then throws (500).
+ */
+@Injectable()
+export class StripeWebhookService {
+  private readonly logger = new Logger(StripeWebhookService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly stripe: StripeService,
+    private readonly config: ConfigService,
+    private readonly clock: Clock,
+    private readonly subscriptions: SubscriptionEventHandlers,
+    private readonly invoices: InvoiceEventHandlers,
+  ) {}
+
+  /** A delivery from Stripe: verified on the raw body before anything is parsed or written, then processed. */
+  async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<ProcessEventResult> {
+    if (!this.config.get<string>('STRIPE_WEBHOOK_SECRET')) throw new WebhookSecretNotConfiguredError();
+    if (!signature) throw this.invalid('stripe-signature', 'The Stripe-Signature header is missing.');
+    const event = this.stripe.verifyWebhook(rawBody, signature);
+    if (!event) throw this.invalid('stripe-signature', 'The Stripe-Signature does not match the body, or is older than 300 seconds.');
+    if (!isStripeEvent(event)) throw this.invalid('body', 'The body is not a Stripe event.');
+    return this.processEvent(event);
+  }
+
+  async processEvent(event: Stripe.Event, opts: ProcessEventOptions = {}): Promise<ProcessEventResult> {
+    const type = metricType(event.type);
+    const stopTimer = webhookProcessingSeconds.startTimer({ type });
+    try {
+      const result = await this.dataSource.transaction(async (manager): Promise<ProcessEventResult> => {
+        if ((await this.claim(manager, event, opts.replay === true)) === 'done') return { eventId: event.id, outcome: 'duplicate' };
+        const outcome = await this.apply(manager, event);
+        if (outcome.note || outcome.status !== 'processed') {
+          await manager.query(`UPDATE stripe_webhook_events SET status = $2, error = $3 WHERE event_id = $1`, [event.id, outcome.status, outcome.note ?? null]);
+        }
+        return { eventId: event.id, outcome: outcome.status, ...(outcome.note && { note: outcome.note }) };
+      });
+      webhookEventsTotal.inc({ type, outcome: result.outcome });
+      stopTimer({ outcome: result.outcome });
+      if (result.outcome !== 'duplicate') this.logger.log({ event_id: event.id, type: event.type, outcome: result.outcome, note: result.note, msg: 'Stripe event handled' });
+      return result;
+    } catch (error) {
+      webhookEventsTotal.inc({ type, outcome: 'failed' });
+      stopTimer({ outcome: 'failed' });
+      await this.recordFailure(event, error, opts.replay === true);
+      throw new WebhookProcessingFailedError(event.id);
+    }
+  }
+
+  /** Recent events, newest first, for operators. */
+  async listEvents(filter: { status?: string; type?: string; limit?: number }) {
+    const rows = await this.dataSource.query<EventRow[]>(
+      `SELECT event_id, type, status, attempts, error, event_created_at, received_at, processed_at
+         FROM stripe_webhook_events
+        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR type = $2)
+        ORDER BY received_at DESC, id DESC
+        LIMIT $3`,
+      [filter.status ?? null, filter.type ?? null, filter.limit ?? 50],
+    );
+    return rows.map(toEventView);
+  }
+
+  /**
+   * Processes a stored failed or ignored event again from its stored payload. NOT_FOUND for an unknown id,
+   * CONFLICT when it is already processed. Answers the event as it stands afterwards (a failure included).
+   */
+  async replay(eventId: string) {
+    const [row] = await this.dataSource.query<(EventRow & { payload: Stripe.Event | null })[]>(
+      `SELECT event_id, status, payload FROM stripe_webhook_events WHERE event_id = $1`,
+      [eventId],
+    );
+    if (!row) throw new NotFoundError('Webhook event');
+    if (row.status === 'processed') throw new ConflictError(`Event ${eventId} is already processed.`, { event_id: eventId, status: row.status });
+    if (!row.payload || !isStripeEvent(row.payload)) throw new ConflictError(`Event ${eventId} has no stored payload to replay.`, { event_id: eventId });
+    let result: ProcessEventResult | undefined;
+    try {
+      result = await this.processEvent(row.payload, { replay: true });
+    } catch (error) {
+      if (!(error instanceof WebhookProcessingFailedError)) throw error;
+    }
+    if (result?.outcome === 'duplicate') throw new ConflictError(`Event ${eventId} is already processed.`, { event_id: eventId });
+    const [after] = await this.dataSource.query<EventRow[]>(
+      `SELECT event_id, type, status, attempts, error, event_created_at, received_at, processed_at FROM stripe_webhook_events WHERE event_id = $1`,
+      [eventId],
+    );
+    return toEventView(after);
+  }
+
+  /**
+   * Claims the event: a new id is inserted as processed (the transaction makes that true or absent); an existing
+   * row is locked, so a concurrent delivery waits here for the first one's commit and then finds it done.
+   */
+  private async claim(manager: EntityManager, event: Stripe.Event, replay: boolean): Promise<Claim> {
+    const now = this.clock.now();
+    const inserted = await queryRows<{ id: number }>(
+      manager,
+      `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, payload, event_created_at, received_at, processed_at)
+       VALUES ($1, $2, 'processed', 1, $3, $4, $5, $5)
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING id`,
+      [event.id, event.type, event, new Date(event.created * 1000), now],
+    );
+    if (inserted.length) return 'claimed';
+    const [row] = await queryRows<{ status: string }>(manager, `SELECT status FROM stripe_webhook_events WHERE event_id = $1 FOR UPDATE`, [event.id]);
+    if (!row || row.status === 'processed' || (row.status === 'ignored' && !replay)) return 'done';
+    await manager.query(
+      `UPDATE stripe_webhook_events SET status = 'processed', attempts = attempts + 1, error = NULL, processed_at = $2, payload = COALESCE(payload, $3) WHERE event_id = $1`,
+      [event.id, now, event],
+    );
+    return 'claimed';
+  }
+
+  private apply(manager: EntityManager, event: Stripe.Event): Promise<HandlerOutcome> {
+    switch (event.type) {
+      case 'checkout.session.completed':
+        return this.subscriptions.checkoutCompleted(manager, event, event.data.object);
+      case 'customer.subscription.created':
+      case 'customer.subscription.updated':
+      case 'customer.subscription.deleted':
+        return this.subscriptions.subscriptionChanged(manager, event, event.data.object);
+      case 'invoice.paid':
+        return this.invoices.invoicePaid(manager, event.data.object);
+      case 'invoice.payment_failed':
+        return this.invoices.invoicePaymentFailed(manager, event.data.object);
+      default:
+        return Promise.resolve(ignored(`event type ${event.type} is not handled`));
+    }
+  }
+
+  /** Outside the rolled-back transaction: the event is failed with the error and one more attempt, unless done. */
+  private async recordFailure(event: Stripe.Event, error: unknown, replay: boolean): Promise<void> {
+    const message = describeError(error);
+    this.logger.error({ err: error, event_id: event.id, type: event.type, msg: `Stripe event ${event.id} failed: ${message}` });
+    try {
+      await this.dataSource.query(
+        `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at)
+         VALUES ($1, $2, 'failed', 1, $3, $4, $5, $6)
+         ON CONFLICT (event_id) DO UPDATE SET status = 'failed', attempts = stripe_webhook_events.attempts + 1, error = EXCLUDED.error, processed_at = NULL
+         WHERE stripe_webhook_events.status <> 'processed' AND ($7 OR stripe_webhook_events.status <> 'ignored')`,
+        [event.id, event.type, message, event, new Date(event.created * 1000), this.clock.now(), replay],
+      );
+    } catch (recordError) {
+      // The database itself is the trouble: nothing was kept as processed, and Stripe's retry will process it.
+      this.logger.error({ err: recordError, event_id: event.id, msg: 'Could not record the failed Stripe event' });
+    }
+  }
+
+  private invalid(field: 'stripe-signature' | 'body', message: string): InvalidWebhookError {
+    webhookEventsTotal.inc({ type: 'unknown', outcome: 'invalid_signature' });
+    return new InvalidWebhookError(field, message);
+  }
+}
+
+interface EventRow {
+  event_id: string;
+  type: string;
+  status: string;
+  attempts: number;
+  error: string | null;
+  event_created_at: Date | null;
+  received_at: Date;
+  processed_at: Date | null;
+}
+
+function toEventView(row: EventRow) {
+  return {
+    event_id: row.event_id,
+    type: row.type,
+    status: row.status,
+    attempts: row.attempts,
+    error: row.error,
+    event_created_at: row.event_created_at,
+    received_at: row.received_at,
+    processed_at: row.processed_at,
+  };
+}
+
+/** What the signature check cannot tell: that the signed JSON is shaped like an event. */
+function isStripeEvent(value: unknown): value is Stripe.Event {
+  const e = value as Partial<Stripe.Event> | null;
+  return (
+    typeof e === 'object' && e !== null && typeof e.id === 'string' && e.id.length > 0 && e.id.length <= 255 &&
+    typeof e.type === 'string' && e.type.length > 0 && e.type.length <= 100 && typeof e.created === 'number' &&
+    (e.object === undefined || e.object === 'event') && typeof e.data === 'object' && e.data !== null && typeof e.data.object === 'object' && e.data.object !== null
+  );
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `${error.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${error.message}`.slice(0, 2000);
+  }
+  return String(error).slice(0, 2000);
+}

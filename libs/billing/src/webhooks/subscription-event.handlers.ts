@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/common';
+import { StripeService, type Stripe } from '@app/stripe';
+import { addMonths } from '@app/subscription';
+import type { EntityManager } from 'typeorm';
+import { idOf, metadataVendorId, queryRows, subscriptionPeriod } from './stripe-mapping.js';
+import { SubscriptionSyncService } from './subscription-sync.service.js';
+import { ignored, processed, type HandlerOutcome } from './webhook-handler.types.js';
+
+/** `checkout.session.completed` and `customer.subscription.*`. */
+@Injectable()
+export class SubscriptionEventHandlers {
+  constructor(
+    private readonly sync: SubscriptionSyncService,
+    private readonly stripe: StripeService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** created/updated/deleted: applied when not older than the last event applied to that subscription. */
+  async subscriptionChanged(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription): Promise<HandlerOutcome> {
+    // A deletion is final whatever the payload says; a tie re-reads and Stripe will say `canceled` as well.
+    const payload = event.type === 'customer.subscription.deleted' ? { ...subscription, status: 'canceled' as const } : subscription;
+    const result = await this.sync.applyStripeSubscription(manager, payload, { eventCreatedAt: new Date(event.created * 1000) });
+    switch (result.outcome) {
+      case 'applied':
+        return processed(result.target === 'vendor' && result.reread ? 'same-second tie: applied the subscription as Stripe holds it now' : undefined);
+      case 'skipped':
+        return processed(`skipped: ${result.reason}`);
+      case 'not_found':
+        return ignored(result.reason);
+    }
+  }
+
+  /**
+   * A completed Checkout: for a plan (`metadata.tier_code`), link the customer and subscription to the vendor and
+   * apply the subscription as Stripe holds it now; for an add-on (`metadata.addon_code`), create the add-on.
+   */
+  async checkoutCompleted(manager: EntityManager, event: Stripe.Event, session: Stripe.Checkout.Session): Promise<HandlerOutcome> {
+    const vendorId = metadataVendorId(session.metadata);
+    if (!vendorId) return ignored(`checkout session ${session.id} carries no metadata.vendor_id`);
+    const [vendor] = await queryRows<{ id: number }>(manager, `SELECT id FROM vendor_subscriptions WHERE vendor_id = $1 FOR UPDATE`, [vendorId]);
+    if (!vendor) return ignored(`checkout session ${session.id}: unknown vendor ${vendorId}`);
+
+    const addOnCode = session.metadata?.addon_code;
+    if (addOnCode) return this.addOnPurchased(manager, vendorId, addOnCode, session);
+
+    const subscriptionId = idOf(session.subscription);
+    if (session.mode !== 'subscription' || !subscriptionId) return ignored(`checkout session ${session.id} has neither a subscription nor an add-on`);
+    const subscription = await this.stripe.call('read the subscription of the checkout', (s) => s.subscriptions.retrieve(subscriptionId));
+    await manager.query(
+      `UPDATE vendor_subscriptions SET stripe_customer_id = COALESCE($2, stripe_customer_id), stripe_subscription_id = $3, updated_at = $4 WHERE id = $1`,
+      [vendor.id, idOf(session.customer) ?? idOf(subscription.customer), subscription.id, this.clock.now()],
+    );
+    const result = await this.sync.applyStripeSubscription(manager, subscription, { eventCreatedAt: new Date(event.created * 1000), fresh: true });
+    return result.outcome === 'applied' ? processed() : ignored(result.outcome === 'skipped' || result.outcome === 'not_found' ? result.reason : 'not applied');
+  }
+
+  /** One add-on row per Checkout session (its id is unique), with the domain, quantity and period bought. */
+  private async addOnPurchased(manager: EntityManager, vendorId: number, code: string, session: Stripe.Checkout.Session): Promise<HandlerOutcome> {
+    const [product] = await queryRows<{ id: number; billing_period: 'month' | 'year' }>(
+      manager,
+      `SELECT id, billing_period FROM add_on_products WHERE code = $1`,
+      [code],
+    );
+    if (!product) return ignored(`checkout session ${session.id}: unknown add-on ${code}`);
+
+    const now = this.clock.now();
+    const domain = (session.metadata?.domain_name ?? session.metadata?.domain ?? '').trim().toLowerCase() || null;
+    let quantity = Math.max(1, Number.parseInt(session.metadata?.quantity ?? '1', 10) || 1);
+    let period = { start: now, end: addMonths(now, product.billing_period === 'year' ? 12 : 1) };
+    const subscriptionId = session.mode === 'subscription' ? idOf(session.subscription) : null;
+    if (subscriptionId) {
+      const subscription = await this.stripe.call('read the add-on subscription', (s) => s.subscriptions.retrieve(subscriptionId));
+      period = subscriptionPeriod(subscription) ?? period;
+      quantity = subscription.items?.data?.[0]?.quantity ?? quantity;
+    }
+    const inserted = await queryRows<{ id: number }>(
+      manager,
+      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, stripe_subscription_id,
+                                   stripe_checkout_session_id, period_start, period_end, created_at, updated_at)
+       VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $9)
+       ON CONFLICT (stripe_checkout_session_id) DO NOTHING
+       RETURNING id`,
+      [vendorId, product.id, domain, quantity, subscriptionId, session.id, period.start, period.end, now],
+    );
+    return processed(inserted.length ? undefined : `add-on of checkout session ${session.id} already exists`);
+  }
+}
