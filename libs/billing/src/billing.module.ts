@@ -4,10 +4,34 @@ import { PlatformModule } from '@app/platform';
 import { StripeModule } from '@app/stripe';
 import { SubscriptionModule } from '@app/subscription';
 import { AddOnProduct } from './add-ons/add-on-product.entity.js';
+import { AddOnService } from './add-ons/add-on.service.js';
 import { VendorAddOn } from './add-ons/vendor-add-on.entity.js';
+import { CancellationService } from './cancellation/cancellation.service.js';
+import { CatalogSyncService } from './catalog/catalog-sync.service.js';
+import { CheckoutService } from './checkout/checkout.service.js';
+import { StripeCustomerService } from './customers/stripe-customer.service.js';
 import { BillingHistory } from './invoices/billing-history.entity.js';
+import { InvoiceService } from './invoices/invoice.service.js';
+import { PortalService } from './portal/portal.service.js';
+import { BillingContext } from './shared/billing-context.service.js';
+import { BillingUrls } from './shared/billing-urls.js';
+import { BillingSyncService } from './sync/billing-sync.service.js';
+import { TierChangePlanner } from './tier-change/tier-change-planner.js';
+import { TierChangeService } from './tier-change/tier-change.service.js';
 import { StripeWebhookEvent } from './webhooks/stripe-webhook-event.entity.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+
+const services = [
+  StripeCustomerService,
+  CheckoutService,
+  PortalService,
+  InvoiceService,
+  TierChangeService,
+  CancellationService,
+  AddOnService,
+  CatalogSyncService,
+  BillingSyncService,
+];
 
 @Module({
   imports: [
@@ -17,6 +41,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     StripeModule,
     WebhooksModule,
   ],
-  exports: [TypeOrmModule, WebhooksModule],
+  providers: [BillingContext, BillingUrls, TierChangePlanner, ...services],
+  exports: [TypeOrmModule, WebhooksModule, ...services],
 })
 export class BillingModule {}

@@ -36,6 +36,11 @@ export class StripeService {
     return this.stripe !== null;
   }
 
+  /** PAYMENT_SYSTEM_NOT_CONFIGURED (503) unless a key is set: call it before changing anything that needs Stripe. */
+  assertConfigured(): void {
+    if (!this.stripe) throw new PaymentSystemNotConfiguredError();
+  }
+
   /** The client; PAYMENT_SYSTEM_NOT_CONFIGURED (503) when there is no key. */
   get client(): Stripe {
     if (!this.stripe) throw new PaymentSystemNotConfiguredError();

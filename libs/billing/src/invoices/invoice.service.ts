@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock } from '@app/common';
+import { StripeService, type Stripe } from '@app/stripe';
+import { DataSource } from 'typeorm';
+import { NoActiveSubscriptionError } from '../billing.errors.js';
+import { BillingContext, hasLiveStripeSubscription } from '../shared/billing-context.service.js';
+import { fromUnixSeconds, isoOrNull, toUnixSeconds } from '../shared/billing-urls.js';
+import { TierChangePlanner } from '../tier-change/tier-change-planner.js';
+import { BillingHistory } from './billing-history.entity.js';
+
+export interface InvoiceView {
+  id: number;
+  stripe_invoice_id: string;
+  invoice_number: string | null;
+  invoice_date: string;
+  due_date: string | null;
+  total_cents: number;
+  amount_paid_cents: number;
+  currency: string;
+  status: string;
+  pdf_url: string | null;
+  hosted_url: string | null;
+  description: string | null;
+}
+
+export interface UpcomingInvoiceView {
+  amount_due_cents: number;
+  currency: string;
+  next_payment_attempt: string | null;
+  /** Unix seconds; pass it to POST /change-tier so the charge equals this preview. Null without a change. */
+  proration_date: number | null;
+  lines: Array<{ description: string; amount_cents: number; quantity: number | null }>;
+}
+
+@Injectable()
+export class InvoiceService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly context: BillingContext,
+    private readonly planner: TierChangePlanner,
+    private readonly stripe: StripeService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The vendor's invoices as the webhooks recorded them, newest first. */
+  async listInvoices(vendorId: number, page: { limit: number; offset: number }): Promise<{ invoices: InvoiceView[]; total: number }> {
+    const [rows, total] = await this.dataSource.getRepository(BillingHistory).findAndCount({
+      where: { vendorId },
+      order: { invoiceDate: 'DESC', id: 'DESC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    return { invoices: rows.map(toInvoiceView), total };
+  }
+
+  /**
+   * The next invoice of the vendor's subscription, or (with a tier and/or interval) the invoice that changing to
+   * it would produce, prorated at a `proration_date` fixed now and returned, so POST /change-tier can charge the same.
+   */
+  async previewUpcomingInvoice(vendorId: number, change: { tierCode?: string; isAnnual?: boolean } = {}): Promise<UpcomingInvoiceView> {
+    this.stripe.assertConfigured();
+    const sub = await this.context.subscription(vendorId);
+    if (!hasLiveStripeSubscription(sub) || !sub.stripeCustomerId) throw new NoActiveSubscriptionError();
+    const subscription = sub.stripeSubscriptionId;
+    const customer = sub.stripeCustomerId;
+
+    const params: Stripe.InvoiceCreatePreviewParams = { customer, subscription };
+    let prorationDate: number | null = null;
+    if (change.tierCode !== undefined || change.isAnnual !== undefined) {
+      const plan = await this.planner.plan(sub, change.tierCode ?? sub.tierCode, change.isAnnual ?? sub.isAnnual);
+      if (plan.priceId !== sub.stripePriceId) {
+        const item = await this.planner.subscriptionItem(subscription);
+        prorationDate = toUnixSeconds(this.clock.now());
+        params.subscription_details = {
+          items: [{ id: item.id, price: plan.priceId }],
+          proration_behavior: plan.prorationBehavior,
+          proration_date: prorationDate,
+        };
+      }
+    }
+    const invoice = await this.stripe.call('preview the upcoming invoice', (stripe) => stripe.invoices.createPreview(params));
+    return {
+      amount_due_cents: invoice.amount_due,
+      currency: invoice.currency,
+      next_payment_attempt: isoOrNull(fromUnixSeconds(invoice.next_payment_attempt)),
+      proration_date: prorationDate,
+      lines: invoice.lines.data.map((line) => ({ description: line.description ?? '', amount_cents: line.amount, quantity: line.quantity })),
+    };
+  }
+}
+
+function toInvoiceView(row: BillingHistory): InvoiceView {
+  return {
+    id: row.id,
+    stripe_invoice_id: row.stripeInvoiceId,
+    invoice_number: row.invoiceNumber,
+    invoice_date: row.invoiceDate.toISOString(),
+    due_date: isoOrNull(row.dueDate),
+    total_cents: row.totalCents,
+    amount_paid_cents: row.amountPaidCents,
+    currency: row.currency,
+    status: row.status,
+    pdf_url: row.pdfUrl,
+    hosted_url: row.hostedUrl,
+    description: row.description,
+  };
+}
