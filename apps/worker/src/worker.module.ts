@@ -1,16 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { CommonModule, validateEnvironment } from '@app/common';
-import { DatabaseModule } from '@app/database';
+import { JobScheduler } from './job-scheduler.js';
+import { WorkerJobsModule } from './worker-jobs.module.js';
 
 /** The scheduler and nothing else: jobs call lib services; no HTTP here. */
 @Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }),
-    ScheduleModule.forRoot(),
-    CommonModule,
-    DatabaseModule,
-  ],
+  imports: [ScheduleModule.forRoot(), WorkerJobsModule],
+  providers: [JobScheduler],
 })
 export class WorkerModule {}

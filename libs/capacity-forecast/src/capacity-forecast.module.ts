@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CapacitySnapshot } from './capacity-snapshot.entity.js';
+import { SubscriptionModule } from '@app/subscription';
+import { CapacityForecastService } from './forecast/capacity-forecast.service.js';
+import { CapacityMetricsService } from './metrics/capacity-metrics.service.js';
+import { CapacitySnapshot } from './snapshots/capacity-snapshot.entity.js';
+import { CapacitySnapshotService } from './snapshots/capacity-snapshot.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([CapacitySnapshot])],
-  exports: [TypeOrmModule],
+  imports: [TypeOrmModule.forFeature([CapacitySnapshot]), SubscriptionModule],
+  providers: [CapacityMetricsService, CapacitySnapshotService, CapacityForecastService],
+  exports: [TypeOrmModule, CapacityMetricsService, CapacitySnapshotService, CapacityForecastService],
 })
 export class CapacityForecastModule {}

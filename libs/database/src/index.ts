@@ -6,3 +6,5 @@ export * from './snake-naming.strategy.js';
 export * from './jobs/job-run.entity.js';
 export * from '../../../migrations/seed-data.js';
 export * from './migrate.js';
+export * from './jobs/job-runner.service.js';
+export * from './jobs/jobs.module.js';

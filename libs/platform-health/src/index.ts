@@ -1,1 +1,2 @@
 export * from './platform-health.module.js';
+export * from './platform-health.service.js';

@@ -8,3 +8,5 @@ export * from './tiers/subscription-tier.entity.js';
 export * from './tiers/tier-info.js';
 export * from './tiers/tier.service.js';
 export * from './limits/limit.service.js';
+export * from './lifecycle/subscription-lifecycle.service.js';
+export * from './limits/run-statement.js';

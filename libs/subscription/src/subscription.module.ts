@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LimitService } from './limits/limit.service.js';
+import { SubscriptionLifecycleService } from './lifecycle/subscription-lifecycle.service.js';
 import { SubscriptionTier } from './tiers/subscription-tier.entity.js';
 import { TierService } from './tiers/tier.service.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
@@ -8,7 +9,7 @@ import { VendorSubscription } from './subscriptions/vendor-subscription.entity.j
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService, TierService, LimitService],
-  exports: [SubscriptionService, TierService, LimitService, TypeOrmModule],
+  providers: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService],
+  exports: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
 })
 export class SubscriptionModule {}

@@ -20,7 +20,7 @@ export class CapacitySnapshot {
   @Column({ type: 'integer', default: 0 }) totalTeamMembers: number;
   @Column({ type: 'numeric', precision: 12, scale: 3, default: 0 }) storageUsedGb: string;
   @Column({ type: 'numeric', precision: 12, scale: 3, default: 0 }) dbSizeMb: string;
-  /** Null when at least one subscription is on an unlimited tier. */
+  /** Sum of the limits of live subscriptions on tiers that cap the resource; unlimited tiers add nothing. */
   @Column({ type: 'bigint', nullable: true }) theoreticalProductsLimit: string | null;
   @Column({ type: 'bigint', nullable: true }) theoreticalOrdersLimit: string | null;
   @Column({ type: 'bigint', nullable: true }) theoreticalTeamLimit: string | null;

@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { AdvisoryLock } from '@app/database';
+import { SubscriptionLifecycleService } from '@app/subscription';
+import type { EntityManager } from 'typeorm';
+import type { WorkerJob } from './worker-job.js';
+
+@Injectable()
+export class CheckTrialExpirationsJob implements WorkerJob {
+  readonly name = 'check-trial-expirations';
+  // 01:00 UTC daily: an ended trial becomes active (card on file) or expired within a day of ending.
+  readonly defaultSchedule = '0 1 * * *';
+  readonly scheduleVariable = 'CRON_CHECK_TRIAL_EXPIRATIONS';
+  readonly lock = AdvisoryLock.CheckTrialExpirations;
+
+  constructor(private readonly lifecycle: SubscriptionLifecycleService) {}
+
+  run(manager: EntityManager) {
+    return this.lifecycle.checkTrialExpirations(manager);
+  }
+}

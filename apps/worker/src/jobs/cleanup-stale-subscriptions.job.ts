@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { AdvisoryLock } from '@app/database';
+import { SubscriptionLifecycleService } from '@app/subscription';
+import type { EntityManager } from 'typeorm';
+import type { WorkerJob } from './worker-job.js';
+
+@Injectable()
+export class CleanupStaleSubscriptionsJob implements WorkerJob {
+  readonly name = 'cleanup-stale-subscriptions';
+  // Sundays 00:00 UTC: a 30-day and a 90-day retention need no more than a weekly sweep.
+  readonly defaultSchedule = '0 0 * * 0';
+  readonly scheduleVariable = 'CRON_CLEANUP_STALE_SUBSCRIPTIONS';
+  readonly lock = AdvisoryLock.CleanupStaleSubscriptions;
+
+  constructor(private readonly lifecycle: SubscriptionLifecycleService) {}
+
+  run(manager: EntityManager) {
+    return this.lifecycle.cleanupStaleSubscriptions(manager);
+  }
+}

@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { AdvisoryLock } from '@app/database';
+import { SubscriptionLifecycleService } from '@app/subscription';
+import type { EntityManager } from 'typeorm';
+import type { WorkerJob } from './worker-job.js';
+
+@Injectable()
+export class ResetPeriodCountersJob implements WorkerJob {
+  readonly name = 'reset-period-counters';
+  // 00:05 UTC daily: just after midnight, after the 00:00 snapshot has recorded the closing counters.
+  readonly defaultSchedule = '5 0 * * *';
+  readonly scheduleVariable = 'CRON_RESET_PERIOD_COUNTERS';
+  readonly lock = AdvisoryLock.ResetPeriodCounters;
+
+  constructor(private readonly lifecycle: SubscriptionLifecycleService) {}
+
+  run(manager: EntityManager) {
+    return this.lifecycle.resetPeriodCounters(manager);
+  }
+}

@@ -1,0 +1,34 @@
+/** The design note's infrastructure scaling reference: what a platform of N client vendors runs on. */
+export interface InfrastructureTier {
+  name: string;
+  minClients: number;
+  /** Exclusive upper bound; null for the top tier. */
+  maxClients: number | null;
+  vcpu: string;
+  ram: string;
+  storage: string;
+  database: string;
+  monthlyCost: string;
+}
+
+export const INFRASTRUCTURE_TIERS: readonly InfrastructureTier[] = [
+  { name: 'Starter', minClients: 0, maxClients: 50, vcpu: '2', ram: '4GB', storage: '100GB', database: 'SQLite', monthlyCost: '€30' },
+  { name: 'Small', minClients: 50, maxClients: 100, vcpu: '4', ram: '8GB', storage: '250GB', database: 'PostgreSQL', monthlyCost: '€80' },
+  { name: 'Medium', minClients: 100, maxClients: 300, vcpu: '4', ram: '16GB', storage: '500GB', database: 'PostgreSQL', monthlyCost: '€150' },
+  { name: 'Large', minClients: 300, maxClients: 500, vcpu: '8', ram: '32GB', storage: '1TB', database: 'PostgreSQL + Redis', monthlyCost: '€350' },
+  { name: 'Scale', minClients: 500, maxClients: 1000, vcpu: '16', ram: '64GB', storage: '2TB', database: 'PostgreSQL + Redis', monthlyCost: '€700' },
+  { name: 'Enterprise', minClients: 1000, maxClients: null, vcpu: '32+', ram: '128GB+', storage: '4TB+', database: 'PostgreSQL cluster', monthlyCost: '€1,500+' },
+];
+
+/** The tier a platform with `clients` vendors belongs on, and the next one up (null at the top). */
+export function infrastructureTierFor(clients: number): { current: InfrastructureTier; next: InfrastructureTier | null } {
+  const index = INFRASTRUCTURE_TIERS.findIndex((t) => t.maxClients === null || clients < t.maxClients);
+  return { current: INFRASTRUCTURE_TIERS[index], next: INFRASTRUCTURE_TIERS[index + 1] ?? null };
+}
+
+export function infrastructureTierView(t: InfrastructureTier) {
+  return {
+    name: t.name, min_clients: t.minClients, max_clients: t.maxClients, vcpu: t.vcpu, ram: t.ram,
+    storage: t.storage, database: t.database, monthly_cost: t.monthlyCost,
+  };
+}

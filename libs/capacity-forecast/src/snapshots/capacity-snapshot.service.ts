@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock } from '@app/common';
+import { AdvisoryLock } from '@app/database';
+import { DataSource, type EntityManager } from 'typeorm';
+import { CapacityMetricsService } from '../metrics/capacity-metrics.service.js';
+import { CapacitySnapshot } from './capacity-snapshot.entity.js';
+
+const BYTES_PER_MB = 1024 * 1024;
+const BYTES_PER_GB = 1024 * BYTES_PER_MB;
+
+/** The UTC calendar day of an instant, as `YYYY-MM-DD`. */
+export function utcDay(instant: Date): string {
+  return instant.toISOString().slice(0, 10);
+}
+
+/**
+ * One `capacity_snapshots` row per UTC day: a second capture the same day updates that row. The metrics come
+ * from the counters (CapacityMetricsService), never from scanning products or orders. This system keeps no
+ * files, so the storage it uses is its database: `storage_used_gb` is the database size in GB.
+ */
+@Injectable()
+export class CapacitySnapshotService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: CapacityMetricsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Captures today's snapshot in the caller's transaction (the worker job, under its lock). */
+  async capture(manager: EntityManager): Promise<CapacitySnapshot> {
+    const m = await this.metrics.measure(manager);
+    const [row] = await manager.query(
+      `INSERT INTO capacity_snapshots (snapshot_date, total_vendors, active_vendors, trial_vendors, total_subscriptions,
+              active_subscriptions, total_products, total_orders_month, total_team_members, storage_used_gb, db_size_mb,
+              theoretical_products_limit, theoretical_orders_limit, theoretical_team_limit, tier_distribution, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       ON CONFLICT (snapshot_date) DO UPDATE SET
+              total_vendors = EXCLUDED.total_vendors, active_vendors = EXCLUDED.active_vendors,
+              trial_vendors = EXCLUDED.trial_vendors, total_subscriptions = EXCLUDED.total_subscriptions,
+              active_subscriptions = EXCLUDED.active_subscriptions, total_products = EXCLUDED.total_products,
+              total_orders_month = EXCLUDED.total_orders_month, total_team_members = EXCLUDED.total_team_members,
+              storage_used_gb = EXCLUDED.storage_used_gb, db_size_mb = EXCLUDED.db_size_mb,
+              theoretical_products_limit = EXCLUDED.theoretical_products_limit,
+              theoretical_orders_limit = EXCLUDED.theoretical_orders_limit,
+              theoretical_team_limit = EXCLUDED.theoretical_team_limit, tier_distribution = EXCLUDED.tier_distribution
+       RETURNING id`,
+      [
+        utcDay(m.measuredAt), m.totalVendors, m.activeVendors, m.trialVendors, m.totalSubscriptions, m.activeSubscriptions,
+        m.totalProducts, m.totalOrdersThisPeriod, m.totalTeamMembers, (m.dbSizeBytes / BYTES_PER_GB).toFixed(3),
+        (m.dbSizeBytes / BYTES_PER_MB).toFixed(3), m.products.theoreticalLimit, m.ordersMonthly.theoreticalLimit,
+        m.teamMembers.theoreticalLimit, JSON.stringify(m.tierDistribution), m.measuredAt,
+      ],
+    );
+    return manager.getRepository(CapacitySnapshot).findOneByOrFail({ id: row.id });
+  }
+
+  /**
+   * The admin's "capture now": the same capture, waiting for the job's lock instead of skipping, so a click
+   * during the nightly run answers the row that run wrote moments before.
+   */
+  async captureNow(): Promise<CapacitySnapshot> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.CaptureCapacitySnapshot]);
+      return this.capture(manager);
+    });
+  }
+
+  /** Snapshots from `fromDay` (YYYY-MM-DD, inclusive) on, oldest first. */
+  listSince(fromDay: string): Promise<CapacitySnapshot[]> {
+    return this.dataSource
+      .getRepository(CapacitySnapshot)
+      .createQueryBuilder('s')
+      .where('s.snapshot_date >= :fromDay', { fromDay })
+      .orderBy('s.snapshot_date', 'ASC')
+      .getMany();
+  }
+}
+
+/** A snapshot as the admin API shows it (snake_case, numbers as numbers). */
+export function snapshotView(s: CapacitySnapshot) {
+  const num = (v: string | null) => (v === null ? null : Number(v));
+  return {
+    id: s.id,
+    snapshot_date: s.snapshotDate,
+    total_vendors: s.totalVendors,
+    active_vendors: s.activeVendors,
+    trial_vendors: s.trialVendors,
+    total_subscriptions: s.totalSubscriptions,
+    active_subscriptions: s.activeSubscriptions,
+    total_products: Number(s.totalProducts),
+    total_orders_month: Number(s.totalOrdersMonth),
+    total_team_members: s.totalTeamMembers,
+    storage_used_gb: Number(s.storageUsedGb),
+    db_size_mb: Number(s.dbSizeMb),
+    theoretical_products_limit: num(s.theoreticalProductsLimit),
+    theoretical_orders_limit: num(s.theoreticalOrdersLimit),
+    theoretical_team_limit: num(s.theoreticalTeamLimit),
+    tier_distribution: s.tierDistribution,
+    created_at: s.createdAt,
+  };
+}

@@ -1,0 +1,122 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock } from '@app/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AdvisoryLock, tryTransactionLock } from '../advisory-lock.js';
+import { JobRun } from './job-run.entity.js';
+
+export interface JobResult {
+  rowsAffected: number;
+  details?: Record<string, unknown>;
+}
+
+/** What a job does once it holds its lock. */
+export type JobWork = (manager: EntityManager) => Promise<JobResult>;
+
+export interface JobRunOptions {
+  /**
+   * `transaction` (default): the work runs in one transaction that holds `pg_try_advisory_xact_lock`; it commits
+   * or rolls back whole. `session`: a session lock on a dedicated connection and a non-transactional manager,
+   * for jobs that commit in batches or wait on Stripe and must not hold a transaction open meanwhile.
+   */
+  lockScope?: 'transaction' | 'session';
+}
+
+/**
+ * Runs a worker job once across replicas: a `job_runs` row (running → succeeded | failed | skipped), the job's
+ * advisory lock (another replica holding it means `skipped`), and start/end/duration/rows in the log. A failing
+ * job is recorded and answered, never thrown, so the scheduler keeps going. On shutdown it waits for runs in
+ * flight (before TypeORM closes its pool, which happens in onApplicationShutdown).
+ */
+@Injectable()
+export class JobRunnerService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('JobRunner');
+  private readonly inFlight = new Set<Promise<JobRun>>();
+  private closing = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  run(name: string, lock: AdvisoryLock, work: JobWork, options: JobRunOptions = {}): Promise<JobRun> {
+    const promise = this.execute(name, lock, work, options);
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+    return promise;
+  }
+
+  /** Runs in flight now (the scheduler's and any started by hand). */
+  get runningCount(): number {
+    return this.inFlight.size;
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.closing = true;
+    if (this.inFlight.size === 0) return;
+    this.logger.log(`Shutting down${signal ? ` on ${signal}` : ''}: waiting for ${this.inFlight.size} running job(s) to finish`);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async execute(name: string, lock: AdvisoryLock, work: JobWork, options: JobRunOptions): Promise<JobRun> {
+    const runs = this.dataSource.getRepository(JobRun);
+    const startedAt = this.clock.now();
+    const started = performance.now();
+    const run = await runs.save(runs.create({ name, status: 'running', startedAt, rowsAffected: 0, error: null, details: null, finishedAt: null }));
+    if (this.closing) return this.finish(run, started, { status: 'skipped', details: { reason: 'the worker is shutting down' } });
+    this.logger.log({ job: name, run_id: run.id, msg: `job ${name} started` });
+    try {
+      const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, work) : await this.underTransactionLock(lock, work);
+      if (outcome === 'locked') {
+        return await this.finish(run, started, { status: 'skipped', details: { reason: 'another replica holds the lock' } });
+      }
+      return await this.finish(run, started, { status: 'succeeded', rowsAffected: outcome.rowsAffected, details: outcome.details ?? null });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.error({ job: name, run_id: run.id, err: error, msg: `job ${name} failed: ${message}` });
+      return this.finish(run, started, { status: 'failed', error: message.slice(0, 4000) }).catch((recordError: unknown) => {
+        // The database may be what failed: the run stays `running` in the table, the answer still says failed.
+        this.logger.error({ job: name, run_id: run.id, err: recordError, msg: `could not record the failure of job ${name}` });
+        return Object.assign(run, { status: 'failed' as const, error: message, finishedAt: this.clock.now() });
+      });
+    }
+  }
+
+  private async underTransactionLock(lock: AdvisoryLock, work: JobWork): Promise<JobResult | 'locked'> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await tryTransactionLock(manager, lock))) return 'locked' as const;
+      return work(manager);
+    });
+  }
+
+  private async underSessionLock(lock: AdvisoryLock, work: JobWork): Promise<JobResult | 'locked'> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [row] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [lock]);
+      if (row.locked !== true) return 'locked';
+      try {
+        return await work(runner.manager);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [lock]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async finish(run: JobRun, started: number, result: Pick<JobRun, 'status'> & Partial<Pick<JobRun, 'rowsAffected' | 'details' | 'error'>>): Promise<JobRun> {
+    const durationMs = Math.round(performance.now() - started);
+    Object.assign(run, { rowsAffected: 0, details: null, error: null, ...result, finishedAt: this.clock.now() });
+    if (result.status !== 'failed') run.details = { ...(run.details ?? {}), duration_ms: durationMs };
+    else run.details = { duration_ms: durationMs };
+    await this.dataSource.query(
+      `UPDATE job_runs SET status = $2, finished_at = $3, rows_affected = $4, error = $5, details = $6 WHERE id = $1`,
+      [run.id, run.status, run.finishedAt, run.rowsAffected, run.error, JSON.stringify(run.details)],
+    );
+    const line = { job: run.name, run_id: run.id, status: run.status, rows_affected: run.rowsAffected, duration_ms: durationMs };
+    if (run.status === 'skipped') this.logger.log({ ...line, reason: run.details?.reason, msg: `job ${run.name} skipped: ${String(run.details?.reason ?? '')}` });
+    else if (run.status === 'succeeded') this.logger.log({ ...line, msg: `job ${run.name} succeeded: ${run.rowsAffected} rows in ${durationMs} ms` });
+    return run;
+  }
+}

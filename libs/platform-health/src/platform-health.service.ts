@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CapacityForecastService, CapacityMetricsService, infrastructureTierFor, infrastructureTierView, type CapacityMetrics, type Recommendation, type ResourceCapacity } from '@app/capacity-forecast';
+import { Clock } from '@app/common';
+import { DataSource } from 'typeorm';
+
+const MB = 1024 * 1024;
+
+/** A job's latest run, for the health report. */
+interface LastJobRun {
+  name: string;
+  status: string;
+  started_at: Date;
+  finished_at: Date | null;
+  rows_affected: number;
+  error: string | null;
+}
+
+function resourceView(r: ResourceCapacity) {
+  return {
+    actual: r.actual,
+    theoretical_limit: r.theoreticalLimit,
+    utilization_percent: r.utilizationPercent,
+    headroom: r.headroom,
+    unlimited_subscriptions: r.unlimitedSubscriptions,
+    unlimited_actual: r.unlimitedActual,
+  };
+}
+
+/** The design note's subscription capacity: theoretical capacity of the live subscriptions vs their usage. */
+export function subscriptionCapacityView(m: CapacityMetrics) {
+  return {
+    measured_at: m.measuredAt,
+    total_subscriptions: m.liveSubscriptions,
+    tier_distribution: m.tierDistribution,
+    products: resourceView(m.products),
+    orders_monthly: resourceView(m.ordersMonthly),
+    team_members: resourceView(m.teamMembers),
+  };
+}
+
+export function capacityView(m: CapacityMetrics) {
+  const { current, next } = infrastructureTierFor(m.activeVendors);
+  return {
+    measured_at: m.measuredAt,
+    vendors: { total: m.totalVendors, active: m.activeVendors, trial: m.trialVendors },
+    subscriptions: { total: m.totalSubscriptions, live: m.liveSubscriptions, active: m.activeSubscriptions, trial: m.trialVendors },
+    resources: { products: m.totalProducts, orders_this_period: m.totalOrdersThisPeriod, team_members: m.totalTeamMembers },
+    database: { size_mb: Math.round((m.dbSizeBytes / MB) * 1000) / 1000 },
+    infrastructure: {
+      current_tier: infrastructureTierView(current),
+      next_tier: next && infrastructureTierView(next),
+      next_upgrade_at_vendors: next?.minClients ?? null,
+    },
+  };
+}
+
+/**
+ * The admin's platform-health reports: capacity now (from the usage counters), subscription capacity, and the
+ * full report with the database's state, the worker's last runs and the scaling recommendations.
+ */
+@Injectable()
+export class PlatformHealthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: CapacityMetricsService,
+    private readonly forecast: CapacityForecastService,
+    private readonly clock: Clock,
+  ) {}
+
+  async getCapacity() {
+    return capacityView(await this.metrics.measure());
+  }
+
+  async getSubscriptionCapacity() {
+    return subscriptionCapacityView(await this.metrics.measure());
+  }
+
+  /** Everything at once; `status` is critical/degraded by the worst recommendation or failed job. */
+  async getHealthReport() {
+    const started = performance.now();
+    await this.dataSource.query('SELECT 1');
+    const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+    const m = await this.metrics.measure();
+    const [recommendations, trends, jobs] = await Promise.all([this.forecast.getScalingRecommendations(m), this.forecast.getGrowthTrends(30), this.lastJobRuns()]);
+    const failedJobs = jobs.filter((j) => j.status === 'failed').map((j) => j.name);
+    return {
+      status: overallStatus(recommendations, failedJobs),
+      checked_at: this.clock.now(),
+      database: { status: 'up', latency_ms: latencyMs, size_mb: Math.round((m.dbSizeBytes / MB) * 1000) / 1000 },
+      capacity: capacityView(m),
+      subscription_capacity: subscriptionCapacityView(m),
+      trends,
+      jobs: { last_runs: jobs, failing: failedJobs },
+      recommendations,
+    };
+  }
+
+  private lastJobRuns(): Promise<LastJobRun[]> {
+    return this.dataSource.query(
+      `SELECT DISTINCT ON (name) name, status, started_at, finished_at, rows_affected, error
+         FROM job_runs ORDER BY name, started_at DESC, id DESC`,
+    );
+  }
+}
+
+function overallStatus(recommendations: Recommendation[], failedJobs: string[]): 'healthy' | 'degraded' | 'critical' {
+  if (recommendations.some((r) => r.severity === 'critical')) return 'critical';
+  if (failedJobs.length > 0 || recommendations.some((r) => r.severity === 'warning')) return 'degraded';
+  return 'healthy';
+}

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/common';
+import type { EntityManager } from 'typeorm';
+
+export interface LifecycleResult {
+  rowsAffected: number;
+  details?: Record<string, unknown>;
+}
+
+/** Statuses whose subscription still holds a period (and so a period that can roll over). */
+const LIVE_STATUSES = `('trial', 'active', 'past_due')`;
+const CANCELLED_RETENTION_DAYS = 30;
+const WEBHOOK_EVENT_RETENTION_DAYS = 90;
+
+/**
+ * The scheduled lifecycle of subscriptions, as set-based statements over every due row: each method is one
+ * statement (or two), never a per-row loop, so it stays fast at a million subscriptions. "Now" comes from the
+ * Clock as a parameter, so tests move time. Each runs in the transaction the job runner opened under the job's lock.
+ */
+@Injectable()
+export class SubscriptionLifecycleService {
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Subscriptions not billed by Stripe (Stripe's own renewals move the others, through webhooks and the sync)
+   * whose period has ended move forward by whole periods — several if the worker was down — anchored on the
+   * period start, so 31 Jan renews on 28 Feb and then 31 Mar, and their order counter starts again at zero.
+   * Month arithmetic is done on UTC wall time, independent of the session's time zone.
+   */
+  async resetPeriodCounters(manager: EntityManager): Promise<LifecycleResult> {
+    const now = this.clock.now();
+    const [row] = await manager.query(
+      `WITH due AS (
+         SELECT id, ps, m, nw,
+                -- whole periods elapsed by calendar months; the CASE corrects month-end clamping (31 Jan + 1 month)
+                greatest(1, floor((extract(year from age(nw, ps)) * 12 + extract(month from age(nw, ps))) / m)::int) AS k
+           FROM (SELECT id, period_start AT TIME ZONE 'UTC' AS ps, CASE WHEN is_annual THEN 12 ELSE 1 END AS m,
+                        $1::timestamptz AT TIME ZONE 'UTC' AS nw
+                   FROM vendor_subscriptions
+                  WHERE period_end <= $1 AND stripe_subscription_id IS NULL AND status IN ${LIVE_STATUSES}) s
+       ), periods AS (
+         SELECT id, ps, m, CASE WHEN ps + make_interval(months => (k + 1) * m) <= nw THEN k + 1 ELSE k END AS k
+           FROM due
+       ), updated AS (
+         UPDATE vendor_subscriptions v
+            SET period_start = (p.ps + make_interval(months => p.k * p.m)) AT TIME ZONE 'UTC',
+                period_end = (p.ps + make_interval(months => (p.k + 1) * p.m)) AT TIME ZONE 'UTC',
+                orders_this_period = 0,
+                updated_at = $1
+           FROM periods p
+          WHERE v.id = p.id
+         RETURNING p.k
+       )
+       SELECT count(*)::int AS rows, count(*) FILTER (WHERE k > 1)::int AS several_periods_behind FROM updated`,
+      [now],
+    );
+    return { rowsAffected: row.rows, details: { several_periods_behind: row.several_periods_behind } };
+  }
+
+  /** Ended trials: with a payment method on file they become `active`, without one `expired`. */
+  async checkTrialExpirations(manager: EntityManager): Promise<LifecycleResult> {
+    const now = this.clock.now();
+    const [row] = await manager.query(
+      `WITH updated AS (
+         UPDATE vendor_subscriptions
+            SET status = CASE WHEN has_payment_method THEN 'active' ELSE 'expired' END, updated_at = $1
+          WHERE status = 'trial' AND trial_ends_at <= $1
+         RETURNING status
+       )
+       SELECT count(*)::int AS rows, count(*) FILTER (WHERE status = 'active')::int AS activated,
+              count(*) FILTER (WHERE status = 'expired')::int AS expired
+         FROM updated`,
+      [now],
+    );
+    return { rowsAffected: row.rows, details: { activated: row.activated, expired: row.expired } };
+  }
+
+  /**
+   * Cancelled subscriptions whose period ended more than 30 days ago become `expired`; webhook events that were
+   * processed (or ignored as unhandled) more than 90 days ago are deleted from the ledger. Events that failed or
+   * are still processing stay for an operator; Stripe itself stops retrying after three days, so an event id
+   * older than 90 days cannot arrive again.
+   */
+  async cleanupStaleSubscriptions(manager: EntityManager): Promise<LifecycleResult> {
+    const now = this.clock.now();
+    const [expired] = await manager.query(
+      `WITH updated AS (
+         UPDATE vendor_subscriptions SET status = 'expired', updated_at = $1
+          WHERE status = 'cancelled' AND period_end < $1::timestamptz - make_interval(days => $2)
+         RETURNING 1
+       ) SELECT count(*)::int AS rows FROM updated`,
+      [now, CANCELLED_RETENTION_DAYS],
+    );
+    const [deleted] = await manager.query(
+      `WITH deleted AS (
+         DELETE FROM stripe_webhook_events
+          WHERE status IN ('processed', 'ignored') AND received_at < $1::timestamptz - make_interval(days => $2)
+         RETURNING 1
+       ) SELECT count(*)::int AS rows FROM deleted`,
+      [now, WEBHOOK_EVENT_RETENTION_DAYS],
+    );
+    return {
+      rowsAffected: expired.rows + deleted.rows,
+      details: { subscriptions_expired: expired.rows, webhook_events_deleted: deleted.rows },
+    };
+  }
+}
