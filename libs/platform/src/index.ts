@@ -6,3 +6,7 @@ export * from './orders/order.entity.js';
 export * from './products/product.entity.js';
 export * from './users/user.entity.js';
 export * from './vendors/vendor.entity.js';
+export * from './products/product.service.js';
+export * from './orders/order.service.js';
+export * from './team/team.service.js';
+export * from './analytics/analytics.service.js';

@@ -3,7 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SubscriptionModule } from '@app/subscription';
+import { AnalyticsService } from './analytics/analytics.service.js';
 import { AuthService } from './auth/auth.service.js';
+import { OrderService } from './orders/order.service.js';
+import { ProductService } from './products/product.service.js';
+import { TeamService } from './team/team.service.js';
 import { Order } from './orders/order.entity.js';
 import { Product } from './products/product.entity.js';
 import { User } from './users/user.entity.js';
@@ -18,7 +22,7 @@ import { Vendor } from './vendors/vendor.entity.js';
     }),
     SubscriptionModule,
   ],
-  providers: [AuthService],
-  exports: [AuthService, TypeOrmModule],
+  providers: [AuthService, ProductService, OrderService, TeamService, AnalyticsService],
+  exports: [AuthService, ProductService, OrderService, TeamService, AnalyticsService, TypeOrmModule],
 })
 export class PlatformModule {}

@@ -4,6 +4,7 @@ import { Clock } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
 import { DEFAULT_LIMITS_JSON } from '../tiers/tier-info.js';
+import { runStatement } from './run-statement.js';
 
 interface Meter {
   limitType: LimitType;
@@ -89,7 +90,7 @@ export class LimitService {
 
   private async claim(manager: EntityManager, vendorId: number, meter: Meter): Promise<number> {
     const params = [vendorId, this.clock.now(), this.graceDays, DEFAULT_LIMITS_JSON];
-    const claimed: Array<{ current: number }> = await manager.query(SQL.get(meter)!.claim, params);
+    const { rows: claimed } = await runStatement<{ current: number }>(manager, SQL.get(meter)!.claim, params);
     if (claimed.length === 1) return claimed[0].current;
     // Refused: one read says why. Inside the same transaction, so it sees what the UPDATE saw or newer.
     const [why]: Array<{ tier_code: string; status: string; may_create: boolean; current: number; limit: number | null }> = await manager.query(SQL.get(meter)!.explain, params);
@@ -99,6 +100,6 @@ export class LimitService {
   }
 
   private async release(manager: EntityManager, vendorId: number, meter: Meter): Promise<void> {
-    await manager.query(SQL.get(meter)!.release, [vendorId]);
+    await runStatement(manager, SQL.get(meter)!.release, [vendorId]);
   }
 }

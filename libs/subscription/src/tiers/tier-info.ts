@@ -74,3 +74,44 @@ export function compareTierRank(a: TierInfo, b: TierInfo): number {
   if (a.displayOrder !== b.displayOrder) return a.displayOrder - b.displayOrder;
   return (a.priceMonthlyCents ?? Number.MAX_SAFE_INTEGER) - (b.priceMonthlyCents ?? Number.MAX_SAFE_INTEGER);
 }
+
+/** The admin's view of a tier: every field, snake_case, and where it came from. */
+export interface AdminTierView {
+  code: string;
+  name: string;
+  description: string;
+  price_monthly_cents: number | null;
+  price_annual_cents: number | null;
+  currency: string;
+  products_limit: number | null;
+  orders_per_month: number | null;
+  team_members: number | null;
+  features: string[];
+  stripe_product_id: string | null;
+  stripe_price_monthly_id: string | null;
+  stripe_price_annual_id: string | null;
+  display_order: number;
+  is_active: boolean;
+  source: 'database' | 'default';
+}
+
+export function toAdminTierView(t: TierInfo): AdminTierView {
+  return {
+    code: t.code,
+    name: t.name,
+    description: t.description,
+    price_monthly_cents: t.priceMonthlyCents,
+    price_annual_cents: t.priceAnnualCents,
+    currency: t.currency,
+    products_limit: t.productsLimit,
+    orders_per_month: t.ordersPerMonth,
+    team_members: t.teamMembers,
+    features: [...t.features],
+    stripe_product_id: t.stripeProductId,
+    stripe_price_monthly_id: t.stripePriceMonthlyId,
+    stripe_price_annual_id: t.stripePriceAnnualId,
+    display_order: t.displayOrder,
+    is_active: t.isActive,
+    source: t.fromDatabase ? 'database' : 'default',
+  };
+}

@@ -5,7 +5,7 @@ import { DEFAULT_TIERS } from '@app/database';
 import type { Repository } from 'typeorm';
 import { TierNotFoundError } from '../subscription.errors.js';
 import { SubscriptionTier } from './subscription-tier.entity.js';
-import { compareTierRank, defaultTier, tierFromEntity, type TierInfo } from './tier-info.js';
+import { compareTierRank, defaultTier, tierFromEntity, toAdminTierView, type AdminTierView, type TierInfo } from './tier-info.js';
 
 /** The admin's view of a tier's editable fields (camelCase; the API maps its snake_case DTO onto it). */
 export interface TierInput {
@@ -95,5 +95,22 @@ export class TierService {
     const row = await this.tiers.findOneBy({ code });
     if (!row) throw new TierNotFoundError(code);
     return tierFromEntity(row);
+  }
+
+  /** Admin: every tier (inactive ones and defaults the table lacks included), by display order. */
+  async listForAdmin(): Promise<AdminTierView[]> {
+    return (await this.listAllTiers()).map(toAdminTierView);
+  }
+
+  async getForAdmin(code: string): Promise<AdminTierView> {
+    return toAdminTierView(await this.getTier(code));
+  }
+
+  async createForAdmin(input: TierInput): Promise<AdminTierView> {
+    return toAdminTierView(await this.createTier(input));
+  }
+
+  async updateForAdmin(code: string, patch: TierPatch): Promise<AdminTierView> {
+    return toAdminTierView(await this.updateTier(code, patch));
   }
 }

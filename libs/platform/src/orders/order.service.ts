@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock } from '@app/common';
+import { LimitService } from '@app/subscription';
+import { DataSource } from 'typeorm';
+import type { Page } from '../products/product.service.js';
+
+export interface OrderView {
+  id: number;
+  total_cents: number;
+  currency: string;
+  customer_email: string | null;
+  created_at: string;
+}
+
+export interface CreateOrderInput {
+  totalCents: number;
+  customerEmail?: string | null;
+}
+
+const COLUMNS = `id, total_cents, currency, customer_email, created_at`;
+const view = (r: { id: number; total_cents: number; currency: string; customer_email: string | null; created_at: Date }): OrderView => ({
+  id: r.id, total_cents: r.total_cents, currency: r.currency, customer_email: r.customer_email, created_at: r.created_at.toISOString(),
+});
+
+/** A vendor's orders; each one counts toward orders_this_period. */
+@Injectable()
+export class OrderService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly limits: LimitService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The hot path: one transaction, one conditional UPDATE and one INSERT. created_at comes from the Clock, like the period. */
+  async create(vendorId: number, input: CreateOrderInput): Promise<OrderView> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.limits.claimOrderSlot(manager, vendorId);
+      const [row] = await manager.query(
+        `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+        [vendorId, input.totalCents, input.customerEmail?.toLowerCase() ?? null, this.clock.now()],
+      );
+      return view(row);
+    });
+  }
+
+  async list(vendorId: number, page: Page): Promise<{ items: OrderView[]; total: number }> {
+    const [rows, [{ total }]] = await Promise.all([
+      this.dataSource.query(`SELECT ${COLUMNS} FROM orders WHERE vendor_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, [vendorId, page.limit, page.offset]),
+      this.dataSource.query(`SELECT count(*)::int AS total FROM orders WHERE vendor_id = $1`, [vendorId]),
+    ]);
+    return { items: rows.map(view), total };
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock, NotFoundError } from '@app/common';
+import { LimitService, runStatement } from '@app/subscription';
+import { DataSource } from 'typeorm';
+
+export interface ProductView {
+  id: number;
+  name: string;
+  sku: string | null;
+  price_cents: number;
+  created_at: string;
+}
+
+export interface CreateProductInput {
+  name: string;
+  priceCents: number;
+  sku?: string | null;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+const COLUMNS = `id, name, sku, price_cents, created_at`;
+const view = (r: { id: number; name: string; sku: string | null; price_cents: number; created_at: Date }): ProductView => ({
+  id: r.id, name: r.name, sku: r.sku, price_cents: r.price_cents, created_at: r.created_at.toISOString(),
+});
+
+/** A vendor's products; each one holds a slot of the tier's products limit. Every query is scoped to the vendor. */
+@Injectable()
+export class ProductService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly limits: LimitService,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(vendorId: number, page: Page): Promise<{ items: ProductView[]; total: number }> {
+    const [rows, [{ total }]] = await Promise.all([
+      this.dataSource.query(`SELECT ${COLUMNS} FROM products WHERE vendor_id = $1 ORDER BY id LIMIT $2 OFFSET $3`, [vendorId, page.limit, page.offset]),
+      this.dataSource.query(`SELECT count(*)::int AS total FROM products WHERE vendor_id = $1`, [vendorId]),
+    ]);
+    return { items: rows.map(view), total };
+  }
+
+  /** The slot and the row in one transaction: a refused claim writes nothing. */
+  async create(vendorId: number, input: CreateProductInput): Promise<ProductView> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.limits.claimProductSlot(manager, vendorId);
+      const [row] = await manager.query(
+        `INSERT INTO products (vendor_id, name, sku, price_cents, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+        [vendorId, input.name, input.sku ?? null, input.priceCents, this.clock.now()],
+      );
+      return view(row);
+    });
+  }
+
+  /** Deletes the vendor's product and frees its slot; another vendor's or a missing id changes nothing (404). */
+  async remove(vendorId: number, productId: number): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const { rowCount } = await runStatement(manager, `DELETE FROM products WHERE id = $1 AND vendor_id = $2`, [productId, vendorId]);
+      if (rowCount === 0) throw new NotFoundError('Product');
+      await this.limits.releaseProductSlot(manager, vendorId);
+    });
+  }
+}
