@@ -1,0 +1,154 @@
+import type Stripe from 'stripe';
+import { addInterval, invoiceObject, type LineInit, subscriptionObject } from './objects.js';
+import { invalid, missing } from './params.js';
+import type { ProrationRecord, StripeState } from './store.js';
+
+/** Subscription and invoice logic shared by the API routes and the test helpers. */
+
+export function findPrice(state: StripeState, id: string, param = 'price'): Stripe.Price {
+  const price = state.prices.get(id);
+  if (!price) throw missing('price', id, param);
+  return price;
+}
+
+export function findCustomer(state: StripeState, id: string, param = 'customer'): Stripe.Customer {
+  const customer = state.customers.get(id);
+  if (!customer || (customer as { deleted?: boolean }).deleted) throw missing('customer', id, param);
+  return customer;
+}
+
+export function findSubscription(state: StripeState, id: string, param = 'id'): Stripe.Subscription {
+  const subscription = state.subscriptions.get(id);
+  if (!subscription) throw missing('subscription', id, param);
+  return subscription;
+}
+
+export function productName(state: StripeState, price: Stripe.Price): string {
+  const productId = typeof price.product === 'string' ? price.product : price.product.id;
+  return state.products.get(productId)?.name ?? price.nickname ?? productId;
+}
+
+export interface NewSubscription {
+  customer: string;
+  items: Array<{ price: string; quantity?: number }>;
+  status?: Stripe.Subscription.Status;
+  metadata?: Record<string, string>;
+  trialEnd?: number | null;
+  periodStart?: number;
+  periodEnd?: number;
+  cancelAtPeriodEnd?: boolean;
+  created?: number;
+}
+
+export function createSubscriptionRecord(state: StripeState, init: NewSubscription): Stripe.Subscription {
+  if (init.items.length === 0) throw invalid('Missing required param: items.', 'items', 'parameter_missing');
+  const prices = init.items.map((item, i) => ({ price: findPrice(state, item.price, `items[${i}][price]`), quantity: item.quantity ?? 1 }));
+  for (const { price } of prices) {
+    if (!price.recurring) throw invalid(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, 'items[0][price]');
+  }
+  const now = state.now();
+  const trialEnd = init.trialEnd ?? null;
+  const start = init.periodStart ?? now;
+  const recurring = prices[0].price.recurring as Stripe.Price.Recurring;
+  const end = init.periodEnd ?? (trialEnd && trialEnd > start ? trialEnd : addInterval(start, recurring.interval, recurring.interval_count));
+  const subscription = subscriptionObject({
+    customer: init.customer, prices, status: init.status ?? (trialEnd && trialEnd > now ? 'trialing' : 'active'), created: init.created ?? Math.min(now, start),
+    periodStart: start, periodEnd: end, metadata: init.metadata, trialStart: trialEnd ? start : null, trialEnd, cancelAtPeriodEnd: init.cancelAtPeriodEnd,
+  });
+  state.subscriptions.set(subscription.id, subscription);
+  return subscription;
+}
+
+/** The regular (non-proration) line of each item for a period. */
+export function periodLines(state: StripeState, subscription: Stripe.Subscription, start: number, end: number, free = false): LineInit[] {
+  return subscription.items.data.map((item) => ({
+    amount: free ? 0 : (item.price.unit_amount ?? 0) * (item.quantity ?? 1),
+    description: `${item.quantity ?? 1} × ${productName(state, item.price)}${free ? ' (trial)' : ''}`,
+    price: item.price, quantity: item.quantity ?? 1, periodStart: start, periodEnd: end,
+    subscription: subscription.id, subscriptionItem: item.id, proration: false,
+  }));
+}
+
+export function issueInvoice(
+  state: StripeState,
+  subscription: Stripe.Subscription,
+  lines: LineInit[],
+  billingReason: Stripe.Invoice.BillingReason,
+  extra: { status?: Stripe.Invoice.Status; prorationDate?: number; periodStart?: number; periodEnd?: number } = {},
+): Stripe.Invoice {
+  const item = subscription.items.data[0];
+  const invoice = invoiceObject({
+    customer: subscription.customer as string, subscription: subscription.id, subscriptionMetadata: subscription.metadata, lines,
+    status: extra.status ?? 'paid', billingReason, created: state.now(), currency: subscription.currency,
+    periodStart: extra.periodStart ?? item?.current_period_start ?? state.now(), periodEnd: extra.periodEnd ?? item?.current_period_end ?? state.now(),
+    prorationDate: extra.prorationDate,
+  });
+  state.invoices.set(invoice.id, invoice);
+  subscription.latest_invoice = invoice.id;
+  return invoice;
+}
+
+/** One requested item change (`items[i]` of an update or of `subscription_details`). */
+export interface ItemChange {
+  id?: string;
+  price?: string;
+  quantity?: number;
+  deleted?: boolean;
+}
+
+export interface ProrationPlan {
+  lines: LineInit[];
+  amount: number;
+  /** Set when the interval changed: Stripe restarts the billing period at the proration date. */
+  newPeriod: { start: number; end: number } | null;
+}
+
+function dateLabel(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+/**
+ * Stripe's proration for an item change at `prorationDate`: a credit for the unused time on the old price and a
+ * charge for the remaining time on the new one, both `amount × (end − t) / (end − start)` rounded to cents. An
+ * interval change restarts the period at `t` and charges the new price in full. Pure: same inputs, same amounts.
+ */
+export function planProration(state: StripeState, subscription: Stripe.Subscription, changes: ItemChange[], prorationDate: number): ProrationPlan {
+  const lines: LineInit[] = [];
+  let newPeriod: ProrationPlan['newPeriod'] = null;
+  if (subscription.status === 'trialing') return { lines, amount: 0, newPeriod };
+  for (const [i, change] of changes.entries()) {
+    const item = change.id ? subscription.items.data.find((it) => it.id === change.id) : undefined;
+    if (change.id && !item) throw invalid(`Invalid subscription item: '${change.id}'`, `items[${i}][id]`, 'resource_missing');
+    const oldPrice = item?.price;
+    const newPrice = change.deleted ? undefined : change.price ? findPrice(state, change.price, `items[${i}][price]`) : oldPrice;
+    const oldQty = item?.quantity ?? 1;
+    const newQty = change.quantity ?? oldQty;
+    const start = item?.current_period_start ?? subscription.items.data[0]?.current_period_start ?? prorationDate;
+    const end = item?.current_period_end ?? subscription.items.data[0]?.current_period_end ?? prorationDate;
+    const t = Math.min(Math.max(prorationDate, start), end);
+    const fraction = end > start ? (end - t) / (end - start) : 0;
+    const base = { subscription: subscription.id, subscriptionItem: item?.id ?? null, proration: true, periodEnd: end, periodStart: t };
+    if (oldPrice && (newPrice?.id !== oldPrice.id || newQty !== oldQty)) {
+      lines.push({ ...base, amount: -Math.round((oldPrice.unit_amount ?? 0) * oldQty * fraction), description: `Unused time on ${oldQty} × ${productName(state, oldPrice)} after ${dateLabel(t)}`, price: oldPrice, quantity: oldQty });
+    }
+    if (!newPrice || (oldPrice?.id === newPrice.id && newQty === oldQty)) continue;
+    const oldInterval = oldPrice?.recurring && `${oldPrice.recurring.interval}/${oldPrice.recurring.interval_count}`;
+    const newInterval = newPrice.recurring && `${newPrice.recurring.interval}/${newPrice.recurring.interval_count}`;
+    if (oldPrice && newPrice.recurring && oldInterval !== newInterval) {
+      newPeriod = { start: t, end: addInterval(t, newPrice.recurring.interval, newPrice.recurring.interval_count) };
+      lines.push({ ...base, proration: false, periodEnd: newPeriod.end, amount: (newPrice.unit_amount ?? 0) * newQty, description: `${newQty} × ${productName(state, newPrice)}`, price: newPrice, quantity: newQty });
+    } else {
+      lines.push({ ...base, amount: Math.round((newPrice.unit_amount ?? 0) * newQty * fraction), description: `Remaining time on ${newQty} × ${productName(state, newPrice)} after ${dateLabel(t)}`, price: newPrice, quantity: newQty });
+    }
+  }
+  return { lines, amount: lines.reduce((sum, line) => sum + line.amount, 0), newPeriod };
+}
+
+export function recordProration(state: StripeState, subscription: Stripe.Subscription, plan: ProrationPlan, prorationDate: number, source: ProrationRecord['source']): ProrationRecord {
+  const record: ProrationRecord = {
+    subscription: subscription.id, proration_date: prorationDate, amount: plan.amount, source,
+    lines: plan.lines.map((line) => ({ amount: line.amount, description: line.description, price: line.price.id, quantity: line.quantity, proration: line.proration, period: { start: line.periodStart, end: line.periodEnd } })),
+  };
+  state.prorations.push(record);
+  return record;
+}

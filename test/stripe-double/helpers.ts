@@ -1,0 +1,160 @@
+import Stripe from 'stripe';
+import { createSubscriptionRecord, findSubscription, issueInvoice, periodLines, productName } from './billing.js';
+import { customerObject, priceObject, productObject, recurring, setItemPrice, type LineInit } from './objects.js';
+import { openingInvoice } from './resources/subscriptions.js';
+import { findSession } from './resources/checkout.js';
+import type { StripeState } from './store.js';
+
+/** Test-side shortcuts that change Stripe's truth directly, as if it happened at Stripe (not through the API). */
+
+type Emit = (type: string, object: object, before?: object) => Stripe.Event;
+
+export interface CreatePriceInput {
+  unit_amount: number;
+  interval?: 'month' | 'year' | 'week' | 'day' | null;
+  currency?: string;
+  lookup_key?: string;
+  product?: string;
+  product_name?: string;
+  metadata?: Record<string, string>;
+}
+
+export function createPrice(state: StripeState, input: CreatePriceInput): Stripe.Price {
+  let product = input.product;
+  if (!product) {
+    const created = productObject({ name: input.product_name ?? `Product ${state.products.size + 1}`, created: state.now() });
+    state.products.set(created.id, created);
+    product = created.id;
+  }
+  const price = priceObject({
+    product, created: state.now(), currency: input.currency ?? 'usd', unit_amount: input.unit_amount,
+    recurring: input.interval === null ? null : recurring(input.interval ?? 'month'), lookup_key: input.lookup_key ?? null, metadata: input.metadata ?? {},
+  });
+  state.prices.set(price.id, price);
+  return price;
+}
+
+export function createCustomer(state: StripeState, input: { email?: string; name?: string; metadata?: Record<string, string> } = {}): Stripe.Customer {
+  const customer = customerObject({ created: state.now(), email: input.email ?? null, name: input.name ?? null, metadata: input.metadata ?? {} });
+  state.customers.set(customer.id, customer);
+  return customer;
+}
+
+export interface CreateSubscriptionInput {
+  /** A customer id; a new customer when omitted. */
+  customer?: string;
+  /** A price id. */
+  price: string;
+  quantity?: number;
+  status?: Stripe.Subscription.Status;
+  metadata?: Record<string, string>;
+  trial_end?: number | null;
+  current_period_start?: number;
+  current_period_end?: number;
+  cancel_at_period_end?: boolean;
+  created?: number;
+}
+
+export function createSubscription(state: StripeState, input: CreateSubscriptionInput): Stripe.Subscription {
+  const customer = input.customer ?? createCustomer(state).id;
+  if (!state.customers.has(customer)) state.customers.set(customer, customerObject({ id: customer, created: state.now() }));
+  return createSubscriptionRecord(state, {
+    customer, items: [{ price: input.price, quantity: input.quantity }], status: input.status, metadata: input.metadata, trialEnd: input.trial_end,
+    periodStart: input.current_period_start, periodEnd: input.current_period_end, cancelAtPeriodEnd: input.cancel_at_period_end, created: input.created,
+  });
+}
+
+export type SubscriptionPatch = Partial<Omit<Stripe.Subscription, 'items'>> & {
+  current_period_start?: number;
+  current_period_end?: number;
+  /** Moves every item to this price id. */
+  price?: string;
+};
+
+export function updateSubscriptionState(state: StripeState, id: string, patch: SubscriptionPatch): Stripe.Subscription {
+  const subscription = findSubscription(state, id);
+  const { current_period_start: start, current_period_end: end, price, ...rest } = patch;
+  Object.assign(subscription, rest);
+  for (const item of subscription.items.data) {
+    if (start !== undefined) item.current_period_start = start;
+    if (end !== undefined) item.current_period_end = end;
+    if (price !== undefined) {
+      const found = state.prices.get(price);
+      if (!found) throw new Error(`stripe double: no price ${price}`);
+      setItemPrice(item, found);
+    }
+  }
+  if (patch.cancel_at_period_end !== undefined && patch.cancel_at === undefined) {
+    subscription.cancel_at = patch.cancel_at_period_end ? subscription.items.data[0]?.current_period_end ?? null : null;
+  }
+  return subscription;
+}
+
+/** Completes a Checkout Session as the customer paying would: Stripe creates the subscription (or payment) and emits the events. */
+export function completeCheckout(state: StripeState, emit: Emit, sessionId: string) {
+  const session = findSession(state, sessionId);
+  if (session.status !== 'open') throw new Error(`stripe double: checkout session ${sessionId} is ${session.status}`);
+  const extras = state.sessionExtras.get(sessionId);
+  if (!extras) throw new Error(`stripe double: checkout session ${sessionId} has no line items`);
+  const customer = (session.customer as string | null) ?? createCustomer(state, { email: session.customer_email ?? undefined }).id;
+  const before = structuredClone(session);
+  session.customer = customer;
+  session.customer_details = { address: null, business_name: null, email: session.customer_email ?? state.customers.get(customer)?.email ?? null, individual_name: null, name: null, phone: null, tax_exempt: 'none', tax_ids: [] };
+  let subscription: Stripe.Subscription | null = null;
+  let invoice: Stripe.Invoice | null = null;
+  if (session.mode === 'subscription') {
+    subscription = createSubscriptionRecord(state, { customer, items: extras.lineItems, metadata: extras.subscriptionMetadata, trialEnd: extras.trialEnd });
+    emit('customer.subscription.created', subscription);
+    invoice = openingInvoice({ state, emit }, subscription);
+    session.subscription = subscription.id;
+    session.invoice = invoice.id;
+    session.payment_status = subscription.status === 'trialing' ? 'no_payment_required' : 'paid';
+  } else if (session.mode === 'payment') {
+    session.payment_intent = `pi_${sessionId.slice(-20)}`;
+    session.payment_status = 'paid';
+  }
+  session.status = 'complete';
+  const event = emit('checkout.session.completed', session, before);
+  return { session, subscription, invoice, event };
+}
+
+export interface CreateInvoiceInput {
+  customer?: string;
+  subscription?: string;
+  status?: Stripe.Invoice.Status;
+  billing_reason?: Stripe.Invoice.BillingReason;
+  /** Total of the invoice in cents; default the subscription's price × quantity. */
+  amount_due?: number;
+  amount_paid?: number;
+  period_start?: number;
+  period_end?: number;
+  created?: number;
+  number?: string;
+}
+
+export function createInvoice(state: StripeState, input: CreateInvoiceInput): Stripe.Invoice {
+  const subscription = input.subscription ? findSubscription(state, input.subscription) : null;
+  if (!subscription) throw new Error('stripe double: createInvoice needs a subscription');
+  const item = subscription.items.data[0];
+  const start = input.period_start ?? item.current_period_start;
+  const end = input.period_end ?? item.current_period_end;
+  let lines: LineInit[] = periodLines(state, subscription, start, end);
+  const amount = input.amount_due ?? input.amount_paid;
+  if (amount !== undefined) lines = [{ ...lines[0], amount, description: `${productName(state, item.price)}` }];
+  const status = input.status ?? 'paid';
+  const invoice = issueInvoice(state, subscription, lines, input.billing_reason ?? 'subscription_cycle', { status, periodStart: start, periodEnd: end });
+  if (input.customer) invoice.customer = input.customer;
+  if (input.amount_paid !== undefined) {
+    invoice.amount_paid = input.amount_paid;
+    invoice.amount_remaining = Math.max(invoice.amount_due - input.amount_paid, 0);
+  }
+  if (input.created !== undefined) invoice.created = input.created;
+  if (input.number !== undefined) invoice.number = input.number;
+  return invoice;
+}
+
+export function signedPayload(event: object, secret: string, timestamp?: number): { body: string; signature: string } {
+  const body = JSON.stringify(event, null, 2);
+  const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret, ...(timestamp !== undefined && { timestamp }) });
+  return { body, signature };
+}

@@ -1,0 +1,157 @@
+import type Stripe from 'stripe';
+import type { Params } from '../form-parser.js';
+import {
+  createSubscriptionRecord, findCustomer, findPrice, findSubscription, issueInvoice, type ItemChange, periodLines, planProration, recordProration,
+} from '../billing.js';
+import { setItemPrice, subscriptionItemObject } from '../objects.js';
+import { applyMetadata, bool, invalid, matchesRange, num, objects, required, str } from '../params.js';
+import type { StripeState } from '../store.js';
+import { listPage, newestFirst, route, searchPage, type Route, type RouteContext } from './common.js';
+
+export function itemChanges(params: Params, key = 'items'): ItemChange[] {
+  return objects(params, key).map((item) => ({
+    id: str(item, 'id'), price: str(item, 'price'), quantity: num(item, 'quantity'), deleted: bool(item, 'deleted'),
+  }));
+}
+
+/** `trial_end` / `trial_period_days` → a Unix time, or null. */
+export function trialEndOf(state: StripeState, params: Params): number | null {
+  const trialEnd = str(params, 'trial_end');
+  if (trialEnd && trialEnd !== 'now') return Number(trialEnd);
+  const days = num(params, 'trial_period_days');
+  return days ? state.now() + days * 86_400 : null;
+}
+
+/** The first invoice of a new subscription: the full price, or a zero invoice when it starts with a trial. */
+export function openingInvoice(ctx: Pick<RouteContext, 'state' | 'emit'>, subscription: Stripe.Subscription): Stripe.Invoice {
+  const item = subscription.items.data[0];
+  const invoice = issueInvoice(ctx.state, subscription, periodLines(ctx.state, subscription, item.current_period_start, item.current_period_end, subscription.status === 'trialing'), 'subscription_create');
+  for (const type of ['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']) ctx.emit(type, invoice);
+  return invoice;
+}
+
+function applyItemChanges(state: StripeState, subscription: Stripe.Subscription, changes: ItemChange[], newPeriod: { start: number; end: number } | null): void {
+  const now = state.now();
+  for (const [i, change] of changes.entries()) {
+    const item = change.id ? subscription.items.data.find((it) => it.id === change.id) : undefined;
+    if (change.id && !item) throw invalid(`Invalid subscription item: '${change.id}'`, `items[${i}][id]`, 'resource_missing');
+    if (item && change.deleted) {
+      subscription.items.data = subscription.items.data.filter((it) => it !== item);
+      continue;
+    }
+    if (item) {
+      if (change.price) setItemPrice(item, findPrice(state, change.price, `items[${i}][price]`));
+      if (change.quantity !== undefined) item.quantity = change.quantity;
+      continue;
+    }
+    if (!change.price) throw invalid('Missing required param: items[' + i + '][price].', `items[${i}][price]`, 'parameter_missing');
+    if (subscription.items.data.some((it) => it.price.id === change.price)) {
+      throw invalid('Cannot add multiple subscription items with the same plan: ' + change.price, `items[${i}][price]`);
+    }
+    const first = subscription.items.data[0];
+    subscription.items.data.push(subscriptionItemObject(subscription.id, findPrice(state, change.price, `items[${i}][price]`), change.quantity ?? 1, first?.current_period_start ?? now, first?.current_period_end ?? now, now));
+  }
+  if (newPeriod) {
+    for (const item of subscription.items.data) {
+      item.current_period_start = newPeriod.start;
+      item.current_period_end = newPeriod.end;
+    }
+    subscription.billing_cycle_anchor = newPeriod.start;
+  }
+  if (subscription.items.data.length === 0) throw invalid('A subscription must have at least one active plan.', 'items');
+}
+
+function setCancelAtPeriodEnd(subscription: Stripe.Subscription, value: boolean): void {
+  subscription.cancel_at_period_end = value;
+  subscription.cancel_at = value ? subscription.items.data[0]?.current_period_end ?? null : null;
+}
+
+function updateSubscription(ctx: RouteContext): Stripe.Subscription {
+  const { state, params } = ctx;
+  const subscription = findSubscription(state, ctx.captures[0]);
+  const before = structuredClone(subscription);
+  if (subscription.status === 'canceled' && Object.keys(params).some((k) => !['metadata', 'cancellation_details', 'expand'].includes(k))) {
+    throw invalid('A canceled subscription can only update its cancellation_details and metadata.', undefined, 'resource_missing');
+  }
+  const changes = itemChanges(params);
+  const behavior = str(params, 'proration_behavior') ?? 'create_prorations';
+  const prorationDate = num(params, 'proration_date') ?? state.now();
+  if (changes.length > 0) {
+    const plan = planProration(state, subscription, changes, prorationDate);
+    applyItemChanges(state, subscription, changes, plan.newPeriod);
+    if (behavior !== 'none' && plan.lines.length > 0) {
+      recordProration(state, subscription, plan, prorationDate, 'update');
+      if (behavior === 'always_invoice' || plan.newPeriod) {
+        const invoice = issueInvoice(state, subscription, plan.lines, 'subscription_update', { prorationDate });
+        for (const type of ['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']) ctx.emit(type, invoice);
+      }
+    }
+  }
+  const cancelAtPeriodEnd = bool(params, 'cancel_at_period_end');
+  if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(subscription, cancelAtPeriodEnd);
+  const cancelAt = str(params, 'cancel_at');
+  if (cancelAt !== undefined) subscription.cancel_at = cancelAt === '' ? null : Number(cancelAt);
+  subscription.metadata = applyMetadata(subscription.metadata, params);
+  const pause = params.pause_collection;
+  if (pause !== undefined) {
+    subscription.pause_collection = pause === '' ? null : ({ behavior: required(pause as Params, 'behavior'), resumes_at: num(pause as Params, 'resumes_at') ?? null } as Stripe.Subscription.PauseCollection);
+  }
+  const paymentMethod = str(params, 'default_payment_method');
+  if (paymentMethod !== undefined) subscription.default_payment_method = paymentMethod || null;
+  const description = str(params, 'description');
+  if (description !== undefined) subscription.description = description || null;
+  const trialEnd = str(params, 'trial_end');
+  if (trialEnd !== undefined) {
+    const end = trialEnd === 'now' ? state.now() : Number(trialEnd);
+    subscription.trial_end = end;
+    if (end <= state.now() && subscription.status === 'trialing') subscription.status = 'active';
+  }
+  ctx.emit('customer.subscription.updated', subscription, before);
+  return subscription;
+}
+
+function cancelSubscription(ctx: RouteContext): Stripe.Subscription {
+  const subscription = findSubscription(ctx.state, ctx.captures[0]);
+  if (subscription.status === 'canceled') throw invalid(`No such subscription: '${subscription.id}'`, 'id', 'resource_missing');
+  const now = ctx.state.now();
+  subscription.status = 'canceled';
+  subscription.canceled_at = now;
+  subscription.ended_at = now;
+  subscription.cancel_at_period_end = false;
+  subscription.cancellation_details = { comment: null, feedback: null, reason: 'cancellation_requested' } as Stripe.Subscription.CancellationDetails;
+  ctx.emit('customer.subscription.deleted', subscription);
+  return subscription;
+}
+
+/** Without `status`, Stripe lists every subscription that is not canceled. */
+function listFilter(params: Params): (s: Stripe.Subscription) => boolean {
+  const status = str(params, 'status');
+  const customer = str(params, 'customer');
+  const price = str(params, 'price');
+  return (s) =>
+    (status === 'all' || (status ? s.status === status : s.status !== 'canceled' && s.status !== 'incomplete_expired')) &&
+    (!customer || s.customer === customer) && (!price || s.items.data.some((it) => it.price.id === price)) && matchesRange(s.created, params, 'created');
+}
+
+export const subscriptionRoutes: Route[] = [
+  route('POST', '/v1/subscriptions', (ctx) => {
+    const { state, params } = ctx;
+    const customer = findCustomer(state, required(params, 'customer'));
+    const subscription = createSubscriptionRecord(state, {
+      customer: customer.id, items: itemChanges(params).map((c) => ({ price: c.price ?? '', quantity: c.quantity })),
+      metadata: applyMetadata({}, params), trialEnd: trialEndOf(state, params), cancelAtPeriodEnd: bool(params, 'cancel_at_period_end'),
+    });
+    ctx.emit('customer.subscription.created', subscription);
+    openingInvoice(ctx, subscription);
+    return subscription;
+  }),
+  route('GET', '/v1/subscriptions/search', ({ params, state }) => searchPage(newestFirst(state.subscriptions.values()), params, '/v1/subscriptions/search')),
+  route('GET', '/v1/subscriptions/:id', ({ captures, state }) => findSubscription(state, captures[0])),
+  route('POST', '/v1/subscriptions/:id', updateSubscription),
+  route('DELETE', '/v1/subscriptions/:id', cancelSubscription),
+  route('GET', '/v1/subscriptions', ({ params, state }) => listPage(newestFirst(state.subscriptions.values()).filter(listFilter(params)), params, '/v1/subscriptions')),
+  route('GET', '/v1/subscription_items', ({ params, state }) => {
+    const subscription = findSubscription(state, required(params, 'subscription'), 'subscription');
+    return listPage(subscription.items.data, params, '/v1/subscription_items');
+  }),
+];

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type Stripe from 'stripe';
+
+export const API_VERSION = '2026-10-28.endive';
+
+/** One proration the double computed, for a preview or for a subscription change (same inputs → same amounts). */
+export interface ProrationRecord {
+  subscription: string;
+  proration_date: number;
+  /** Sum of the proration lines (credit for unused time + charge for the remaining time), in cents. */
+  amount: number;
+  lines: Array<{ amount: number; description: string; price: string; quantity: number; proration: boolean; period: { start: number; end: number } }>;
+  source: 'preview' | 'update';
+}
+
+/** What a Checkout Session was created with that the session object does not show; the double keeps it aside. */
+export interface SessionExtras {
+  lineItems: Array<{ price: string; quantity: number }>;
+  subscriptionMetadata: Record<string, string>;
+  trialEnd: number | null;
+  trialPeriodDays: number | null;
+}
+
+/** Stripe-side truth. Tests may read it and (through the double's helpers) change it. */
+export class StripeState {
+  readonly customers = new Map<string, Stripe.Customer>();
+  readonly products = new Map<string, Stripe.Product>();
+  readonly prices = new Map<string, Stripe.Price>();
+  readonly subscriptions = new Map<string, Stripe.Subscription>();
+  readonly invoices = new Map<string, Stripe.Invoice>();
+  readonly sessions = new Map<string, Stripe.Checkout.Session>();
+  readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
+  readonly events = new Map<string, Stripe.Event>();
+  readonly sessionExtras = new Map<string, SessionExtras>();
+  readonly prorations: ProrationRecord[] = [];
+  /** Fixed "now" in Unix seconds, or null for the wall clock. */
+  fixedNow: number | null = null;
+  /** When true (default), API mutations append the events Stripe would emit (customer.subscription.updated, …). */
+  autoEvents = true;
+
+  now(): number {
+    return this.fixedNow ?? Math.floor(Date.now() / 1000);
+  }
+
+  clear(): void {
+    for (const map of [this.customers, this.products, this.prices, this.subscriptions, this.invoices, this.sessions, this.portalSessions, this.events, this.sessionExtras]) {
+      map.clear();
+    }
+    this.prorations.length = 0;
+    this.fixedNow = null;
+    this.autoEvents = true;
+  }
+
+  /** The object an id names, whatever its kind (used by `expand`). */
+  lookup(id: string): object | undefined {
+    for (const map of [this.customers, this.products, this.prices, this.subscriptions, this.invoices, this.sessions, this.events]) {
+      const found = (map as Map<string, object>).get(id);
+      if (found) return found;
+    }
+    return undefined;
+  }
+}
+
+let counter = 0;
+
+/** Stripe-like ids: prefix, then 24 base62-ish characters; a counter keeps them unique within a process. */
+export function newId(prefix: string): string {
+  counter += 1;
+  const random = randomBytes(12).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(16, '0').slice(0, 16);
+  return `${prefix}_${random}${counter.toString(36).padStart(8, '0')}`;
+}
