@@ -76,7 +76,7 @@ export class PlatformHealthService {
     return subscriptionCapacityView(await this.metrics.measure());
   }
 
-  /** Everything at once; `status` is critical/degraded by the worst recommendation or failed job. */
+  /** Everything at once; `status` is critical/degraded by the worst platform recommendation or a failing job. */
   async getHealthReport() {
     const started = performance.now();
     await this.dataSource.query('SELECT 1');
@@ -104,8 +104,14 @@ export class PlatformHealthService {
   }
 }
 
+/**
+ * The platform's own state: its database, its infrastructure tier, its jobs. Tier capacity (vendors filling
+ * their plans — an essential owner alone fills its one seat) is advice about vendors, so it is reported in the
+ * recommendations but does not make the platform unhealthy.
+ */
 function overallStatus(recommendations: Recommendation[], failedJobs: string[]): 'healthy' | 'degraded' | 'critical' {
-  if (recommendations.some((r) => r.severity === 'critical')) return 'critical';
-  if (failedJobs.length > 0 || recommendations.some((r) => r.severity === 'warning')) return 'degraded';
+  const platform = recommendations.filter((r) => r.category !== 'capacity');
+  if (platform.some((r) => r.severity === 'critical')) return 'critical';
+  if (failedJobs.length > 0 || platform.some((r) => r.severity === 'warning')) return 'degraded';
   return 'healthy';
 }
