@@ -65,7 +65,9 @@ export class SubscriptionSyncService {
    */
   async applyStripeSubscription(manager: EntityManager, subscription: Stripe.Subscription, opts: ApplySubscriptionOptions = {}): Promise<ApplySubscriptionResult> {
     const customerId = idOf(subscription.customer);
-    const row = await this.lockVendorRow(manager, subscription.id, metadataVendorId(subscription.metadata), customerId);
+    // An add-on's subscription carries the vendor's id too; it must never be mistaken for the plan.
+    const isAddOn = Boolean(subscription.metadata?.addon_code);
+    const row = isAddOn ? undefined : await this.lockVendorRow(manager, subscription.id, metadataVendorId(subscription.metadata), customerId);
     if (!row) {
       const addOn = await this.applyAddOnSubscription(manager, subscription);
       if (addOn) return addOn;
