@@ -83,11 +83,21 @@ export class InvoiceService {
     return {
       amount_due_cents: invoice.amount_due,
       currency: invoice.currency,
-      next_payment_attempt: isoOrNull(fromUnixSeconds(invoice.next_payment_attempt)),
+      next_payment_attempt: isoOrNull(fromUnixSeconds(invoice.next_payment_attempt ?? nextAttemptOf(invoice, prorationDate))),
       proration_date: prorationDate,
       lines: invoice.lines.data.map((line) => ({ description: line.description ?? '', amount_cents: line.amount, quantity: line.quantity })),
     };
   }
+}
+
+/**
+ * A preview may not say when it would be charged: an immediately invoiced change is charged at its proration date,
+ * a renewal when its period starts.
+ */
+function nextAttemptOf(invoice: Stripe.Invoice, prorationDate: number | null): number | null {
+  if (prorationDate !== null && invoice.billing_reason === 'subscription_update' && invoice.lines.data.every((l) => l.parent?.subscription_item_details?.proration)) return prorationDate;
+  const starts = invoice.lines.data.map((l) => l.period?.start).filter((s): s is number => typeof s === 'number');
+  return starts.length ? Math.max(...starts) : null;
 }
 
 function toInvoiceView(row: BillingHistory): InvoiceView {
