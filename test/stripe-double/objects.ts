@@ -147,6 +147,7 @@ export interface InvoiceInit {
   currency: string;
   prorationDate?: number;
   number?: string | null;
+  nextPaymentAttempt?: number | null;
 }
 
 export function invoiceObject(init: InvoiceInit): Stripe.Invoice {
@@ -168,7 +169,7 @@ export function invoiceObject(init: InvoiceInit): Stripe.Invoice {
     due_date: null, effective_at: finalized ? init.created : null, ending_balance: finalized ? 0 : null, footer: null, from_invoice: null,
     hosted_invoice_url: finalized ? `https://invoice.stripe.test/i/${id}` : null, invoice_pdf: finalized ? `https://pay.stripe.test/invoice/${id}/pdf` : null,
     issuer: { type: 'self' }, last_finalization_error: null, latest_revision: null, lines: listObject(lines, `/v1/invoices/${id}/lines`),
-    livemode: false, metadata: {}, next_payment_attempt: null, number: init.number === undefined ? (finalized ? `DBL-${id.slice(-6).toUpperCase()}` : null) : init.number,
+    livemode: false, metadata: {}, next_payment_attempt: init.nextPaymentAttempt ?? null, number: init.number === undefined ? (finalized ? `DBL-${id.slice(-6).toUpperCase()}` : null) : init.number,
     on_behalf_of: null,
     parent: init.subscription
       ? { type: 'subscription_details', quote_details: null, subscription_details: { metadata: init.subscriptionMetadata ?? {}, subscription: init.subscription, ...(init.prorationDate !== undefined && { subscription_proration_date: init.prorationDate }) } }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Stripe from 'stripe';
+import type { LineInit } from './objects.js';
 
 export const API_VERSION = '2026-10-28.endive';
 
@@ -33,10 +34,16 @@ export class StripeState {
   readonly events = new Map<string, Stripe.Event>();
   readonly sessionExtras = new Map<string, SessionExtras>();
   readonly prorations: ProrationRecord[] = [];
+  /** Proration lines of `create_prorations` changes, waiting for the subscription's next invoice (as Stripe's pending invoice items). */
+  readonly pendingProrations = new Map<string, LineInit[]>();
   /** Fixed "now" in Unix seconds, or null for the wall clock. */
   fixedNow: number | null = null;
   /** When true (default), API mutations append the events Stripe would emit (customer.subscription.updated, …). */
-  autoEvents = true;
+  autoEvents: boolean;
+
+  constructor(private readonly autoEventsDefault = true) {
+    this.autoEvents = autoEventsDefault;
+  }
 
   now(): number {
     return this.fixedNow ?? Math.floor(Date.now() / 1000);
@@ -47,8 +54,9 @@ export class StripeState {
       map.clear();
     }
     this.prorations.length = 0;
+    this.pendingProrations.clear();
     this.fixedNow = null;
-    this.autoEvents = true;
+    this.autoEvents = this.autoEventsDefault;
   }
 
   /** The object an id names, whatever its kind (used by `expand`). */

@@ -109,6 +109,41 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(invoice.billing_reason).toBe('subscription_update');
   });
 
+  it('restarts the period and charges the new price in full on an interval change', async () => {
+    const { monthly, yearly } = await monthlyAndYearly();
+    const start = 1_767_225_600;
+    double.setTime(start + 15 * 86400);
+    const subscription = double.createSubscription({ price: monthly.id, current_period_start: start, current_period_end: start + 31 * 86400 });
+    const updated = await stripe.subscriptions.update(subscription.id, { items: [{ id: subscription.items.data[0].id, price: yearly.id }] });
+    const item = updated.items.data[0];
+    expect(item.current_period_start).toBe(start + 15 * 86400);
+    expect(item.price.recurring?.interval).toBe('year');
+    const invoice = await stripe.invoices.retrieve(updated.latest_invoice as string);
+    expect(invoice.lines.data.map((l) => l.amount)).toEqual([-Math.round(3000 * 16 / 31), 30000]);
+  });
+
+  it('keeps create_prorations amounts for the next invoice and shows them in the next preview', async () => {
+    const { monthly, pro } = await monthlyAndYearly();
+    const start = 1_767_225_600;
+    const subscription = double.createSubscription({ price: pro.id, current_period_start: start, current_period_end: start + 31 * 86400 });
+    await stripe.subscriptions.update(subscription.id, { items: [{ id: subscription.items.data[0].id, price: monthly.id }], proration_date: start + 21 * 86400 });
+    const [change] = double.prorationsFor(subscription.id);
+    expect(change.amount).toBe(Math.round(3000 * 10 / 31) - Math.round(9000 * 10 / 31));
+    const next = await stripe.invoices.createPreview({ subscription: subscription.id });
+    expect(next.total).toBe(change.amount + 3000);
+    expect(next.next_payment_attempt).toBe(start + 31 * 86400);
+    expect((await stripe.invoices.list({ subscription: subscription.id })).data).toHaveLength(0);
+  });
+
+  it('refuses to cancel a canceled subscription with 404 resource_missing', async () => {
+    const { monthly } = await monthlyAndYearly();
+    const subscription = double.createSubscription({ price: monthly.id });
+    const canceled = await stripe.subscriptions.cancel(subscription.id, { cancellation_details: { comment: 'too expensive' } });
+    expect(canceled).toMatchObject({ status: 'canceled', cancellation_details: { comment: 'too expensive' } });
+    await expect(stripe.subscriptions.cancel(subscription.id)).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    expect((await stripe.subscriptions.list()).data).toHaveLength(0);
+  });
+
   it('pages through 250 subscriptions with auto-pagination', async () => {
     const { monthly } = await monthlyAndYearly();
     const customer = double.createCustomer();
@@ -131,6 +166,17 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(double.state.customers.size).toBe(1);
     await expect(stripe.customers.create({ email: 'other@shop.test' }, { idempotencyKey: 'signup-1' }))
       .rejects.toMatchObject({ type: 'StripeIdempotencyError', statusCode: 400 });
+  });
+
+  it('replays byte for byte over raw HTTP', async () => {
+    const post = () => fetch(`${double.url}/v1/customers`, {
+      method: 'POST', body: 'email=raw%40shop.test&metadata[a]=1',
+      headers: { Authorization: 'Bearer sk_test_x', 'Content-Type': 'application/x-www-form-urlencoded', 'Idempotency-Key': 'raw-1' },
+    });
+    const [first, second] = [await post(), await post()];
+    expect(await second.text()).toBe(await first.text());
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(double.requests.map((r) => r.replayed ?? false)).toEqual([false, true]);
   });
 
   it('injects failures and delays that the SDK sees as Stripe errors', async () => {

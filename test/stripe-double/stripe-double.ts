@@ -60,13 +60,26 @@ function errorBody(error: StripeApiError): object {
 }
 
 /** A Stripe-compatible HTTP server for the real `stripe` SDK, with Stripe-side state, fault injection and request recording. */
+export interface StripeDoubleOptions {
+  /** Record API calls' events for `events.list` (default true; `state.autoEvents` changes it for a while). */
+  autoEvents?: boolean;
+  /** Keep `double.requests` (default true; a long benchmark may turn it off to save memory). */
+  recordRequests?: boolean;
+}
+
 export class StripeDouble {
-  readonly state = new StripeState();
+  readonly state: StripeState;
   readonly requests: RecordedRequest[] = [];
+  private readonly recordRequests: boolean;
   private readonly faults = new Faults();
   private readonly idempotent = new Map<string, StoredResponse | 'in_flight'>();
   private server!: Server;
   port = 0;
+
+  constructor(options: StripeDoubleOptions = {}) {
+    this.state = new StripeState(options.autoEvents ?? true);
+    this.recordRequests = options.recordRequests ?? true;
+  }
 
   async listen(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -162,11 +175,11 @@ export class StripeDouble {
   }
 
   private emit(type: string, object: object, before: object | undefined, request: { id: string; idempotency_key: string | null } | null): Stripe.Event {
-    const event = eventObject(type, object, this.state.now(), {
-      ...(before && { previous_attributes: previousAttributes(before, object) }),
-      ...(request && { request }),
-    });
-    if (this.state.autoEvents) this.state.events.set(event.id, event);
+    const previous = before && previousAttributes(before, object);
+    const event = eventObject(type, object, this.state.now(), { ...(previous && { previous_attributes: previous }), ...(request && { request }) });
+    // Stripe sends no `*.updated` event for an update that changed nothing.
+    const changed = !previous || Object.keys(previous).length > 0;
+    if (this.state.autoEvents && changed) this.state.events.set(event.id, event);
     return event;
   }
 
@@ -180,7 +193,7 @@ export class StripeDouble {
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
     const idempotencyKey = headers['idempotency-key'] || null;
     const record: RecordedRequest = { method, path, params, idempotencyKey, headers };
-    this.requests.push(record);
+    if (this.recordRequests) this.requests.push(record);
     const requestId = newId('req');
     const send = (status: number, payload: string, extra: Record<string, string> = {}) => {
       record.status = status;
@@ -249,8 +262,8 @@ export class StripeDouble {
   }
 }
 
-export async function startStripeDouble(): Promise<StripeDouble> {
-  const double = new StripeDouble();
+export async function startStripeDouble(options: StripeDoubleOptions = {}): Promise<StripeDouble> {
+  const double = new StripeDouble(options);
   await double.listen();
   return double;
 }

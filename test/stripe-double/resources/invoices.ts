@@ -39,13 +39,16 @@ function createPreview(ctx: RouteContext): Stripe.Invoice {
   const behavior = str(details, 'proration_behavior') ?? 'create_prorations';
   const prorationDate = num(details, 'proration_date') ?? state.now();
   const item = subscription.items.data[0];
-  let lines: LineInit[] = [];
+  const pending = state.pendingProrations.get(subscription.id) ?? [];
+  let lines: LineInit[] = [...pending];
+  let immediate = false;
   let periodStart = item.current_period_start;
   let periodEnd = item.current_period_end;
   if (changes.length > 0) {
     const plan = planProration(state, subscription, changes, prorationDate);
+    immediate = behavior === 'always_invoice' || plan.newPeriod !== null;
     if (behavior !== 'none') {
-      lines = plan.lines;
+      lines = [...lines, ...plan.lines];
       recordProration(state, subscription, plan, prorationDate, 'preview');
     }
     if (plan.newPeriod) [periodStart, periodEnd] = [plan.newPeriod.start, plan.newPeriod.end];
@@ -64,13 +67,13 @@ function createPreview(ctx: RouteContext): Stripe.Invoice {
   } else {
     const interval = item.price.recurring;
     const next = addInterval(item.current_period_end, interval?.interval ?? 'month', interval?.interval_count ?? 1);
-    lines = periodLines(state, subscription, item.current_period_end, next);
+    lines = [...lines, ...periodLines(state, subscription, item.current_period_end, next)];
     [periodStart, periodEnd] = [item.current_period_end, next];
   }
   return invoiceObject({
     id: newId('upcoming_in'), customer: subscription.customer as string, subscription: subscription.id, subscriptionMetadata: subscription.metadata,
     lines, status: 'draft', billingReason: changes.length > 0 ? 'subscription_update' : 'subscription_cycle', created: state.now(),
-    currency: subscription.currency, periodStart, periodEnd, number: null, ...(changes.length > 0 && { prorationDate }),
+    currency: subscription.currency, periodStart, periodEnd, number: null, nextPaymentAttempt: immediate ? state.now() : item.current_period_end, ...(changes.length > 0 && { prorationDate }),
   });
 }
 

@@ -4,7 +4,7 @@ import {
   createSubscriptionRecord, findCustomer, findPrice, findSubscription, issueInvoice, type ItemChange, periodLines, planProration, recordProration,
 } from '../billing.js';
 import { setItemPrice, subscriptionItemObject } from '../objects.js';
-import { applyMetadata, bool, invalid, matchesRange, num, objects, required, str } from '../params.js';
+import { applyMetadata, bool, invalid, matchesRange, missing, num, obj, objects, required, str } from '../params.js';
 import type { StripeState } from '../store.js';
 import { listPage, newestFirst, route, searchPage, type Route, type RouteContext } from './common.js';
 
@@ -81,8 +81,12 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
     applyItemChanges(state, subscription, changes, plan.newPeriod);
     if (behavior !== 'none' && plan.lines.length > 0) {
       recordProration(state, subscription, plan, prorationDate, 'update');
-      if (behavior === 'always_invoice' || plan.newPeriod) {
-        const invoice = issueInvoice(state, subscription, plan.lines, 'subscription_update', { prorationDate });
+      const pending = state.pendingProrations.get(subscription.id) ?? [];
+      if (behavior !== 'always_invoice' && !plan.newPeriod) {
+        state.pendingProrations.set(subscription.id, [...pending, ...plan.lines]);
+      } else {
+        state.pendingProrations.delete(subscription.id);
+        const invoice = issueInvoice(state, subscription, [...pending, ...plan.lines], 'subscription_update', { prorationDate });
         for (const type of ['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']) ctx.emit(type, invoice);
       }
     }
@@ -92,6 +96,10 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
   const cancelAt = str(params, 'cancel_at');
   if (cancelAt !== undefined) subscription.cancel_at = cancelAt === '' ? null : Number(cancelAt);
   subscription.metadata = applyMetadata(subscription.metadata, params);
+  const cancellation = obj(params, 'cancellation_details');
+  if (cancellation && subscription.cancellation_details) {
+    subscription.cancellation_details.comment = str(cancellation, 'comment') ?? subscription.cancellation_details.comment;
+  }
   const pause = params.pause_collection;
   if (pause !== undefined) {
     subscription.pause_collection = pause === '' ? null : ({ behavior: required(pause as Params, 'behavior'), resumes_at: num(pause as Params, 'resumes_at') ?? null } as Stripe.Subscription.PauseCollection);
@@ -112,13 +120,15 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
 
 function cancelSubscription(ctx: RouteContext): Stripe.Subscription {
   const subscription = findSubscription(ctx.state, ctx.captures[0]);
-  if (subscription.status === 'canceled') throw invalid(`No such subscription: '${subscription.id}'`, 'id', 'resource_missing');
+  // Stripe treats a canceled subscription as deleted: canceling it again is 404 resource_missing.
+  if (subscription.status === 'canceled') throw missing('subscription', subscription.id);
+  const details = obj(ctx.params, 'cancellation_details') ?? {};
   const now = ctx.state.now();
   subscription.status = 'canceled';
   subscription.canceled_at = now;
   subscription.ended_at = now;
   subscription.cancel_at_period_end = false;
-  subscription.cancellation_details = { comment: null, feedback: null, reason: 'cancellation_requested' } as Stripe.Subscription.CancellationDetails;
+  subscription.cancellation_details = { comment: str(details, 'comment') ?? null, feedback: str(details, 'feedback') ?? null, reason: 'cancellation_requested' } as Stripe.Subscription.CancellationDetails;
   ctx.emit('customer.subscription.deleted', subscription);
   return subscription;
 }
