@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { PagesController } from './pages.controller.js';
 
-@Module({})
+@Module({
+  controllers: [PagesController],
+})
 export class PagesModule {}

@@ -1,0 +1,573 @@
+/* global sessionStorage, location, history, URLSearchParams, FormData, Node, HTMLDialogElement */
+// The vendor billing page: plain JavaScript, no framework, no build step, served by the API (CONTRACT §8).
+// It talks only to /api/v1 with the signed-in user's bearer token (kept in sessionStorage, so it dies with the
+// tab). Every string that comes from the API enters the page through text nodes, never as HTML.
+'use strict';
+
+(() => {
+  const API = '/api/v1';
+  const BILLING = '/vendor/billing';
+  const TOKEN_KEY = 'vb.billing.token';
+  const ACCOUNT_KEY = 'vb.billing.account';
+  const INVOICE_PAGE = 20;
+  const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+  const pageVendorCode = decodeURIComponent(location.pathname.split('/')[2] || '');
+
+  const state = { subscription: null, tiers: null, invoices: [], invoiceTotal: 0, addons: null, myAddons: null, interval: 'monthly' };
+
+  // ---------- small tools ----------
+
+  const $ = (selector) => document.querySelector(selector);
+
+  /** An element with attributes, listeners (onclick…) and children; strings become text nodes. */
+  function h(tag, props = {}, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') el.className = value;
+      else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === undefined || child === null || child === false) continue;
+      el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  /** Only http(s) URLs become links or redirects (no javascript: from an API string). */
+  function safeUrl(value) {
+    if (typeof value !== 'string' || value === '') return null;
+    try {
+      const url = new URL(value, location.href);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function money(cents, currency = 'eur') {
+    if (cents === null || cents === undefined) return '—';
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency: String(currency).toUpperCase() }).format(cents / 100);
+    } catch {
+      return `${(cents / 100).toFixed(2)} ${String(currency).toUpperCase()}`;
+    }
+  }
+
+  function date(iso) {
+    if (!iso) return '—';
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? '—' : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  }
+
+  const humanize = (value) => String(value).replace(/[_-]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+  const limitText = (limit, noun) => (limit === null || limit === undefined ? `Unlimited ${noun}` : `${limit} ${noun}`);
+
+  // ---------- the API ----------
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(body && typeof body.message === 'string' ? body.message : `The server answered ${status}.`);
+      this.status = status;
+      this.code = (body && body.error_code) || (status === 404 ? 'NOT_FOUND' : `HTTP_${status}`);
+      this.details = body && typeof body.details === 'object' ? body.details : undefined;
+    }
+  }
+
+  async function api(method, path, body) {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, { error_code: 'NETWORK', message: 'The server could not be reached. Check your connection and try again.' });
+    }
+    const text = await res.text();
+    let data;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null; // not JSON: a proxy's error page, say
+    }
+    if (!res.ok) {
+      if (res.status === 401 && token) signOut('Your session has ended. Please sign in again.');
+      throw new ApiError(res.status, data);
+    }
+    return data;
+  }
+
+  /** The envelope's message, plus what its details say, as text lines. */
+  function describeError(err) {
+    if (!(err instanceof ApiError)) return { text: 'Something went wrong on this page.', lines: [String(err && err.message ? err.message : err)] };
+    const d = err.details || {};
+    const lines = [];
+    switch (err.code) {
+      case 'PAYMENT_SYSTEM_NOT_CONFIGURED':
+        return { text: 'Payments are not configured on this platform yet. Please try again later or contact support.', lines };
+      case 'NOT_FOUND':
+        if (/^No route for/.test(err.message)) return { text: 'This part of billing is not available yet.', lines };
+        break;
+      case 'TIER_LIMIT_EXCEEDED':
+        lines.push(`${humanize(d.limit_type || 'usage')}: ${d.current} of ${d.limit} used on the ${d.tier_code || 'current'} plan. Upgrade to add more.`);
+        break;
+      case 'DOWNGRADE_EXCEEDS_LIMITS':
+        for (const v of Array.isArray(d.violations) ? d.violations : []) {
+          lines.push(typeof v === 'object' && v !== null
+            ? `${humanize(v.limit_type || v.resource || v.type || 'usage')}: ${v.current} in use, the new plan allows ${v.limit === null ? 'unlimited' : v.limit}`
+            : String(v));
+        }
+        break;
+      case 'FEATURE_NOT_AVAILABLE':
+        lines.push(`${humanize(d.feature || 'This feature')} comes with the ${d.cheapest_tier_code || 'a higher'} plan.`);
+        break;
+      case 'VALIDATION_FAILED':
+        for (const e of Array.isArray(d.errors) ? d.errors : []) lines.push(`${e.field}: ${(e.messages || []).join(', ')}`);
+        break;
+      default:
+        for (const [key, value] of Object.entries(d)) {
+          if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) lines.push(`${humanize(key)}: ${value}`);
+        }
+    }
+    return { text: err.message, lines };
+  }
+
+  // ---------- messages and dialogs ----------
+
+  function showMessage(text, kind = 'info', lines = []) {
+    const box = $('#message');
+    box.replaceChildren(h('p', {}, text), lines.length ? h('ul', {}, lines.map((line) => h('li', {}, line))) : null);
+    box.className = `message ${kind}`;
+    box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    box.hidden = false;
+  }
+
+  function showError(err) {
+    const { text, lines } = describeError(err);
+    showMessage(text, 'error', lines);
+  }
+
+  const clearMessage = () => {
+    $('#message').hidden = true;
+  };
+
+  /** A modal question; resolves true when confirmed. */
+  function confirmDialog(title, body, confirmLabel) {
+    const dialog = $('#confirm-dialog');
+    if (!(dialog instanceof HTMLDialogElement) || typeof dialog.showModal !== 'function') {
+      return Promise.resolve(window.confirm(`${title}\n\n${body.textContent}`));
+    }
+    $('#confirm-title').textContent = title;
+    $('#confirm-body').replaceChildren(body);
+    $('#confirm-ok').textContent = confirmLabel;
+    dialog.returnValue = '';
+    dialog.showModal();
+    return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true }));
+  }
+
+  /** Runs a button's action: the button is disabled meanwhile and any failure lands in the message area. */
+  async function run(button, action) {
+    if (button) button.disabled = true;
+    try {
+      await action();
+    } catch (err) {
+      showError(err);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  function redirect(url) {
+    const safe = safeUrl(url);
+    if (!safe) throw new ApiError(502, { message: 'The payment provider did not return a usable address.' });
+    location.assign(safe);
+  }
+
+  function sectionBody(id) {
+    const body = document.querySelector(`#${id} .section-body`);
+    body.removeAttribute('data-state');
+    return body;
+  }
+
+  function renderUnavailable(id, err) {
+    const { text } = describeError(err);
+    sectionBody(id).replaceChildren(h('p', { class: 'muted unavailable' }, text));
+  }
+
+  // ---------- sign-in ----------
+
+  function account() {
+    try {
+      return JSON.parse(sessionStorage.getItem(ACCOUNT_KEY) || 'null');
+    } catch {
+      return null;
+    }
+  }
+
+  function signOut(reason) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(ACCOUNT_KEY);
+    showLogin();
+    if (reason) showMessage(reason, 'info');
+  }
+
+  function showLogin() {
+    $('#billing').hidden = true;
+    $('#sign-out').hidden = true;
+    $('#signed-in-as').textContent = '';
+    $('#login').hidden = false;
+    $('#login-form [name=email]').focus();
+  }
+
+  async function login(form) {
+    const data = new FormData(form);
+    const email = String(data.get('email') || '').trim();
+    const password = String(data.get('password') || '');
+    if (!email || password.length < 8) return showMessage('Enter your e-mail and your password (8 characters or more).', 'error');
+    const res = await api('POST', '/auth/login', { email, password });
+    form.reset();
+    if (!res || !res.user || res.user.role !== 'vendor' || !res.vendor) {
+      return showMessage('This page is for shop accounts; sign in with the e-mail of your shop.', 'error');
+    }
+    sessionStorage.setItem(TOKEN_KEY, res.access_token);
+    sessionStorage.setItem(ACCOUNT_KEY, JSON.stringify({ email: res.user.email, code: res.vendor.code, name: res.vendor.name }));
+    clearMessage();
+    if (res.vendor.code !== pageVendorCode) return location.replace(`/vendor/${encodeURIComponent(res.vendor.code)}/billing`);
+    await showBilling();
+  }
+
+  // ---------- the page ----------
+
+  async function showBilling() {
+    const me = account();
+    if (me && me.code && me.code !== pageVendorCode) return location.replace(`/vendor/${encodeURIComponent(me.code)}/billing`);
+    $('#login').hidden = true;
+    $('#billing').hidden = false;
+    $('#sign-out').hidden = false;
+    $('#signed-in-as').textContent = me ? `${me.name} · ${me.email}` : '';
+
+    const params = new URLSearchParams(location.search);
+    const checkout = params.get('checkout');
+    if (checkout) {
+      history.replaceState(null, '', location.pathname);
+      if (checkout === 'success') await syncAfterCheckout();
+      else showMessage('Checkout was cancelled. Nothing was charged.', 'info');
+    }
+    await loadAll();
+  }
+
+  /** Back from Stripe Checkout: read the subscription from Stripe now rather than wait for its webhook. */
+  async function syncAfterCheckout() {
+    showMessage('Payment received. Updating your plan…', 'info');
+    try {
+      await api('POST', `${BILLING}/sync`, {});
+      showMessage('Thank you! Your plan is up to date.', 'success');
+    } catch (err) {
+      const { text } = describeError(err);
+      showMessage('Payment received. Your plan will show here within a minute.', 'info', [text]);
+    }
+  }
+
+  async function loadAll() {
+    const [subscription, tiers, invoices, addons, myAddons] = await Promise.allSettled([
+      api('GET', `${BILLING}/subscription`),
+      api('GET', `${BILLING}/tiers`),
+      api('GET', `${BILLING}/invoices?limit=${INVOICE_PAGE}&offset=0`),
+      api('GET', `${BILLING}/addons`),
+      api('GET', `${BILLING}/my-addons`),
+    ]);
+    if (!sessionStorage.getItem(TOKEN_KEY)) return; // a 401 signed us out meanwhile
+
+    if (subscription.status === 'fulfilled') {
+      state.subscription = subscription.value;
+      state.interval = state.subscription.is_annual ? 'annual' : 'monthly';
+      const radio = document.querySelector(`input[name=interval][value=${state.interval}]`);
+      if (radio) radio.checked = true;
+      renderCurrentPlan();
+      renderUsage();
+      renderPaymentMethod();
+    } else {
+      state.subscription = null;
+      for (const id of ['current-plan', 'usage-meters', 'payment-method']) renderUnavailable(id, subscription.reason);
+    }
+    if (tiers.status === 'fulfilled') {
+      state.tiers = Array.isArray(tiers.value) ? tiers.value : [];
+      renderTiers();
+    } else renderUnavailable('change-plan', tiers.reason);
+    if (invoices.status === 'fulfilled') {
+      state.invoices = invoices.value.invoices || [];
+      state.invoiceTotal = invoices.value.total || state.invoices.length;
+      renderInvoices();
+    } else renderUnavailable('invoice-history', invoices.reason);
+    state.addons = addons.status === 'fulfilled' ? addons.value : null;
+    state.myAddons = myAddons.status === 'fulfilled' ? myAddons.value : null;
+    if (state.addons === null && state.myAddons === null) renderUnavailable('add-ons', addons.reason);
+    else renderAddOns();
+  }
+
+  const STATUS_LABEL = { trial: 'Trial', active: 'Active', past_due: 'Payment overdue', cancelled: 'Cancelled', expired: 'Expired' };
+
+  function renderCurrentPlan() {
+    const s = state.subscription;
+    const rows = [
+      ['Plan', h('strong', {}, s.tier.name)],
+      ['Status', h('span', { class: `badge status-${s.status}` }, STATUS_LABEL[s.status] || humanize(s.status))],
+      ['Billing', s.is_annual ? 'Annual' : 'Monthly'],
+    ];
+    if (s.status === 'trial') rows.push(['Trial ends', date(s.trial_ends_at)]);
+    if (s.period_start || s.period_end) rows.push(['Current period', `${date(s.period_start)} – ${date(s.period_end)}`]);
+    if (s.cancel_at_period_end) rows.push(['Ends on', date(s.period_end)]);
+    else if (s.status === 'active' || s.status === 'past_due') rows.push(['Next billing date', date(s.period_end)]);
+    if (s.cancelled_at) rows.push(['Cancelled on', date(s.cancelled_at)]);
+
+    const notes = [];
+    if (s.status === 'past_due') notes.push(h('p', { class: 'warning' }, 'Your last payment failed. Update your payment method to keep your plan.'));
+    if (s.status === 'expired') notes.push(h('p', { class: 'warning' }, 'Your plan has ended. Choose a plan below to continue.'));
+    if (s.cancel_at_period_end) notes.push(h('p', { class: 'warning' }, `Your plan is cancelled and ends on ${date(s.period_end)}.`));
+
+    const actions = [];
+    if (s.cancel_at_period_end || s.status === 'cancelled') {
+      actions.push(h('button', { type: 'button', class: 'primary', onclick: (e) => run(e.currentTarget, reactivate) }, 'Reactivate plan'));
+    } else if (['trial', 'active', 'past_due'].includes(s.status)) {
+      actions.push(h('button', { type: 'button', class: 'danger', onclick: (e) => run(e.currentTarget, cancelPlan) }, 'Cancel plan'));
+    }
+    const features = Array.isArray(s.features) && s.features.length
+      ? h('ul', { class: 'features' }, s.features.map((f) => h('li', {}, humanize(typeof f === 'string' ? f : f.name || f.code))))
+      : null;
+    sectionBody('current-plan').replaceChildren(
+      h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+      ...notes,
+      features,
+      h('div', { class: 'actions' }, actions),
+    );
+  }
+
+  function renderUsage() {
+    const usage = state.subscription.usage || {};
+    const meters = [['products', 'Products'], ['orders', 'Orders this period'], ['team_members', 'Team members']].map(([key, label]) => {
+      const u = usage[key] || { current: 0, limit: null, percent: null };
+      const unlimited = u.limit === null || u.limit === undefined;
+      const percent = unlimited ? 0 : Math.min(100, Math.max(0, Number(u.percent ?? (u.limit ? (100 * u.current) / u.limit : 100))));
+      const level = unlimited ? '' : percent >= 100 ? 'full' : percent >= 80 ? 'high' : '';
+      return h('div', { class: `meter ${level}`, 'data-meter': key },
+        h('div', { class: 'meter-label' }, h('span', {}, label), h('span', { class: 'meter-value' }, unlimited ? `${u.current} · unlimited` : `${u.current} of ${u.limit}`)),
+        unlimited ? null : h('progress', { max: 100, value: percent, 'aria-label': `${label}: ${Math.round(percent)}%` }, `${Math.round(percent)}%`),
+      );
+    });
+    sectionBody('usage-meters').replaceChildren(...meters);
+  }
+
+  function renderTiers() {
+    const annual = state.interval === 'annual';
+    const s = state.subscription;
+    const cards = state.tiers.map((tier) => {
+      const price = annual ? tier.price_annual_cents : tier.price_monthly_cents;
+      const isCurrent = tier.is_current && (!s || Boolean(s.is_annual) === annual);
+      let button;
+      if (isCurrent) button = h('button', { type: 'button', disabled: true }, 'Current plan');
+      else if (price === null || price === undefined) button = h('button', { type: 'button', disabled: true }, 'Contact us');
+      else {
+        const label = tier.is_current ? `Switch to ${annual ? 'annual' : 'monthly'}` : tier.can_upgrade ? 'Upgrade' : tier.can_downgrade ? 'Downgrade' : 'Choose';
+        button = h('button', { type: 'button', class: tier.can_upgrade ? 'primary' : '', 'data-tier': tier.code, onclick: (e) => run(e.currentTarget, () => choosePlan(tier, annual)) }, label);
+      }
+      return h('article', { class: `tier${tier.is_current ? ' current' : ''}` },
+        h('h3', {}, tier.name),
+        h('p', { class: 'price' }, price === null || price === undefined ? 'Custom pricing' : [money(price), h('span', { class: 'muted' }, annual ? ' / year' : ' / month')]),
+        tier.description ? h('p', { class: 'muted' }, tier.description) : null,
+        h('ul', { class: 'limits' },
+          h('li', {}, limitText(tier.products_limit, 'products')),
+          h('li', {}, `${tier.orders_per_month === null ? 'Unlimited' : tier.orders_per_month} orders a month`),
+          h('li', {}, limitText(tier.team_members, 'team members'))),
+        Array.isArray(tier.features) && tier.features.length ? h('ul', { class: 'features' }, tier.features.map((f) => h('li', {}, humanize(f)))) : null,
+        button,
+      );
+    });
+    sectionBody('change-plan').replaceChildren(cards.length ? h('div', { class: 'tiers' }, cards) : h('p', { class: 'muted' }, 'No plans are offered right now.'));
+  }
+
+  /** A vendor with a Stripe subscription sees the prorated preview and changes in place; others go to Checkout. */
+  async function choosePlan(tier, annual) {
+    clearMessage();
+    let preview;
+    try {
+      preview = await api('GET', `${BILLING}/upcoming-invoice?tier_code=${encodeURIComponent(tier.code)}&is_annual=${annual}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'NO_ACTIVE_SUBSCRIPTION') {
+        const res = await api('POST', `${BILLING}/checkout`, { tier_code: tier.code, is_annual: annual });
+        return redirect(res.checkout_url);
+      }
+      throw err;
+    }
+    const body = h('div', {},
+      h('p', {}, `Your plan changes to ${tier.name} (${annual ? 'annual' : 'monthly'}) now. Your next invoice:`),
+      h('table', { class: 'preview' },
+        h('tbody', {}, (preview.lines || []).map((line) => h('tr', {}, h('td', {}, line.description || ''), h('td', { class: 'num' }, money(line.amount_cents, preview.currency))))),
+        h('tfoot', {}, h('tr', {}, h('th', {}, 'Amount due'), h('th', { class: 'num' }, money(preview.amount_due_cents, preview.currency))))),
+      preview.next_payment_attempt ? h('p', { class: 'muted' }, `Charged on ${date(preview.next_payment_attempt)}.`) : null,
+    );
+    if (!(await confirmDialog(`Change to ${tier.name}`, body, 'Change plan'))) return;
+    const change = { tier_code: tier.code, is_annual: annual };
+    if (preview.proration_date !== undefined && preview.proration_date !== null) change.proration_date = preview.proration_date;
+    const res = await api('POST', `${BILLING}/change-tier`, change);
+    showMessage(res && res.message ? res.message : `Your plan is now ${tier.name}.`, 'success');
+    await loadAll();
+  }
+
+  async function cancelPlan() {
+    const s = state.subscription;
+    const ends = s && s.period_end ? date(s.period_end) : 'the end of the period';
+    const body = h('p', {}, `Your plan stays active until ${ends}; after that your shop can no longer add products, orders or team members. You can reactivate until then.`);
+    if (!(await confirmDialog('Cancel your plan?', body, 'Cancel plan'))) return;
+    const res = await api('POST', `${BILLING}/cancel`, {});
+    showMessage(res && res.message ? res.message : 'Your plan is cancelled.', 'success', res && res.effective_date ? [`Effective ${date(res.effective_date)}.`] : []);
+    await loadAll();
+  }
+
+  async function reactivate() {
+    const res = await api('POST', `${BILLING}/reactivate`, {});
+    showMessage(res && res.message ? res.message : 'Your plan is active again.', 'success');
+    await loadAll();
+  }
+
+  function renderPaymentMethod() {
+    const s = state.subscription;
+    const text = s.has_payment_method
+      ? 'A payment method is on file. Change your card, billing address or tax ids in the secure payment portal.'
+      : s.status === 'trial'
+        ? `No payment method yet. Choose a plan before your trial ends on ${date(s.trial_ends_at)} to keep your shop running.`
+        : 'No payment method on file.';
+    sectionBody('payment-method').replaceChildren(
+      h('p', {}, text),
+      h('div', { class: 'actions' }, h('button', { type: 'button', onclick: (e) => run(e.currentTarget, openPortal) }, 'Manage payment method')),
+    );
+  }
+
+  async function openPortal() {
+    clearMessage();
+    try {
+      const res = await api('POST', `${BILLING}/portal`, {});
+      redirect(res.portal_url);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'NO_ACTIVE_SUBSCRIPTION') {
+        return showMessage('Choose a plan first: you add your payment method at checkout.', 'info');
+      }
+      throw err;
+    }
+  }
+
+  function renderInvoices() {
+    const body = sectionBody('invoice-history');
+    if (state.invoices.length === 0) return body.replaceChildren(h('p', { class: 'muted' }, 'No invoices yet.'));
+    const rows = state.invoices.map((inv) => {
+      const pdf = safeUrl(inv.pdf_url);
+      const hosted = safeUrl(inv.hosted_url);
+      return h('tr', {},
+        h('td', {}, date(inv.invoice_date)),
+        h('td', {}, inv.invoice_number || '—'),
+        h('td', { class: 'num' }, money(inv.total_cents, inv.currency)),
+        h('td', { class: 'num' }, money(inv.amount_paid_cents, inv.currency)),
+        h('td', {}, h('span', { class: `badge invoice-${inv.status}` }, humanize(inv.status || 'unknown'))),
+        h('td', {},
+          pdf ? h('a', { href: pdf, target: '_blank', rel: 'noopener noreferrer' }, 'PDF') : null,
+          pdf && hosted ? ' · ' : null,
+          hosted ? h('a', { href: hosted, target: '_blank', rel: 'noopener noreferrer' }, 'View') : null),
+      );
+    });
+    const more = state.invoices.length < state.invoiceTotal
+      ? h('button', { type: 'button', class: 'link', onclick: (e) => run(e.currentTarget, moreInvoices) }, `Show more (${state.invoiceTotal - state.invoices.length})`)
+      : null;
+    body.replaceChildren(
+      h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Date', 'Number', 'Total', 'Paid', 'Status', ''].map((t) => h('th', {}, t)))),
+        h('tbody', {}, rows))),
+      more,
+    );
+  }
+
+  async function moreInvoices() {
+    const res = await api('GET', `${BILLING}/invoices?limit=${INVOICE_PAGE}&offset=${state.invoices.length}`);
+    state.invoices = state.invoices.concat(res.invoices || []);
+    state.invoiceTotal = res.total || state.invoices.length;
+    renderInvoices();
+  }
+
+  function renderAddOns() {
+    const mine = Array.isArray(state.myAddons) ? state.myAddons : [];
+    const owned = mine.length
+      ? h('ul', { class: 'owned' }, mine.map((a) => h('li', {},
+          h('div', {},
+            h('strong', {}, a.addon_name || humanize(a.addon_code)),
+            a.domain_name ? h('span', { class: 'muted' }, ` · ${a.domain_name}`) : null,
+            a.quantity > 1 ? h('span', { class: 'muted' }, ` × ${a.quantity}`) : null,
+            ' ', h('span', { class: `badge status-${a.status}` }, humanize(a.status || '')),
+            a.period_end ? h('div', { class: 'muted' }, `${a.status === 'active' ? 'Renews' : 'Until'} ${date(a.period_end)}`) : null),
+          a.status === 'active' || a.status === 'pending'
+            ? h('button', { type: 'button', class: 'danger small', onclick: (e) => run(e.currentTarget, () => cancelAddOn(a)) }, 'Cancel')
+            : null)))
+      : h('p', { class: 'muted' }, state.myAddons === null ? 'Your add-ons could not be loaded.' : 'You have no add-ons yet.');
+
+    const available = Array.isArray(state.addons)
+      ? h('div', { class: 'addons' }, state.addons.map((addon) => {
+          const domain = addon.requires_domain ? h('input', { type: 'text', name: 'domain_name', placeholder: 'shop.example.com', autocomplete: 'off', 'aria-label': `Domain for ${addon.name}` }) : null;
+          return h('article', { class: 'addon', 'data-addon': addon.code },
+            h('h4', {}, addon.name),
+            h('p', { class: 'price' }, money(addon.price_cents), h('span', { class: 'muted' }, addon.billing_period === 'year' || addon.billing_period === 'yearly' ? ' / year' : addon.billing_period === 'month' || addon.billing_period === 'monthly' ? ' / month' : ` / ${addon.billing_period}`)),
+            addon.description ? h('p', { class: 'muted' }, addon.description) : null,
+            domain,
+            h('button', { type: 'button', onclick: (e) => run(e.currentTarget, () => buyAddOn(addon, domain)) }, 'Buy'));
+        }))
+      : h('p', { class: 'muted' }, 'Add-ons could not be loaded.');
+
+    sectionBody('add-ons').replaceChildren(h('h3', {}, 'Your add-ons'), owned, h('h3', {}, 'Available'), available);
+  }
+
+  async function buyAddOn(addon, domainInput) {
+    clearMessage();
+    const body = { addon_code: addon.code };
+    if (addon.requires_domain) {
+      const domain = domainInput.value.trim().toLowerCase();
+      if (!HOSTNAME.test(domain)) {
+        domainInput.focus();
+        return showMessage('Enter a domain name such as shop.example.com.', 'error');
+      }
+      body.domain_name = domain;
+    }
+    const res = await api('POST', `${BILLING}/addons/purchase`, body);
+    redirect(res.checkout_url);
+  }
+
+  async function cancelAddOn(addOn) {
+    const name = addOn.addon_name || humanize(addOn.addon_code);
+    if (!(await confirmDialog(`Cancel ${name}?`, h('p', {}, addOn.domain_name ? `${name} for ${addOn.domain_name} will be cancelled.` : `${name} will be cancelled.`), 'Cancel add-on'))) return;
+    const res = await api('DELETE', `${BILLING}/addons/${encodeURIComponent(addOn.id)}`);
+    showMessage(res && res.message ? res.message : `${name} is cancelled.`, 'success');
+    await loadAll();
+  }
+
+  // ---------- start ----------
+
+  function start() {
+    $('#vendor-code').textContent = pageVendorCode;
+    document.title = `Billing · ${pageVendorCode}`;
+    const form = $('#login-form');
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      run(e.submitter || null, () => login(form));
+    });
+    $('#sign-out').addEventListener('click', () => signOut('You are signed out.'));
+    for (const radio of document.querySelectorAll('input[name=interval]')) {
+      radio.addEventListener('change', (e) => {
+        state.interval = e.currentTarget.value;
+        if (state.tiers) renderTiers();
+      });
+    }
+    if (sessionStorage.getItem(TOKEN_KEY)) showBilling().catch(showError);
+    else showLogin();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
