@@ -69,19 +69,30 @@ export function periodLines(state: StripeState, subscription: Stripe.Subscriptio
   }));
 }
 
+/**
+ * Stripe's invoice-level `period_start/end` "looks back one period" on a renewal (`subscription_cycle`): it is the
+ * period that just ended, while the lines carry the new one. Other invoices have both equal to their creation time.
+ */
+function invoicePeriod(state: StripeState, subscription: Stripe.Subscription, lines: LineInit[], billingReason: string): { start: number; end: number } {
+  const now = state.now();
+  if (billingReason !== 'subscription_cycle') return { start: now, end: now };
+  const start = lines.find((l) => !l.proration)?.periodStart ?? lines[0]?.periodStart ?? now;
+  const recurring = subscription.items.data[0]?.price.recurring;
+  return { start: addInterval(start, recurring?.interval ?? 'month', -(recurring?.interval_count ?? 1)), end: start };
+}
+
 export function issueInvoice(
   state: StripeState,
   subscription: Stripe.Subscription,
   lines: LineInit[],
   billingReason: Stripe.Invoice.BillingReason,
-  extra: { status?: Stripe.Invoice.Status; prorationDate?: number; periodStart?: number; periodEnd?: number } = {},
+  extra: { status?: Stripe.Invoice.Status; prorationDate?: number; created?: number } = {},
 ): Stripe.Invoice {
-  const item = subscription.items.data[0];
+  const period = invoicePeriod(state, subscription, lines, billingReason);
   const invoice = invoiceObject({
     customer: subscription.customer as string, subscription: subscription.id, subscriptionMetadata: subscription.metadata, lines,
-    status: extra.status ?? 'paid', billingReason, created: state.now(), currency: subscription.currency,
-    periodStart: extra.periodStart ?? item?.current_period_start ?? state.now(), periodEnd: extra.periodEnd ?? item?.current_period_end ?? state.now(),
-    prorationDate: extra.prorationDate,
+    status: extra.status ?? 'paid', billingReason, created: extra.created ?? state.now(), currency: subscription.currency,
+    periodStart: period.start, periodEnd: period.end, prorationDate: extra.prorationDate,
   });
   state.invoices.set(invoice.id, invoice);
   subscription.latest_invoice = invoice.id;

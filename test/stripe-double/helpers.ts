@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { createSubscriptionRecord, findSubscription, issueInvoice, periodLines, productName } from './billing.js';
-import { customerObject, priceObject, productObject, recurring, setItemPrice, type LineInit } from './objects.js';
+import { addInterval, customerObject, priceObject, productObject, recurring, setItemPrice, type LineInit } from './objects.js';
 import { openingInvoice } from './resources/subscriptions.js';
 import { findSession } from './resources/checkout.js';
 import type { StripeState } from './store.js';
@@ -91,7 +91,13 @@ export function updateSubscriptionState(state: StripeState, id: string, patch: S
 }
 
 /** Completes a Checkout Session as the customer paying would: Stripe creates the subscription (or payment) and emits the events. */
-export function completeCheckout(state: StripeState, emit: Emit, sessionId: string) {
+export function completeCheckout(state: StripeState, emitOne: Emit, sessionId: string) {
+  const events: Stripe.Event[] = [];
+  const emit: Emit = (type, object, before) => {
+    const event = emitOne(type, object, before);
+    events.push(event);
+    return event;
+  };
   const session = findSession(state, sessionId);
   if (session.status !== 'open') throw new Error(`stripe double: checkout session ${sessionId} is ${session.status}`);
   const extras = state.sessionExtras.get(sessionId);
@@ -115,42 +121,81 @@ export function completeCheckout(state: StripeState, emit: Emit, sessionId: stri
   }
   session.status = 'complete';
   const event = emit('checkout.session.completed', session, before);
-  return { session, subscription, invoice, event };
+  return { session, subscription, invoice, event, events };
 }
 
 export interface CreateInvoiceInput {
+  subscription: string;
   customer?: string;
-  subscription?: string;
   status?: Stripe.Invoice.Status;
   billing_reason?: Stripe.Invoice.BillingReason;
   /** Total of the invoice in cents; default the subscription's price × quantity. */
   amount_due?: number;
   amount_paid?: number;
+  /** The period the invoice pays for (its lines' period); default the subscription's current period. */
   period_start?: number;
   period_end?: number;
   created?: number;
   number?: string;
+  attempt_count?: number;
+  due_date?: number | null;
 }
 
+/** An invoice of a subscription. Its own `period_start/end` follow Stripe (see `issueInvoice`); the lines carry the period paid for. */
 export function createInvoice(state: StripeState, input: CreateInvoiceInput): Stripe.Invoice {
-  const subscription = input.subscription ? findSubscription(state, input.subscription) : null;
-  if (!subscription) throw new Error('stripe double: createInvoice needs a subscription');
+  const subscription = findSubscription(state, input.subscription);
   const item = subscription.items.data[0];
   const start = input.period_start ?? item.current_period_start;
   const end = input.period_end ?? item.current_period_end;
   let lines: LineInit[] = periodLines(state, subscription, start, end);
   const amount = input.amount_due ?? input.amount_paid;
-  if (amount !== undefined) lines = [{ ...lines[0], amount, description: `${productName(state, item.price)}` }];
+  if (amount !== undefined) lines = [{ ...lines[0], amount, description: productName(state, item.price) }];
   const status = input.status ?? 'paid';
-  const invoice = issueInvoice(state, subscription, lines, input.billing_reason ?? 'subscription_cycle', { status, periodStart: start, periodEnd: end });
+  const invoice = issueInvoice(state, subscription, lines, input.billing_reason ?? 'subscription_cycle', { status, created: input.created });
   if (input.customer) invoice.customer = input.customer;
   if (input.amount_paid !== undefined) {
     invoice.amount_paid = input.amount_paid;
     invoice.amount_remaining = Math.max(invoice.amount_due - input.amount_paid, 0);
   }
-  if (input.created !== undefined) invoice.created = input.created;
+  if (input.attempt_count !== undefined) {
+    invoice.attempt_count = input.attempt_count;
+    invoice.attempted = input.attempt_count > 0;
+  }
+  if (input.due_date !== undefined) invoice.due_date = input.due_date;
   if (input.number !== undefined) invoice.number = input.number;
   return invoice;
+}
+
+/**
+ * The subscription renews as it would at Stripe at the end of its period: items move to the next period, a
+ * `subscription_cycle` invoice (with any pending prorations) is paid, or, with `paid: false`, stays open after a
+ * failed attempt and the subscription goes `past_due`. A trial ends into `active` (or `past_due`). Returns the
+ * events Stripe would send, in order (stored too when `state.autoEvents`).
+ */
+export function renewSubscription(state: StripeState, emit: Emit, id: string, options: { paid?: boolean } = {}) {
+  const subscription = findSubscription(state, id);
+  if (subscription.status === 'canceled') throw new Error(`stripe double: ${id} is canceled`);
+  const paid = options.paid ?? true;
+  const before = structuredClone(subscription);
+  const item = subscription.items.data[0];
+  const start = item.current_period_end;
+  const recurring = item.price.recurring as Stripe.Price.Recurring;
+  const end = addInterval(start, recurring.interval, recurring.interval_count);
+  for (const it of subscription.items.data) [it.current_period_start, it.current_period_end] = [start, end];
+  const lines = [...(state.pendingProrations.get(id) ?? []), ...periodLines(state, subscription, start, end)];
+  state.pendingProrations.delete(id);
+  const invoice = issueInvoice(state, subscription, lines, 'subscription_cycle', { status: paid ? 'paid' : 'open' });
+  if (!paid) {
+    Object.assign(invoice, { amount_paid: 0, amount_remaining: invoice.amount_due, attempted: true, attempt_count: 1, next_payment_attempt: state.now() + 3 * 86_400 });
+    invoice.status_transitions.paid_at = null;
+  }
+  subscription.status = paid ? 'active' : 'past_due';
+  const events = [
+    emit('invoice.created', invoice), emit('invoice.finalized', invoice),
+    ...(paid ? [emit('invoice.paid', invoice), emit('invoice.payment_succeeded', invoice)] : [emit('invoice.payment_failed', invoice)]),
+    emit('customer.subscription.updated', subscription, before),
+  ];
+  return { subscription, invoice, events };
 }
 
 export function signedPayload(event: object, secret: string, timestamp?: number): { body: string; signature: string } {

@@ -58,8 +58,9 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(session.url).toBe(`https://checkout.stripe.test/c/pay/${session.id}`);
     expect(session.status).toBe('open');
 
-    const { subscription, event } = double.completeCheckout(session.id);
+    const { subscription, event, events } = double.completeCheckout(session.id);
     expect(event.type).toBe('checkout.session.completed');
+    expect(events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded', 'checkout.session.completed']);
     const fetched = await stripe.subscriptions.retrieve(subscription!.id);
     expect(fetched).toMatchObject({ status: 'trialing', customer: customer.id, metadata: { vendor_id: '7', tier: 'growth' } });
     const item = fetched.items.data[0];
@@ -133,6 +134,26 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(next.total).toBe(change.amount + 3000);
     expect(next.next_payment_attempt).toBe(start + 31 * 86400);
     expect((await stripe.invoices.list({ subscription: subscription.id })).data).toHaveLength(0);
+  });
+
+  it('renews a subscription into the next period with a cycle invoice, or past_due when the payment fails', async () => {
+    const { monthly } = await monthlyAndYearly();
+    const start = 1_767_225_600; // 2026-01-01
+    const feb = start + 31 * 86400;
+    const subscription = double.createSubscription({ price: monthly.id, current_period_start: start, current_period_end: feb });
+    double.setTime(feb);
+    const renewed = double.renewSubscription(subscription.id);
+    expect(renewed.events.map((e) => e.type)).toEqual(['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']);
+    const invoice = await stripe.invoices.retrieve(renewed.invoice.id);
+    expect(invoice).toMatchObject({ billing_reason: 'subscription_cycle', status: 'paid', amount_paid: 3000, period_start: start, period_end: feb });
+    expect(invoice.lines.data[0].period).toEqual({ start: feb, end: feb + 28 * 86400 });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).items.data[0].current_period_start).toBe(feb);
+
+    const failed = double.renewSubscription(subscription.id, { paid: false });
+    expect(failed.subscription.status).toBe('past_due');
+    expect(failed.invoice).toMatchObject({ status: 'open', amount_paid: 0, attempt_count: 1 });
+    expect(failed.events.map((e) => e.type)).toContain('invoice.payment_failed');
+    expect(failed.events.at(-1)?.data.previous_attributes).toMatchObject({ status: 'active' });
   });
 
   it('refuses to cancel a canceled subscription with 404 resource_missing', async () => {

@@ -154,8 +154,13 @@ export class StripeDouble {
     return helpers.updateSubscriptionState(this.state, id, patch);
   }
 
-  completeCheckout(sessionId: string): { session: Stripe.Checkout.Session; subscription: Stripe.Subscription | null; invoice: Stripe.Invoice | null; event: Stripe.Event } {
+  /** Returns `event` (checkout.session.completed) and `events` (everything Stripe would send, in order). */
+  completeCheckout(sessionId: string): { session: Stripe.Checkout.Session; subscription: Stripe.Subscription | null; invoice: Stripe.Invoice | null; event: Stripe.Event; events: Stripe.Event[] } {
     return helpers.completeCheckout(this.state, (type, object, before) => this.emit(type, object, before, null), sessionId);
+  }
+
+  renewSubscription(id: string, options: { paid?: boolean } = {}): { subscription: Stripe.Subscription; invoice: Stripe.Invoice; events: Stripe.Event[] } {
+    return helpers.renewSubscription(this.state, (type, object, before) => this.emit(type, object, before, null), id, options);
   }
 
   createInvoice(input: helpers.CreateInvoiceInput): Stripe.Invoice {

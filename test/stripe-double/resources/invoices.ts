@@ -42,6 +42,7 @@ function createPreview(ctx: RouteContext): Stripe.Invoice {
   const pending = state.pendingProrations.get(subscription.id) ?? [];
   let lines: LineInit[] = [...pending];
   let immediate = false;
+  // The invoice's own period looks back (the current period); an immediate invoice has both at now.
   let periodStart = item.current_period_start;
   let periodEnd = item.current_period_end;
   if (changes.length > 0) {
@@ -51,7 +52,7 @@ function createPreview(ctx: RouteContext): Stripe.Invoice {
       lines = [...lines, ...plan.lines];
       recordProration(state, subscription, plan, prorationDate, 'preview');
     }
-    if (plan.newPeriod) [periodStart, periodEnd] = [plan.newPeriod.start, plan.newPeriod.end];
+    if (immediate) [periodStart, periodEnd] = [state.now(), state.now()];
     if (behavior !== 'always_invoice' && !plan.newPeriod) {
       const future = structuredClone(subscription);
       for (const change of changes) {
@@ -68,7 +69,6 @@ function createPreview(ctx: RouteContext): Stripe.Invoice {
     const interval = item.price.recurring;
     const next = addInterval(item.current_period_end, interval?.interval ?? 'month', interval?.interval_count ?? 1);
     lines = [...lines, ...periodLines(state, subscription, item.current_period_end, next)];
-    [periodStart, periodEnd] = [item.current_period_end, next];
   }
   return invoiceObject({
     id: newId('upcoming_in'), customer: subscription.customer as string, subscription: subscription.id, subscriptionMetadata: subscription.metadata,
