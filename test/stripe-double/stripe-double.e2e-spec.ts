@@ -69,8 +69,9 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(fetched.trial_end).toBe(item.current_period_end);
     expect(fetched).not.toHaveProperty('current_period_end');
 
-    const expanded = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
+    const expanded = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription', 'line_items'] });
     expect(expanded.status).toBe('complete');
+    expect(expanded.line_items?.data.map((li) => [li.price?.id, li.quantity])).toEqual([[monthly.id, 1]]);
     expect((expanded.subscription as Stripe.Subscription).id).toBe(subscription!.id);
     const invoices = await stripe.invoices.list({ subscription: subscription!.id });
     expect(invoices.data[0].parent?.subscription_details?.subscription).toBe(subscription!.id);
@@ -154,6 +155,18 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(failed.invoice).toMatchObject({ status: 'open', amount_paid: 0, attempt_count: 1 });
     expect(failed.events.map((e) => e.type)).toContain('invoice.payment_failed');
     expect(failed.events.at(-1)?.data.previous_attributes).toMatchObject({ status: 'active' });
+  });
+
+  it('creates subscriptions through the API, incomplete with an open invoice under default_incomplete', async () => {
+    const { monthly } = await monthlyAndYearly();
+    const customer = await stripe.customers.create({});
+    const paid = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }] });
+    expect(paid.status).toBe('active');
+    const pending = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], payment_behavior: 'default_incomplete', expand: ['latest_invoice'] });
+    expect(pending.status).toBe('incomplete');
+    expect(pending.latest_invoice).toMatchObject({ object: 'invoice', status: 'open', amount_due: 3000, amount_paid: 0 });
+    const listed = await stripe.invoices.list({ customer: customer.id, status: 'paid' });
+    expect(listed.data.map((i) => i.parent?.subscription_details?.subscription)).toEqual([paid.id]);
   });
 
   it('refuses to cancel a canceled subscription with 404 resource_missing', async () => {

@@ -82,7 +82,15 @@ export class StripeDouble {
   }
 
   async listen(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        // Never an unhandled rejection inside a test run: answer 500 like an API hiccup.
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(500, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ error: { type: 'api_error', message: `stripe double failed: ${String(error)}` } }));
+        }
+      });
+    });
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;

@@ -1,9 +1,8 @@
 import type Stripe from 'stripe';
 import { findCustomer, findPrice } from '../billing.js';
-import { applyMetadata, bool, invalid, missing, num, obj, objects, required, str } from '../params.js';
+import { applyMetadata, bool, invalid, missing, num, obj, objects, required, str, strings } from '../params.js';
 import { newId, type StripeState } from '../store.js';
-import { route, type Route, type RouteContext } from './common.js';
-import { listPage, newestFirst } from './common.js';
+import { listPage, newestFirst, route, type Route, type RouteContext } from './common.js';
 import { trialEndOf } from './subscriptions.js';
 
 export function findSession(state: StripeState, id: string): Stripe.Checkout.Session {
@@ -59,6 +58,17 @@ function createSession(ctx: RouteContext): Stripe.Checkout.Session {
   return session;
 }
 
+function sessionLineItems(state: StripeState, sessionId: string) {
+  return (state.sessionExtras.get(sessionId)?.lineItems ?? []).map((item, i) => {
+    const price = state.prices.get(item.price) as Stripe.Price;
+    const total = (price.unit_amount ?? 0) * item.quantity;
+    return {
+      id: `li_${sessionId.slice(-12)}${i}`, object: 'item', amount_discount: 0, amount_subtotal: total, amount_tax: 0, amount_total: total,
+      currency: price.currency, description: state.products.get(price.product as string)?.name ?? '', price, quantity: item.quantity,
+    };
+  });
+}
+
 function createPortalSession({ state, params }: RouteContext): Stripe.BillingPortal.Session {
   const customer = findCustomer(state, required(params, 'customer'));
   const id = newId('bps');
@@ -75,14 +85,14 @@ export const checkoutRoutes: Route[] = [
   route('POST', '/v1/checkout/sessions', createSession),
   route('GET', '/v1/checkout/sessions/:id/line_items', ({ captures, params, state }) => {
     findSession(state, captures[0]);
-    const items = (state.sessionExtras.get(captures[0])?.lineItems ?? []).map((item, i) => {
-      const price = state.prices.get(item.price) as Stripe.Price;
-      const total = (price.unit_amount ?? 0) * item.quantity;
-      return { id: `li_${captures[0].slice(-12)}${i}`, object: 'item', amount_discount: 0, amount_subtotal: total, amount_tax: 0, amount_total: total, currency: price.currency, description: state.products.get(price.product as string)?.name ?? '', price, quantity: item.quantity };
-    });
-    return listPage(items, params, `/v1/checkout/sessions/${captures[0]}/line_items`);
+    return listPage(sessionLineItems(state, captures[0]), params, `/v1/checkout/sessions/${captures[0]}/line_items`);
   }),
-  route('GET', '/v1/checkout/sessions/:id', ({ captures, state }) => findSession(state, captures[0])),
+  route('GET', '/v1/checkout/sessions/:id', ({ captures, params, state }) => {
+    const session = findSession(state, captures[0]);
+    if (!strings(params, 'expand').includes('line_items')) return session;
+    // `line_items` is not on the session unless expanded.
+    return { ...session, line_items: listPage(sessionLineItems(state, session.id), { limit: '100' }, `/v1/checkout/sessions/${session.id}/line_items`) };
+  }),
   route('POST', '/v1/checkout/sessions/:id/expire', ({ captures, state, emit }) => {
     const session = findSession(state, captures[0]);
     if (session.status !== 'open') throw invalid(`Only Checkout Sessions with a status in ["open"] can be expired.`, undefined, 'checkout_session_not_open');

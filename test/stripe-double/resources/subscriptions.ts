@@ -23,10 +23,12 @@ export function trialEndOf(state: StripeState, params: Params): number | null {
 }
 
 /** The first invoice of a new subscription: the full price, or a zero invoice when it starts with a trial. */
-export function openingInvoice(ctx: Pick<RouteContext, 'state' | 'emit'>, subscription: Stripe.Subscription): Stripe.Invoice {
+export function openingInvoice(ctx: Pick<RouteContext, 'state' | 'emit'>, subscription: Stripe.Subscription, status: 'paid' | 'open' = 'paid'): Stripe.Invoice {
   const item = subscription.items.data[0];
-  const invoice = issueInvoice(ctx.state, subscription, periodLines(ctx.state, subscription, item.current_period_start, item.current_period_end, subscription.status === 'trialing'), 'subscription_create');
-  for (const type of ['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']) ctx.emit(type, invoice);
+  const lines = periodLines(ctx.state, subscription, item.current_period_start, item.current_period_end, subscription.status === 'trialing');
+  const invoice = issueInvoice(ctx.state, subscription, lines, 'subscription_create', { status });
+  const types = status === 'paid' ? ['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded'] : ['invoice.created', 'invoice.finalized'];
+  for (const type of types) ctx.emit(type, invoice);
   return invoice;
 }
 
@@ -147,12 +149,15 @@ export const subscriptionRoutes: Route[] = [
   route('POST', '/v1/subscriptions', (ctx) => {
     const { state, params } = ctx;
     const customer = findCustomer(state, required(params, 'customer'));
+    const trialEnd = trialEndOf(state, params);
+    // `default_incomplete` leaves the first payment to the client: the subscription waits `incomplete` on an open invoice.
+    const incomplete = str(params, 'payment_behavior') === 'default_incomplete' && !trialEnd;
     const subscription = createSubscriptionRecord(state, {
       customer: customer.id, items: itemChanges(params).map((c) => ({ price: c.price ?? '', quantity: c.quantity })),
-      metadata: applyMetadata({}, params), trialEnd: trialEndOf(state, params), cancelAtPeriodEnd: bool(params, 'cancel_at_period_end'),
+      metadata: applyMetadata({}, params), trialEnd, cancelAtPeriodEnd: bool(params, 'cancel_at_period_end'), ...(incomplete && { status: 'incomplete' as const }),
     });
     ctx.emit('customer.subscription.created', subscription);
-    openingInvoice(ctx, subscription);
+    openingInvoice(ctx, subscription, incomplete ? 'open' : 'paid');
     return subscription;
   }),
   route('GET', '/v1/subscriptions/search', ({ params, state }) => searchPage(newestFirst(state.subscriptions.values()), params, '/v1/subscriptions/search')),
