@@ -29,32 +29,25 @@ export class SubscriptionLifecycleService {
    */
   async resetPeriodCounters(manager: EntityManager): Promise<LifecycleResult> {
     const now = this.clock.now();
+    // One plain UPDATE (no self-join): periods are counted by subscription_periods_elapsed (migration
+    // 1764000004000) on UTC wall time; the changed columns are unindexed, so each row is a HOT update.
+    const start = `(period_start AT TIME ZONE 'UTC')`;
+    const months = `(CASE WHEN is_annual THEN 12 ELSE 1 END)`;
+    const periods = `subscription_periods_elapsed(${start}, $1::timestamptz AT TIME ZONE 'UTC', ${months})`;
     const [row] = await manager.query(
-      `WITH due AS (
-         SELECT id, ps, m, nw,
-                -- whole periods elapsed by calendar months; the CASE corrects month-end clamping (31 Jan + 1 month)
-                greatest(1, floor((extract(year from age(nw, ps)) * 12 + extract(month from age(nw, ps))) / m)::int) AS k
-           FROM (SELECT id, period_start AT TIME ZONE 'UTC' AS ps, CASE WHEN is_annual THEN 12 ELSE 1 END AS m,
-                        $1::timestamptz AT TIME ZONE 'UTC' AS nw
-                   FROM vendor_subscriptions
-                  WHERE period_end <= $1 AND stripe_subscription_id IS NULL AND status IN ${LIVE_STATUSES}) s
-       ), periods AS (
-         SELECT id, ps, m, CASE WHEN ps + make_interval(months => (k + 1) * m) <= nw THEN k + 1 ELSE k END AS k
-           FROM due
-       ), updated AS (
-         UPDATE vendor_subscriptions v
-            SET period_start = (p.ps + make_interval(months => p.k * p.m)) AT TIME ZONE 'UTC',
-                period_end = (p.ps + make_interval(months => (p.k + 1) * p.m)) AT TIME ZONE 'UTC',
+      `WITH updated AS (
+         UPDATE vendor_subscriptions
+            SET period_start = (${start} + make_interval(months => ${periods} * ${months})) AT TIME ZONE 'UTC',
+                period_end = (${start} + make_interval(months => (${periods} + 1) * ${months})) AT TIME ZONE 'UTC',
                 orders_this_period = 0,
                 updated_at = $1
-           FROM periods p
-          WHERE v.id = p.id
-         RETURNING p.k
+          WHERE period_end <= $1 AND stripe_subscription_id IS NULL AND status IN ${LIVE_STATUSES}
+         RETURNING 1
        )
-       SELECT count(*)::int AS rows, count(*) FILTER (WHERE k > 1)::int AS several_periods_behind FROM updated`,
+       SELECT count(*)::int AS rows FROM updated`,
       [now],
     );
-    return { rowsAffected: row.rows, details: { several_periods_behind: row.several_periods_behind } };
+    return { rowsAffected: row.rows };
   }
 
   /** Ended trials: with a payment method on file they become `active`, without one `expired`. */
