@@ -35,8 +35,10 @@ describe('vendor billing page', () => {
     const scripts = [...res.text.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
     expect(scripts).toEqual(['<script src="/assets/billing.js" defer>']);
     expect(res.text).not.toMatch(/<script\b[^>]*>[^<]+<\/script>/); // no inline code
+    const styles = [...res.text.matchAll(/<link rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1]);
+    expect(styles).toEqual(['/assets/billing.css']);
     const links = [...res.text.matchAll(/<link\b[^>]*href="([^"]+)"/g)].map((m) => m[1]);
-    expect(links).toEqual(['/assets/billing.css']);
+    for (const href of links) expect(href).toMatch(/^(\/assets\/|data:)/);
     expect(res.text).not.toMatch(/(src|href)="(https?:)?\/\//);
 
     const csp = res.headers['content-security-policy'];

@@ -28,10 +28,16 @@
       else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
       else el.setAttribute(key, value === true ? '' : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === undefined || child === null || child === false) continue;
       el.append(child instanceof Node ? child : String(child));
     }
+    return el;
+  }
+
+  /** Replaces an element's content; null and false children are skipped (replaceChildren would print "null"). */
+  function fill(el, ...children) {
+    el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
     return el;
   }
 
@@ -61,8 +67,9 @@
     return Number.isNaN(d.getTime()) ? '—' : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
   }
 
-  const humanize = (value) => String(value).replace(/[_-]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
-  const limitText = (limit, noun) => (limit === null || limit === undefined ? `Unlimited ${noun}` : `${limit} ${noun}`);
+  const humanize = (value) => String(value).replace(/[_-]+/g, ' ').replace(/\bapi\b/gi, 'API').replace(/^\w/, (c) => c.toUpperCase());
+  /** `1 team member`, `3 team members`, `Unlimited team members` (nouns are given in the plural). */
+  const limitText = (limit, plural) => (limit === null || limit === undefined ? `Unlimited ${plural}` : `${limit} ${limit === 1 ? plural.replace(/s$/, '') : plural}`);
 
   // ---------- the API ----------
 
@@ -139,10 +146,11 @@
 
   function showMessage(text, kind = 'info', lines = []) {
     const box = $('#message');
-    box.replaceChildren(h('p', {}, text), lines.length ? h('ul', {}, lines.map((line) => h('li', {}, line))) : null);
+    fill(box, h('p', {}, text), lines.length ? h('ul', {}, lines.map((line) => h('li', {}, line))) : null);
     box.className = `message ${kind}`;
     box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
     box.hidden = false;
+    if (kind !== 'info' && typeof box.scrollIntoView === 'function') box.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }
 
   function showError(err) {
@@ -161,7 +169,7 @@
       return Promise.resolve(window.confirm(`${title}\n\n${body.textContent}`));
     }
     $('#confirm-title').textContent = title;
-    $('#confirm-body').replaceChildren(body);
+    fill($('#confirm-body'), body);
     $('#confirm-ok').textContent = confirmLabel;
     dialog.returnValue = '';
     dialog.showModal();
@@ -194,7 +202,7 @@
 
   function renderUnavailable(id, err) {
     const { text } = describeError(err);
-    sectionBody(id).replaceChildren(h('p', { class: 'muted unavailable' }, text));
+    fill(sectionBody(id), h('p', { class: 'muted unavailable' }, text));
   }
 
   // ---------- sign-in ----------
@@ -337,7 +345,7 @@
     const features = Array.isArray(s.features) && s.features.length
       ? h('ul', { class: 'features' }, s.features.map((f) => h('li', {}, humanize(typeof f === 'string' ? f : f.name || f.code))))
       : null;
-    sectionBody('current-plan').replaceChildren(
+    fill(sectionBody('current-plan'),
       h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       ...notes,
       features,
@@ -357,7 +365,7 @@
         unlimited ? null : h('progress', { max: 100, value: percent, 'aria-label': `${label}: ${Math.round(percent)}%` }, `${Math.round(percent)}%`),
       );
     });
-    sectionBody('usage-meters').replaceChildren(...meters);
+    fill(sectionBody('usage-meters'), ...meters);
   }
 
   function renderTiers() {
@@ -379,13 +387,13 @@
         tier.description ? h('p', { class: 'muted' }, tier.description) : null,
         h('ul', { class: 'limits' },
           h('li', {}, limitText(tier.products_limit, 'products')),
-          h('li', {}, `${tier.orders_per_month === null ? 'Unlimited' : tier.orders_per_month} orders a month`),
+          h('li', {}, `${limitText(tier.orders_per_month, 'orders')} a month`),
           h('li', {}, limitText(tier.team_members, 'team members'))),
         Array.isArray(tier.features) && tier.features.length ? h('ul', { class: 'features' }, tier.features.map((f) => h('li', {}, humanize(f)))) : null,
         button,
       );
     });
-    sectionBody('change-plan').replaceChildren(cards.length ? h('div', { class: 'tiers' }, cards) : h('p', { class: 'muted' }, 'No plans are offered right now.'));
+    fill(sectionBody('change-plan'), cards.length ? h('div', { class: 'tiers' }, cards) : h('p', { class: 'muted' }, 'No plans are offered right now.'));
   }
 
   /** A vendor with a Stripe subscription sees the prorated preview and changes in place; others go to Checkout. */
@@ -439,7 +447,7 @@
       : s.status === 'trial'
         ? `No payment method yet. Choose a plan before your trial ends on ${date(s.trial_ends_at)} to keep your shop running.`
         : 'No payment method on file.';
-    sectionBody('payment-method').replaceChildren(
+    fill(sectionBody('payment-method'),
       h('p', {}, text),
       h('div', { class: 'actions' }, h('button', { type: 'button', onclick: (e) => run(e.currentTarget, openPortal) }, 'Manage payment method')),
     );
@@ -460,7 +468,7 @@
 
   function renderInvoices() {
     const body = sectionBody('invoice-history');
-    if (state.invoices.length === 0) return body.replaceChildren(h('p', { class: 'muted' }, 'No invoices yet.'));
+    if (state.invoices.length === 0) return fill(body, h('p', { class: 'muted' }, 'No invoices yet.'));
     const rows = state.invoices.map((inv) => {
       const pdf = safeUrl(inv.pdf_url);
       const hosted = safeUrl(inv.hosted_url);
@@ -479,7 +487,7 @@
     const more = state.invoices.length < state.invoiceTotal
       ? h('button', { type: 'button', class: 'link', onclick: (e) => run(e.currentTarget, moreInvoices) }, `Show more (${state.invoiceTotal - state.invoices.length})`)
       : null;
-    body.replaceChildren(
+    fill(body,
       h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {}, ['Date', 'Number', 'Total', 'Paid', 'Status', ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, rows))),
@@ -521,7 +529,7 @@
         }))
       : h('p', { class: 'muted' }, 'Add-ons could not be loaded.');
 
-    sectionBody('add-ons').replaceChildren(h('h3', {}, 'Your add-ons'), owned, h('h3', {}, 'Available'), available);
+    fill(sectionBody('add-ons'), h('h3', {}, 'Your add-ons'), owned, h('h3', {}, 'Available'), available);
   }
 
   async function buyAddOn(addon, domainInput) {
