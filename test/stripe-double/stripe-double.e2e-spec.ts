@@ -213,6 +213,27 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(double.requests.map((r) => r.replayed ?? false)).toEqual([false, true]);
   });
 
+  it('answers 409 while a keyed request is in flight, then replays it to the SDK retry after a timeout', async () => {
+    const post = () => fetch(`${double.url}/v1/customers`, {
+      method: 'POST', body: 'email=slow%40shop.test',
+      headers: { Authorization: 'Bearer sk_test_x', 'Content-Type': 'application/x-www-form-urlencoded', 'Idempotency-Key': 'slow-1' },
+    });
+    double.delayNext({ method: 'POST', path: '/v1/customers', ms: 200 });
+    const slow = post();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const concurrent = await post();
+    expect(concurrent.status).toBe(409);
+    expect(((await concurrent.json()) as { error: object }).error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect((await slow).status).toBe(200);
+
+    const retrying = new Stripe('sk_test_x', { host: '127.0.0.1', port: double.port, protocol: 'http', maxNetworkRetries: 2, timeout: 150 });
+    double.delayNext({ method: 'POST', path: '/v1/customers', ms: 300 });
+    const customer = await retrying.customers.create({ email: 'timeout@shop.test' });
+    const attempts = double.requests.filter((r) => r.params.email === 'timeout@shop.test');
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect([...double.state.customers.values()].filter((c) => c.email === 'timeout@shop.test').map((c) => c.id)).toEqual([customer.id]);
+  });
+
   it('injects failures and delays that the SDK sees as Stripe errors', async () => {
     double.failNext({ method: 'POST', path: '/v1/customers', status: 402, code: 'card_declined', message: 'Your card was declined.' });
     await expect(stripe.customers.create({})).rejects.toMatchObject({ type: 'StripeCardError', statusCode: 402, code: 'card_declined' });

@@ -15,6 +15,7 @@ import { invoiceRoutes } from './resources/invoices.js';
 import { subscriptionRoutes } from './resources/subscriptions.js';
 import { API_VERSION, newId, type ProrationRecord, StripeState } from './store.js';
 import { expandObject, previousAttributes } from './expand.js';
+import { IdempotencyStore } from './idempotency.js';
 
 export type { FailureSpec, DelaySpec, RequestMatcher, ProrationRecord };
 export { StripeState };
@@ -35,14 +36,6 @@ export interface RecordedRequest {
   replayed?: boolean;
 }
 
-interface StoredResponse {
-  method: string;
-  path: string;
-  paramsKey: string;
-  status: number;
-  body: string;
-  requestId: string;
-}
 
 const ROUTES: Route[] = [...customerRoutes, ...catalogRoutes, ...checkoutRoutes, ...subscriptionRoutes, ...invoiceRoutes, ...eventRoutes];
 
@@ -72,7 +65,7 @@ export class StripeDouble {
   readonly requests: RecordedRequest[] = [];
   private readonly recordRequests: boolean;
   private readonly faults = new Faults();
-  private readonly idempotent = new Map<string, StoredResponse | 'in_flight'>();
+  private readonly idempotent = new IdempotencyStore();
   private server!: Server;
   port = 0;
 
@@ -227,51 +220,52 @@ export class StripeDouble {
       const retry: Record<string, string> = limited.shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(limited.shouldRetry) };
       return sendError(new StripeApiError(429, 'invalid_request_error', 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', 'rate_limit'), retry);
     }
-    const delay = this.faults.takeDelay(method, path);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    const failure = this.faults.takeFailure(method, path);
-    if (failure) {
-      const retry: Record<string, string> = failure.shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(failure.shouldRetry) };
-      return send(failure.status, JSON.stringify(failure.body, null, 2), retry);
-    }
-
-    const useIdempotency = method === 'POST' && idempotencyKey !== null;
-    const paramsKey = JSON.stringify(params);
-    if (useIdempotency) {
-      const stored = this.idempotent.get(idempotencyKey);
-      if (stored === 'in_flight') {
-        return sendError(new StripeApiError(409, 'idempotency_error', 'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ' + idempotencyKey + '. Please try again later.', 'idempotency_key_in_use'));
-      }
-      if (stored) {
-        if (stored.method !== method || stored.path !== path || stored.paramsKey !== paramsKey) {
-          return sendError(new StripeApiError(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`));
+    const key = method === 'POST' ? idempotencyKey : null;
+    try {
+      if (key) {
+        const outcome = this.idempotent.begin(key, method, path, JSON.stringify(params));
+        if (outcome.kind === 'replay') {
+          record.replayed = true;
+          record.status = outcome.response.status;
+          res.writeHead(outcome.response.status, { 'Content-Type': 'application/json', 'Request-Id': outcome.response.requestId, 'Stripe-Version': API_VERSION, 'Idempotency-Key': key, 'Idempotent-Replayed': 'true' });
+          res.end(outcome.response.body);
+          return;
         }
-        record.replayed = true;
-        record.status = stored.status;
-        res.writeHead(stored.status, { 'Content-Type': 'application/json', 'Request-Id': stored.requestId, 'Stripe-Version': API_VERSION, 'Idempotency-Key': idempotencyKey, 'Idempotent-Replayed': 'true' });
-        res.end(stored.body);
-        return;
       }
+    } catch (error) {
+      return sendError(error as StripeApiError);
     }
+    try {
+      const delay = this.faults.takeDelay(method, path);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const failure = this.faults.takeFailure(method, path);
+      if (failure) {
+        const retry: Record<string, string> = failure.shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(failure.shouldRetry) };
+        return send(failure.status, JSON.stringify(failure.body, null, 2), retry);
+      }
+      const payload = this.execute(method, path, params, requestId, idempotencyKey);
+      if (key) this.idempotent.complete(key, { status: 200, body: payload, requestId });
+      send(200, payload);
+    } catch (error) {
+      if (error instanceof StripeApiError) return sendError(error);
+      sendError(new StripeApiError(500, 'api_error', `stripe double crashed: ${(error as Error).stack ?? error}`));
+    } finally {
+      if (key) this.idempotent.release(key);
+    }
+  }
 
+  /** Routes one request and answers its JSON; throws StripeApiError for Stripe-shaped failures. */
+  private execute(method: string, path: string, params: Params, requestId: string, idempotencyKey: string | null): string {
     const found = ROUTES.map((r) => ({ r, m: r.method === method ? r.pattern.exec(path) : null })).find((x) => x.m);
     if (!found?.m) {
-      return sendError(new StripeApiError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`));
+      throw new StripeApiError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
     }
     const ctx: RouteContext = {
       params, path, captures: found.m.slice(1).map(decodeURIComponent), state: this.state, requestId, idempotencyKey,
       emit: (type, object, before) => this.emit(type, object, before, { id: requestId, idempotency_key: idempotencyKey }),
     };
-    try {
-      const result = found.r.handler(ctx);
-      const expanded = expandObject(result, strings(params, 'expand'), this.state);
-      const payload = JSON.stringify(expanded, null, 2);
-      if (useIdempotency) this.idempotent.set(idempotencyKey, { method, path, paramsKey, status: 200, body: payload, requestId });
-      send(200, payload);
-    } catch (error) {
-      if (error instanceof StripeApiError) return sendError(error);
-      sendError(new StripeApiError(500, 'api_error', `stripe double crashed: ${(error as Error).stack ?? error}`));
-    }
+    const result = found.r.handler(ctx);
+    return JSON.stringify(expandObject(result, strings(params, 'expand'), this.state), null, 2);
   }
 }
 
