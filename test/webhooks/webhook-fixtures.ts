@@ -42,7 +42,8 @@ export async function linkedVendor(
 ): Promise<LinkedVendor> {
   const vendor = await signUpVendor(t);
   const customer = double.createCustomer({ metadata: { vendor_id: String(vendor.vendorId) } });
-  const start = opts.periodStart ?? Math.floor(Date.now() / 1000) - 86_400;
+  // Not before the signup: Stripe's period of a subscription bought after signing up starts later than the trial's.
+  const start = opts.periodStart ?? Math.ceil(Date.now() / 1000) + 1;
   const subscription = double.createSubscription({
     customer: customer.id, price: price.id, status: opts.status ?? 'active', metadata: { vendor_id: String(vendor.vendorId) },
     current_period_start: start, current_period_end: start + 30 * 86_400,

@@ -66,3 +66,13 @@ export async function queryRows<T>(manager: EntityManager, sql: string, params: 
   if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number') return raw[0] as T[];
   return raw as T[];
 }
+
+/** Collects positional parameters while a statement is composed of parts: `p.add(value, 'timestamptz')` → `$3::timestamptz`. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, cast?: string): string {
+    this.values.push(value === undefined ? null : value);
+    return `$${this.values.length}${cast ? `::${cast}` : ''}`;
+  }
+}

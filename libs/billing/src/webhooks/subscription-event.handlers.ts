@@ -47,9 +47,10 @@ export class SubscriptionEventHandlers {
     const subscriptionId = idOf(session.subscription);
     if (session.mode !== 'subscription' || !subscriptionId) return ignored(`checkout session ${session.id} has neither a subscription nor an add-on`);
     const subscription = await this.stripe.call('read the subscription of the checkout', (s) => s.subscriptions.retrieve(subscriptionId));
+    // The customer is linked here; the subscription id is set by applying the subscription (found by vendor id).
     await manager.query(
-      `UPDATE vendor_subscriptions SET stripe_customer_id = COALESCE($2, stripe_customer_id), stripe_subscription_id = $3, updated_at = $4 WHERE id = $1`,
-      [vendor.id, idOf(session.customer) ?? idOf(subscription.customer), subscription.id, this.clock.now()],
+      `UPDATE vendor_subscriptions SET stripe_customer_id = COALESCE($2, stripe_customer_id), updated_at = $3 WHERE id = $1`,
+      [vendor.id, idOf(session.customer) ?? idOf(subscription.customer), this.clock.now()],
     );
     const result = await this.sync.applyStripeSubscription(manager, subscription, { eventCreatedAt: new Date(event.created * 1000), fresh: true });
     return result.outcome === 'applied' ? processed() : ignored(result.outcome === 'skipped' || result.outcome === 'not_found' ? result.reason : 'not applied');

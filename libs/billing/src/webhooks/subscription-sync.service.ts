@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, NotFoundError } from '@app/common';
-import { DEFAULT_TIERS } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import type { SubscriptionStatus } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
-import { fromUnix, idOf, mapSubscriptionStatus, metadataVendorId, queryRows, subscriptionPeriod, subscriptionPrice } from './stripe-mapping.js';
+import { fromUnix, idOf, mapSubscriptionStatus, queryRows, SqlParams, subscriptionPeriod } from './stripe-mapping.js';
+import { DEAD_STRIPE_STATUSES, vendorRowOfSubscription, vendorSubscriptionSet } from './vendor-subscription.sql.js';
 
 export interface ApplySubscriptionOptions {
   /** Stripe `created` of the event that carried the subscription: turns on the order check (older → skipped, tie → re-read). */
@@ -26,22 +26,10 @@ export type SyncVendorResult =
 interface VendorSubscriptionRow {
   id: number;
   vendor_id: number;
-  tier_code: string;
   status: SubscriptionStatus;
-  is_annual: boolean;
-  trial_ends_at: Date | null;
-  period_start: Date;
-  period_end: Date;
-  stripe_customer_id: string | null;
   stripe_subscription_id: string | null;
-  has_payment_method: boolean;
-  past_due_since: Date | null;
-  payment_retry_count: number;
   last_stripe_event_at: Date | null;
 }
-
-/** Stripe states after which a subscription no longer stands for the vendor's plan. */
-const DEAD_STRIPE_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired', 'incomplete']);
 
 /**
  * Maps a Stripe subscription onto our rows: the vendor's `vendor_subscriptions` row, or the add-on it pays for.
@@ -67,7 +55,7 @@ export class SubscriptionSyncService {
     const customerId = idOf(subscription.customer);
     // An add-on's subscription carries the vendor's id too; it must never be mistaken for the plan.
     const isAddOn = Boolean(subscription.metadata?.addon_code);
-    const row = isAddOn ? undefined : await this.lockVendorRow(manager, subscription.id, metadataVendorId(subscription.metadata), customerId);
+    const row = isAddOn ? undefined : await this.lockVendorRow(manager, subscription);
     if (!row) {
       const addOn = await this.applyAddOnSubscription(manager, subscription);
       if (addOn) return addOn;
@@ -125,85 +113,21 @@ export class SubscriptionSyncService {
   }
 
   /** The row the subscription belongs to, locked for this transaction; an add-on's subscription never matches. */
-  private async lockVendorRow(manager: EntityManager, subscriptionId: string, vendorId: number | null, customerId: string | null): Promise<VendorSubscriptionRow | undefined> {
+  private async lockVendorRow(manager: EntityManager, subscription: Stripe.Subscription): Promise<VendorSubscriptionRow | undefined> {
+    const p = new SqlParams();
     const [row] = await queryRows<VendorSubscriptionRow>(
       manager,
-      `SELECT id, vendor_id, tier_code, status, is_annual, trial_ends_at, period_start, period_end, stripe_customer_id,
-              stripe_subscription_id, has_payment_method, past_due_since, payment_retry_count, last_stripe_event_at
-         FROM vendor_subscriptions
-        WHERE id = COALESCE(
-                (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = $1),
-                (SELECT id FROM vendor_subscriptions WHERE vendor_id = $2),
-                (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = $3))
-          AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = $1)
-        FOR UPDATE`,
-      [subscriptionId, vendorId, customerId],
+      `SELECT id, vendor_id, status, stripe_subscription_id, last_stripe_event_at FROM vendor_subscriptions WHERE ${vendorRowOfSubscription(p, subscription)} FOR UPDATE`,
+      p.values,
     );
     return row;
   }
 
   private async writeVendorRow(manager: EntityManager, row: VendorSubscriptionRow, subscription: Stripe.Subscription, eventAt: Date | undefined): Promise<SubscriptionStatus> {
-    const now = this.clock.now();
-    const price = subscriptionPrice(subscription);
-    const tier = await this.resolveTier(manager, price, subscription.metadata?.tier_code);
-    const status = mapSubscriptionStatus(subscription.status) ?? row.status;
-    const period = subscriptionPeriod(subscription);
-    const trialEnd = fromUnix(subscription.trial_end);
-    const cancelledAt = fromUnix(subscription.canceled_at) ?? (status === 'cancelled' ? (fromUnix(subscription.ended_at) ?? now) : null);
-    const hasPaymentMethod =
-      row.has_payment_method || Boolean(subscription.default_payment_method) || Boolean(subscription.default_source) || subscription.status === 'active';
-    const leavingPastDue = row.status === 'past_due' && status !== 'past_due';
-
-    await manager.query(
-      `UPDATE vendor_subscriptions SET
-          tier_code = $2, is_annual = $3, status = $4,
-          trial_ends_at = $5, period_start = $6, period_end = $7,
-          orders_this_period = CASE WHEN $6::timestamptz > period_start THEN 0 ELSE orders_this_period END,
-          cancel_at_period_end = $8, cancelled_at = $9,
-          stripe_customer_id = COALESCE($10, stripe_customer_id), stripe_subscription_id = $11,
-          stripe_price_id = COALESCE($12, stripe_price_id), has_payment_method = $13,
-          past_due_since = $14, payment_retry_count = $15,
-          last_stripe_event_at = GREATEST(last_stripe_event_at, $16::timestamptz), updated_at = $17
-        WHERE id = $1`,
-      [
-        row.id,
-        tier?.code ?? row.tier_code,
-        tier?.isAnnual ?? row.is_annual,
-        status,
-        trialEnd ?? (status === 'trial' ? row.trial_ends_at : null),
-        period?.start ?? row.period_start,
-        period?.end ?? row.period_end,
-        subscription.cancel_at_period_end,
-        cancelledAt,
-        idOf(subscription.customer),
-        subscription.id,
-        price?.id ?? null,
-        hasPaymentMethod,
-        status === 'past_due' ? (row.past_due_since ?? now) : null,
-        leavingPastDue ? 0 : row.payment_retry_count,
-        eventAt ?? null,
-        now,
-      ],
-    );
-    return status;
-  }
-
-  /** The tier of a price: by the tiers' Stripe price ids, else `metadata.tier_code` with the price's interval. */
-  private async resolveTier(manager: EntityManager, price: Stripe.Price | null, metadataTier: string | undefined): Promise<{ code: string; isAnnual: boolean } | null> {
-    if (price?.id) {
-      const [byPrice] = await queryRows<{ code: string; is_annual: boolean }>(
-        manager,
-        `SELECT code, (stripe_price_annual_id = $1) AS is_annual FROM subscription_tiers
-          WHERE stripe_price_monthly_id = $1 OR stripe_price_annual_id = $1 ORDER BY is_active DESC, id LIMIT 1`,
-        [price.id],
-      );
-      if (byPrice) return { code: byPrice.code, isAnnual: byPrice.is_annual };
-    }
-    if (!metadataTier) return null;
-    const isAnnual = price?.recurring?.interval === 'year';
-    if (DEFAULT_TIERS.some((t) => t.code === metadataTier)) return { code: metadataTier, isAnnual };
-    const [known] = await queryRows<{ code: string }>(manager, `SELECT code FROM subscription_tiers WHERE code = $1`, [metadataTier]);
-    return known ? { code: known.code, isAnnual } : null;
+    const p = new SqlParams();
+    const set = vendorSubscriptionSet(p, subscription, this.clock.now(), eventAt);
+    const [updated] = await queryRows<{ status: SubscriptionStatus }>(manager, `UPDATE vendor_subscriptions SET ${set} WHERE vendor_subscriptions.id = ${p.add(row.id, 'int')} RETURNING status`, p.values);
+    return updated.status;
   }
 
   /**

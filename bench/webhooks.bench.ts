@@ -1,0 +1,444 @@
+// npm run bench:webhooks — Stripe webhooks through the real API against a plain node:http + pg ceiling.
+//
+// 1,000 vendors (set-based seed, 950 with a Stripe customer and subscription, 50 that arrive through a plan
+// Checkout) and pre-generated events: a mix of the handled types, unknown customers and unhandled types, with 10%
+// duplicates interleaved as Stripe's retries would be. Every event has its own `created` second (no ties: a tie
+// re-reads from Stripe, and the bench is about our path). Both servers run as child processes on one embedded
+// PostgreSQL; autocannon drives each (32 connections, a 2 s warm-up, then 10 s measured), signing each body as it
+// is sent. Afterwards the ledger, billing history, add-ons and every vendor's row are checked against what was
+// sent: every effect exactly once.
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type Stripe from 'stripe';
+import { freePort, migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
+import { eventObject, invoiceObject, subscriptionObject } from '../test/stripe-double/objects.js';
+import { startStripeDouble, type StripeDouble } from '../test/stripe-double/stripe-double.js';
+
+const SECRET = 'whsec_bench_webhooks';
+const VENDORS = 1000;
+const CHECKOUT_VENDORS = 50;
+const LINKED = VENDORS - CHECKOUT_VENDORS;
+const DISTINCT_EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 40_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const WARMUP_S = 2;
+const POOL_SIZE = 20;
+const DAY = 86_400;
+const P0 = Math.floor(Date.UTC(2026, 9, 1) / 1000);
+const CYCLE = 30 * DAY;
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+
+// ---- the event stream --------------------------------------------------------------------------------------------
+
+interface Planned {
+  id: string;
+  type: string;
+  body: string;
+  vendor?: number;
+  /** customer.subscription.* of a known vendor: the tier its price means. */
+  tier?: string;
+  created: number;
+  /** Cycle the event's period says (subscription events and cycle invoices). */
+  cycle?: number;
+  invoice?: string;
+  addOnSession?: string;
+  ignored?: boolean;
+}
+
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Prices = Record<string, { price: Stripe.Price; tier: string }>;
+
+function plan(prices: Prices, checkoutSubs: Map<number, Stripe.Subscription>): { distinct: Planned[]; sends: Planned[] } {
+  const rnd = prng(42);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
+  const priceIds = Object.keys(prices);
+  const cycleOf = new Map<number, number>();
+  const openInvoices: Stripe.Invoice[] = [];
+  const base = Math.floor(Date.now() / 1000) - 10 * DAY;
+  const distinct: Planned[] = [];
+  const pendingCheckouts = [...checkoutSubs.entries()];
+  const sub = (vendor: number, priceId: string, status: Stripe.Subscription.Status, created: number, cancelAtPeriodEnd = false) => {
+    const cycle = cycleOf.get(vendor) ?? 0;
+    const s = subscriptionObject({
+      customer: `cus_bench_${vendor}`, prices: [{ price: prices[priceId].price, quantity: 1 }], status, created: P0 - DAY,
+      periodStart: P0 + cycle * CYCLE, periodEnd: P0 + (cycle + 1) * CYCLE, metadata: { vendor_id: String(vendor) }, cancelAtPeriodEnd,
+    });
+    s.id = `sub_bench_${vendor}`;
+    for (const item of s.items.data) item.subscription = s.id;
+    if (status === 'canceled') Object.assign(s, { canceled_at: created, ended_at: created });
+    return { s, cycle };
+  };
+  const invoice = (vendor: number, cycle: number, status: 'paid' | 'open', created: number) => {
+    const price = prices[priceIds[0]].price;
+    const line = { amount: 4900, description: 'Essential', price, quantity: 1, periodStart: P0 + cycle * CYCLE, periodEnd: P0 + (cycle + 1) * CYCLE, subscription: `sub_bench_${vendor}`, subscriptionItem: null, proration: false };
+    return invoiceObject({
+      customer: `cus_bench_${vendor}`, subscription: `sub_bench_${vendor}`, subscriptionMetadata: { vendor_id: String(vendor) }, lines: [line], status,
+      billingReason: 'subscription_cycle', created, periodStart: P0 + (cycle - 1) * CYCLE, periodEnd: P0 + cycle * CYCLE, currency: 'eur',
+    });
+  };
+  for (let i = 0; i < DISTINCT_EVENTS; i++) {
+    const created = base + i;
+    const vendor = 1 + Math.floor(rnd() * LINKED);
+    const r = rnd() * 100;
+    let p: Omit<Planned, 'id' | 'body'> & { object: object };
+    if (pendingCheckouts.length && i % Math.floor(DISTINCT_EVENTS / (CHECKOUT_VENDORS * 2)) === 7) {
+      const [v, s] = pendingCheckouts.shift()!;
+      const session = checkoutSession(`cs_bench_plan_${v}`, 'subscription', s.customer as string, s.id, { vendor_id: String(v), tier_code: prices[s.items.data[0].price.id].tier });
+      p = { type: 'checkout.session.completed', object: session, vendor: v, created };
+    } else if (r < 50) {
+      const roll = rnd();
+      const status: Stripe.Subscription.Status = roll < 0.8 ? 'active' : roll < 0.9 ? 'past_due' : 'trialing';
+      const priceId = pick(priceIds);
+      const { s, cycle } = sub(vendor, priceId, status, created, roll > 0.95);
+      p = { type: 'customer.subscription.updated', object: s, vendor, tier: prices[priceId].tier, created, cycle };
+    } else if (r < 70) {
+      const retry = openInvoices.length > 0 && rnd() < 0.15 ? openInvoices.splice(Math.floor(rnd() * openInvoices.length), 1)[0] : null;
+      const v = retry ? Number((retry.customer as string).split('_')[2]) : vendor;
+      const cycle = retry ? (retry.lines.data[0].period.start - P0) / CYCLE : (cycleOf.get(v) ?? 0) + 1;
+      if (!retry) cycleOf.set(v, cycle);
+      const inv = retry ? Object.assign(structuredClone(retry), { status: 'paid', amount_paid: retry.amount_due, attempt_count: retry.attempt_count + 1 }) : invoice(v, cycle, 'paid', created);
+      p = { type: 'invoice.paid', object: inv, vendor: v, created, cycle, invoice: inv.id };
+    } else if (r < 78) {
+      const cycle = (cycleOf.get(vendor) ?? 0) + 1;
+      cycleOf.set(vendor, cycle);
+      const inv = Object.assign(invoice(vendor, cycle, 'open', created), { amount_paid: 0, attempt_count: 1 + Math.floor(rnd() * 3) });
+      openInvoices.push(inv);
+      p = { type: 'invoice.payment_failed', object: inv, vendor, created, invoice: inv.id };
+    } else if (r < 82) {
+      const priceId = pick(priceIds);
+      const { s, cycle } = sub(vendor, priceId, 'active', created);
+      p = { type: 'customer.subscription.created', object: s, vendor, tier: prices[priceId].tier, created, cycle };
+    } else if (r < 84) {
+      const priceId = pick(priceIds);
+      const { s, cycle } = sub(vendor, priceId, 'canceled', created);
+      p = { type: 'customer.subscription.deleted', object: s, vendor, tier: prices[priceId].tier, created, cycle };
+    } else if (r < 88) {
+      const id = `cs_bench_addon_${i}`;
+      p = { type: 'checkout.session.completed', object: checkoutSession(id, 'payment', `cus_bench_${vendor}`, null, { vendor_id: String(vendor), addon_code: 'ssl_premium' }), vendor, created, addOnSession: id };
+    } else if (r < 90) {
+      const { s } = sub(vendor, pick(priceIds), 'active', created);
+      Object.assign(s, { id: `sub_stranger_${i}`, customer: `cus_stranger_${i}`, metadata: {} });
+      p = { type: 'customer.subscription.updated', object: s, created, ignored: true };
+    } else {
+      const type = pick(['invoice.finalized', 'customer.updated', 'payment_intent.succeeded', 'invoice.created']);
+      p = { type, object: { id: `obj_bench_${i}`, object: type.split('.')[0], customer: `cus_bench_${vendor}` }, created, ignored: true };
+    }
+    const event = eventObject(p.type, p.object, created, { id: `evt_bench_${i.toString().padStart(6, '0')}` });
+    const { object: _object, ...rest } = p;
+    distinct.push({ ...rest, id: event.id, body: JSON.stringify(event) });
+  }
+  // 10% of the sends are redeliveries of an event sent a little earlier.
+  const sends: Planned[] = [];
+  for (const e of distinct) {
+    sends.push(e);
+    if (sends.length > 50 && rnd() < 1 / 9) sends.push(sends[sends.length - 1 - Math.floor(rnd() * 50)]);
+  }
+  return { distinct, sends };
+}
+
+function checkoutSession(id: string, mode: 'subscription' | 'payment', customer: string, subscription: string | null, metadata: Record<string, string>) {
+  return {
+    id, object: 'checkout.session', mode, status: 'complete', payment_status: 'paid', customer, subscription, metadata, amount_total: 4900,
+    currency: 'eur', created: Math.floor(Date.now() / 1000) - 60, expires_at: Math.floor(Date.now() / 1000) + DAY, livemode: false,
+    invoice: null, payment_intent: mode === 'payment' ? `pi_${id}` : null, success_url: 'http://billing.test/ok', url: null, customer_details: null,
+  };
+}
+
+function sign(body: string): string {
+  const t = Math.floor(Date.now() / 1000);
+  return `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}`;
+}
+
+// ---- the ceiling: node:http + pg, HMAC check, event insert and one row update -------------------------------------
+
+async function serveCeiling(): Promise<void> {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
+  const verify = (body: Buffer, header: string | undefined): boolean => {
+    const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
+    const t = Number(parts.t);
+    if (!parts.v1 || !Number.isFinite(t) || Math.abs(Date.now() / 1000 - t) > 300) return false;
+    const expected = createHmac('sha256', SECRET).update(`${t}.`).update(body).digest();
+    const given = Buffer.from(parts.v1, 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method !== 'POST') return void res.writeHead(200).end('ok');
+      if (!verify(body, req.headers['stripe-signature'] as string | undefined)) return void res.writeHead(400).end('{"error":"signature"}');
+      const event = JSON.parse(body.toString('utf8')) as { id: string; type: string; created: number; data: { object: { customer?: string } } };
+      pool
+        .query(
+          `WITH claimed AS (
+             INSERT INTO bench_ceiling_events (event_id, type, status, attempts, payload, event_created_at, received_at, processed_at)
+             VALUES ($1, $2, 'processed', 1, $3::jsonb, to_timestamp($4), now(), now()) ON CONFLICT (event_id) DO NOTHING RETURNING id)
+           UPDATE vendor_subscriptions SET updated_at = now() WHERE stripe_customer_id = $5 AND EXISTS (SELECT 1 FROM claimed)`,
+          [event.id, event.type, body.toString('utf8'), event.created, event.data.object.customer ?? null],
+        )
+        .then(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"received":true}'))
+        .catch(() => res.writeHead(500).end('{"error":"db"}'));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(Number(process.env.PORT), '127.0.0.1');
+  process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
+}
+
+// ---- driving ----------------------------------------------------------------------------------------------------
+
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  '2xx': number;
+}
+type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+
+async function waitForHttp(port: number, path: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing answered on port ${port}`);
+}
+
+function startChild(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0) console.error(`child ${args.join(' ')} exited with ${code ?? signal}`);
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Sends the planned stream in order (a shared cursor over all connections): warm-up, then the measured run. */
+async function drive(port: number, path: string, sends: Planned[], sent: Set<string>): Promise<CannonResult> {
+  let cursor = 0;
+  const run = (duration: number) =>
+    autocannon({
+      url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration, pipelining: 1, timeout: 30,
+      requests: [{
+        method: 'POST', path,
+        setupRequest: (req: Record<string, unknown>) => {
+          const e = sends[cursor++ % sends.length];
+          sent.add(e.id);
+          return { ...req, body: e.body, headers: { 'content-type': 'application/json', 'stripe-signature': sign(e.body) } };
+        },
+      }],
+    });
+  await run(WARMUP_S);
+  const measured = await run(DURATION_S);
+  if (cursor >= sends.length) console.warn(`the stream wrapped around (${cursor} sends > ${sends.length} planned): raise BENCH_WEBHOOK_EVENTS`);
+  return measured;
+}
+
+// ---- verification -----------------------------------------------------------------------------------------------
+
+async function verify(db: pg.Client, distinct: Planned[], sent: Set<string>): Promise<Array<{ check: string; expected: number | string; actual: number | string; ok: boolean }>> {
+  const delivered = distinct.filter((e) => sent.has(e.id));
+  const rows: Array<{ check: string; expected: number | string; actual: number | string; ok: boolean }> = [];
+  const add = (check: string, expected: number | string, actual: number | string) => rows.push({ check, expected, actual, ok: expected === actual });
+  const one = async (sql: string, params: unknown[] = []) => Object.values((await db.query(sql, params)).rows[0])[0] as number | string;
+
+  add('ledger rows = distinct events sent', delivered.length, Number(await one(`SELECT count(*) FROM stripe_webhook_events`)));
+  add('events failed or stuck', 0, Number(await one(`SELECT count(*) FROM stripe_webhook_events WHERE status NOT IN ('processed', 'ignored')`)));
+  add('events ignored (unhandled type, unknown customer)', delivered.filter((e) => e.ignored).length, Number(await one(`SELECT count(*) FROM stripe_webhook_events WHERE status = 'ignored'`)));
+  add('events with attempts > 1', 0, Number(await one(`SELECT count(*) FROM stripe_webhook_events WHERE attempts > 1`)));
+
+  const invoices = new Map<string, boolean>();
+  for (const e of delivered) if (e.invoice) invoices.set(e.invoice, invoices.get(e.invoice) === true || e.type === 'invoice.paid');
+  add('billing_history rows = distinct invoices', invoices.size, Number(await one(`SELECT count(*) FROM billing_history`)));
+  add('billing_history paid = invoices with invoice.paid', [...invoices.values()].filter(Boolean).length, Number(await one(`SELECT count(*) FROM billing_history WHERE status = 'paid'`)));
+  const sessions = delivered.filter((e) => e.addOnSession).length;
+  add('vendor_add_ons rows = distinct add-on checkouts', sessions, Number(await one(`SELECT count(*) FROM vendor_add_ons`)));
+  const plans = delivered.filter((e) => e.type === 'checkout.session.completed' && !e.addOnSession).map((e) => e.vendor!);
+  add('plan checkouts linked', plans.length, Number(await one(`SELECT count(*) FROM vendor_subscriptions WHERE vendor_id = ANY($1) AND stripe_subscription_id IS NOT NULL`, [plans])));
+
+  // Per vendor: the newest subscription event wins (tier, last_stripe_event_at); the period is the furthest cycle
+  // any applied event opened, and the order counter was reset if (and only if) a new cycle was opened.
+  const expected = new Map<number, { tier?: string; last?: number; cycle: number }>();
+  for (const e of delivered) {
+    if (!e.vendor || e.vendor > LINKED) continue;
+    const x = expected.get(e.vendor) ?? { cycle: 0 };
+    if (e.tier && (x.last === undefined || e.created > x.last)) Object.assign(x, { tier: e.tier, last: e.created });
+    if (e.cycle !== undefined && (e.type !== 'invoice.payment_failed')) x.cycle = Math.max(x.cycle, e.cycle);
+    expected.set(e.vendor, x);
+  }
+  const actual = (await db.query(`SELECT vendor_id, tier_code, extract(epoch FROM last_stripe_event_at)::bigint AS last, extract(epoch FROM period_start)::bigint AS start, orders_this_period FROM vendor_subscriptions`)).rows;
+  let tierWrong = 0, lastWrong = 0, periodWrong = 0, counterWrong = 0;
+  for (const row of actual) {
+    const x = expected.get(row.vendor_id);
+    if (!x || row.vendor_id > LINKED) continue;
+    if (x.tier !== undefined && row.tier_code !== x.tier) tierWrong++;
+    if ((x.last ?? null) !== (row.last === null ? null : Number(row.last))) lastWrong++;
+    if (x.cycle > 0 && Number(row.start) !== P0 + x.cycle * CYCLE) periodWrong++;
+    if ((x.cycle > 0 ? 0 : 10) !== row.orders_this_period) counterWrong++;
+  }
+  add('vendors whose tier is not the newest event\'s', 0, tierWrong);
+  add('vendors whose last_stripe_event_at is not the newest', 0, lastWrong);
+  add('vendors whose period is not the furthest cycle', 0, periodWrong);
+  add('vendors whose order counter was not reset exactly when a cycle opened', 0, counterWrong);
+  return rows;
+}
+
+/** Diagnostics (BENCH_DEBUG=1): what the API's PostgreSQL sessions wait on, sampled every 50 ms. */
+function sampleWaits(url: string): { stop(): Promise<Record<string, number>> } {
+  const client = new pg.Client({ connectionString: url });
+  const counts: Record<string, number> = {};
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query(`SELECT coalesce(wait_event_type || ':' || wait_event, state) AS w, count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'vendor-billing' AND pid <> pg_backend_pid() GROUP BY 1`);
+      for (const r of rows) counts[r.w] = (counts[r.w] ?? 0) + r.n;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await client.end();
+  })();
+  return { stop: async () => { running = false; await loop; return counts; } };
+}
+
+// ---- main -------------------------------------------------------------------------------------------------------
+
+async function seed(db: pg.Client, double: StripeDouble): Promise<{ prices: Prices; checkoutSubs: Map<number, Stripe.Subscription> }> {
+  await db.query(`INSERT INTO vendors (code, name) SELECT 'bench-' || g, 'Bench vendor ' || g FROM generate_series(1, $1) g`, [VENDORS]);
+  await db.query(
+    `INSERT INTO vendor_subscriptions (vendor_id, tier_code, status, period_start, period_end, stripe_customer_id, stripe_subscription_id,
+                                       has_payment_method, orders_this_period, team_members_count)
+     SELECT id, 'essential', 'active', to_timestamp($2), to_timestamp($3),
+            CASE WHEN id <= $1 THEN 'cus_bench_' || id END, CASE WHEN id <= $1 THEN 'sub_bench_' || id END, id <= $1, 10, 1
+       FROM vendors`,
+    [LINKED, P0, P0 + CYCLE],
+  );
+  const prices: Prices = {};
+  for (const [tier, monthly, annual] of [['essential', 4900, 49000], ['professional', 9900, 99000], ['business', 19900, 199000]] as const) {
+    const m = double.createPrice({ unit_amount: monthly, currency: 'eur', interval: 'month', product_name: tier });
+    const y = double.createPrice({ unit_amount: annual, currency: 'eur', interval: 'year', product_name: tier });
+    prices[m.id] = { price: m, tier };
+    prices[y.id] = { price: y, tier };
+    await db.query(`UPDATE subscription_tiers SET stripe_price_monthly_id = $2, stripe_price_annual_id = $3 WHERE code = $1`, [tier, m.id, y.id]);
+  }
+  const checkoutSubs = new Map<number, Stripe.Subscription>();
+  const priceList = Object.values(prices);
+  for (let v = LINKED + 1; v <= VENDORS; v++) {
+    const customer = double.createCustomer({ metadata: { vendor_id: String(v) } });
+    checkoutSubs.set(v, double.createSubscription({ customer: customer.id, price: priceList[v % priceList.length].price.id, metadata: { vendor_id: String(v) } }));
+  }
+  await db.query(`CREATE TABLE bench_ceiling_events (LIKE stripe_webhook_events INCLUDING ALL)`);
+  await db.query(`VACUUM ANALYZE`);
+  return { prices, checkoutSubs };
+}
+
+async function main(): Promise<void> {
+  let embedded: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
+  let url = process.env.BENCH_DATABASE_URL;
+  if (!url) {
+    dataDir = mkdtempSync(join(tmpdir(), 'vb-bench-webhooks-'));
+    embedded = await startEmbeddedPostgres({ dataDir, persistent: false });
+    url = embedded.url;
+  }
+  const double = await startStripeDouble();
+  const db = new pg.Client({ connectionString: url });
+  const children: ChildProcess[] = [];
+  try {
+    await migrateDatabase(url);
+    await db.connect();
+    const { prices, checkoutSubs } = await seed(db, double);
+    const planned = performance.now();
+    const { distinct, sends } = plan(prices, checkoutSubs);
+    console.log(`planned ${distinct.length} events (${sends.length} sends with redeliveries) in ${Math.round(performance.now() - planned)} ms`);
+
+    const apiPort = await freePort();
+    const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const api = startChild([...nodeArgs, join(ROOT, 'dist/apps/api/src/main.js')], {
+      NODE_ENV: 'production', PORT: String(apiPort), DATABASE_URL: url, DATABASE_POOL_SIZE: String(POOL_SIZE), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', DATA_DIR: mkdtempSync(join(tmpdir(), 'vb-bench-data-')),
+      STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(double.port), STRIPE_API_PROTOCOL: 'http',
+      APP_BASE_URL: 'http://billing.test', AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    });
+    children.push(api);
+    await waitForHttp(apiPort, '/health/live');
+    const apiSent = new Set<string>();
+    const sampler = process.env.BENCH_DEBUG ? sampleWaits(url) : null;
+    const apiResult = await drive(apiPort, '/api/v1/webhooks/stripe', sends, apiSent);
+    if (sampler) console.log('PostgreSQL wait events during the API run (samples):', await sampler.stop());
+    await new Promise((r) => setTimeout(r, 1500));
+    const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
+    await stopChild(api);
+    const checks = await verify(db, distinct, apiSent);
+
+    const ceilingPort = await freePort();
+    const ceiling = startChild([fileURLToPath(import.meta.url), '--ceiling'], { PORT: String(ceilingPort), DATABASE_URL: url });
+    children.push(ceiling);
+    await waitForHttp(ceilingPort, '/');
+    const ceilingSent = new Set<string>();
+    const ceilingResult = await drive(ceilingPort, '/', sends, ceilingSent);
+    await new Promise((r) => setTimeout(r, 1000));
+    await stopChild(ceiling);
+    const ceilingRows = Number((await db.query(`SELECT count(*) FROM bench_ceiling_events`)).rows[0].count);
+
+    const outcome = (o: string) => [...metrics.matchAll(new RegExp(`^stripe_webhook_events_total\\{[^}]*outcome="${o}"[^}]*\\} (\\d+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
+    const row = (name: string, r: CannonResult) => ({
+      server: name, 'events/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'max ms': r.latency.max,
+      requests: r.requests.total, '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts,
+    });
+    console.log(`\nStripe webhooks: ${VENDORS} vendors, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured, ~10% redeliveries`);
+    console.table([row('API (Nest, claim/apply/mark)', apiResult), row('ceiling (node:http + pg)', ceilingResult)]);
+    const ratio = apiResult.requests.average / ceilingResult.requests.average;
+    console.log(`ratio API / ceiling: ${(ratio * 100).toFixed(1)}% (aim >= 60%); API p99 ${apiResult.latency.p99} ms (aim < 100 ms)`);
+    console.log(`API outcomes (metrics, incl. warm-up): processed ${outcome('processed')}, duplicate ${outcome('duplicate')}, ignored ${outcome('ignored')}, failed ${outcome('failed')}, invalid ${outcome('invalid_signature')}`);
+    console.log(`ceiling ledger rows ${ceilingRows} of ${ceilingSent.size} distinct events sent`);
+    console.log('\nExactly once, checked against what was sent:');
+    console.table(checks);
+    const lost = checks.filter((c) => !c.ok);
+    console.log(lost.length ? `FAILED: ${lost.length} check(s) differ` : 'every effect happened exactly once');
+    if (lost.length) process.exitCode = 1;
+  } finally {
+    for (const child of children) await stopChild(child);
+    await db.end().catch(() => undefined);
+    await double.close();
+    if (embedded) await embedded.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--ceiling')) await serveCeiling();
+else await main();
