@@ -161,18 +161,40 @@ describe('billing: Checkout, customer, Portal and sync', () => {
     expect(double.state.customers.size).toBe(customersBefore + 1);
   });
 
-  it('answers 502 when Stripe does not answer in time, and a retry reuses the same customer', async () => {
+  it('answers 502 when Stripe does not answer in time; the client\'s retry with its Idempotency-Key gets the session the slow call made', async () => {
     const v = await signUpVendor(t);
-    double.delayNext({ method: 'POST', path: '/v1/checkout/sessions', ms: 1500, times: 3 });
-    const res = await api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'essential', is_annual: false });
+    // The first attempt hangs past the SDK's timeout; its retries find the key still in flight (409) and give up.
+    double.delayNext({ method: 'POST', path: '/v1/checkout/sessions', ms: 3000 });
+    const send = () => api(t, v.token).post(`${BILLING}/checkout`).set('Idempotency-Key', 'slow-1').send({ tier_code: 'essential', is_annual: false });
+
+    const res = await send();
+
     expect(res.status).toBe(502);
     expect(res.body.error_code).toBe('PAYMENT_PROVIDER_ERROR');
     const row = await subscriptionRow(t, v.vendorId);
     expect(row).toMatchObject({ tier_code: 'essential', status: 'trial', stripe_subscription_id: null });
-    await new Promise((resolve) => setTimeout(resolve, 1600));
-    const retry = await api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'essential', is_annual: false });
+    await new Promise((resolve) => setTimeout(resolve, 3200)); // Stripe finishes the slow call meanwhile
+
+    const retry = await send();
     expect(retry.status).toBe(200);
+    const sessions = [...double.state.sessions.values()].filter((s) => s.metadata?.vendor_id === String(v.vendorId));
+    expect(sessions.map((s) => s.id)).toEqual([retry.body.session_id]);
     expect((await subscriptionRow(t, v.vendorId)).stripe_customer_id).toBe(row.stripe_customer_id);
+  });
+
+  it('stores no customer when creating it times out, and the next request gets the customer Stripe made under the same key', async () => {
+    const v = await signUpVendor(t);
+    double.delayNext({ method: 'POST', path: '/v1/customers', ms: 3000 });
+
+    const res = await api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'essential', is_annual: false });
+
+    expect(res.status).toBe(502);
+    expect((await subscriptionRow(t, v.vendorId)).stripe_customer_id).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    expect((await api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'essential', is_annual: false })).status).toBe(200);
+    const customers = [...double.state.customers.values()].filter((c) => c.metadata?.vendor_id === String(v.vendorId));
+    expect(customers).toHaveLength(1);
+    expect((await subscriptionRow(t, v.vendorId)).stripe_customer_id).toBe(customers[0].id);
   });
 
   it('refuses Checkout for a vendor who already has a live Stripe subscription (change the tier instead)', async () => {

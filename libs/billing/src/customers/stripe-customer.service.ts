@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { NotFoundError } from '@app/common';
+import { AdvisoryLock } from '@app/database';
 import { StripeService } from '@app/stripe';
 import { VendorSubscription } from '@app/subscription';
 import { User, Vendor } from '@app/platform';
@@ -11,9 +12,11 @@ export const customerIdempotencyKey = (vendorId: number): string => `customer-cr
 
 /**
  * One Stripe customer per vendor, created on first need and stored on `vendor_subscriptions.stripe_customer_id`.
- * Concurrent first requests queue on the subscription row (`FOR UPDATE`), so only the first one calls Stripe;
- * the idempotency key makes even a retry after a lost answer return the same customer. A failed Stripe call rolls
- * the transaction back, and a failed commit leaves a customer the next attempt gets back under the same key.
+ * Concurrent first requests queue on a per-vendor advisory lock, so only the first one calls Stripe and the others
+ * find its customer; the lock is not the subscription row's, so limit claims and webhooks of that vendor are not held
+ * up while Stripe answers. The idempotency key makes even a retry after a lost answer return the same customer. A
+ * failed Stripe call rolls the transaction back, and a failed commit leaves a customer that the next attempt gets back
+ * under the same key.
  */
 @Injectable()
 export class StripeCustomerService {
@@ -37,7 +40,8 @@ export class StripeCustomerService {
     this.stripe.assertConfigured();
 
     return this.dataSource.transaction(async (manager) => {
-      const [locked] = await manager.query(`SELECT stripe_customer_id FROM vendor_subscriptions WHERE vendor_id = $1 FOR UPDATE`, [vendorId]);
+      await manager.query(`SELECT pg_advisory_xact_lock($1, $2)`, [AdvisoryLock.StripeCustomerCreation, vendorId]);
+      const [locked] = await manager.query(`SELECT stripe_customer_id FROM vendor_subscriptions WHERE vendor_id = $1`, [vendorId]);
       if (!locked) throw new NotFoundError('Subscription');
       if (locked.stripe_customer_id) return locked.stripe_customer_id as string;
 
@@ -53,7 +57,15 @@ export class StripeCustomerService {
           { idempotencyKey: customerIdempotencyKey(vendorId) },
         ),
       );
-      await manager.query(`UPDATE vendor_subscriptions SET stripe_customer_id = $2, updated_at = now() WHERE vendor_id = $1`, [vendorId, customer.id]);
+      // Only where no customer is stored: a webhook may have linked one meanwhile, and that one stands.
+      const [rows] = await manager.query(
+        `UPDATE vendor_subscriptions SET stripe_customer_id = $2, updated_at = now() WHERE vendor_id = $1 AND stripe_customer_id IS NULL RETURNING stripe_customer_id`,
+        [vendorId, customer.id],
+      );
+      if (rows.length === 0) {
+        const [stored] = await manager.query(`SELECT stripe_customer_id FROM vendor_subscriptions WHERE vendor_id = $1`, [vendorId]);
+        return stored.stripe_customer_id as string;
+      }
       this.logger.log({ vendor_id: vendorId, customer_id: customer.id, msg: 'Stripe customer created' });
       return customer.id;
     });
