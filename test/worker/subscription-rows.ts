@@ -9,6 +9,8 @@ export interface SubscriptionRow {
   period_start: Date;
   period_end: Date;
   stripe_subscription_id?: string | null;
+  stripe_customer_id?: string | null;
+  stripe_price_id?: string | null;
   has_payment_method?: boolean;
   orders_this_period?: number;
   products_count?: number;
@@ -22,12 +24,14 @@ export async function insertSubscription(db: DataSource, row: SubscriptionRow): 
   const [vendor] = await db.query(`INSERT INTO vendors (code, name, is_active) VALUES ($1, $1, $2) RETURNING id`, [code, row.vendor_active ?? true]);
   const [sub] = await db.query(
     `INSERT INTO vendor_subscriptions (vendor_id, tier_code, status, is_annual, trial_ends_at, period_start, period_end,
-            stripe_subscription_id, has_payment_method, orders_this_period, products_count, team_members_count)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+            stripe_subscription_id, has_payment_method, orders_this_period, products_count, team_members_count,
+            stripe_customer_id, stripe_price_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
     [
       vendor.id, row.tier_code ?? 'essential', row.status ?? 'active', row.is_annual ?? false, row.trial_ends_at ?? null,
       row.period_start, row.period_end, row.stripe_subscription_id ?? null, row.has_payment_method ?? false,
       row.orders_this_period ?? 0, row.products_count ?? 0, row.team_members_count ?? 1,
+      row.stripe_customer_id ?? null, row.stripe_price_id ?? null,
     ],
   );
   return { vendorId: vendor.id, subscriptionId: sub.id };

@@ -1,19 +1,230 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { StripeService } from '@app/stripe';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { StripeWebhookService, SubscriptionSyncService } from '@app/billing';
+import { Clock } from '@app/common';
 import type { JobResult } from '@app/database';
+import { StripeService, type Stripe } from '@app/stripe';
+import { DataSource, type EntityManager } from 'typeorm';
+import { paginateWithBackoff, StripeRequestLimiter, type BackoffOptions } from './stripe-request-limiter.js';
 
-/** Reconciles our subscriptions with Stripe's and recovers webhook events that never arrived. */
+/** The event types the webhook endpoint handles (CONTRACT §6): the ones worth recovering. */
+export const RECOVERABLE_EVENT_TYPES = [
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.paid',
+  'invoice.payment_failed',
+];
+/** Stripe retries a webhook for three days; past that an event it could not deliver is ours to fetch. */
+const EVENT_WINDOW_SECONDS = 3 * 86_400;
+const PAGE_SIZE = 100;
+
+/** The columns the sync writes, compared before and after to tell drift from a no-op. */
+interface RowState {
+  id: number;
+  vendor_id: number;
+  status: string;
+  tier_code: string;
+  is_annual: boolean;
+  period_start: Date;
+  period_end: Date;
+  trial_ends_at: Date | null;
+  cancel_at_period_end: boolean;
+  cancelled_at: Date | null;
+  stripe_subscription_id: string | null;
+  stripe_customer_id: string | null;
+  stripe_price_id: string | null;
+  has_payment_method: boolean;
+  past_due_since: Date | null;
+  payment_retry_count: number;
+  orders_this_period: number;
+}
+
+const ROW_COLUMNS = `id, vendor_id, status, tier_code, is_annual, period_start, period_end, trial_ends_at, cancel_at_period_end,
+  cancelled_at, stripe_subscription_id, stripe_customer_id, stripe_price_id, has_payment_method, past_due_since,
+  payment_retry_count, orders_this_period`;
+
+/** Drift the operator cares about, by what differed. */
+const DRIFT_FIELDS: Record<string, (keyof RowState)[]> = {
+  status: ['status'],
+  tier: ['tier_code', 'is_annual'],
+  period: ['period_start', 'period_end'],
+  cancel_at_period_end: ['cancel_at_period_end'],
+};
+
+class NoChange extends Error {}
+
+interface SyncCounts {
+  events_seen: number;
+  events_recovered: number;
+  events_retried: number;
+  events_failed: number;
+  subscriptions_seen: number;
+  subscriptions_drifted: number;
+  drift: Record<string, number>;
+  subscriptions_unmatched: number;
+  subscriptions_skipped: number;
+  add_ons_applied: number;
+  rate_limit_backoffs: number;
+}
+
+/**
+ * The hourly reconciliation with Stripe, for what webhooks missed. First the events of the handled types from
+ * the last three days that the `stripe_webhook_events` ledger lacks (or holds as failed) go through the webhook
+ * path (`processEvent`), oldest first. Then every Stripe subscription, paged with auto-pagination, is applied
+ * through the same `applyStripeSubscription` the webhooks use, each in its own transaction; one whose row
+ * already matches is rolled back (no write), one that differed is counted as drift by field and logged.
+ * Subscriptions go last so Stripe's current state is what stays. Requests stay under
+ * STRIPE_MAX_REQUESTS_PER_SECOND and back off on 429.
+ */
 @Injectable()
 export class StripeStatusSyncService {
   private readonly logger = new Logger(StripeStatusSyncService.name);
+  private readonly requestsPerSecond: number;
+  /** Tests shorten the 429 backoff; production keeps 1 s doubling. */
+  backoff: Pick<BackoffOptions, 'baseDelayMs' | 'retries'> = {};
 
-  constructor(private readonly stripe: StripeService) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly stripe: StripeService,
+    private readonly sync: SubscriptionSyncService,
+    private readonly webhooks: StripeWebhookService,
+    private readonly clock: Clock,
+    config: ConfigService,
+  ) {
+    this.requestsPerSecond = config.get<number>('STRIPE_MAX_REQUESTS_PER_SECOND') ?? 20;
+  }
 
   async reconcile(): Promise<JobResult> {
     if (!this.stripe.isConfigured) {
-      this.logger.log('sync-stripe-status: Stripe is not configured (STRIPE_SECRET_KEY unset); nothing to sync');
+      this.logger.log('sync-stripe-status skipped: Stripe is not configured (STRIPE_SECRET_KEY is unset)');
       return { rowsAffected: 0, details: { reason: 'stripe_not_configured' } };
     }
-    return { rowsAffected: 0 };
+    const counts: SyncCounts = {
+      events_seen: 0, events_recovered: 0, events_retried: 0, events_failed: 0, subscriptions_seen: 0, subscriptions_drifted: 0,
+      drift: {}, subscriptions_unmatched: 0, subscriptions_skipped: 0, add_ons_applied: 0, rate_limit_backoffs: 0,
+    };
+    const limiter = new StripeRequestLimiter(this.requestsPerSecond);
+    const backoff: BackoffOptions = {
+      ...this.backoff,
+      onBackoff: (attempt, delayMs) => {
+        counts.rate_limit_backoffs++;
+        this.logger.warn({ attempt, delay_ms: delayMs, msg: `Stripe answered 429: backing off ${delayMs} ms` });
+      },
+    };
+    await this.recoverMissedEvents(limiter, backoff, counts);
+    await this.reconcileSubscriptions(limiter, backoff, counts);
+    this.logger.log({ ...counts, msg: `sync-stripe-status: ${counts.subscriptions_drifted} drifted subscriptions corrected, ${counts.events_recovered + counts.events_retried} missed events recovered` });
+    return { rowsAffected: counts.subscriptions_drifted + counts.events_recovered + counts.events_retried, details: { ...counts } };
   }
+
+  private async recoverMissedEvents(limiter: StripeRequestLimiter, backoff: BackoffOptions, counts: SyncCounts): Promise<void> {
+    const stripe = this.stripe.client;
+    const since = Math.floor(this.clock.now().getTime() / 1000) - EVENT_WINDOW_SECONDS;
+    const events: Stripe.Event[] = [];
+    for await (const event of paginateWithBackoff(
+      (after) => stripe.events.list({ types: RECOVERABLE_EVENT_TYPES, created: { gte: since }, limit: PAGE_SIZE, ...(after && { starting_after: after }) }),
+      limiter, PAGE_SIZE, backoff,
+    )) {
+      events.push(event);
+    }
+    counts.events_seen = events.length;
+    const known = new Map<string, string>();
+    for (let i = 0; i < events.length; i += 1000) {
+      const ids = events.slice(i, i + 1000).map((e) => e.id);
+      const rows: { event_id: string; status: string }[] = await this.dataSource.query(`SELECT event_id, status FROM stripe_webhook_events WHERE event_id = ANY($1)`, [ids]);
+      for (const r of rows) known.set(r.event_id, r.status);
+    }
+    const missing = events.filter((e) => !known.has(e.id) || known.get(e.id) === 'failed').sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+    for (const event of missing) {
+      const retry = known.has(event.id);
+      try {
+        // A handler may re-read from Stripe: each event takes a turn from the limiter too.
+        await limiter.take();
+        const result = await this.webhooks.processEvent(event);
+        if (result.outcome === 'duplicate') continue;
+        if (retry) counts.events_retried++;
+        else counts.events_recovered++;
+        this.logger.warn({ event_id: event.id, type: event.type, outcome: result.outcome, retry, msg: `recovered Stripe event ${event.id} (${event.type}) that the webhook ${retry ? 'failed to process' : 'never delivered'}` });
+      } catch (error) {
+        // processEvent has recorded it as failed; the next run (or an admin replay) tries again.
+        counts.events_failed++;
+        this.logger.error({ event_id: event.id, type: event.type, err: error, msg: `could not process missed Stripe event ${event.id}` });
+      }
+    }
+  }
+
+  private async reconcileSubscriptions(limiter: StripeRequestLimiter, backoff: BackoffOptions, counts: SyncCounts): Promise<void> {
+    const stripe = this.stripe.client;
+    for await (const subscription of paginateWithBackoff(
+      (after) => stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, ...(after && { starting_after: after }) }),
+      limiter, PAGE_SIZE, backoff,
+    )) {
+      counts.subscriptions_seen++;
+      await this.reconcileOne(subscription, counts);
+    }
+  }
+
+  private async reconcileOne(subscription: Stripe.Subscription, counts: SyncCounts): Promise<void> {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const before = await this.lockRowOf(manager, subscription);
+        const result = await this.sync.applyStripeSubscription(manager, subscription, { fresh: true });
+        if (result.outcome === 'not_found') {
+          counts.subscriptions_unmatched++;
+          return;
+        }
+        if (result.outcome === 'skipped') {
+          counts.subscriptions_skipped++;
+          return;
+        }
+        if (result.target === 'add_on') {
+          counts.add_ons_applied++;
+          return;
+        }
+        const [after] = await manager.query<RowState[]>(`SELECT ${ROW_COLUMNS} FROM vendor_subscriptions WHERE vendor_id = $1`, [result.vendorId]);
+        const changed = before && before.vendor_id === result.vendorId ? changedColumns(before, after) : Object.keys(after);
+        if (changed.length === 0) throw new NoChange();
+        const kinds = Object.entries(DRIFT_FIELDS).filter(([, cols]) => cols.some((c) => changed.includes(c))).map(([kind]) => kind);
+        counts.subscriptions_drifted++;
+        for (const kind of kinds) counts.drift[kind] = (counts.drift[kind] ?? 0) + 1;
+        this.logger.warn({
+          vendor_id: result.vendorId, subscription_id: subscription.id, drift: kinds, changed,
+          was: before && pick(before, changed), now: pick(after, changed),
+          msg: `subscription of vendor ${result.vendorId} drifted from Stripe (${kinds.join(', ') || changed.join(', ')}); corrected`,
+        });
+      });
+    } catch (error) {
+      if (error instanceof NoChange) return;
+      throw error;
+    }
+  }
+
+  /** The vendor row applyStripeSubscription will pick (same precedence), locked, before it writes. */
+  private async lockRowOf(manager: EntityManager, subscription: Stripe.Subscription): Promise<RowState | undefined> {
+    const raw = subscription.metadata?.vendor_id;
+    const vendorId = raw && /^\d{1,9}$/.test(raw) ? Number(raw) : null;
+    const customer = typeof subscription.customer === 'string' ? subscription.customer : (subscription.customer?.id ?? null);
+    const [row] = await manager.query<RowState[]>(
+      `SELECT ${ROW_COLUMNS} FROM vendor_subscriptions
+        WHERE id = COALESCE(
+                (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = $1),
+                (SELECT id FROM vendor_subscriptions WHERE vendor_id = $2),
+                (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = $3))
+        FOR UPDATE`,
+      [subscription.id, vendorId, customer],
+    );
+    return row;
+  }
+}
+
+function changedColumns(before: RowState, after: RowState): string[] {
+  const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+  return (Object.keys(after) as (keyof RowState)[]).filter((k) => !same(before[k], after[k]));
+}
+
+function pick(row: RowState, columns: string[]): Record<string, unknown> {
+  return Object.fromEntries(columns.map((c) => [c, row[c as keyof RowState]]));
 }
