@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SubscriptionModule } from '@app/subscription';
 import { AnalyticsService } from './analytics/analytics.service.js';
@@ -18,7 +19,8 @@ import { Vendor } from './vendors/vendor.entity.js';
     TypeOrmModule.forFeature([Vendor, User, Product, Order]),
     JwtModule.registerAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ secret: config.getOrThrow<string>('JWT_SECRET') }),
+      // A KeyObject, not the string: jsonwebtoken otherwise tries (and fails) to parse the string as a PEM public key on every verify.
+      useFactory: (config: ConfigService) => ({ secret: createSecretKey(Buffer.from(config.getOrThrow<string>('JWT_SECRET'))) }),
     }),
     SubscriptionModule,
   ],

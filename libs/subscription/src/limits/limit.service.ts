@@ -48,6 +48,15 @@ const SQL = new Map<Meter, { claim: string; explain: string; release: string }>(
 );
 
 /**
+ * The text of a claim, for tools that must run exactly what the API runs (the limits benchmark's ceiling).
+ * Parameters: $1 vendor id, $2 now, $3 PAST_DUE_GRACE_DAYS, $4 DEFAULT_LIMITS_JSON; one row back when claimed.
+ */
+export function claimStatement(limitType: LimitType): string {
+  const meter = [PRODUCTS, ORDERS, TEAM].find((m) => m.limitType === limitType)!;
+  return SQL.get(meter)!.claim;
+}
+
+/**
  * The usage counters and the limits on them. Each claim is ONE conditional UPDATE … RETURNING on the vendor's
  * subscription row, run with the caller's EntityManager inside the transaction that inserts the counted row:
  * the row lock serialises concurrent claims, so N parallel creates at one free slot create exactly one, and a

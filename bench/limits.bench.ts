@@ -1,0 +1,265 @@
+/**
+ * `npm run bench:limits`: order creation with limit enforcement under load.
+ *
+ * The real API (createApiApp on 127.0.0.1, LOG_LEVEL=silent) and, as the ceiling, plain node:http + a pg Pool
+ * running the same transaction (BEGIN; the API's conditional UPDATE … RETURNING; INSERT; COMMIT). Each server
+ * runs in its own child process and gets its own vendors: many on a tier with a large but finite orders limit,
+ * one near its limit. autocannon (this process) drives each with 32 connections for 10 s; afterwards every
+ * vendor's order rows are checked against its counter and its limit. Embedded PostgreSQL in a temp dir unless
+ * BENCH_DATABASE_URL is set. Knobs: BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_VENDORS, DATABASE_POOL_SIZE.
+ */
+import 'reflect-metadata';
+import { JwtService } from '@nestjs/jwt';
+import { DEFAULT_LIMITS_JSON, claimStatement } from '@app/subscription';
+import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const VENDORS = Number(process.env.BENCH_VENDORS ?? 16);
+const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? 20);
+const LARGE_LIMIT = 10_000_000;
+const NEAR_LIMIT = 250;
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const ORDERS_PATH = '/api/v1/vendor/orders';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  statusCodeStats: Record<string, { count: number }>;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+// ---------------------------------------------------------------------------------------------- child processes
+
+async function serveApi(): Promise<void> {
+  const { createApiApp } = await import('../apps/api/src/app.factory.js');
+  const app = await createApiApp();
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+  process.send!({ port });
+}
+
+/** The ceiling: no framework, no auth lookup; the token's payload is read, not verified. */
+async function serveCeiling(): Promise<void> {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
+  const claim = claimStatement('orders');
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    if (req.method !== 'POST' || req.url !== ORDERS_PATH) return send(res, 404, { error_code: 'NOT_FOUND' });
+    const token = (req.headers.authorization ?? '').split(' ')[1] ?? '';
+    const vendorId = Number(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}').vid);
+    const body = JSON.parse(raw) as { total_cents?: unknown; customer_email?: string };
+    if (!Number.isInteger(vendorId) || !Number.isInteger(body.total_cents)) return send(res, 400, { error_code: 'VALIDATION_FAILED' });
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const claimed = await client.query(claim, [vendorId, new Date(), 14, DEFAULT_LIMITS_JSON]);
+      if (claimed.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return send(res, 403, { error_code: 'TIER_LIMIT_EXCEEDED' });
+      }
+      const { rows } = await client.query(
+        `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at) VALUES ($1, $2, $3, $4) RETURNING id, total_cents, currency, customer_email, created_at`,
+        [vendorId, body.total_cents, body.customer_email ?? null, new Date()],
+      );
+      await client.query('COMMIT');
+      send(res, 201, rows[0]);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      send(res, 500, { error_code: 'INTERNAL_ERROR', message: String(error) });
+    } finally {
+      client.release();
+    }
+  };
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (raw += chunk));
+    req.on('end', () => void handle(req, res, raw).catch((error) => send(res, 500, { message: String(error) })));
+  });
+  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as { port: number }).port }));
+  process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
+}
+
+// ---------------------------------------------------------------------------------------------- the run
+
+interface Target {
+  name: string;
+  mode: 'api' | 'ceiling';
+  vendors: Array<{ id: number; token: string }>;
+}
+
+/** Vendors with an owner and an active subscription, straight into the tables; tokens signed like the API's. */
+async function createVendors(db: pg.Pool, prefix: string, count: number, tierCode: string): Promise<Target['vendors']> {
+  const jwt = new JwtService({ secret: JWT_SECRET });
+  const out: Target['vendors'] = [];
+  for (let i = 0; i < count; i++) {
+    const code = `${prefix}-${i}`;
+    const [{ id }] = (await db.query(`INSERT INTO vendors (code, name) VALUES ($1, $1) RETURNING id`, [code])).rows;
+    const [{ id: userId }] = (await db.query(`INSERT INTO users (vendor_id, email, password_hash, role, is_owner) VALUES ($1, $2, 'x', 'vendor', true) RETURNING id`, [id, `${code}@bench.test`])).rows;
+    await db.query(
+      `INSERT INTO vendor_subscriptions (vendor_id, tier_code, status, period_start, period_end, team_members_count)
+       VALUES ($1, $2, 'active', now() - interval '1 day', now() + interval '29 days', 1)`,
+      [id, tierCode],
+    );
+    out.push({ id, token: jwt.sign({ sub: String(userId), role: 'vendor', vid: id }, { expiresIn: 3600, algorithm: 'HS256' }) });
+  }
+  return out;
+}
+
+function startChild(mode: Target['mode'], databaseUrl: string, dataDir: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), [`--serve=${mode}`], {
+    env: {
+      ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET, LOG_LEVEL: 'silent', DATA_DIR: dataDir,
+      DATABASE_POOL_SIZE: String(POOL_SIZE), STRIPE_SECRET_KEY: '', ADMIN_EMAIL: '', ADMIN_PASSWORD: '',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: process.env.BENCH_CHILD_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CHILD_PROFILE] : [],
+  });
+  return new Promise((ok, fail) => {
+    child.once('message', (m: { port: number }) => ok({ child, port: m.port }));
+    child.once('exit', (code) => fail(new Error(`${mode} server exited with ${code}`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((ok) => child.once('exit', ok));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function load(port: number, target: Target, durationS: number, connections: number): Promise<AutocannonResult> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: durationS,
+    requests: target.vendors.map((v, i) => ({
+      method: 'POST',
+      path: ORDERS_PATH,
+      headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ total_cents: 1000 + i }),
+    })),
+  });
+}
+
+/** BENCH_DEBUG: what the server's connections are doing during the load (state and wait event), by count. */
+function sampleActivity(db: pg.Pool) {
+  const counts: Record<string, number> = {};
+  const timer = setInterval(() => {
+    void db.query(`SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database()`).then(({ rows }) => {
+      for (const r of rows) counts[`${r.state}/${r.wait_event_type ?? '-'}:${r.wait_event ?? '-'}`] = (counts[`${r.state}/${r.wait_event_type ?? '-'}:${r.wait_event ?? '-'}`] ?? 0) + 1;
+    });
+  }, 250);
+  return { stop: async () => (clearInterval(timer), counts) };
+}
+
+/** Rows vs counter vs limit for every vendor of the target. */
+async function verify(db: pg.Pool, target: Target) {
+  const { rows } = await db.query(
+    `SELECT s.vendor_id, s.orders_this_period AS counter, t.orders_per_month AS lim,
+            (SELECT count(*)::int FROM orders o WHERE o.vendor_id = s.vendor_id) AS orders
+       FROM vendor_subscriptions s JOIN subscription_tiers t ON t.code = s.tier_code
+      WHERE s.vendor_id = ANY($1)`,
+    [target.vendors.map((v) => v.id)],
+  );
+  return {
+    orders: rows.reduce((n, r) => n + r.orders, 0),
+    overLimit: rows.reduce((n, r) => n + Math.max(0, r.orders - (r.lim ?? Infinity)), 0),
+    counterMismatches: rows.filter((r) => r.orders !== r.counter).length,
+    nearVendorAtLimit: rows.some((r) => r.lim === NEAR_LIMIT && r.orders === NEAR_LIMIT),
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-bench-limits-'));
+  const pgDir = mkdtempSync(join(tmpdir(), 'vb-bench-limits-pg-'));
+  let embedded: EmbeddedDatabase | undefined;
+  const children: ChildProcess[] = [];
+  try {
+    let url = process.env.BENCH_DATABASE_URL;
+    if (!url) {
+      embedded = await startEmbeddedPostgres({ dataDir: pgDir, persistent: false });
+      url = embedded.url;
+    }
+    await migrateDatabase(url);
+    const db = new pg.Pool({ connectionString: url, max: 4 });
+    const run = Date.now().toString(36);
+    await db.query(
+      `INSERT INTO subscription_tiers (code, name, products_limit, orders_per_month, team_members, display_order)
+       VALUES ($1, 'Bench large', NULL, $3, 10, 90), ($2, 'Bench near', NULL, $4, 10, 91)`,
+      [`bench-large-${run}`, `bench-near-${run}`, LARGE_LIMIT, NEAR_LIMIT],
+    );
+    const targets: Target[] = [];
+    for (const mode of ['api', 'ceiling'] as const) {
+      const vendors = [
+        ...(await createVendors(db, `b-${run}-${mode}`, VENDORS, `bench-large-${run}`)),
+        ...(await createVendors(db, `b-${run}-${mode}-near`, 1, `bench-near-${run}`)),
+      ];
+      targets.push({ name: mode === 'api' ? 'NestJS API (auth, validation, enforcement)' : 'ceiling: node:http + pg', mode, vendors });
+    }
+
+    const table: Record<string, Record<string, number | string>> = {};
+    const rps: Record<string, number> = {};
+    for (const target of targets) {
+      const { child, port } = await startChild(target.mode, url, join(dir, `data-${target.mode}`));
+      children.push(child);
+      await load(port, target, 2, 8); // warm-up (JIT, pools); its orders are verified with the rest
+      const sampling = process.env.BENCH_DEBUG ? sampleActivity(db) : undefined;
+      const result = await load(port, target, DURATION_S, CONNECTIONS);
+      if (sampling) console.log(target.mode, 'pg_stat_activity (state/wait, samples):', await sampling.stop());
+      await stopChild(child);
+      const check = await verify(db, target);
+      const count = (code: string) => result.statusCodeStats[code]?.count ?? 0;
+      const known = count('201') + count('403');
+      const all = Object.values(result.statusCodeStats).reduce((n, s) => n + s.count, 0);
+      rps[target.mode] = result.requests.average;
+      table[target.name] = {
+        'req/s': Math.round(result.requests.average),
+        'p50 ms': result.latency.p50,
+        'p99 ms': result.latency.p99,
+        '201': count('201'),
+        '403': count('403'),
+        other: all - known + result.errors,
+        'orders over a limit': check.overLimit,
+        'counter ≠ rows': check.counterMismatches,
+        'near vendor full': check.nearVendorAtLimit ? 'yes' : 'no',
+      };
+    }
+    await db.end();
+    console.log(`\nlimits benchmark: POST ${ORDERS_PATH}, ${CONNECTIONS} connections, ${DURATION_S} s, ${VENDORS} vendors at ${LARGE_LIMIT} orders + 1 at ${NEAR_LIMIT}, pool ${POOL_SIZE}\n`);
+    console.table(table);
+    const ratio = rps.api / rps.ceiling;
+    console.log(`API / ceiling: ${(ratio * 100).toFixed(1)}% of the ceiling's requests/s (aim: ≥ 50%, p99 < 50 ms, 0 over a limit)\n`);
+  } finally {
+    for (const child of children) await stopChild(child);
+    if (embedded) await embedded.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
+const serve = process.argv.find((a) => a.startsWith('--serve='))?.slice('--serve='.length);
+if (serve === 'api') await serveApi();
+else if (serve === 'ceiling') await serveCeiling();
+else {
+  await main();
+  process.exit(0);
+}
