@@ -63,20 +63,3 @@ export async function* paginateWithBackoff<T extends { id: string }>(
     }
   }
 }
-
-/** One Stripe call under the limiter, retried with backoff on 429. */
-export async function withBackoff<T>(limiter: StripeRequestLimiter, call: () => Promise<T>, options: BackoffOptions = {}): Promise<T> {
-  const retries = options.retries ?? 5;
-  const baseDelayMs = options.baseDelayMs ?? 1000;
-  for (let attempt = 0; ; attempt++) {
-    await limiter.take();
-    try {
-      return await call();
-    } catch (error) {
-      if (!isRateLimited(error) || attempt >= retries) throw error;
-      const delay = baseDelayMs * 2 ** attempt;
-      options.onBackoff?.(attempt + 1, delay);
-      await sleep(delay);
-    }
-  }
-}
