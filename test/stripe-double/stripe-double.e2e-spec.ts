@@ -31,6 +31,21 @@ describe('Stripe double (driven by the real stripe SDK)', () => {
     expect(request.idempotencyKey).toMatch(/^stripe-node-retry-/); // the SDK keys every POST itself
   });
 
+  it('searches customers, products and subscriptions by metadata and fields', async () => {
+    await stripe.customers.create({ email: 'x@shop.test', metadata: { vendor_id: '1' } });
+    const wanted = await stripe.customers.create({ email: 'y@shop.test', metadata: { vendor_id: '2' } });
+    const found = await stripe.customers.search({ query: "metadata['vendor_id']:'2'" });
+    expect(found.data.map((c) => c.id)).toEqual([wanted.id]);
+    expect((await stripe.customers.search({ query: 'email~"shop.test"' })).data).toHaveLength(2);
+    const { monthly } = await monthlyAndYearly();
+    expect((await stripe.products.search({ query: "metadata['tier']:'growth' AND active:'true'" })).data).toHaveLength(1);
+    const sub = double.createSubscription({ customer: wanted.id, price: monthly.id, metadata: { vendor_id: '2' } });
+    double.createSubscription({ price: monthly.id, status: 'canceled', metadata: { vendor_id: '2' } });
+    const subs = await stripe.subscriptions.search({ query: "status:'active' AND metadata['vendor_id']:'2'" });
+    expect(subs.data.map((s) => s.id)).toEqual([sub.id]);
+    await expect(stripe.products.del(monthly.product as string)).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   it('answers 404 resource_missing for an unknown customer', async () => {
     await expect(stripe.customers.retrieve('cus_nope')).rejects.toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 404, code: 'resource_missing' });
   });

@@ -86,6 +86,15 @@ export const catalogRoutes: Route[] = [
     emit('product.updated', product, before);
     return product;
   }),
+  route('DELETE', '/v1/products/:id', ({ captures, state, emit }) => {
+    const product = findProduct(state, captures[0]);
+    if ([...state.prices.values()].some((p) => p.product === product.id)) {
+      throw invalid('This product cannot be deleted because it has one or more user-created prices.', undefined, 'product_has_prices');
+    }
+    state.products.delete(product.id);
+    emit('product.deleted', product);
+    return { id: product.id, object: 'product', deleted: true };
+  }),
   route('GET', '/v1/products', ({ params, state }) => {
     const active = bool(params, 'active');
     const ids = strings(params, 'ids');
