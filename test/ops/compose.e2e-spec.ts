@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -172,7 +172,8 @@ describe('Dockerfile', () => {
   it('ships what the services run: `npm run build` produces the api and worker entries, and migrate.mjs finds its lib', async () => {
     const { compile } = (await import(join(root, 'scripts', 'compile.mjs'))) as { compile(outDir: string): Promise<number> };
     const cache = join(root, 'node_modules', '.cache');
-    const out = mkdtempSync(join(existsSync(cache) ? cache : root, 'vb-ops-build-'));
+    mkdirSync(cache, { recursive: true });
+    const out = mkdtempSync(join(cache, 'vb-ops-build-'));
     try {
       await compile(join(out, 'dist'));
       const ran = [

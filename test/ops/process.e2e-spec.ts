@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { EnvironmentError, validateEnvironment } from '@app/common';
 import { createTestDatabase } from '../support/database.js';
-import { buildApps, freePort, spawnNode, tempDataDir, waitUntilReady, type Build, type Spawned } from './support/built-process.js';
+import { buildApps, freePort, removeTempDataDirs, spawnNode, tempDataDir, waitUntilReady, type Build, type Spawned } from './support/built-process.js';
 
 // The built API and worker as separate processes, the way `npm run start:api` / `start:worker` and the
 // containers run them: start-up validation, logs, metrics and shutdown.
 
 const JWT_SECRET = `ops-secret-${randomBytes(24).toString('hex')}`;
+/** Starting a process takes a few seconds here, but much longer on a busy 2-core machine running the whole suite. */
+const SLOW = 90_000;
 
 describe('the built processes', () => {
   let build: Build;
@@ -32,10 +34,11 @@ describe('the built processes', () => {
 
   beforeAll(async () => {
     [build, databaseUrl] = await Promise.all([buildApps(), createTestDatabase()]);
-  });
+  }, SLOW);
   afterAll(async () => {
     await Promise.all(started.map((s) => s.stop()));
     build?.remove();
+    removeTempDataDirs();
   });
 
   describe('start-up validation', () => {
@@ -61,14 +64,14 @@ describe('the built processes', () => {
     it('stops the API process with a message naming PORT when PORT is not a port', async () => {
       const api = start('apps/api/src/main.js', productionEnv({ PORT: 'notaport' }));
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still running:\n${api.output()}`)), 15_000)));
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still running:\n${api.output()}`)), 60_000)));
       const exit = await Promise.race([api.exited, timeout]).finally(() => clearTimeout(timer));
       expect(exit.code).not.toBe(0);
       expect(exit.code).not.toBeNull();
       expect(api.output()).toMatch(/Invalid environment/);
       expect(api.output()).toMatch(/PORT/);
       expect(api.output()).not.toContain(JWT_SECRET);
-    });
+    }, SLOW);
   });
 
   describe('the API', () => {
@@ -79,8 +82,8 @@ describe('the built processes', () => {
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
       api = start('apps/api/src/main.js', productionEnv({ PORT: String(port), APP_NAME: 'vendor-billing-api-ops-test' }));
-      await waitUntilReady(`${base}/health/ready`, api);
-    });
+      await waitUntilReady(`${base}/health/ready`, api, 60_000);
+    }, SLOW);
 
     it('answers /metrics in the Prometheus text format with the process metrics', async () => {
       await fetch(`${base}/health/live`);
@@ -127,7 +130,7 @@ describe('the built processes', () => {
       api.child.kill('SIGTERM');
       const exit = await api.exited;
       expect(exit).toEqual({ code: 0, signal: null });
-      expect(Date.now() - before).toBeLessThan(10_000);
+      expect(Date.now() - before).toBeLessThan(15_000);
       await expect(fetch(`${base}/health/live`)).rejects.toThrow();
     });
   });
@@ -135,13 +138,13 @@ describe('the built processes', () => {
   describe('the worker', () => {
     it('starts, then stops on SIGTERM with exit code 0', async () => {
       const worker = start('apps/worker/src/main.js', productionEnv({ APP_NAME: 'vendor-billing-worker-ops-test' }));
-      await worker.waitForOutput(/worker started/);
+      await worker.waitForOutput(/worker started/, 60_000);
       const before = Date.now();
       worker.child.kill('SIGTERM');
       const exit = await worker.exited;
       expect(exit).toEqual({ code: 0, signal: null });
-      expect(Date.now() - before).toBeLessThan(10_000);
+      expect(Date.now() - before).toBeLessThan(15_000);
       expect(worker.output()).not.toContain(JWT_SECRET);
-    });
+    }, SLOW);
   });
 });

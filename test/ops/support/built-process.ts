@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ export interface Build {
 export async function buildApps(): Promise<Build> {
   const { compile } = (await import(join(root, 'scripts', 'compile.mjs'))) as { compile(outDir: string): Promise<number> };
   const cache = join(root, 'node_modules', '.cache');
-  const dir = mkdtempSync(join(existsSync(cache) ? cache : root, 'vb-ops-build-'));
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'vb-ops-build-'));
   await compile(dir);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -87,4 +88,15 @@ export async function waitUntilReady(url: string, spawned: Spawned, timeoutMs = 
   }
 }
 
-export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'vb-ops-data-'));
+const dataDirs: string[] = [];
+
+/** A fresh DATA_DIR; `removeTempDataDirs()` deletes them all. */
+export function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-ops-data-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDataDirs(): void {
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
