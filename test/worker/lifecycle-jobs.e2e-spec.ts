@@ -209,6 +209,20 @@ describe('worker jobs on due and not-due rows', () => {
     });
   });
 
+  it('closes a run left `running` by a process that died, once it holds that job\'s lock', async () => {
+    await w.db.query(`INSERT INTO job_runs (name, status, started_at) VALUES
+      ('check-trial-expirations', 'running', $1), ('check-trial-expirations', 'running', $2), ('capture-capacity-snapshot', 'running', $1)`,
+      [new Date(NOW.getTime() - DAY), new Date(NOW.getTime() - 60_000)]);
+    expect(await w.run('check-trial-expirations')).toMatchObject({ status: 'succeeded' });
+    const runs = await w.db.query(`SELECT name, status, error FROM job_runs ORDER BY id`);
+    expect(runs).toEqual([
+      { name: 'check-trial-expirations', status: 'failed', error: expect.stringContaining('interrupted') },
+      { name: 'check-trial-expirations', status: 'running', error: null },
+      { name: 'capture-capacity-snapshot', status: 'running', error: null },
+      { name: 'check-trial-expirations', status: 'succeeded', error: null },
+    ]);
+  });
+
   it('waits on shutdown for a job in flight to finish, and keeps its work', async () => {
     const other = await startWorkerContext();
     const due = await insertSubscription(w.db, { period_start: at('2026-02-01T00:00:00Z'), period_end: at('2026-03-01T00:00:00Z'), orders_this_period: 5 });

@@ -66,7 +66,11 @@ export class JobRunnerService implements BeforeApplicationShutdown {
     if (this.closing) return this.finish(run, started, { status: 'skipped', details: { reason: 'the worker is shutting down' } });
     this.logger.log({ job: name, run_id: run.id, msg: `job ${name} started` });
     try {
-      const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, work) : await this.underTransactionLock(lock, work);
+      const holding: JobWork = async (manager) => {
+        await this.closeInterruptedRuns(manager, run);
+        return work(manager);
+      };
+      const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, holding) : await this.underTransactionLock(lock, holding);
       if (outcome === 'locked') {
         return await this.finish(run, started, { status: 'skipped', details: { reason: 'another replica holds the lock' } });
       }
@@ -80,6 +84,19 @@ export class JobRunnerService implements BeforeApplicationShutdown {
         return Object.assign(run, { status: 'failed' as const, error: message, finishedAt: this.clock.now() });
       });
     }
+  }
+
+  /**
+   * Holding the job's lock proves no other process is inside this job, so an older run of it still marked
+   * `running` belongs to a process that died mid-run: it is closed as failed. (Runs of the last few minutes are
+   * left alone: a replica records its run a moment before it tries the lock.)
+   */
+  private async closeInterruptedRuns(manager: EntityManager, run: JobRun): Promise<void> {
+    await manager.query(
+      `UPDATE job_runs SET status = 'failed', finished_at = $3, error = 'interrupted: the process running it stopped before it finished'
+        WHERE name = $1 AND status = 'running' AND id <> $2 AND started_at < $3::timestamptz - interval '5 minutes'`,
+      [run.name, run.id, run.startedAt],
+    );
   }
 
   private async underTransactionLock(lock: AdvisoryLock, work: JobWork): Promise<JobResult | 'locked'> {
