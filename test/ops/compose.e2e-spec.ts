@@ -185,6 +185,12 @@ describe('Dockerfile', () => {
         expect({ path, exists: existsSync(inImage) }).toEqual({ path, exists: true });
         if (!path.startsWith('dist/')) expect(runtime).toContain(`COPY ${path} ./${path}`);
       }
+      // The one-off commands the compose file documents run built files too.
+      const documented = [...readFileSync(join(root, 'docker-compose.yml'), 'utf8').matchAll(/docker compose run --rm \w+ node (\S+)/g)].map((m) => m[1]);
+      expect(documented.length).toBeGreaterThanOrEqual(3);
+      for (const path of documented) {
+        expect({ path, exists: existsSync(path.startsWith('dist/') ? join(out, path) : join(root, path)) }).toEqual({ path, exists: true });
+      }
       // scripts/migrate.mjs imports the built database lib relative to itself.
       const migrate = readFileSync(join(root, 'scripts/migrate.mjs'), 'utf8');
       const imported = migrate.match(/from '\.\.\/(dist\/[^']+)'/)![1];
