@@ -1,0 +1,49 @@
+import { defaultTier } from '../tiers/tier-info.js';
+import { limitViolations, toTierView, usageMeter } from './subscription-view.js';
+import type { VendorSubscription } from './vendor-subscription.entity.js';
+
+describe('usage meters', () => {
+  it('gives a percent of the limit to one decimal, and none when unlimited', () => {
+    expect(usageMeter(1, 3)).toEqual({ current: 1, limit: 3, percent: 33.3 });
+    expect(usageMeter(200, 200)).toEqual({ current: 200, limit: 200, percent: 100 });
+    expect(usageMeter(5, null)).toEqual({ current: 5, limit: null, percent: null });
+  });
+
+  it('shows a zero limit as empty or full, and usage above a lowered limit as over 100', () => {
+    expect(usageMeter(0, 0).percent).toBe(0);
+    expect(usageMeter(2, 0).percent).toBe(100);
+    expect(usageMeter(300, 200).percent).toBe(150);
+  });
+});
+
+describe('tier views', () => {
+  const essential = defaultTier('essential')!;
+  const business = defaultTier('business')!;
+  const enterprise = defaultTier('enterprise')!;
+
+  it('ranks tiers by display order relative to the current one', () => {
+    expect(toTierView(essential, business)).toMatchObject({ is_current: false, can_upgrade: false, can_downgrade: true });
+    expect(toTierView(enterprise, business)).toMatchObject({ can_upgrade: true, can_downgrade: false });
+    expect(toTierView(business, business)).toMatchObject({ is_current: true, can_upgrade: false, can_downgrade: false });
+  });
+
+  it('falls back to price when display orders tie', () => {
+    const cheap = { ...business, code: 'cheap', priceMonthlyCents: 100 };
+    expect(toTierView(business, cheap).can_upgrade).toBe(true);
+    expect(toTierView(cheap, business).can_downgrade).toBe(true);
+  });
+});
+
+describe('limit violations of a tier change', () => {
+  const usage = (products: number, orders: number, team: number) =>
+    ({ productsCount: products, ordersThisPeriod: orders, teamMembersCount: team }) as VendorSubscription;
+
+  it('lists each counter above the target limit, and nothing for unlimited or equal', () => {
+    const essential = defaultTier('essential')!;
+    expect(limitViolations(usage(250, 100, 3), essential)).toEqual([
+      { limit_type: 'products', current: 250, limit: 200 },
+      { limit_type: 'team_members', current: 3, limit: 1 },
+    ]);
+    expect(limitViolations(usage(10_000, 10_000, 50), defaultTier('enterprise')!)).toEqual([]);
+  });
+});
