@@ -97,7 +97,7 @@ export class LimitService {
     return this.release(manager, vendorId, TEAM);
   }
 
-  private async claim(manager: EntityManager, vendorId: number, meter: Meter): Promise<number> {
+  private async claim(manager: EntityManager, vendorId: number, meter: Meter, retried = false): Promise<number> {
     const params = [vendorId, this.clock.now(), this.graceDays, DEFAULT_LIMITS_JSON];
     const { rows: claimed } = await runStatement<{ current: number }>(manager, SQL.get(meter)!.claim, params);
     if (claimed.length === 1) return claimed[0].current;
@@ -105,6 +105,8 @@ export class LimitService {
     const [why]: Array<{ tier_code: string; status: string; may_create: boolean; current: number; limit: number | null }> = await manager.query(SQL.get(meter)!.explain, params);
     if (!why) throw new SubscriptionInactiveError(null);
     if (!why.may_create) throw new SubscriptionInactiveError(why.status);
+    // A slot freed (or a limit raised) between the two statements: claim again once rather than report "4 of 5 exceeded".
+    if ((why.limit === null || why.current < why.limit) && !retried) return this.claim(manager, vendorId, meter, true);
     throw new TierLimitExceededError({ limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code });
   }
 
