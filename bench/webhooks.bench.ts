@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -248,8 +248,39 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** CPU seconds (user + system) a child has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    if (process.env.BENCH_DEBUG) console.log(`pid ${pid}: utime ${Number(fields[11]) / 100} s, stime ${Number(fields[12]) / 100} s`);
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of a PostgreSQL server: its postmaster and every process it started (backends, WAL writer…). */
+function postgresCpuSeconds(postmaster: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(entry) === postmaster || Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
 /** Sends the planned stream in order (a shared cursor over all connections): warm-up, then the measured run. */
-async function drive(port: number, path: string, sends: Planned[], sent: Set<string>): Promise<CannonResult> {
+interface Measured extends CannonResult {
+  cpuMsPerEvent: number;
+  pgCpuMsPerEvent: number;
+}
+
+async function drive(port: number, path: string, sends: Planned[], sent: Set<string>, pid: number | undefined, postmaster: number): Promise<Measured> {
   let cursor = 0;
   const run = (duration: number) =>
     autocannon({
@@ -264,9 +295,14 @@ async function drive(port: number, path: string, sends: Planned[], sent: Set<str
       }],
     });
   await run(WARMUP_S);
+  const cpuBefore = cpuSeconds(pid);
+  const pgBefore = postgresCpuSeconds(postmaster);
   const measured = await run(DURATION_S);
+  const per = (seconds: number) => (seconds * 1000) / Math.max(1, measured.requests.total);
+  const cpuMsPerEvent = per(cpuSeconds(pid) - cpuBefore);
+  const pgCpuMsPerEvent = per(postgresCpuSeconds(postmaster) - pgBefore);
   if (cursor >= sends.length) console.warn(`the stream wrapped around (${cursor} sends > ${sends.length} planned): raise BENCH_WEBHOOK_EVENTS`);
-  return measured;
+  return { ...measured, cpuMsPerEvent, pgCpuMsPerEvent };
 }
 
 // ---- verification -----------------------------------------------------------------------------------------------
@@ -382,6 +418,8 @@ async function main(): Promise<void> {
     await migrateDatabase(url);
     await db.connect();
     const { prices, checkoutSubs } = await seed(db, double);
+    const backend = Number((await db.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid);
+    const postmaster = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
     const planned = performance.now();
     const { distinct, sends } = plan(prices, checkoutSubs);
     console.log(`planned ${distinct.length} events (${sends.length} sends with redeliveries) in ${Math.round(performance.now() - planned)} ms`);
@@ -397,9 +435,17 @@ async function main(): Promise<void> {
     children.push(api);
     await waitForHttp(apiPort, '/health/live');
     const apiSent = new Set<string>();
+    const dbStats = async () => (await db.query(`SELECT xact_commit + xact_rollback AS xacts, tup_inserted, tup_updated, tup_fetched FROM pg_stat_database WHERE datname = current_database()`)).rows[0];
+    const statsBefore = await dbStats();
     const sampler = process.env.BENCH_DEBUG ? sampleWaits(url) : null;
-    const apiResult = await drive(apiPort, '/api/v1/webhooks/stripe', sends, apiSent);
+    const apiResult = await drive(apiPort, '/api/v1/webhooks/stripe', sends, apiSent, api.pid, postmaster);
     if (sampler) console.log('PostgreSQL wait events during the API run (samples):', await sampler.stop());
+    if (process.env.BENCH_DEBUG) {
+      await new Promise((r) => setTimeout(r, 800));
+      const after = await dbStats();
+      const n = apiSent.size;
+      console.log('per distinct event:', Object.fromEntries(Object.keys(after).map((k) => [k, ((Number(after[k]) - Number(statsBefore[k])) / n).toFixed(2)])));
+    }
     await new Promise((r) => setTimeout(r, 1500));
     const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
     await stopChild(api);
@@ -410,15 +456,15 @@ async function main(): Promise<void> {
     children.push(ceiling);
     await waitForHttp(ceilingPort, '/');
     const ceilingSent = new Set<string>();
-    const ceilingResult = await drive(ceilingPort, '/', sends, ceilingSent);
+    const ceilingResult = await drive(ceilingPort, '/', sends, ceilingSent, ceiling.pid, postmaster);
     await new Promise((r) => setTimeout(r, 1000));
     await stopChild(ceiling);
     const ceilingRows = Number((await db.query(`SELECT count(*) FROM bench_ceiling_events`)).rows[0].count);
 
     const outcome = (o: string) => [...metrics.matchAll(new RegExp(`^stripe_webhook_events_total\\{[^}]*outcome="${o}"[^}]*\\} (\\d+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
-    const row = (name: string, r: CannonResult) => ({
+    const row = (name: string, r: Measured) => ({
       server: name, 'events/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'max ms': r.latency.max,
-      requests: r.requests.total, '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts,
+      requests: r.requests.total, '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, 'server CPU ms/event': Number(r.cpuMsPerEvent.toFixed(2)), 'PostgreSQL CPU ms/event': Number(r.pgCpuMsPerEvent.toFixed(2)),
     });
     console.log(`\nStripe webhooks: ${VENDORS} vendors, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured, ~10% redeliveries`);
     console.table([row('API (Nest, claim/apply/mark)', apiResult), row('ceiling (node:http + pg)', ceilingResult)]);

@@ -141,6 +141,28 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     expect(await eventRow(t, older.id)).toMatchObject({ status: 'processed', error: expect.stringContaining('skipped: older than the last applied event') });
   });
 
+  it('never lets a late subscription update undo a renewal (the period only moves forward, the counter resets once)', async () => {
+    const { vendor, subscription } = await linkedVendor(t, double, prices.professionalMonthly);
+    const firstEnd = subscription.items.data[0].current_period_end;
+    const t0 = unix(new Date()) - 900;
+    await deliver(t, double, double.makeEvent('customer.subscription.updated', subscription, { created: t0 }));
+    await t.db.query(`UPDATE vendor_subscriptions SET orders_this_period = 9 WHERE vendor_id = $1`, [vendor.vendorId]);
+    const beforeRenewal = structuredClone(double.updateSubscriptionState(subscription.id, { cancel_at_period_end: true }));
+    const renewed = double.updateSubscriptionState(subscription.id, { cancel_at_period_end: false, current_period_start: firstEnd, current_period_end: firstEnd + 30 * 86_400 });
+
+    await deliver(t, double, double.makeEvent('customer.subscription.updated', renewed, { created: t0 + 20 }));
+    await t.db.query(`UPDATE vendor_subscriptions SET orders_this_period = 3 WHERE vendor_id = $1`, [vendor.vendorId]);
+    // Created before the renewal but after the last one applied before it, delivered late: it is not older than
+    // the first event, yet must not move the period back (and the next renewal event must not reset again).
+    await t.db.query(`UPDATE vendor_subscriptions SET last_stripe_event_at = to_timestamp($2) WHERE vendor_id = $1`, [vendor.vendorId, t0]);
+    await deliver(t, double, double.makeEvent('customer.subscription.updated', beforeRenewal, { created: t0 + 10 }));
+    await deliver(t, double, double.makeEvent('customer.subscription.updated', renewed, { created: t0 + 30 }));
+
+    const row = await subscriptionRow(t, vendor.vendorId);
+    expect(unix(row.period_start)).toBe(firstEnd);
+    expect(row.orders_this_period).toBe(3);
+  });
+
   it('settles two events of the same second by the subscription as Stripe holds it now', async () => {
     const { vendor, subscription } = await linkedVendor(t, double, prices.essentialMonthly);
     const second = unix(new Date()) - 300;

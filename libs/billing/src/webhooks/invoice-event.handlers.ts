@@ -1,144 +1,130 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
 import type { Stripe } from '@app/stripe';
-import { periodEndFrom } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
-import { fromUnix, idOf, invoiceSubscriptionId, metadataVendorId, queryRows } from './stripe-mapping.js';
+import { fromUnix, idOf, invoiceSubscriptionId, metadataVendorId, queryRows, SqlParams } from './stripe-mapping.js';
 import { ignored, processed, type HandlerOutcome } from './webhook-handler.types.js';
 
-interface InvoiceVendorRow {
-  id: number;
-  vendor_id: number;
-  is_annual: boolean;
-  stripe_subscription_id: string | null;
+export type InvoiceEventKind = 'invoice.paid' | 'invoice.payment_failed';
+
+export interface InvoiceStatementResult {
+  /** The vendor's row was found (else the event is ignored). */
+  found: number;
+  /** The event was claimed by this statement (always 1 when the caller claimed it before). */
+  claimed: number;
+  /** The billing history row's status after the upsert. */
+  bill_status: string | null;
 }
 
 /** Invoices that open a new billing period of the plan (not prorations or one-off invoices). */
 const NEW_PERIOD_REASONS: ReadonlySet<string> = new Set(['subscription_cycle', 'subscription_create']);
 
-/** `invoice.paid` and `invoice.payment_failed`: the billing history row, and the plan's status and period. */
+/**
+ * One statement for an invoice event: lock the vendor's row (by the invoice's subscription, else its customer,
+ * else the subscription's `metadata.vendor_id`), upsert the billing history row by Stripe invoice id (a paid row
+ * never goes back to open), and change the plan's row when the invoice is the plan's own subscription's:
+ * - paid: status active (a trial only once money was paid), failure state cleared; a cycle invoice whose period
+ *   starts after the stored one moves the period and resets `orders_this_period` — so a second or late delivery
+ *   can never reset twice;
+ * - payment_failed: past_due from the first failure on (the grace period counts from there), the attempt count —
+ *   unless the invoice is already paid (a late failure).
+ * `claim` is a CTE named `claim` that may read `target` (the one-statement fast path claims the event here), or
+ * null when the caller's transaction has claimed it already.
+ */
+export function invoiceStatement(p: SqlParams, kind: InvoiceEventKind, invoice: Stripe.Invoice, now: Date, claim: ((p: SqlParams) => string) | null): string {
+  const subscriptionId = p.add(invoiceSubscriptionId(invoice), 'varchar');
+  const nowP = p.add(now, 'timestamptz');
+  const target = `target AS (
+      SELECT id, vendor_id, stripe_subscription_id, is_annual FROM vendor_subscriptions
+       WHERE vendor_subscriptions.id = COALESCE(
+               (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = ${subscriptionId}),
+               (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${p.add(idOf(invoice.customer), 'varchar')}),
+               (SELECT id FROM vendor_subscriptions WHERE vendor_id = ${p.add(metadataVendorId(invoice.parent?.subscription_details?.metadata), 'int')}))
+       FOR UPDATE)`;
+  const claimed = claim ? claim(p) : `claim AS (SELECT 1 AS id)`;
+  const status = kind === 'invoice.paid' ? 'paid' : 'open';
+  const bill = `bill AS (
+      INSERT INTO billing_history (vendor_id, stripe_invoice_id, stripe_subscription_id, invoice_number, invoice_date, due_date,
+                                   total_cents, amount_paid_cents, currency, status, pdf_url, hosted_url, description, created_at, updated_at)
+      SELECT target.vendor_id, ${p.add(invoice.id, 'varchar')}, ${subscriptionId}, ${p.add(invoice.number ?? null, 'varchar')},
+             ${p.add(fromUnix(invoice.created) ?? now, 'timestamptz')}, ${p.add(fromUnix(invoice.due_date), 'timestamptz')},
+             ${p.add(invoice.total ?? 0, 'int')}, ${p.add(Math.max(0, invoice.amount_paid ?? 0), 'int')},
+             ${p.add((invoice.currency ?? 'eur').toLowerCase(), 'varchar')}, ${p.add(status, 'varchar')},
+             ${p.add(invoice.invoice_pdf ?? null, 'text')}, ${p.add(invoice.hosted_invoice_url ?? null, 'text')},
+             ${p.add(invoice.description ?? invoice.lines?.data?.[0]?.description ?? null, 'text')}, ${nowP}, ${nowP}
+        FROM target WHERE EXISTS (SELECT 1 FROM claim)
+      ON CONFLICT (stripe_invoice_id) DO UPDATE SET
+        invoice_number = COALESCE(EXCLUDED.invoice_number, billing_history.invoice_number),
+        due_date = EXCLUDED.due_date, total_cents = EXCLUDED.total_cents,
+        amount_paid_cents = GREATEST(EXCLUDED.amount_paid_cents, billing_history.amount_paid_cents),
+        status = CASE WHEN billing_history.status = 'paid' THEN 'paid' ELSE EXCLUDED.status END,
+        pdf_url = COALESCE(EXCLUDED.pdf_url, billing_history.pdf_url), hosted_url = COALESCE(EXCLUDED.hosted_url, billing_history.hosted_url),
+        updated_at = EXCLUDED.updated_at
+      RETURNING status)`;
+  const planWhere = `s.id = target.id AND target.stripe_subscription_id = ${subscriptionId} AND EXISTS (SELECT 1 FROM claim)`;
+  let plan: string;
+  if (kind === 'invoice.paid') {
+    const paidMoney = p.add(Math.max(0, invoice.amount_paid ?? 0), 'int');
+    const becomesActive = `(s.status IN ('past_due', 'active') OR (s.status = 'trial' AND ${paidMoney} > 0))`;
+    const period = NEW_PERIOD_REASONS.has(invoice.billing_reason ?? '') ? linePeriodOf(invoice) : null;
+    // Without lines, a renewal invoice's own period is the one just ended: the new one starts at its end.
+    const fallback = !period && invoice.billing_reason === 'subscription_cycle' ? fromUnix(invoice.period_end) : null;
+    const from = p.add(fallback, 'timestamptz');
+    const start = `COALESCE(${p.add(period?.start ?? null, 'timestamptz')}, ${from})`;
+    const end = `COALESCE(${p.add(period?.end ?? null, 'timestamptz')}, CASE WHEN target.is_annual THEN ${from} + interval '1 year' ELSE ${from} + interval '1 month' END)`;
+    plan = `plan AS (
+      UPDATE vendor_subscriptions s SET
+        status = CASE WHEN ${becomesActive} THEN 'active' ELSE s.status END,
+        past_due_since = CASE WHEN ${becomesActive} THEN NULL ELSE s.past_due_since END,
+        payment_retry_count = 0,
+        has_payment_method = s.has_payment_method OR ${paidMoney} > 0,
+        last_payment_at = GREATEST(s.last_payment_at, ${p.add(fromUnix(invoice.status_transitions?.paid_at) ?? now, 'timestamptz')}),
+        orders_this_period = CASE WHEN ${start} > s.period_start THEN 0 ELSE s.orders_this_period END,
+        period_end = CASE WHEN ${start} > s.period_start THEN ${end} ELSE s.period_end END,
+        period_start = CASE WHEN ${start} > s.period_start THEN ${start} ELSE s.period_start END,
+        updated_at = ${nowP}
+      FROM target WHERE ${planWhere}
+      RETURNING s.id)`;
+  } else {
+    const open = `s.status IN ('trial', 'active', 'past_due')`;
+    plan = `plan AS (
+      UPDATE vendor_subscriptions s SET
+        past_due_since = CASE WHEN ${open} THEN COALESCE(s.past_due_since, ${nowP}) ELSE s.past_due_since END,
+        status = CASE WHEN ${open} THEN 'past_due' ELSE s.status END,
+        payment_retry_count = ${p.add(Math.max(0, invoice.attempt_count ?? 0), 'int')},
+        updated_at = ${nowP}
+      FROM target WHERE ${planWhere} AND (SELECT status FROM bill) IS DISTINCT FROM 'paid'
+      RETURNING s.id)`;
+  }
+  return `WITH ${target}, ${claimed}, ${bill}, ${plan}
+    SELECT (SELECT count(*) FROM target)::int AS found, (SELECT count(*) FROM claim)::int AS claimed, (SELECT status FROM bill) AS bill_status`;
+}
+
+/** What an applied invoice statement means for the ledger. */
+export function invoiceOutcome(kind: InvoiceEventKind, invoice: Stripe.Invoice, result: InvoiceStatementResult): HandlerOutcome {
+  if (!result.found) return ignored(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`);
+  if (kind === 'invoice.payment_failed' && result.bill_status === 'paid') return processed(`invoice ${invoice.id} is already paid; the failure changes nothing`);
+  return processed();
+}
+
+/** `invoice.paid` and `invoice.payment_failed` inside the caller's transaction (the event already claimed). */
 @Injectable()
 export class InvoiceEventHandlers {
   constructor(private readonly clock: Clock) {}
 
-  /**
-   * Upserts the invoice as paid; for the plan's own subscription: status active, the failure state cleared, and a
-   * new billing cycle moves the period and resets `orders_this_period` — only when the invoice's period starts
-   * after the stored one, so a second delivery (or a late one) cannot reset twice.
-   */
-  async invoicePaid(manager: EntityManager, invoice: Stripe.Invoice): Promise<HandlerOutcome> {
-    const row = await this.lockVendorRow(manager, invoice);
-    if (!row) return ignored(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`);
-    await this.upsertBillingHistory(manager, row.vendor_id, invoice, 'paid');
-
-    const subscriptionId = invoiceSubscriptionId(invoice);
-    if (!subscriptionId || subscriptionId !== row.stripe_subscription_id) return processed();
-    const now = this.clock.now();
-    const period = NEW_PERIOD_REASONS.has(invoice.billing_reason ?? '') ? newPeriodOf(invoice, row.is_annual) : null;
-    await manager.query(
-      `UPDATE vendor_subscriptions SET
-          status = CASE WHEN status IN ('past_due', 'active') OR (status = 'trial' AND $2 > 0) THEN 'active' ELSE status END,
-          past_due_since = CASE WHEN status IN ('past_due', 'active') OR (status = 'trial' AND $2 > 0) THEN NULL ELSE past_due_since END,
-          payment_retry_count = 0,
-          has_payment_method = has_payment_method OR $2 > 0,
-          last_payment_at = GREATEST(last_payment_at, $3::timestamptz),
-          orders_this_period = CASE WHEN $4::timestamptz > period_start THEN 0 ELSE orders_this_period END,
-          period_end = CASE WHEN $4::timestamptz > period_start THEN $5::timestamptz ELSE period_end END,
-          period_start = CASE WHEN $4::timestamptz > period_start THEN $4::timestamptz ELSE period_start END,
-          updated_at = $6
-        WHERE id = $1`,
-      [row.id, invoice.amount_paid, fromUnix(invoice.status_transitions?.paid_at) ?? now, period?.start ?? null, period?.end ?? null, now],
-    );
-    return processed();
-  }
-
-  /**
-   * Upserts the invoice as open; for the plan's own subscription: `past_due` (from the first failure on, for the
-   * grace period) with the invoice's attempt count — unless the invoice was already paid (a late failure event).
-   */
-  async invoicePaymentFailed(manager: EntityManager, invoice: Stripe.Invoice): Promise<HandlerOutcome> {
-    const row = await this.lockVendorRow(manager, invoice);
-    if (!row) return ignored(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`);
-    const billingStatus = await this.upsertBillingHistory(manager, row.vendor_id, invoice, 'open');
-    if (billingStatus === 'paid') return processed(`invoice ${invoice.id} is already paid; the failure changes nothing`);
-
-    const subscriptionId = invoiceSubscriptionId(invoice);
-    if (!subscriptionId || subscriptionId !== row.stripe_subscription_id) return processed();
-    await manager.query(
-      `UPDATE vendor_subscriptions SET
-          past_due_since = CASE WHEN status IN ('trial', 'active', 'past_due') THEN COALESCE(past_due_since, $2) ELSE past_due_since END,
-          status = CASE WHEN status IN ('trial', 'active', 'past_due') THEN 'past_due' ELSE status END,
-          payment_retry_count = $3,
-          updated_at = $2
-        WHERE id = $1`,
-      [row.id, this.clock.now(), Math.max(0, invoice.attempt_count ?? 0)],
-    );
-    return processed();
-  }
-
-  /** The vendor's row by the invoice's subscription, else its customer, else the subscription's `metadata.vendor_id`. */
-  private async lockVendorRow(manager: EntityManager, invoice: Stripe.Invoice): Promise<InvoiceVendorRow | undefined> {
-    const [row] = await queryRows<InvoiceVendorRow>(
-      manager,
-      `SELECT id, vendor_id, is_annual, stripe_subscription_id FROM vendor_subscriptions
-        WHERE id = COALESCE(
-                (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = $1),
-                (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = $2),
-                (SELECT id FROM vendor_subscriptions WHERE vendor_id = $3))
-        FOR UPDATE`,
-      [invoiceSubscriptionId(invoice), idOf(invoice.customer), metadataVendorId(invoice.parent?.subscription_details?.metadata)],
-    );
-    return row;
-  }
-
-  /** One row per Stripe invoice; a `paid` row never goes back to `open`. Answers the row's status after the upsert. */
-  private async upsertBillingHistory(manager: EntityManager, vendorId: number, invoice: Stripe.Invoice, status: 'paid' | 'open'): Promise<string> {
-    const now = this.clock.now();
-    const [row] = await queryRows<{ status: string }>(
-      manager,
-      `INSERT INTO billing_history (vendor_id, stripe_invoice_id, stripe_subscription_id, invoice_number, invoice_date, due_date,
-                                    total_cents, amount_paid_cents, currency, status, pdf_url, hosted_url, description, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
-       ON CONFLICT (stripe_invoice_id) DO UPDATE SET
-         invoice_number = COALESCE(EXCLUDED.invoice_number, billing_history.invoice_number),
-         due_date = EXCLUDED.due_date, total_cents = EXCLUDED.total_cents,
-         amount_paid_cents = GREATEST(EXCLUDED.amount_paid_cents, billing_history.amount_paid_cents),
-         status = CASE WHEN billing_history.status = 'paid' THEN 'paid' ELSE EXCLUDED.status END,
-         pdf_url = COALESCE(EXCLUDED.pdf_url, billing_history.pdf_url), hosted_url = COALESCE(EXCLUDED.hosted_url, billing_history.hosted_url),
-         updated_at = EXCLUDED.updated_at
-       RETURNING status`,
-      [
-        vendorId,
-        invoice.id,
-        invoiceSubscriptionId(invoice),
-        invoice.number ?? null,
-        fromUnix(invoice.created) ?? now,
-        fromUnix(invoice.due_date),
-        invoice.total ?? 0,
-        Math.max(0, invoice.amount_paid ?? 0),
-        (invoice.currency ?? 'eur').toLowerCase(),
-        status,
-        invoice.invoice_pdf ?? null,
-        invoice.hosted_invoice_url ?? null,
-        invoice.description ?? invoice.lines?.data?.[0]?.description ?? null,
-        now,
-      ],
-    );
-    return row.status;
+  async handle(manager: EntityManager, kind: InvoiceEventKind, invoice: Stripe.Invoice): Promise<HandlerOutcome> {
+    const p = new SqlParams();
+    const sql = invoiceStatement(p, kind, invoice, this.clock.now(), null);
+    const [result] = await queryRows<InvoiceStatementResult>(manager, sql, p.values);
+    return invoiceOutcome(kind, invoice, result);
   }
 }
 
-/**
- * The period a cycle invoice opens: its subscription lines carry the new period; without lines, a renewal
- * invoice's own period is the one just ended, so the new one starts at its end.
- */
-function newPeriodOf(invoice: Stripe.Invoice, isAnnual: boolean): { start: Date; end: Date } | null {
+/** The new period a cycle invoice opens: the period of its subscription line. */
+function linePeriodOf(invoice: Stripe.Invoice): { start: Date; end: Date } | null {
   const lines = invoice.lines?.data ?? [];
   const line = lines.find((l) => l.parent?.type === 'subscription_item_details') ?? lines[0];
   const start = fromUnix(line?.period?.start);
   const end = fromUnix(line?.period?.end);
-  if (start && end && end > start) return { start, end };
-  if (invoice.billing_reason !== 'subscription_cycle') return null;
-  const from = fromUnix(invoice.period_end);
-  return from ? { start: from, end: periodEndFrom(from, isAnnual) } : null;
+  return start && end && end > start ? { start, end } : null;
 }
