@@ -25,7 +25,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', config.get<string>('TRUST_PROXY', 'loopback'));
   app.enableShutdownHooks([], { useProcessExit: true }); // SIGTERM: close, then exit 0
   setUpOpenApi(app);
   return app;

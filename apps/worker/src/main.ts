@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { createRootLogger, PinoNestLogger } from '@app/common';
-import { WorkerModule } from './worker.module.js';
+import { createRootLogger, exitOnInvalidEnvironment, PinoNestLogger } from '@app/common';
 
+exitOnInvalidEnvironment();
+const { WorkerModule } = await import('./worker.module.js');
 const logger = new PinoNestLogger(createRootLogger(process.env.LOG_LEVEL, 'worker'));
 const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
 // On SIGTERM Nest stops the scheduler and waits for the modules to close; a running job finishes or rolls back.

@@ -104,6 +104,13 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
   CRON_CAPTURE_CAPACITY_SNAPSHOT?: string;
 
+  /**
+   * Which proxies' X-Forwarded-For the API believes (Express `trust proxy`): the per-IP login limit keys on
+   * the client address it yields. Loopback only by default; name your load balancer's network to widen it.
+   */
+  @IsString()
+  TRUST_PROXY: string = 'loopback';
+
   /** Where the embedded database and generated secrets live. */
   @IsString()
   DATA_DIR: string = '.data';
@@ -124,6 +131,20 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   }
   if (!env.JWT_SECRET) env.JWT_SECRET = generatedSecret(env.DATA_DIR, 'jwt-secret');
   return env;
+}
+
+/**
+ * For a process's entry point, before anything imports the app module (which validates again): a bad
+ * environment prints one clear message naming each variable and exits 1, without a stack trace.
+ */
+export function exitOnInvalidEnvironment(): void {
+  try {
+    validateEnvironment(process.env);
+  } catch (error) {
+    if (!(error instanceof EnvironmentError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }
 
 function generatedSecret(dataDir: string, name: string): string {
