@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -232,7 +232,8 @@ async function waitForHttp(port: number, path: string): Promise<void> {
 }
 
 function startChild(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const out = process.env.BENCH_CHILD_STDOUT ? openSync(process.env.BENCH_CHILD_STDOUT, 'a') : 'ignore';
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] });
   child.on('exit', (code, signal) => {
     if (code && code !== 0) console.error(`child ${args.join(' ')} exited with ${code ?? signal}`);
   });
@@ -252,7 +253,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
 function cpuSeconds(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    if (process.env.BENCH_DEBUG) console.log(`pid ${pid}: utime ${Number(fields[11]) / 100} s, stime ${Number(fields[12]) / 100} s`);
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
@@ -303,6 +303,14 @@ async function drive(port: number, path: string, sends: Planned[], sent: Set<str
   const pgCpuMsPerEvent = per(postgresCpuSeconds(postmaster) - pgBefore);
   if (cursor >= sends.length) console.warn(`the stream wrapped around (${cursor} sends > ${sends.length} planned): raise BENCH_WEBHOOK_EVENTS`);
   return { ...measured, cpuMsPerEvent, pgCpuMsPerEvent };
+}
+
+async function measureFloor(port: number, pid: number | undefined, postmaster: number): Promise<Measured> {
+  const cpuBefore = cpuSeconds(pid);
+  const pgBefore = postgresCpuSeconds(postmaster);
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/health/live`, connections: CONNECTIONS, duration: 5, pipelining: 1 });
+  const per = (seconds: number) => (seconds * 1000) / Math.max(1, r.requests.total);
+  return { ...r, cpuMsPerEvent: per(cpuSeconds(pid) - cpuBefore), pgCpuMsPerEvent: per(postgresCpuSeconds(postmaster) - pgBefore) };
 }
 
 // ---- verification -----------------------------------------------------------------------------------------------
@@ -447,6 +455,8 @@ async function main(): Promise<void> {
       console.log('per distinct event:', Object.fromEntries(Object.keys(after).map((k) => [k, ((Number(after[k]) - Number(statsBefore[k])) / n).toFixed(2)])));
     }
     await new Promise((r) => setTimeout(r, 1500));
+    // For scale: the same process answering its cheapest route, i.e. what the framework costs per request.
+    const floor = await measureFloor(apiPort, api.pid, postmaster);
     const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
     await stopChild(api);
     const checks = await verify(db, distinct, apiSent);
@@ -467,7 +477,7 @@ async function main(): Promise<void> {
       requests: r.requests.total, '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, 'server CPU ms/event': Number(r.cpuMsPerEvent.toFixed(2)), 'PostgreSQL CPU ms/event': Number(r.pgCpuMsPerEvent.toFixed(2)),
     });
     console.log(`\nStripe webhooks: ${VENDORS} vendors, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured, ~10% redeliveries`);
-    console.table([row('API (Nest, claim/apply/mark)', apiResult), row('ceiling (node:http + pg)', ceilingResult)]);
+    console.table([row('API (Nest, claim/apply/mark)', apiResult), row('ceiling (node:http + pg)', ceilingResult), row('for scale: API GET /health/live', floor)]);
     const ratio = apiResult.requests.average / ceilingResult.requests.average;
     console.log(`ratio API / ceiling: ${(ratio * 100).toFixed(1)}% (aim >= 60%); API p99 ${apiResult.latency.p99} ms (aim < 100 ms)`);
     console.log(`API outcomes (metrics, incl. warm-up): processed ${outcome('processed')}, duplicate ${outcome('duplicate')}, ignored ${outcome('ignored')}, failed ${outcome('failed')}, invalid ${outcome('invalid_signature')}`);
