@@ -19,3 +19,4 @@ export * from './sync/billing-sync.service.js';
 export * from './webhooks/stripe-webhook.service.js';
 export * from './webhooks/webhooks.errors.js';
 export * from './webhooks/webhook.metrics.js';
+export * from './webhooks/webhook-event-admin.service.js';

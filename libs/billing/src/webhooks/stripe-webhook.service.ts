@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Clock, ConflictError, NotFoundError } from '@app/common';
+import { Clock } from '@app/common';
 import { StripeService, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
 import { InvoiceEventHandlers, invoiceOutcome, invoiceStatement, type InvoiceStatementResult } from './invoice-event.handlers.js';
@@ -82,45 +82,6 @@ export class StripeWebhookService {
       await this.recordFailure(event, error, opts.replay === true);
       throw new WebhookProcessingFailedError(event.id);
     }
-  }
-
-  /** Recent events, newest first, for operators. */
-  async listEvents(filter: { status?: string; type?: string; limit?: number }) {
-    const rows = await this.dataSource.query<EventRow[]>(
-      `SELECT event_id, type, status, attempts, error, event_created_at, received_at, processed_at
-         FROM stripe_webhook_events
-        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR type = $2)
-        ORDER BY received_at DESC, id DESC
-        LIMIT $3`,
-      [filter.status ?? null, filter.type ?? null, filter.limit ?? 50],
-    );
-    return rows.map(toEventView);
-  }
-
-  /**
-   * Processes a stored failed or ignored event again from its stored payload. NOT_FOUND for an unknown id,
-   * CONFLICT when it is already processed. Answers the event as it stands afterwards (a failure included).
-   */
-  async replay(eventId: string) {
-    const [row] = await this.dataSource.query<(EventRow & { payload: Stripe.Event | null })[]>(
-      `SELECT event_id, status, payload FROM stripe_webhook_events WHERE event_id = $1`,
-      [eventId],
-    );
-    if (!row) throw new NotFoundError('Webhook event');
-    if (row.status === 'processed') throw new ConflictError(`Event ${eventId} is already processed.`, { event_id: eventId, status: row.status });
-    if (!row.payload || !isStripeEvent(row.payload)) throw new ConflictError(`Event ${eventId} has no stored payload to replay.`, { event_id: eventId });
-    let result: ProcessEventResult | undefined;
-    try {
-      result = await this.processEvent(row.payload, { replay: true });
-    } catch (error) {
-      if (!(error instanceof WebhookProcessingFailedError)) throw error;
-    }
-    if (result?.outcome === 'duplicate') throw new ConflictError(`Event ${eventId} is already processed.`, { event_id: eventId });
-    const [after] = await this.dataSource.query<EventRow[]>(
-      `SELECT event_id, type, status, attempts, error, event_created_at, received_at, processed_at FROM stripe_webhook_events WHERE event_id = $1`,
-      [eventId],
-    );
-    return toEventView(after);
   }
 
   /**
@@ -272,32 +233,8 @@ function claimStatement(p: SqlParams, event: Stripe.Event, now: Date, rawPayload
       RETURNING id)`;
 }
 
-interface EventRow {
-  event_id: string;
-  type: string;
-  status: string;
-  attempts: number;
-  error: string | null;
-  event_created_at: Date | null;
-  received_at: Date;
-  processed_at: Date | null;
-}
-
-function toEventView(row: EventRow) {
-  return {
-    event_id: row.event_id,
-    type: row.type,
-    status: row.status,
-    attempts: row.attempts,
-    error: row.error,
-    event_created_at: row.event_created_at,
-    received_at: row.received_at,
-    processed_at: row.processed_at,
-  };
-}
-
 /** What the signature check cannot tell: that the signed JSON is shaped like an event. */
-function isStripeEvent(value: unknown): value is Stripe.Event {
+export function isStripeEvent(value: unknown): value is Stripe.Event {
   const e = value as Partial<Stripe.Event> | null;
   return (
     typeof e === 'object' && e !== null && typeof e.id === 'string' && e.id.length > 0 && e.id.length <= 255 &&

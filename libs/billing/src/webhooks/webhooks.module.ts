@@ -4,11 +4,12 @@ import { InvoiceEventHandlers } from './invoice-event.handlers.js';
 import { StripeWebhookService } from './stripe-webhook.service.js';
 import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
+import { WebhookEventAdminService } from './webhook-event-admin.service.js';
 
 /** Stripe webhook processing and the subscription sync shared with /sync and the worker (webhooks issue). */
 @Module({
   imports: [StripeModule],
-  providers: [SubscriptionSyncService, SubscriptionEventHandlers, InvoiceEventHandlers, StripeWebhookService],
-  exports: [SubscriptionSyncService, StripeWebhookService],
+  providers: [SubscriptionSyncService, SubscriptionEventHandlers, InvoiceEventHandlers, StripeWebhookService, WebhookEventAdminService],
+  exports: [SubscriptionSyncService, StripeWebhookService, WebhookEventAdminService],
 })
 export class WebhooksModule {}

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { StripeWebhookService } from '@app/billing';
+import { WebhookEventAdminService } from '@app/billing';
 import { AdminOnly } from '../../auth/auth.decorators.js';
 import { ListWebhookEventsQuery, WebhookEventIdParam } from './webhook-events.dto.js';
 
@@ -8,7 +8,7 @@ import { ListWebhookEventsQuery, WebhookEventIdParam } from './webhook-events.dt
 @AdminOnly()
 @Controller('api/v1/admin/webhook-events')
 export class WebhookEventsController {
-  constructor(private readonly webhooks: StripeWebhookService) {}
+  constructor(private readonly webhooks: WebhookEventAdminService) {}
 
   /** Recent Stripe events, newest first: status, attempts, error. */
   @Get()
