@@ -25,6 +25,10 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     await double.close();
   });
 
+  const duplicateCount = async () => {
+    const text = (await request(t.http).get('/metrics')).text;
+    return Number(/^stripe_webhook_events_total\{type="customer.subscription.updated",outcome="duplicate"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
   const countEvents = async () => Number((await t.db.query(`SELECT count(*)::int AS n FROM stripe_webhook_events`))[0].n);
 
   it('refuses a missing, forged, stale or tampered signature and a body that is not an event, writing nothing', async () => {
@@ -98,6 +102,22 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     const late = double.makeEvent('invoice.paid', invoice);
     expect((await deliver(t, double, late)).status).toBe(200);
     expect((await subscriptionRow(t, vendor.vendorId)).orders_this_period).toBe(5);
+  });
+
+  it('applies 10 concurrent deliveries of one subscription update once', async () => {
+    const { vendor, subscription } = await linkedVendor(t, double, prices.essentialMonthly);
+    const event = double.makeEvent('customer.subscription.updated', double.updateSubscriptionState(subscription.id, { price: prices.businessMonthly.id }));
+    const { body, signature } = double.signedPayload(event);
+    const duplicatesBefore = await duplicateCount();
+
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => request(t.http).post(WEBHOOK_PATH).set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(body)),
+    );
+
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed', attempts: 1 });
+    expect(await subscriptionRow(t, vendor.vendorId)).toMatchObject({ tier_code: 'business' });
+    expect((await duplicateCount()) - duplicatesBefore).toBe(9);
   });
 
   it('rolls a failing handler back, records the event failed and answers 500; the redelivery processes it', async () => {
