@@ -198,6 +198,24 @@ describe('Stripe webhook handlers', () => {
     expect(await eventRow(t, again.id)).toMatchObject({ status: 'processed', error: expect.stringContaining('already exists') });
   });
 
+  it('starts a bank-debit add-on when its payment succeeds, not when Checkout completes', async () => {
+    const vendor = await signUpVendor(t);
+    const oneTime = double.createPrice({ unit_amount: 4900, currency: 'eur', interval: null, product_name: 'Premium SSL' });
+    const session = await stripeClient(double).checkout.sessions.create({
+      mode: 'payment', line_items: [{ price: oneTime.id, quantity: 1 }], success_url: 'http://billing.test/ok',
+      metadata: { vendor_id: String(vendor.vendorId), addon_code: 'ssl_premium' },
+    });
+    const completed = double.completeCheckout(session.id);
+    const pending = double.makeEvent('checkout.session.completed', { ...completed.session, payment_status: 'unpaid' });
+
+    expect((await deliver(t, double, pending)).status).toBe(200);
+    expect(await eventRow(t, pending.id)).toMatchObject({ status: 'ignored', error: expect.stringContaining('payment is still pending') });
+    expect(await t.db.query(`SELECT id FROM vendor_add_ons WHERE vendor_id = $1`, [vendor.vendorId])).toEqual([]);
+
+    expect((await deliver(t, double, double.makeEvent('checkout.session.async_payment_succeeded', completed.session))).status).toBe(200);
+    expect(await t.db.query(`SELECT status FROM vendor_add_ons WHERE vendor_id = $1`, [vendor.vendorId])).toEqual([{ status: 'active' }]);
+  });
+
   it('keeps an add-on subscription on the add-on: created from Checkout, cancelled by its deletion, the plan untouched', async () => {
     const { vendor, customerId } = await linkedVendor(t, double, prices.professionalMonthly);
     const mailbox = double.createPrice({ unit_amount: 500, currency: 'eur', interval: 'month', product_name: '5 Email Addresses' });

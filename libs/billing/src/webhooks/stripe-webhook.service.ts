@@ -132,6 +132,7 @@ export class StripeWebhookService {
         return result.claimed ? { eventId: event.id, outcome: 'processed' } : this.alreadyDone(event);
       }
       case 'checkout.session.completed':
+      case 'checkout.session.async_payment_succeeded':
         return null;
       default: {
         const note = `event type ${event.type} is not handled`;
@@ -184,6 +185,7 @@ export class StripeWebhookService {
   private apply(manager: EntityManager, event: Stripe.Event): Promise<HandlerOutcome> {
     switch (event.type) {
       case 'checkout.session.completed':
+      case 'checkout.session.async_payment_succeeded':
         return this.subscriptions.checkoutCompleted(manager, event, event.data.object);
       case 'customer.subscription.created':
       case 'customer.subscription.updated':

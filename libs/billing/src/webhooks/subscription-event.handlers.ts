@@ -42,6 +42,10 @@ export class SubscriptionEventHandlers {
     if (!vendor) return ignored(`checkout session ${session.id}: unknown vendor ${vendorId}`);
 
     const addOnCode = session.metadata?.addon_code;
+    if (addOnCode && session.mode === 'payment' && session.payment_status === 'unpaid') {
+      // A delayed payment method (a bank debit): the add-on starts when Stripe reports the payment, not before.
+      return ignored(`checkout session ${session.id}: the payment is still pending`);
+    }
     if (addOnCode) return this.addOnPurchased(manager, vendorId, addOnCode, session);
 
     const subscriptionId = idOf(session.subscription);

@@ -23,6 +23,7 @@ export const webhookProcessingSeconds =
 /** Event types we handle; anything else is counted as `other` so a flood of new types cannot grow the label set. */
 const KNOWN_TYPES: ReadonlySet<string> = new Set([
   'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
   'customer.subscription.created',
   'customer.subscription.updated',
   'customer.subscription.deleted',
