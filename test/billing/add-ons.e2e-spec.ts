@@ -146,6 +146,25 @@ describe('billing: add-ons', () => {
     expect((await t.db.query(`SELECT status FROM vendor_add_ons WHERE id = $1`, [id]))[0].status).toBe('active');
   });
 
+  it('POST /sync links the plan even when an add-on was bought after it, before any webhook', async () => {
+    const v = await signUpVendor(t);
+    const start = Date.now();
+    double.setTime(new Date(start));
+    const plan = await api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'professional', is_annual: false });
+    expect(plan.status).toBe(200);
+    const { subscription: planSubscription } = double.completeCheckout(plan.body.session_id);
+    double.setTime(new Date(start + 60_000)); // the add-on's subscription is the customer's newest
+    const addOn = await api(t, v.token).post(`${BILLING}/addons/purchase`).send({ addon_code: 'email_5' });
+    double.completeCheckout(addOn.body.session_id);
+    double.setTime(null);
+
+    const sync = await api(t, v.token).post(`${BILLING}/sync`).send({});
+
+    expect(sync.status).toBe(200);
+    expect(sync.body).toMatchObject({ tier: { code: 'professional' } });
+    expect(await subscriptionRow(t, v.vendorId)).toMatchObject({ stripe_subscription_id: planSubscription!.id });
+  });
+
   it('POST /sync after an add-on purchase leaves the vendor\'s plan alone', async () => {
     const v = await signUpVendor(t);
     const res = await api(t, v.token).post(`${BILLING}/addons/purchase`).send({ addon_code: 'email_5' });

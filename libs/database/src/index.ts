@@ -8,3 +8,4 @@ export * from '../../../migrations/seed-data.js';
 export * from './migrate.js';
 export * from './jobs/job-runner.service.js';
 export * from './jobs/jobs.module.js';
+export * from './sql.js';

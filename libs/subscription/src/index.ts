@@ -9,4 +9,3 @@ export * from './tiers/tier-info.js';
 export * from './tiers/tier.service.js';
 export * from './limits/limit.service.js';
 export * from './lifecycle/subscription-lifecycle.service.js';
-export * from './limits/run-statement.js';

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { queryRows } from '@app/database';
 import { Clock } from '@app/common';
 import type { Stripe } from '@app/stripe';
 import type { EntityManager } from 'typeorm';
-import { fromUnix, idOf, invoiceSubscriptionId, metadataVendorId, queryRows, SqlParams } from './stripe-mapping.js';
+import { fromUnix, idOf, invoiceSubscriptionId, metadataVendorId, SqlParams } from './stripe-mapping.js';
 import { ignored, processed, type HandlerOutcome } from './webhook-handler.types.js';
 
 export type InvoiceEventKind = 'invoice.paid' | 'invoice.payment_failed';

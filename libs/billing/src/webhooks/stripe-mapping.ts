@@ -1,6 +1,5 @@
 import type { Stripe } from '@app/stripe';
 import type { SubscriptionStatus } from '@app/subscription';
-import type { EntityManager } from 'typeorm';
 
 /** Stripe's subscription status in ours; `undefined` leaves our status as it is (`incomplete`, `paused`). */
 export function mapSubscriptionStatus(status: Stripe.Subscription.Status): SubscriptionStatus | undefined {
@@ -55,16 +54,6 @@ export function metadataVendorId(metadata: Stripe.Metadata | null | undefined): 
 /** The subscription an invoice belongs to (API 2025-03-31+: under `parent.subscription_details`). */
 export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
   return idOf(invoice.parent?.subscription_details?.subscription ?? null);
-}
-
-/**
- * TypeORM answers `[rows, rowCount]` for UPDATE/DELETE and `rows` for everything else; this always answers rows,
- * so `UPDATE … RETURNING` reads like a SELECT.
- */
-export async function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  const raw: unknown = await manager.query(sql, params);
-  if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number') return raw[0] as T[];
-  return raw as T[];
 }
 
 /** Collects positional parameters while a statement is composed of parts: `p.add(value, 'timestamptz')` → `$3::timestamptz`. */

@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
+import { queryRows, queryPrepared } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
 import { InvoiceEventHandlers, invoiceOutcome, invoiceStatement, type InvoiceStatementResult } from './invoice-event.handlers.js';
-import { queryPrepared } from './prepared-statement.js';
-import { queryRows, SqlParams } from './stripe-mapping.js';
+import { SqlParams } from './stripe-mapping.js';
 import { DEAD_STRIPE_STATUSES, vendorRowOfSubscription, vendorSubscriptionSet } from './vendor-subscription.sql.js';
 import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
 import { ignored, type HandlerOutcome } from './webhook-handler.types.js';

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
+import { queryRows } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import { addMonths } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
-import { idOf, metadataVendorId, queryRows, subscriptionPeriod } from './stripe-mapping.js';
+import { idOf, metadataVendorId, subscriptionPeriod } from './stripe-mapping.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import { ignored, processed, type HandlerOutcome } from './webhook-handler.types.js';
 

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, NotFoundError } from '@app/common';
+import { queryRows } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import type { SubscriptionStatus } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
-import { fromUnix, idOf, mapSubscriptionStatus, queryRows, SqlParams, subscriptionPeriod } from './stripe-mapping.js';
+import { fromUnix, idOf, mapSubscriptionStatus, SqlParams, subscriptionPeriod } from './stripe-mapping.js';
 import { DEAD_STRIPE_STATUSES, vendorRowOfSubscription, vendorSubscriptionSet } from './vendor-subscription.sql.js';
 
 export interface ApplySubscriptionOptions {
@@ -103,7 +104,8 @@ export class SubscriptionSyncService {
     } else if (row.stripe_customer_id) {
       const customer = row.stripe_customer_id;
       const list = await this.stripe.call('list the subscriptions', (s) => s.subscriptions.list({ customer, status: 'all', limit: 20 }));
-      subscription = [...list.data].sort((a, b) => b.created - a.created)[0];
+      // The newest plan subscription: an add-on bought before the plan was linked has a subscription too.
+      subscription = list.data.filter((sub) => !sub.metadata?.addon_code).sort((x, y) => y.created - x.created)[0];
     }
     if (!subscription) return { outcome: 'not_linked', reason: row.stripe_customer_id ? 'the Stripe customer has no subscription' : 'the vendor has no Stripe customer' };
     const found = subscription;

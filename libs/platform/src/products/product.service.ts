@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, NotFoundError } from '@app/common';
-import { LimitService, runStatement } from '@app/subscription';
+import { runStatement } from '@app/database';
+import { LimitService } from '@app/subscription';
 import { DataSource } from 'typeorm';
 
 export interface ProductView {

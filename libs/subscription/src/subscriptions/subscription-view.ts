@@ -1,5 +1,5 @@
 import type { LimitType, LimitViolation } from '../subscription.errors.js';
-import { compareTierRank, type TierInfo } from '../tiers/tier-info.js';
+import { compareTierRank, toTierPublicFields, type TierInfo, type TierPublicFields } from '../tiers/tier-info.js';
 import type { VendorSubscription } from './vendor-subscription.entity.js';
 
 /** A usage meter: `percent` is null when the limit is (null =) unlimited. */
@@ -26,17 +26,7 @@ export interface SubscriptionView {
 }
 
 /** CONTRACT §5 `GET /api/v1/vendor/billing/tiers`, one entry. */
-export interface TierView {
-  code: string;
-  name: string;
-  description: string;
-  price_monthly_cents: number | null;
-  price_annual_cents: number | null;
-  currency: string;
-  products_limit: number | null;
-  orders_per_month: number | null;
-  team_members: number | null;
-  features: string[];
+export interface TierView extends TierPublicFields {
   is_current: boolean;
   can_upgrade: boolean;
   can_downgrade: boolean;
@@ -75,16 +65,7 @@ export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo): Sub
 export function toTierView(tier: TierInfo, current: TierInfo): TierView {
   const rank = tier.code === current.code ? 0 : compareTierRank(tier, current);
   return {
-    code: tier.code,
-    name: tier.name,
-    description: tier.description,
-    price_monthly_cents: tier.priceMonthlyCents,
-    price_annual_cents: tier.priceAnnualCents,
-    currency: tier.currency,
-    products_limit: tier.productsLimit,
-    orders_per_month: tier.ordersPerMonth,
-    team_members: tier.teamMembers,
-    features: [...tier.features],
+    ...toTierPublicFields(tier),
     is_current: tier.code === current.code,
     can_upgrade: rank > 0,
     can_downgrade: rank < 0,

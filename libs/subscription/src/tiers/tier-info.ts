@@ -75,8 +75,8 @@ export function compareTierRank(a: TierInfo, b: TierInfo): number {
   return (a.priceMonthlyCents ?? Number.MAX_SAFE_INTEGER) - (b.priceMonthlyCents ?? Number.MAX_SAFE_INTEGER);
 }
 
-/** The admin's view of a tier: every field, snake_case, and where it came from. */
-export interface AdminTierView {
+/** What vendors and admins both see of a tier, snake_case (CONTRACT §5 `/tiers`). */
+export interface TierPublicFields {
   code: string;
   name: string;
   description: string;
@@ -87,15 +87,9 @@ export interface AdminTierView {
   orders_per_month: number | null;
   team_members: number | null;
   features: string[];
-  stripe_product_id: string | null;
-  stripe_price_monthly_id: string | null;
-  stripe_price_annual_id: string | null;
-  display_order: number;
-  is_active: boolean;
-  source: 'database' | 'default';
 }
 
-export function toAdminTierView(t: TierInfo): AdminTierView {
+export function toTierPublicFields(t: TierInfo): TierPublicFields {
   return {
     code: t.code,
     name: t.name,
@@ -107,6 +101,22 @@ export function toAdminTierView(t: TierInfo): AdminTierView {
     orders_per_month: t.ordersPerMonth,
     team_members: t.teamMembers,
     features: [...t.features],
+  };
+}
+
+/** The admin's view of a tier: every field, and where it came from. */
+export interface AdminTierView extends TierPublicFields {
+  stripe_product_id: string | null;
+  stripe_price_monthly_id: string | null;
+  stripe_price_annual_id: string | null;
+  display_order: number;
+  is_active: boolean;
+  source: 'database' | 'default';
+}
+
+export function toAdminTierView(t: TierInfo): AdminTierView {
+  return {
+    ...toTierPublicFields(t),
     stripe_product_id: t.stripeProductId,
     stripe_price_monthly_id: t.stripePriceMonthlyId,
     stripe_price_annual_id: t.stripePriceAnnualId,

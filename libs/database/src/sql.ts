@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+
+export interface StatementResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/**
+ * Runs one SQL statement on the manager's connection (its transaction, when it has one) and answers rows and
+ * row count alike for every command. `EntityManager.query` answers `[rows, count]` for UPDATE/DELETE but plain
+ * rows otherwise, and drops the structured-result flag; the query runner keeps it.
+ */
+export async function runStatement<T = Record<string, unknown>>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<StatementResult<T>> {
+  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  try {
+    const result = await runner.query(sql, params, true);
+    return { rows: (result.records ?? []) as T[], rowCount: result.affected ?? 0 };
+  } finally {
+    if (runner !== manager.queryRunner) await runner.release();
+  }
+}
+
+/** The rows of one statement, whatever its command (`SELECT`, or `UPDATE … RETURNING`). */
+export async function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await runStatement<T>(manager, sql, params)).rows;
+}
+
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * Runs one statement, outside any transaction, as a named prepared statement on the data source's pg pool:
+ * PostgreSQL parses and plans it once per connection, not per call. For a hot single-statement path only; the
+ * text must depend only on the statement's shape, never on values. Needs session pooling (not PgBouncer's
+ * transaction mode).
+ */
+export async function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `ps_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    preparedNames.set(text, name);
+  }
+  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+  if (!pool) return dataSource.query<T[]>(text, values);
+  const result = await pool.query({ name, text, values });
+  return result.rows as T[];
+}
