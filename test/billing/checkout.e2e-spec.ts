@@ -219,6 +219,19 @@ describe('billing: Checkout, customer, Portal and sync', () => {
     expect(Math.floor(row.period_end.getTime() / 1000)).toBe(subscription!.items.data[0].current_period_end);
   });
 
+  it('POST /sync after a Checkout during the trial keeps the trial and records the card', async () => {
+    const v = await signUpVendor(t);
+    const checkout = await api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'professional', is_annual: false });
+    const { subscription } = double.completeCheckout(checkout.body.session_id);
+    expect(subscription!.status).toBe('trialing');
+
+    const res = await api(t, v.token).post(`${BILLING}/sync`).send({});
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tier: { code: 'professional' }, status: 'trial', has_payment_method: true });
+    expect(await subscriptionRow(t, v.vendorId)).toMatchObject({ status: 'trial', has_payment_method: true, stripe_subscription_id: subscription!.id });
+  });
+
   it('POST /sync with nothing in Stripe yet answers the unchanged subscription', async () => {
     const v = await signUpVendor(t);
     const res = await api(t, v.token).post(`${BILLING}/sync`).send({});

@@ -3,7 +3,7 @@ import { createSubscriptionRecord, findSubscription, issueInvoice, periodLines, 
 import { addInterval, customerObject, priceObject, productObject, recurring, setItemPrice, type LineInit } from './objects.js';
 import { openingInvoice } from './resources/subscriptions.js';
 import { findSession } from './resources/checkout.js';
-import type { StripeState } from './store.js';
+import { newId, type StripeState } from './store.js';
 
 /** Test-side shortcuts that change Stripe's truth directly, as if it happened at Stripe (not through the API). */
 
@@ -110,6 +110,8 @@ export function completeCheckout(state: StripeState, emitOne: Emit, sessionId: s
   let invoice: Stripe.Invoice | null = null;
   if (session.mode === 'subscription') {
     subscription = createSubscriptionRecord(state, { customer, items: extras.lineItems, metadata: extras.subscriptionMetadata, trialEnd: extras.trialEnd });
+    // Checkout collects a card even for a trial (payment_method_collection 'always') and makes it the default.
+    subscription.default_payment_method = newId('pm');
     emit('customer.subscription.created', subscription);
     invoice = openingInvoice({ state, emit }, subscription);
     session.subscription = subscription.id;
