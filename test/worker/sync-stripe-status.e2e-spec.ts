@@ -13,7 +13,7 @@ describe('sync-stripe-status against Stripe (the double)', () => {
     double = await startStripeDouble();
     await prepareWorkerEnvironment(stripeEnv(double));
     w = await startWorkerContext();
-    const { StripeStatusSyncService } = await import('../../apps/worker/src/stripe-sync/stripe-status-sync.service.js');
+    const { StripeStatusSyncService } = await import('@app/billing');
     w.app.get(StripeStatusSyncService).backoff = { baseDelayMs: 100 };
     priceId = double.createPrice({ unit_amount: 4900, interval: 'month', product_name: 'Essential' }).id;
     await w.db.query(`UPDATE subscription_tiers SET stripe_price_monthly_id = $1 WHERE code = 'essential'`, [priceId]);

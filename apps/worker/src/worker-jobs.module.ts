@@ -13,7 +13,6 @@ import { ResetPeriodCountersJob } from './jobs/reset-period-counters.job.js';
 import { SyncStripeStatusJob } from './jobs/sync-stripe-status.job.js';
 import { WORKER_JOBS, type WorkerJob } from './jobs/worker-job.js';
 import { WorkerJobs } from './jobs/worker-jobs.service.js';
-import { StripeStatusSyncService } from './stripe-sync/stripe-status-sync.service.js';
 
 const JOBS = [ResetPeriodCountersJob, CheckTrialExpirationsJob, SyncStripeStatusJob, CleanupStaleSubscriptionsJob, CaptureCapacitySnapshotJob];
 
@@ -34,7 +33,6 @@ const JOBS = [ResetPeriodCountersJob, CheckTrialExpirationsJob, SyncStripeStatus
   ],
   providers: [
     ...JOBS,
-    StripeStatusSyncService,
     { provide: WORKER_JOBS, inject: JOBS, useFactory: (...jobs: WorkerJob[]) => jobs },
     WorkerJobs,
   ],

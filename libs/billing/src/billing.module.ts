@@ -13,6 +13,7 @@ import { StripeCustomerService } from './customers/stripe-customer.service.js';
 import { BillingHistory } from './invoices/billing-history.entity.js';
 import { InvoiceService } from './invoices/invoice.service.js';
 import { PortalService } from './portal/portal.service.js';
+import { StripeStatusSyncService } from './reconciliation/stripe-status-sync.service.js';
 import { BillingContext } from './shared/billing-context.service.js';
 import { BillingUrls } from './shared/billing-urls.js';
 import { BillingSyncService } from './sync/billing-sync.service.js';
@@ -22,6 +23,7 @@ import { StripeWebhookEvent } from './webhooks/stripe-webhook-event.entity.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 const services = [
+  StripeStatusSyncService,
   StripeCustomerService,
   CheckoutService,
   PortalService,

@@ -20,3 +20,4 @@ export * from './webhooks/stripe-webhook.service.js';
 export * from './webhooks/webhooks.errors.js';
 export * from './webhooks/webhook.metrics.js';
 export * from './webhooks/webhook-event-admin.service.js';
+export * from './reconciliation/stripe-status-sync.service.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AdvisoryLock } from '@app/database';
 import type { EntityManager } from 'typeorm';
-import { StripeStatusSyncService } from '../stripe-sync/stripe-status-sync.service.js';
+import { StripeStatusSyncService } from '@app/billing';
 import type { WorkerJob } from './worker-job.js';
 
 @Injectable()

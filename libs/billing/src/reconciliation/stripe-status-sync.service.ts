@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { StripeWebhookService, SubscriptionSyncService } from '@app/billing';
 import { Clock } from '@app/common';
 import type { JobResult } from '@app/database';
-import { StripeService, type Stripe } from '@app/stripe';
+import { paginateWithBackoff, StripeRequestLimiter, StripeService, type BackoffOptions, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
-import { paginateWithBackoff, StripeRequestLimiter, type BackoffOptions } from './stripe-request-limiter.js';
+import { StripeWebhookService } from '../webhooks/stripe-webhook.service.js';
+import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
 
 /** The event types the webhook endpoint handles (CONTRACT §6): the ones worth recovering. */
 export const RECOVERABLE_EVENT_TYPES = [
