@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { JobsModule } from '@app/database';
 import { JobsController } from './jobs.controller.js';
 import { AdminPlatformHealthModule } from './platform-health/admin-platform-health.module.js';
 import { AdminTiersModule } from './tiers/admin-tiers.module.js';
 import { AdminWebhookEventsModule } from './webhook-events/admin-webhook-events.module.js';
 
 @Module({
-  imports: [AdminTiersModule, AdminWebhookEventsModule, AdminPlatformHealthModule],
+  imports: [JobsModule, AdminTiersModule, AdminWebhookEventsModule, AdminPlatformHealthModule],
   controllers: [JobsController],
 })
 export class AdminApiModule {}

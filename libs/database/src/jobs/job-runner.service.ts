@@ -46,6 +46,11 @@ export class JobRunnerService implements BeforeApplicationShutdown {
     return promise;
   }
 
+  /** The most recent runs, newest first (`GET /api/v1/admin/jobs`). */
+  recentRuns(limit: number): Promise<JobRun[]> {
+    return this.dataSource.getRepository(JobRun).find({ order: { startedAt: 'DESC', id: 'DESC' }, take: limit });
+  }
+
   /** Runs in flight now (the scheduler's and any started by hand). */
   get runningCount(): number {
     return this.inFlight.size;
