@@ -78,6 +78,18 @@ describe('auth and tenancy', () => {
     expect(big.body).toMatchObject({ status_code: 413, error_code: 'PAYLOAD_TOO_LARGE' });
   });
 
+  it('refuses a body that is not an object, or nests absurdly deep, without touching anything', async () => {
+    const array = await request(t.http).post('/api/v1/auth/signup').send([{ vendor_name: 'A', vendor_code: 'arr-shop', email: 'a@arr.test', password: 'password-1' }]);
+    expect(array.status).toBe(400);
+    expect(array.body).toMatchObject({ error_code: 'VALIDATION_FAILED', details: { errors: [{ field: 'body', messages: [expect.stringContaining('JSON object')] }] } });
+
+    const deep = await request(t.http).post('/api/v1/auth/signup').set('Content-Type', 'application/json').send(`{"x":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    expect(deep.status).toBe(400);
+    expect(deep.body).toMatchObject({ error_code: 'VALIDATION_FAILED', details: { errors: [{ field: 'body' }] } });
+    const [{ count }] = await t.db.query(`SELECT count(*)::int AS count FROM vendors WHERE code = 'arr-shop'`);
+    expect(count).toBe(0);
+  });
+
   it('answers an unknown route in the envelope', async () => {
     const res = await request(t.http).get('/api/v1/nothing-here');
     expect(res.status).toBe(404);
