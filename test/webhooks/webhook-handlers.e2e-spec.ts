@@ -1,6 +1,6 @@
 import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { api, createTestApp, type TestApp } from '../support/test-app.js';
 import { deliver, eventRow, linkedVendor, priceTheTiers, stripeClient, subscriptionRow, unix, type TierPrices } from './webhook-fixtures.js';
 
 describe('Stripe webhook handlers', () => {
@@ -244,5 +244,22 @@ describe('Stripe webhook handlers', () => {
     expect(after.status).toBe('cancelled');
     expect(unix(after.cancelled_at)).toBe(now);
     expect(await subscriptionRow(t, vendor.vendorId)).toMatchObject({ status: plan.status, tier_code: plan.tier_code, stripe_subscription_id: plan.stripe_subscription_id });
+  });
+
+  it('skips a subscription event older than a POST /billing/sync, which already applied what Stripe holds', async () => {
+    const { vendor, subscription } = await linkedVendor(t, double, prices.professionalMonthly);
+    const stale = structuredClone(subscription);
+    double.updateSubscriptionState(subscription.id, { price: prices.businessMonthly.id }); // Stripe holds business now
+
+    const sync = await api(t, vendor.token).post('/api/v1/vendor/billing/sync').send({});
+    expect(sync.status).toBe(200);
+    expect(sync.body).toMatchObject({ tier: { code: 'business' }, status: 'active' });
+
+    // The professional/past_due update was emitted a minute before the sync, and arrives after it.
+    const late = double.makeEvent('customer.subscription.updated', { ...stale, status: 'past_due' }, { created: unix(new Date()) - 60 });
+    expect((await deliver(t, double, late)).status).toBe(200);
+
+    expect(await subscriptionRow(t, vendor.vendorId)).toMatchObject({ tier_code: 'business', status: 'active', past_due_since: null });
+    expect(await eventRow(t, late.id)).toMatchObject({ status: 'processed', error: expect.stringMatching(/^skipped/) });
   });
 });

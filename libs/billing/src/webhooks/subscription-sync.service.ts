@@ -12,6 +12,11 @@ export interface ApplySubscriptionOptions {
   eventCreatedAt?: Date;
   /** The subscription was just read from Stripe, so it is the truth now: applied without the order check. */
   fresh?: boolean;
+  /**
+   * With `fresh`: when it was read (the whole second before the read began), kept as the last applied event time,
+   * so a webhook older than the read is skipped and one of the same second re-reads instead of applying its payload.
+   */
+  readAt?: Date;
 }
 
 export type ApplySubscriptionResult =
@@ -83,7 +88,7 @@ export class SubscriptionSyncService {
       }
     }
 
-    const status = await this.writeVendorRow(manager, row, current, eventAt);
+    const status = await this.writeVendorRow(manager, row, current, eventAt ?? opts.readAt);
     return { outcome: 'applied', target: 'vendor', vendorId: row.vendor_id, status, reread };
   }
 
@@ -97,6 +102,8 @@ export class SubscriptionSyncService {
       [vendorId],
     );
     if (!row) throw new NotFoundError('Subscription');
+    // Events created before this second are reflected in what the read returns (Stripe emits after it changes).
+    const readAt = new Date(Math.floor(this.clock.now().getTime() / 1000) * 1000);
     let subscription: Stripe.Subscription | undefined;
     if (row.stripe_subscription_id) {
       const id = row.stripe_subscription_id;
@@ -109,7 +116,7 @@ export class SubscriptionSyncService {
     }
     if (!subscription) return { outcome: 'not_linked', reason: row.stripe_customer_id ? 'the Stripe customer has no subscription' : 'the vendor has no Stripe customer' };
     const found = subscription;
-    const result = await this.dataSource.transaction((manager) => this.applyStripeSubscription(manager, found, { fresh: true }));
+    const result = await this.dataSource.transaction((manager) => this.applyStripeSubscription(manager, found, { fresh: true, readAt }));
     this.logger.log({ vendor_id: vendorId, subscription_id: found.id, outcome: result.outcome, msg: 'Synced the subscription from Stripe' });
     return { outcome: 'applied', subscriptionId: found.id, result };
   }
