@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CapacityForecastService, CapacityMetricsService, infrastructureTierFor, infrastructureTierView, type CapacityMetrics, type Recommendation, type ResourceCapacity } from '@app/capacity-forecast';
 import { Clock } from '@app/common';
+import { JobRunnerService } from '@app/database';
 import { DataSource } from 'typeorm';
 
 const MB = 1024 * 1024;
@@ -66,6 +67,7 @@ export class PlatformHealthService {
     private readonly metrics: CapacityMetricsService,
     private readonly forecast: CapacityForecastService,
     private readonly clock: Clock,
+    private readonly jobs: JobRunnerService,
   ) {}
 
   async getCapacity() {
@@ -96,11 +98,9 @@ export class PlatformHealthService {
     };
   }
 
-  private lastJobRuns(): Promise<LastJobRun[]> {
-    return this.dataSource.query(
-      `SELECT DISTINCT ON (name) name, status, started_at, finished_at, rows_affected, error
-         FROM job_runs ORDER BY name, started_at DESC, id DESC`,
-    );
+  private async lastJobRuns(): Promise<LastJobRun[]> {
+    const runs = await this.jobs.latestRunPerJob();
+    return runs.map((r) => ({ name: r.name, status: r.status, started_at: r.startedAt, finished_at: r.finishedAt, rows_affected: r.rowsAffected, error: r.error }));
   }
 }
 

@@ -51,6 +51,18 @@ export class JobRunnerService implements BeforeApplicationShutdown {
     return this.dataSource.getRepository(JobRun).find({ order: { startedAt: 'DESC', id: 'DESC' }, take: limit });
   }
 
+  /** The newest run of each job that has run (for the platform's health). */
+  latestRunPerJob(): Promise<JobRun[]> {
+    return this.dataSource
+      .getRepository(JobRun)
+      .createQueryBuilder('r')
+      .distinctOn(['r.name'])
+      .orderBy('r.name')
+      .addOrderBy('r.started_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .getMany();
+  }
+
   /** Runs in flight now (the scheduler's and any started by hand). */
   get runningCount(): number {
     return this.inFlight.size;
