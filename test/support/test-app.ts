@@ -55,7 +55,8 @@ export function applyEnvironment(env: Record<string, string | undefined>): void 
  * read when the app module is first imported, so one test file runs one configuration.
  */
 export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase();
+  // A given DATABASE_URL shares another app's database (two replicas in one test); else a fresh copy.
+  const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
   applyEnvironment({ ...baseEnvironment(databaseUrl), ...env });
   const { createApiApp } = await import('../../apps/api/src/app.factory.js');
   const app = await createApiApp();
