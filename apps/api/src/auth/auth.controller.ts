@@ -28,6 +28,6 @@ export class AuthController {
   /** Who the bearer token belongs to. */
   @Get('me')
   me(@CurrentUser() user: AuthUser) {
-    return { user_id: user.userId, role: user.role, vendor_id: user.vendorId };
+    return { user_id: user.userId, role: user.role, vendor_role: user.vendorRole, vendor_id: user.vendorId };
   }
 }
