@@ -12,7 +12,7 @@ import { ignored, type HandlerOutcome } from './webhook-handler.types.js';
 import { metricType, webhookEventsTotal, webhookProcessingSeconds } from './webhook.metrics.js';
 import { InvalidWebhookError, WebhookProcessingFailedError, WebhookSecretNotConfiguredError } from './webhooks.errors.js';
 
-export type ProcessEventOutcome = 'processed' | 'ignored' | 'duplicate';
+export type ProcessEventOutcome = 'processed' | 'ignored' | 'needs_attention' | 'duplicate';
 
 export interface ProcessEventResult {
   eventId: string;
@@ -21,13 +21,16 @@ export interface ProcessEventResult {
 }
 
 export interface ProcessEventOptions {
-  /** An admin's replay: an `ignored` event is processed again (a normal delivery treats it as done). */
+  /** An admin's replay: an `ignored` or `needs_attention` event is processed again (a normal delivery treats it as done). */
   replay?: boolean;
   /** The event's JSON as received, stored as the payload instead of serializing the event again. */
   rawPayload?: string;
 }
 
 type Claim = 'claimed' | 'done';
+
+/** Ledger states a normal delivery treats as done (an admin's replay processes ignored and needs_attention again). */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['processed', 'ignored', 'needs_attention']);
 
 /**
  * The one path every Stripe event takes — the HTTP endpoint, the admin replay and the worker's recovery of missed
@@ -154,7 +157,7 @@ export class StripeWebhookService {
    */
   private async alreadyDone(event: Stripe.Event): Promise<ProcessEventResult | null> {
     const [row] = await queryPrepared<{ status: string }>(this.dataSource, `SELECT status FROM stripe_webhook_events WHERE event_id = $1`, [event.id]);
-    return row && (row.status === 'processed' || row.status === 'ignored') ? { eventId: event.id, outcome: 'duplicate' } : null;
+    return row && FINAL_STATUSES.has(row.status) ? { eventId: event.id, outcome: 'duplicate' } : null;
   }
 
   /**
@@ -174,7 +177,7 @@ export class StripeWebhookService {
     );
     if (inserted.length) return 'claimed';
     const [row] = await queryRows<{ status: string }>(manager, `SELECT status FROM stripe_webhook_events WHERE event_id = $1 FOR UPDATE`, [event.id]);
-    if (!row || row.status === 'processed' || (row.status === 'ignored' && !replay)) return 'done';
+    if (!row || row.status === 'processed' || (FINAL_STATUSES.has(row.status) && !replay)) return 'done';
     await manager.query(
       `UPDATE stripe_webhook_events SET status = 'processed', attempts = attempts + 1, error = NULL, processed_at = $2, payload = COALESCE(payload, $3::jsonb) WHERE event_id = $1`,
       [event.id, now, payload],
@@ -208,7 +211,7 @@ export class StripeWebhookService {
         `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at)
          VALUES ($1, $2, 'failed', 1, $3, $4, $5, $6)
          ON CONFLICT (event_id) DO UPDATE SET status = 'failed', attempts = stripe_webhook_events.attempts + 1, error = EXCLUDED.error, processed_at = NULL
-         WHERE stripe_webhook_events.status <> 'processed' AND ($7 OR stripe_webhook_events.status <> 'ignored')`,
+         WHERE stripe_webhook_events.status <> 'processed' AND ($7 OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))`,
         [event.id, event.type, message, event, new Date(event.created * 1000), this.clock.now(), replay],
       );
     } catch (recordError) {

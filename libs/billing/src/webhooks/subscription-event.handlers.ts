@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
 import { queryRows } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
-import { addMonths } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
-import { idOf, metadataVendorId, subscriptionPeriod } from './stripe-mapping.js';
+import { AddOnGrantService } from '../add-ons/add-on-grant.service.js';
+import { idOf, metadataVendorId } from './stripe-mapping.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import { ignored, processed, type HandlerOutcome } from './webhook-handler.types.js';
 
@@ -15,6 +15,7 @@ export class SubscriptionEventHandlers {
     private readonly sync: SubscriptionSyncService,
     private readonly stripe: StripeService,
     private readonly clock: Clock,
+    private readonly addOns: AddOnGrantService,
   ) {}
 
   /** created/updated/deleted: applied when not older than the last event applied to that subscription. */
@@ -61,34 +62,10 @@ export class SubscriptionEventHandlers {
     return result.outcome === 'applied' ? processed() : ignored(result.outcome === 'skipped' || result.outcome === 'not_found' ? result.reason : 'not applied');
   }
 
-  /** One add-on row per Checkout session (its id is unique), with the domain, quantity and period bought. */
-  private async addOnPurchased(manager: EntityManager, vendorId: number, code: string, session: Stripe.Checkout.Session): Promise<HandlerOutcome> {
-    const [product] = await queryRows<{ id: number; billing_period: 'month' | 'year' }>(
-      manager,
-      `SELECT id, billing_period FROM add_on_products WHERE code = $1`,
-      [code],
-    );
-    if (!product) return ignored(`checkout session ${session.id}: unknown add-on ${code}`);
-
-    const now = this.clock.now();
-    const domain = (session.metadata?.domain_name ?? session.metadata?.domain ?? '').trim().toLowerCase() || null;
-    let quantity = Math.max(1, Number.parseInt(session.metadata?.quantity ?? '1', 10) || 1);
-    let period = { start: now, end: addMonths(now, product.billing_period === 'year' ? 12 : 1) };
+  /** The add-on code grants it (or records it `needs_attention`); its subscription is read from Stripe first. */
+  private async addOnPurchased(manager: EntityManager, vendorId: number, _code: string, session: Stripe.Checkout.Session): Promise<HandlerOutcome> {
     const subscriptionId = session.mode === 'subscription' ? idOf(session.subscription) : null;
-    if (subscriptionId) {
-      const subscription = await this.stripe.call('read the add-on subscription', (s) => s.subscriptions.retrieve(subscriptionId));
-      period = subscriptionPeriod(subscription) ?? period;
-      quantity = subscription.items?.data?.[0]?.quantity ?? quantity;
-    }
-    const inserted = await queryRows<{ id: number }>(
-      manager,
-      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, stripe_subscription_id,
-                                   stripe_checkout_session_id, period_start, period_end, created_at, updated_at)
-       VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $9)
-       ON CONFLICT (stripe_checkout_session_id) DO NOTHING
-       RETURNING id`,
-      [vendorId, product.id, domain, quantity, subscriptionId, session.id, period.start, period.end, now],
-    );
-    return processed(inserted.length ? undefined : `add-on of checkout session ${session.id} already exists`);
+    const subscription = subscriptionId ? await this.stripe.call('read the add-on subscription', (s) => s.subscriptions.retrieve(subscriptionId)) : null;
+    return this.addOns.recordCheckoutPurchase(manager, { vendorId, session, subscription });
   }
 }

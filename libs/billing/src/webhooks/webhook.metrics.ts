@@ -1,13 +1,13 @@
 import { Counter, Histogram, register } from 'prom-client';
 
-export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'failed' | 'invalid_signature';
+export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'needs_attention' | 'failed' | 'invalid_signature';
 
 // Module scope, created once per process: prom-client refuses a second metric of the same name.
 export const webhookEventsTotal =
   (register.getSingleMetric('stripe_webhook_events_total') as Counter<'type' | 'outcome'> | undefined) ??
   new Counter({
     name: 'stripe_webhook_events_total',
-    help: 'Stripe webhook deliveries by event type and outcome (processed, duplicate, ignored, failed, invalid_signature).',
+    help: 'Stripe webhook deliveries by event type and outcome (processed, duplicate, ignored, needs_attention, failed, invalid_signature).',
     labelNames: ['type', 'outcome'],
   });
 

@@ -3,8 +3,8 @@ import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-valid
 import { OptionalField } from '../../common/validators.js';
 
 export class ListWebhookEventsQuery {
-  @OptionalField() @IsIn(['processing', 'processed', 'failed', 'ignored'])
-  status?: 'processing' | 'processed' | 'failed' | 'ignored';
+  @OptionalField() @IsIn(['processing', 'processed', 'failed', 'ignored', 'needs_attention'])
+  status?: 'processing' | 'processed' | 'failed' | 'ignored' | 'needs_attention';
 
   @OptionalField() @IsString() @MaxLength(100)
   type?: string;
