@@ -223,7 +223,7 @@ export class VendorAddOnRepository {
    * expired add-on is never revived (those Stripe states are final), so an out-of-order update cannot undo a
    * cancellation. One that needed attention ends when its subscription does (an admin refunded and cancelled it).
    */
-  async applyStripeSubscription(manager: EntityManager, subscription: Stripe.Subscription): Promise<{ addOnId: number; vendorId: number } | null> {
+  async applyStripeSubscription(manager: EntityManager, subscription: Stripe.Subscription, opts: { deleted?: boolean } = {}): Promise<{ addOnId: number; vendorId: number } | null> {
     const [addOn] = await queryRows<{ id: number; vendor_id: number; status: VendorAddOnStatus }>(
       manager,
       `SELECT id, vendor_id, status FROM vendor_add_ons WHERE stripe_subscription_id = $1 FOR UPDATE`,
@@ -232,7 +232,8 @@ export class VendorAddOnRepository {
     if (!addOn) return null;
     const now = this.clock.now();
     const period = subscriptionPeriod(subscription);
-    const mapped = mapSubscriptionStatus(subscription.status);
+    // A deletion is final whatever the payload's status says.
+    const mapped = mapSubscriptionStatus(opts.deleted ? 'canceled' : subscription.status);
     const ended = mapped === 'cancelled' || mapped === 'expired' ? mapped : null;
     const status = addOn.status === 'active' || addOn.status === 'needs_attention' ? (ended ?? addOn.status) : addOn.status;
     const cancelledAt = status === 'cancelled' ? (fromUnix(subscription.canceled_at) ?? fromUnix(subscription.ended_at) ?? now) : null;
