@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { Clock } from '@app/common';
 import { createTestDatabase } from './database.js';
+import { testTempDir } from './temp-dir.js';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -29,7 +27,7 @@ function baseEnvironment(databaseUrl: string): Record<string, string | undefined
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'vb-data-')),
+    DATA_DIR: testTempDir('vb-data-'),
     DATABASE_POOL_SIZE: '10',
     APP_BASE_URL: 'http://billing.test',
     STRIPE_SECRET_KEY: undefined,
