@@ -1,11 +1,7 @@
 // `npm run migration:run` / `migration:revert` (built sources in dist/): on DATABASE_URL, else on the embedded
 // database of DATA_DIR (./.data): the one `npm start` is running, or one started for this command and stopped after.
 // One line on success or failure; exit 0 only when it worked.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const { migrateDatabase, openCommandDatabase, errorLine } = await import(join(dist, 'libs/database/src/index.js'));
+import { errorLine, migrateDatabase, openCommandDatabase } from '../dist/libs/database/src/index.js';
 
 const direction = process.argv[2] === 'revert' ? 'revert' : 'run';
 let code = 1;
