@@ -2,9 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRootLogger, PinoNestLogger } from '@app/common';
 import { AppModule } from './app.module.js';
+import { routerErrorEnvelope } from './common/api-exception.filter.js';
 import { jsonBodyParser, MAX_BODY_BYTES } from './common/body-parsing.js';
 import { registerRequestLogging, requestIdOf } from './common/request-logging.js';
 import { createValidationPipe } from './common/validation.js';
@@ -27,12 +28,16 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     genReqId: requestIdOf,
     requestIdHeader: false,
     logger: false,
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const body = routerErrorEnvelope(error);
+      void reply.code(body.status_code).header('x-request-id', request.id).send(body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { rawBody: true, logger: new PinoNestLogger(logger) });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   registerRequestLogging(fastify, logger);
   registerHttpMetrics(fastify);
-  app.useBodyParser('application/json', { bodyLimit: MAX_BODY_BYTES }, jsonBodyParser(fastify));
+  app.useBodyParser('application/json', { bodyLimit: MAX_BODY_BYTES }, jsonBodyParser());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks([], { useProcessExit: true }); // SIGTERM: close, then exit 0
   setUpOpenApi(app);

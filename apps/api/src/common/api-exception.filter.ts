@@ -62,6 +62,16 @@ function bodyParsingError(code: string | undefined): ErrorEnvelope | undefined {
 }
 
 /**
+ * What the router refuses before any hook or route runs (Fastify's `frameworkErrors`: a path that is not valid
+ * percent-encoded UTF-8, a path parameter over 100 characters): a path value that cannot be one, so 400
+ * VALIDATION_FAILED like any other bad path value. Answered here because Nest's filter never sees them.
+ */
+export function routerErrorEnvelope(error: { statusCode?: number }): ErrorEnvelope {
+  const message = error.statusCode === 414 ? 'a path value is too long' : 'not valid percent-encoded UTF-8';
+  return { status_code: 400, error_code: 'VALIDATION_FAILED', message: `The URL is not valid: ${message}.`, details: { errors: [{ field: 'path', messages: [message] }] } };
+}
+
+/**
  * Every error leaves the API in the contract's envelope: domain errors by their code, framework errors
  * (unknown route, malformed JSON, oversized body, unsupported content type) by their status, anything else as a 500
  * whose id is logged with the stack and shown to the caller, so a report can be matched to the log. Replies through
