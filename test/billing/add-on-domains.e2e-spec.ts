@@ -152,6 +152,16 @@ describe('billing: add-on domains held from Checkout', () => {
     expect(await rowsOf('two-tabs.example.com')).toEqual([expect.objectContaining({ vendor_id: a.vendorId, status: 'active', stripe_checkout_session_id: first.body.session_id })]);
   });
 
+  it('answers a retried purchase with the same Idempotency-Key with the same Checkout session', async () => {
+    const a = await signUpVendor(t);
+    const send = () => api(t, a.token).post(`${BILLING}/addons/purchase`).set('Idempotency-Key', 'buy-domain-1').send({ addon_code: 'domain', domain_name: 'retried.example.com' });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.body.session_id).toBe(first.body.session_id);
+    expect(await rowsOf('retried.example.com')).toEqual([expect.objectContaining({ vendor_id: a.vendorId, status: 'pending', stripe_checkout_session_id: first.body.session_id })]);
+  });
+
   it('records a paid Checkout for a domain another vendor holds live as needs_attention: 200, listed for admins and the vendor, once', async () => {
     const [a, b] = [await signUpVendor(t), await signUpVendor(t)];
     const aSession = await purchase(a, 'race-y.example.com');

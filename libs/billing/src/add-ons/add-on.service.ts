@@ -132,7 +132,8 @@ export class AddOnService {
             ...this.urls.checkoutReturn(vendor.code, { addon: addOn.code }),
             metadata,
             subscription_data: { metadata },
-            expires_at: toUnixSeconds(expiresAt),
+            // Only a held domain needs the Checkout to end when its hold does.
+            ...(hold && { expires_at: toUnixSeconds(hold.expiresAt) }),
             ...this.checkout.taxParams(),
           },
           { idempotencyKey },
@@ -142,7 +143,7 @@ export class AddOnService {
       if (hold?.created) await this.addOns.releaseUnusedHold(this.dataSource.manager, hold.holdId);
       throw error;
     }
-    if (hold) await this.addOns.attachCheckoutSession(this.dataSource.manager, hold.holdId, session.id, fromUnix(session.expires_at) ?? expiresAt);
+    if (hold) await this.addOns.attachCheckoutSession(this.dataSource.manager, hold.holdId, session.id, fromUnix(session.expires_at) ?? hold.expiresAt);
     this.logger.log({ vendor_id: vendorId, addon_code: addOn.code, session_id: session.id, msg: 'Add-on Checkout opened' });
     return { checkout_url: session.url ?? '', session_id: session.id };
   }
@@ -178,7 +179,7 @@ export class AddOnService {
    * released only once Stripe confirms that session expired (it may have been paid at the last minute, and its
    * webhook not arrived yet); that read happens between two short transactions, never inside one.
    */
-  private async holdDomain(req: Parameters<VendorAddOnRepository['holdDomain']>[1]): Promise<{ holdId: number; created: boolean }> {
+  private async holdDomain(req: Parameters<VendorAddOnRepository['holdDomain']>[1]): Promise<{ holdId: number; created: boolean; expiresAt: Date }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const result: DomainHoldResult = await this.dataSource.transaction((manager) => this.addOns.holdDomain(manager, req));
       if (result.outcome === 'held') return result;
