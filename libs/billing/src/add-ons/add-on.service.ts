@@ -1,14 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ConflictError, NotFoundError, ValidationFailedError } from '@app/common';
-import { StripeService, type Stripe } from '@app/stripe';
+import { StripeService } from '@app/stripe';
 import { DataSource } from 'typeorm';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
 import { CheckoutService, checkoutIdempotencyKey, type CheckoutSessionView } from '../checkout/checkout.service.js';
 import { StripeCustomerService } from '../customers/stripe-customer.service.js';
 import { BillingContext } from '../shared/billing-context.service.js';
 import { BillingUrls, isoOrNull, toUnixSeconds } from '../shared/billing-urls.js';
-import { fromUnix } from '../webhooks/stripe-mapping.js';
 import { AddOnProduct } from './add-on-product.entity.js';
 import { normalizeDomainName } from './domain-name.js';
 import { VendorAddOnRepository, type DomainHoldResult } from './vendor-add-on.repository.js';
@@ -117,33 +116,40 @@ export class AddOnService {
     const expiresAt = new Date(Math.floor(this.clock.now().getTime() / 1000) * 1000 + ADD_ON_CHECKOUT_MINUTES * 60_000);
     const hold = domainName ? await this.holdDomain({ vendorId, addOnProductId: addOn.id, domainName, quantity, expiresAt }) : null;
 
-    let session: Stripe.Checkout.Session;
+    let view: CheckoutSessionView;
     try {
-      const vendor = await this.context.vendor(vendorId);
-      const customer = await this.customers.ensureCustomer(vendorId);
-      const metadata = { vendor_id: String(vendorId), addon_code: addOn.code, quantity: String(quantity), ...(domainName && { domain_name: domainName }) };
-      session = await this.stripe.call('open Checkout', (stripe) =>
-        stripe.checkout.sessions.create(
-          {
-            mode: 'subscription',
-            customer,
-            client_reference_id: String(vendorId),
-            line_items: [{ price, quantity }],
-            ...this.urls.checkoutReturn(vendor.code, { addon: addOn.code }),
-            metadata,
-            subscription_data: { metadata },
-            // Only a held domain needs the Checkout to end when its hold does.
-            ...(hold && { expires_at: toUnixSeconds(hold.expiresAt) }),
-            ...this.checkout.taxParams(),
-          },
-          { idempotencyKey },
-        ),
-      );
+      view = await this.openCheckout(vendorId, addOn, price, quantity, domainName, hold?.expiresAt ?? null, idempotencyKey);
     } catch (error) {
       if (hold?.created) await this.addOns.releaseUnusedHold(this.dataSource.manager, hold.holdId);
       throw error;
     }
-    if (hold) await this.addOns.attachCheckoutSession(this.dataSource.manager, hold.holdId, session.id, fromUnix(session.expires_at) ?? hold.expiresAt);
+    if (hold) await this.addOns.attachCheckoutSession(this.dataSource.manager, hold.holdId, view.session_id, hold.expiresAt);
+    return view;
+  }
+
+  /** The Checkout itself; with `expiresAt` (a held domain) it ends when the hold does. */
+  private async openCheckout(
+    vendorId: number, addOn: AddOnProduct, price: string, quantity: number, domainName: string | null, expiresAt: Date | null, idempotencyKey: string,
+  ): Promise<CheckoutSessionView> {
+    const vendor = await this.context.vendor(vendorId);
+    const customer = await this.customers.ensureCustomer(vendorId);
+    const metadata = { vendor_id: String(vendorId), addon_code: addOn.code, quantity: String(quantity), ...(domainName && { domain_name: domainName }) };
+    const session = await this.stripe.call('open Checkout', (stripe) =>
+      stripe.checkout.sessions.create(
+        {
+          mode: 'subscription',
+          customer,
+          client_reference_id: String(vendorId),
+          line_items: [{ price, quantity }],
+          ...this.urls.checkoutReturn(vendor.code, { addon: addOn.code }),
+          metadata,
+          subscription_data: { metadata },
+          ...(expiresAt && { expires_at: toUnixSeconds(expiresAt) }),
+          ...this.checkout.taxParams(),
+        },
+        { idempotencyKey },
+      ),
+    );
     this.logger.log({ vendor_id: vendorId, addon_code: addOn.code, session_id: session.id, msg: 'Add-on Checkout opened' });
     return { checkout_url: session.url ?? '', session_id: session.id };
   }
