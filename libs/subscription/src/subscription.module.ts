@@ -4,12 +4,13 @@ import { LimitService } from './limits/limit.service.js';
 import { SubscriptionLifecycleService } from './lifecycle/subscription-lifecycle.service.js';
 import { SubscriptionTier } from './tiers/subscription-tier.entity.js';
 import { TierService } from './tiers/tier.service.js';
+import { SubscriptionAdminWriter } from './subscriptions/subscription-admin.writer.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
 import { VendorSubscription } from './subscriptions/vendor-subscription.entity.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService],
-  exports: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
+  providers: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService, SubscriptionAdminWriter],
+  exports: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService, SubscriptionAdminWriter, TypeOrmModule],
 })
 export class SubscriptionModule {}
