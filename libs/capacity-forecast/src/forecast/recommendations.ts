@@ -62,7 +62,8 @@ export function buildRecommendations(metrics: CapacityMetrics, series: Record<st
     });
   } else {
     const rate = `${formatSigned(trend.slope_per_day)} active vendors a day over the last ${windowDays} days${fitNote(trend.r_squared)}`;
-    const monthlyGrowth = trend.daily_growth_rate * 30;
+    // A month's growth relative to where the line is now (not to the window's start, which overstates it).
+    const monthlyGrowth = trend.fitted_current > 0 ? ((trend.slope_per_day * 30) / trend.fitted_current) * 100 : 0;
     if (monthlyGrowth >= RAPID_MONTHLY_GROWTH_PERCENT) {
       out.push({
         category: 'growth',
