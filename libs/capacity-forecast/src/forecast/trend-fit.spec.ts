@@ -100,6 +100,19 @@ describe('helpers', () => {
   it('takes the median of odd and even lists, and Theil–Sen ignores a few bad pairs', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+    // Selection, not a sort: agrees with the sorted middle on awkward inputs (ties, sorted, reversed, lengths).
+    let seed = 7;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) % 1000) / 10;
+    for (const length of [1, 2, 3, 10, 11, 100, 101, 1000]) {
+      for (const make of [() => rand(), () => Math.floor(rand() / 30)]) {
+        const values = Array.from({ length }, make);
+        const sorted = [...values].sort((a, b) => a - b);
+        const expected = length % 2 ? sorted[length >> 1] : (sorted[length / 2 - 1] + sorted[length / 2]) / 2;
+        expect(median(values)).toBe(expected);
+        expect(median(sorted)).toBe(expected);
+        expect(median([...sorted].reverse())).toBe(expected);
+      }
+    }
     const points = line(15, 0, 5);
     points[14].y = -1000;
     expect(theilSenSlope(points)).toBe(5);

@@ -68,16 +68,21 @@ export function leastSquares(points: readonly Point[]): LineFit {
   return { slope, intercept, r_squared: n < 3 ? null : rSquared(points, slope, intercept, syy), n };
 }
 
-/** Theil–Sen slope: the median of the slopes between every pair of points with different x. */
+/**
+ * Theil–Sen slope: the median of the slopes between every pair of points with different x. A year of days is
+ * 66,430 pairs: kept in a Float64Array, and their median found by selection (linear time) rather than a sort.
+ */
 export function theilSenSlope(points: readonly Point[]): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < points.length; i++) {
-    for (let j = i + 1; j < points.length; j++) {
+  const n = points.length;
+  const slopes = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
       const dx = points[j].x - points[i].x;
-      if (dx !== 0) slopes.push((points[j].y - points[i].y) / dx);
+      if (dx !== 0) slopes[k++] = (points[j].y - points[i].y) / dx;
     }
   }
-  return slopes.length === 0 ? 0 : median(slopes);
+  return k === 0 ? 0 : medianInPlace(slopes.subarray(0, k));
 }
 
 /** The trend of a series: least squares, refitted without the points a robust line marks as outliers. */
@@ -114,11 +119,41 @@ export function xWhenReaching(fit: Pick<LineFit, 'slope' | 'intercept'>, target:
   return (target - fit.intercept) / fit.slope;
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+export function median(values: ArrayLike<number>): number {
+  return values.length === 0 ? 0 : medianInPlace(Float64Array.from(values));
+}
+
+/** The median of a non-empty array, reordering it (quickselect: linear time on average). */
+function medianInPlace(a: Float64Array): number {
+  const mid = a.length >> 1;
+  const upper = select(a, mid);
+  if (a.length % 2) return upper;
+  // Everything left of `mid` is now ≤ upper: the lower middle is their maximum.
+  let lower = -Infinity;
+  for (let i = 0; i < mid; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
+}
+
+/** Puts the k-th smallest value at index k (smaller before it, larger after) and returns it. */
+function select(a: Float64Array, k: number): number {
+  let left = 0, right = a.length - 1;
+  while (right > left) {
+    const pivot = a[(left + right) >> 1];
+    let i = left, j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 function rSquared(points: readonly Point[], slope: number, intercept: number, syy: number): number {
