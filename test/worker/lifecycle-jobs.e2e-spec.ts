@@ -188,7 +188,7 @@ describe('worker jobs on due and not-due rows', () => {
       const out = (line: string) => lines.push(line);
 
       expect(await runJobCommand('no-such-job', { logger: false, out })).toBe(2);
-      expect(lines.pop()).toContain('reset-period-counters, check-trial-expirations, sync-stripe-status, cleanup-stale-subscriptions, capture-capacity-snapshot');
+      expect(lines.pop()).toContain('reset-period-counters, check-trial-expirations, sync-stripe-status, cleanup-stale-subscriptions, capture-capacity-snapshot, record-trial-endings');
       expect(await runJobCommand(undefined, { logger: false, out })).toBe(2);
 
       expect(await runJobCommand('capture-capacity-snapshot', { logger: false, out })).toBe(0);

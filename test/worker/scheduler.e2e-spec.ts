@@ -25,7 +25,7 @@ describe('the worker scheduler', () => {
   it('schedules the five jobs in UTC, at the design note\'s times unless a CRON_* variable says otherwise', () => {
     const registry = w.app.get(SchedulerRegistry);
     const jobs = registry.getCronJobs();
-    expect([...jobs.keys()].sort()).toEqual(['capture-capacity-snapshot', 'check-trial-expirations', 'cleanup-stale-subscriptions', 'reset-period-counters', 'sync-stripe-status']);
+    expect([...jobs.keys()].sort()).toEqual(['capture-capacity-snapshot', 'check-trial-expirations', 'cleanup-stale-subscriptions', 'record-trial-endings', 'reset-period-counters', 'sync-stripe-status']);
     const next = (name: string) => jobs.get(name)!.nextDate().toUTC();
     expect(next('capture-capacity-snapshot').toFormat('HH:mm')).toBe('00:00');
     expect(next('check-trial-expirations').toFormat('HH:mm')).toBe('01:00');

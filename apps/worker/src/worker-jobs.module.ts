@@ -9,12 +9,13 @@ import { SubscriptionModule } from '@app/subscription';
 import { CaptureCapacitySnapshotJob } from './jobs/capture-capacity-snapshot.job.js';
 import { CheckTrialExpirationsJob } from './jobs/check-trial-expirations.job.js';
 import { CleanupStaleSubscriptionsJob } from './jobs/cleanup-stale-subscriptions.job.js';
+import { RecordTrialEndingsJob } from './jobs/record-trial-endings.job.js';
 import { ResetPeriodCountersJob } from './jobs/reset-period-counters.job.js';
 import { SyncStripeStatusJob } from './jobs/sync-stripe-status.job.js';
 import { WORKER_JOBS, type WorkerJob } from './jobs/worker-job.js';
 import { WorkerJobs } from './jobs/worker-jobs.service.js';
 
-const JOBS = [ResetPeriodCountersJob, CheckTrialExpirationsJob, SyncStripeStatusJob, CleanupStaleSubscriptionsJob, CaptureCapacitySnapshotJob];
+const JOBS = [ResetPeriodCountersJob, CheckTrialExpirationsJob, SyncStripeStatusJob, CleanupStaleSubscriptionsJob, CaptureCapacitySnapshotJob, RecordTrialEndingsJob];
 
 /**
  * The jobs and the libs they call, without a scheduler: `npm run job` runs one of them from here, and the

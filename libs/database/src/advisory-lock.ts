@@ -11,6 +11,7 @@ export enum AdvisoryLock {
   SyncStripeStatus = 7_103,
   CleanupStaleSubscriptions = 7_104,
   CaptureCapacitySnapshot = 7_105,
+  RecordTrialEndings = 7_106,
   /** With the vendor id as second key (`pg_advisory_xact_lock(key, vendor_id)`): one Stripe customer creation per vendor at a time. */
   StripeCustomerCreation = 7_201,
 }

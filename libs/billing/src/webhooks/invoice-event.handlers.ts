@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows } from '@app/database';
 import { Clock } from '@app/common';
+import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import type { EntityManager } from 'typeorm';
 import { fromUnix, idOf, invoiceSubscriptionId, metadataVendorId, SqlParams } from './stripe-mapping.js';
@@ -111,13 +112,29 @@ export function invoiceOutcome(kind: InvoiceEventKind, invoice: Stripe.Invoice, 
 /** `invoice.paid` and `invoice.payment_failed` inside the caller's transaction (the event already claimed). */
 @Injectable()
 export class InvoiceEventHandlers {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly platformEvents: PlatformEventWriter,
+  ) {}
 
   async handle(manager: EntityManager, kind: InvoiceEventKind, invoice: Stripe.Invoice): Promise<HandlerOutcome> {
     const p = new SqlParams();
     const sql = invoiceStatement(p, kind, invoice, this.clock.now(), null);
     const [result] = await queryRows<InvoiceStatementResult>(manager, sql, p.values);
+    if (kind === 'invoice.payment_failed' && result.found && result.bill_status !== 'paid') await this.reportPaymentFailed(manager, invoice);
     return invoiceOutcome(kind, invoice, result);
+  }
+
+  /** `payment.failed` (CONTRACT §9) in the event's transaction, for the vendor the statement filed the invoice under. */
+  private async reportPaymentFailed(manager: EntityManager, invoice: Stripe.Invoice): Promise<void> {
+    const [bill] = await queryRows<{ vendor_id: number }>(manager, `SELECT vendor_id FROM billing_history WHERE stripe_invoice_id = $1`, [invoice.id]);
+    if (!bill) return;
+    await this.platformEvents.recordPaymentFailed(manager, bill.vendor_id, {
+      invoice_id: invoice.id!,
+      amount_due_cents: invoice.amount_due ?? 0,
+      attempt_count: invoice.attempt_count ?? 0,
+      next_payment_attempt: fromUnix(invoice.next_payment_attempt)?.toISOString() ?? null,
+    });
   }
 }
 

@@ -99,8 +99,7 @@ export class StripeWebhookService {
     const p = new SqlParams();
     const claim = (q: SqlParams) => claimStatement(q, event, now, rawPayload);
     switch (event.type) {
-      case 'invoice.paid':
-      case 'invoice.payment_failed': {
+      case 'invoice.paid': {
         const sql = invoiceStatement(p, event.type, event.data.object, now, claim);
         const [result] = await queryPrepared<InvoiceStatementResult>(this.dataSource, sql, p.values);
         if (!result.found) return null;
@@ -136,6 +135,7 @@ export class StripeWebhookService {
       }
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded':
+      case 'invoice.payment_failed': // writes a platform event (payment.failed) in the transactional handler
         return null;
       default: {
         const note = `event type ${event.type} is not handled`;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PlatformEventsModule } from '@app/platform-events';
 import { StripeModule } from '@app/stripe';
 import { AddOnsModule } from '../add-ons/add-ons.module.js';
 import { InvoiceEventHandlers } from './invoice-event.handlers.js';
@@ -9,7 +10,7 @@ import { WebhookEventAdminService } from './webhook-event-admin.service.js';
 
 /** Stripe webhook processing and the subscription sync shared with /sync and the worker (webhooks issue). */
 @Module({
-  imports: [StripeModule, AddOnsModule],
+  imports: [StripeModule, AddOnsModule, PlatformEventsModule],
   providers: [SubscriptionSyncService, SubscriptionEventHandlers, InvoiceEventHandlers, StripeWebhookService, WebhookEventAdminService],
   exports: [SubscriptionSyncService, StripeWebhookService, WebhookEventAdminService],
 })

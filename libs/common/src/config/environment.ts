@@ -104,6 +104,30 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
   CRON_CAPTURE_CAPACITY_SNAPSHOT?: string;
 
+  @Transform(emptyToUndefined) @IsOptional() @Matches(CRON)
+  CRON_RECORD_TRIAL_ENDINGS?: string;
+
+  /** Where the platform's own services receive this system's events (CONTRACT §9); unset: events are kept, not sent. */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'PLATFORM_WEBHOOK_URL must be an http(s):// URL' })
+  PLATFORM_WEBHOOK_URL?: string;
+
+  /** Signs every platform event; required with PLATFORM_WEBHOOK_URL (an unsigned event could be forged). */
+  @Transform(emptyToUndefined) @ValidateIf((env: EnvironmentVariables) => env.PLATFORM_WEBHOOK_URL !== undefined || env.PLATFORM_WEBHOOK_SECRET !== undefined)
+  @IsString() @MinLength(16, { message: 'PLATFORM_WEBHOOK_SECRET must be at least 16 characters (required when PLATFORM_WEBHOOK_URL is set)' })
+  PLATFORM_WEBHOOK_SECRET?: string;
+
+  /** Per delivery attempt: a receiver slower than this counts as a failed attempt. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(120_000)
+  PLATFORM_WEBHOOK_TIMEOUT_MS: number = 10_000;
+
+  /** How long the delivery loop waits when it found nothing due (it goes again at once when it found work). */
+  @Type(() => Number) @IsInt() @Min(10) @Max(60_000)
+  PLATFORM_EVENTS_POLL_MS: number = 500;
+
+  /** At most this many events (one per vendor) per delivery round. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  PLATFORM_EVENTS_BATCH_SIZE: number = 100;
+
   /**
    * Which proxies' X-Forwarded-For the API believes (Fastify's `trustProxy`, the syntax of Express's `trust proxy`): the per-IP login limit keys on
    * the client address it yields. Loopback only by default; name your load balancer's network to widen it.

@@ -17,6 +17,7 @@ export const JOB_SCHEDULE = {
   'sync-stripe-status': { defaultSchedule: '0 * * * *', scheduleVariable: 'CRON_SYNC_STRIPE_STATUS' },
   'cleanup-stale-subscriptions': { defaultSchedule: '0 0 * * 0', scheduleVariable: 'CRON_CLEANUP_STALE_SUBSCRIPTIONS' },
   'capture-capacity-snapshot': { defaultSchedule: '0 0 * * *', scheduleVariable: 'CRON_CAPTURE_CAPACITY_SNAPSHOT' },
+  'record-trial-endings': { defaultSchedule: '0 2 * * *', scheduleVariable: 'CRON_RECORD_TRIAL_ENDINGS' },
 } as const satisfies Record<string, JobScheduleEntry>;
 
 export type JobName = keyof typeof JOB_SCHEDULE;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
+import { insertPlatformEventsSql, isoSql } from '@app/platform-events';
 import type { EntityManager } from 'typeorm';
 
 export interface LifecycleResult {
@@ -11,6 +12,7 @@ export interface LifecycleResult {
 const LIVE_STATUSES = `('trial', 'active', 'past_due')`;
 const CANCELLED_RETENTION_DAYS = 30;
 const WEBHOOK_EVENT_RETENTION_DAYS = 90;
+const TRIAL_ENDING_NOTICE_DAYS = 3;
 
 /**
  * The scheduled lifecycle of subscriptions, as set-based statements over every due row: each method is one
@@ -66,6 +68,33 @@ export class SubscriptionLifecycleService {
       [now],
     );
     return { rowsAffected: row.rows, details: { activated: row.activated, expired: row.expired } };
+  }
+
+  /**
+   * `trial.ending` (CONTRACT §9) for every trial that ends within the next 3 days, once per trial end (an
+   * extended trial gets its own event): one statement. Run daily, so the notice comes about 3 days ahead, and a
+   * worker that was down still sends it late rather than never. The due rows are locked (FOR NO KEY UPDATE) so
+   * the event takes its place in the vendor's order behind a change being committed on the same row.
+   */
+  async recordTrialEndings(manager: EntityManager): Promise<LifecycleResult> {
+    const now = this.clock.now();
+    const [row] = await manager.query(
+      `WITH due AS (
+         SELECT vendor_id, trial_ends_at, has_payment_method FROM vendor_subscriptions
+          WHERE status = 'trial' AND trial_ends_at > $1 AND trial_ends_at <= $1::timestamptz + make_interval(days => $2)
+          FOR NO KEY UPDATE
+       ), written AS (
+         ${insertPlatformEventsSql('due', {
+           type: `'trial.ending'`,
+           vendorId: 'due.vendor_id',
+           data: `jsonb_build_object('trial_ends_at', ${isoSql('due.trial_ends_at')}, 'has_payment_method', due.has_payment_method)`,
+           dedupeKey: `'trial.ending:' || due.vendor_id || ':' || floor(extract(epoch FROM due.trial_ends_at) * 1000000)::bigint`,
+         })}
+       )
+       SELECT (SELECT count(*) FROM written)::int AS rows, (SELECT count(*) FROM due)::int AS due`,
+      [now, TRIAL_ENDING_NOTICE_DAYS],
+    );
+    return { rowsAffected: row.rows, details: { trials_ending: row.due, events_written: row.rows } };
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
 import { runStatement } from '@app/database';
+import { usageThresholdEventsSql } from '@app/platform-events';
 import type { EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
 import { DEFAULT_LIMITS_JSON } from '../tiers/tier-info.js';
@@ -33,9 +34,16 @@ const limitOf = (m: Meter) => `(SELECT CASE WHEN t.id IS NOT NULL THEN t.${m.lim
       ELSE 0 END
    FROM (SELECT 1) AS one LEFT JOIN subscription_tiers t ON t.code = s.tier_code)`;
 
-const claimSql = (m: Meter) => `UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1
+/**
+ * Still ONE statement: the conditional UPDATE answers the new count with the limit it was held to, and a
+ * data-modifying CTE writes the `usage.threshold_reached` event when this claim is the one that reached 80 % or
+ * 100 % (CONTRACT §9), in the claim's transaction — a refused claim or a rolled-back create reports nothing.
+ */
+const claimSql = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1
   WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND COALESCE(s.${m.counter} < ${limitOf(m)}, true)
-  RETURNING s.${m.counter} AS current`;
+  RETURNING s.vendor_id, s.${m.counter} AS current, ${limitOf(m)} AS "limit", s.period_start),
+  threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})
+  SELECT current FROM claimed`;
 
 const explainSql = (m: Meter) => `SELECT s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit"
   FROM vendor_subscriptions s WHERE s.vendor_id = $1`;

@@ -2,12 +2,20 @@ import type { LimitType, LimitViolation } from '../subscription.errors.js';
 import { compareTierRank, toTierPublicFields, type TierInfo, type TierPublicFields } from '../tiers/tier-info.js';
 import type { VendorSubscription } from './vendor-subscription.entity.js';
 
-/** A usage meter: `percent` is null when the limit is (null =) unlimited. */
+/**
+ * A usage meter: `percent` is null when the limit is (null =) unlimited. `threshold_reached`: the highest usage
+ * threshold (80 or 100 %) reported this period (a `usage.threshold_reached` event) that usage still meets — an
+ * upgrade or deleted products clear the notice; null when none.
+ */
 export interface UsageMeter {
   current: number;
   limit: number | null;
   percent: number | null;
+  threshold_reached: 80 | 100 | null;
 }
+
+/** The thresholds reported this period, per meter (from the platform events outbox). */
+export type ReachedThresholds = Partial<Record<LimitType, number[]>>;
 
 /** CONTRACT §5 `GET /api/v1/vendor/billing/subscription`. */
 export interface SubscriptionView {
@@ -34,13 +42,14 @@ export interface TierView extends TierPublicFields {
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-export function usageMeter(current: number, limit: number | null): UsageMeter {
-  if (limit === null) return { current, limit, percent: null };
+export function usageMeter(current: number, limit: number | null, reported: number[] = []): UsageMeter {
+  if (limit === null) return { current, limit, percent: null, threshold_reached: null };
   const percent = limit === 0 ? (current > 0 ? 100 : 0) : Math.round((current / limit) * 1000) / 10;
-  return { current, limit, percent };
+  const met = reported.filter((t): t is 80 | 100 => (t === 80 || t === 100) && current >= (t === 100 ? limit : Math.ceil(limit * 0.8)));
+  return { current, limit, percent, threshold_reached: met.length > 0 ? (Math.max(...met) as 80 | 100) : null };
 }
 
-export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo): SubscriptionView {
+export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reached: ReachedThresholds = {}): SubscriptionView {
   return {
     tier: { code: tier.code, name: tier.name },
     status: sub.status,
@@ -54,9 +63,9 @@ export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo): Sub
     past_due_since: iso(sub.pastDueSince),
     features: [...tier.features],
     usage: {
-      products: usageMeter(sub.productsCount, tier.productsLimit),
-      orders: usageMeter(sub.ordersThisPeriod, tier.ordersPerMonth),
-      team_members: usageMeter(sub.teamMembersCount, tier.teamMembers),
+      products: usageMeter(sub.productsCount, tier.productsLimit, reached.products),
+      orders: usageMeter(sub.ordersThisPeriod, tier.ordersPerMonth, reached.orders),
+      team_members: usageMeter(sub.teamMembersCount, tier.teamMembers, reached.team_members),
     },
   };
 }

@@ -3,11 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Clock, NotFoundError } from '@app/common';
 import type { EntityManager, Repository } from 'typeorm';
-import { FeatureNotAvailableError, type LimitViolation } from '../subscription.errors.js';
+import { platformEventKeyExistsSql, usageThresholdKeySql } from '@app/platform-events';
+import { FeatureNotAvailableError, type LimitType, type LimitViolation } from '../subscription.errors.js';
 import type { TierInfo } from '../tiers/tier-info.js';
 import { TierService } from '../tiers/tier.service.js';
 import { addDays, periodEndFrom } from './subscription-period.js';
-import { limitViolations, toSubscriptionView, toTierView, type SubscriptionView, type TierView } from './subscription-view.js';
+import { limitViolations, toSubscriptionView, toTierView, type ReachedThresholds, type SubscriptionView, type TierView } from './subscription-view.js';
 import { VendorSubscription } from './vendor-subscription.entity.js';
 
 export const DEFAULT_TIER_CODE = 'essential';
@@ -73,7 +74,22 @@ export class SubscriptionService {
   /** CONTRACT §5 `/subscription`: plan, status, period, features and usage meters. */
   async getSubscriptionView(vendorId: number): Promise<SubscriptionView> {
     const sub = await this.getSubscription(vendorId);
-    return toSubscriptionView(sub, await this.tierOf(sub));
+    const [tier, reached] = await Promise.all([this.tierOf(sub), this.reachedThresholds(vendorId)]);
+    return toSubscriptionView(sub, tier, reached);
+  }
+
+  /** The usage thresholds reported in the vendor's current period: six lookups on the outbox's unique key. */
+  private async reachedThresholds(vendorId: number): Promise<ReachedThresholds> {
+    const key = usageThresholdKeySql('s.vendor_id', 'm.meter', 'm.threshold', 's.period_start');
+    const rows = await this.subscriptions.query<Array<{ meter: LimitType; threshold: number }>>(
+      `SELECT m.meter, m.threshold FROM vendor_subscriptions s
+         CROSS JOIN (VALUES ('products', 80), ('products', 100), ('orders', 80), ('orders', 100), ('team_members', 80), ('team_members', 100)) AS m(meter, threshold)
+        WHERE s.vendor_id = $1 AND ${platformEventKeyExistsSql(key)}`,
+      [vendorId],
+    );
+    const reached: ReachedThresholds = {};
+    for (const r of rows) (reached[r.meter] ??= []).push(r.threshold);
+    return reached;
   }
 
   /** CONTRACT §5 `/tiers`: the active tiers by display order, each relative to the vendor's tier. */

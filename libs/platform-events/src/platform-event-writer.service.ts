@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { queryRows } from '@app/database';
+import type { EntityManager } from 'typeorm';
+import type { AddonNeedsAttentionData, PaymentFailedData, PlatformEventType } from './platform-event.types.js';
+
+export interface NewPlatformEvent {
+  type: PlatformEventType;
+  vendorId: number;
+  data: object;
+  /** Written at most once per key (a retried handler, a replayed webhook). */
+  dedupeKey?: string;
+}
+
+/**
+ * Writes platform events into the outbox with the caller's EntityManager, so an event commits or rolls back with
+ * the change it reports. `subscription.updated` needs no call (a trigger writes it); usage thresholds are written
+ * by the limit claim's own statement (usageThresholdEventsSql); the rest come through here.
+ *
+ * Order per vendor: delivery follows `id` order, and ids must follow commit order within a vendor. Every writer
+ * of a vendor's events holds that vendor's vendor_subscriptions row lock (the claims and the trigger update the
+ * row; the set-based job locks it), so this one takes the same lock (FOR NO KEY UPDATE, which conflicts with
+ * those updates) before taking an id.
+ */
+@Injectable()
+export class PlatformEventWriter {
+  /** Answers the event's public id, or null when its dedupe key was written before. */
+  async record(manager: EntityManager, event: NewPlatformEvent): Promise<string | null> {
+    const rows = await queryRows<{ public_id: string }>(
+      manager,
+      `WITH vendor_lock AS (SELECT 1 FROM vendor_subscriptions WHERE vendor_id = $2 FOR NO KEY UPDATE)
+       INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
+       SELECT $1, $2, $3::jsonb, $4 FROM (SELECT count(*) FROM vendor_lock) AS locked
+       ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+       RETURNING public_id`,
+      [event.type, event.vendorId, JSON.stringify(event.data), event.dedupeKey ?? null],
+    );
+    return rows[0]?.public_id ?? null;
+  }
+
+  /** `payment.failed`: once per invoice and attempt. */
+  recordPaymentFailed(manager: EntityManager, vendorId: number, data: PaymentFailedData): Promise<string | null> {
+    return this.record(manager, { type: 'payment.failed', vendorId, data, dedupeKey: `payment.failed:${data.invoice_id}:${data.attempt_count}` });
+  }
+
+  /** `addon.needs_attention`: a paid add-on that could not be granted (once per Checkout session when it has one). */
+  recordAddonNeedsAttention(manager: EntityManager, vendorId: number, data: AddonNeedsAttentionData): Promise<string | null> {
+    const dedupeKey = data.checkout_session_id ? `addon.needs_attention:${data.checkout_session_id}` : undefined;
+    return this.record(manager, { type: 'addon.needs_attention', vendorId, data, dedupeKey });
+  }
+}

@@ -1,0 +1,57 @@
+import type { UsageMeterName } from './platform-event.types.js';
+
+/**
+ * SQL fragments for writers that must put an event into the same statement as their change (the limit claim,
+ * the set-based trial job). The columns of platform_events are named here only, beside their owner.
+ */
+
+/** An ISO-8601 UTC string of a timestamptz expression, as the contract writes times (`2026-03-15T12:00:00.000Z`). */
+export const isoSql = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+export interface EventColumnsSql {
+  type: string;
+  vendorId: string;
+  /** A jsonb expression. */
+  data: string;
+  /** A text expression, or omitted: no deduplication. */
+  dedupeKey?: string;
+}
+
+/**
+ * `INSERT INTO platform_events … SELECT … FROM <from>`: one event per row of `from` (a CTE or a table
+ * expression), skipped when its dedupe key was written before. Usable as a data-modifying CTE.
+ */
+export function insertPlatformEventsSql(from: string, c: EventColumnsSql): string {
+  return `INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
+    SELECT ${c.type}, ${c.vendorId}, ${c.data}, ${c.dedupeKey ?? 'NULL'} FROM ${from}
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+    RETURNING id`;
+}
+
+/**
+ * The dedupe key of a usage threshold: one per vendor, meter, threshold and period (the period start to the
+ * microsecond, so writer and reader compute the same text from the same column).
+ */
+export const usageThresholdKeySql = (vendorId: string, meter: string, threshold: string, periodStart: string) =>
+  `('usage:' || (${vendorId}) || ':' || (${meter}) || ':' || (${threshold}) || ':' || floor(extract(epoch FROM (${periodStart})) * 1000000)::bigint)`;
+
+/** Whether an event with this dedupe key exists (a reader's EXISTS, served by the unique index). */
+export const platformEventKeyExistsSql = (key: string) => `EXISTS (SELECT 1 FROM platform_events WHERE dedupe_key = ${key})`;
+
+/**
+ * The `usage.threshold_reached` events of a claim, as a CTE body over `claimed` (columns vendor_id, current,
+ * limit, period_start): a threshold is crossed when this claim made the counter equal to it (80 % rounds up),
+ * so only the one claim that crosses it pays for an insert; the dedupe key keeps it once per period even when a
+ * counter falls and climbs again (a product deleted and re-created).
+ */
+export function usageThresholdEventsSql(claimed: string, meter: UsageMeterName): string {
+  const crossed = `(SELECT c.vendor_id, c.current, c."limit", c.period_start, x.threshold
+      FROM ${claimed} c CROSS JOIN (VALUES (80), (100)) AS x(threshold)
+     WHERE c."limit" > 0 AND c.current = CASE x.threshold WHEN 100 THEN c."limit" ELSE ceil(c."limit" * 0.8)::int END) AS crossed`;
+  return insertPlatformEventsSql(crossed, {
+    type: `'usage.threshold_reached'`,
+    vendorId: 'crossed.vendor_id',
+    data: `jsonb_build_object('meter', '${meter}', 'threshold', crossed.threshold, 'current', crossed.current, 'limit', crossed."limit", 'period_start', ${isoSql('crossed.period_start')})`,
+    dedupeKey: usageThresholdKeySql('crossed.vendor_id', `'${meter}'`, 'crossed.threshold', 'crossed.period_start'),
+  });
+}
