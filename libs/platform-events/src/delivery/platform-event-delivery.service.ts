@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
+import { queryRows } from '@app/database';
 import { DataSource } from 'typeorm';
 import type { PlatformEventBody } from '../platform-event.types.js';
 import { recordDeliveryStatsSql, latencyBucketIncrements } from '../metrics/platform-event-stats.js';
@@ -94,7 +95,7 @@ export class PlatformEventDeliveryService {
     if (!this.url) return 0;
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.timeoutMs + LEASE_MARGIN_MS);
-    const claimed = await this.dataSource.query<ClaimedEvent[]>(CLAIM_SQL, [now, leaseUntil, this.batchSize]);
+    const claimed = await queryRows<ClaimedEvent>(this.dataSource.manager, CLAIM_SQL, [now, leaseUntil, this.batchSize]);
     if (claimed.length === 0) return 0;
     const results = await Promise.all(claimed.map((event) => this.post(event)));
     await this.record(results);
@@ -133,7 +134,7 @@ export class PlatformEventDeliveryService {
     const outcomes = results.map(({ event, ok }) => (ok ? 'delivered' : now >= new Date(event.retry_until) ? 'failed' : 'pending'));
     const nextAttempts = results.map(({ event, ok }, i) => (ok || outcomes[i] === 'failed' ? null : new Date(now.getTime() + retryDelayMs(event.attempts))));
     await this.dataSource.transaction(async (manager) => {
-      const recorded = await manager.query<{ id: string }[]>(RECORD_SQL, [
+      const recorded = await queryRows<{ id: string }>(manager, RECORD_SQL, [
         results.map((r) => r.event.id),
         results.map((r) => r.event.attempts),
         outcomes,
