@@ -118,7 +118,7 @@ describe('subscription status rules, database-driven tiers and feature gates', (
     expect((await api(t, v.token).post('/api/v1/vendor/products').send({ name: 'still works', price_cents: 1 })).status).toBe(201);
     const sub = await api(t, v.token).get('/api/v1/vendor/billing/subscription');
     expect(sub.body.tier).toEqual({ code: 'legacy', name: 'Legacy' });
-    expect(sub.body.usage.products).toEqual({ current: 1, limit: 5, percent: 20 });
+    expect(sub.body.usage.products).toEqual({ current: 1, limit: 5, percent: 20, threshold_reached: null });
   });
 
   it('gates analytics behind the feature, then allows it on business', async () => {
@@ -176,9 +176,9 @@ describe('subscription status rules, database-driven tiers and feature gates', (
       past_due_since: null,
       features: ['basic_support', 'priority_support'],
       usage: {
-        products: { current: 0, limit: null, percent: null },
-        orders: { current: 1, limit: 500, percent: 0.2 },
-        team_members: { current: 1, limit: 3, percent: 33.3 },
+        products: { current: 0, limit: null, percent: null, threshold_reached: null },
+        orders: { current: 1, limit: 500, percent: 0.2, threshold_reached: null },
+        team_members: { current: 1, limit: 3, percent: 33.3, threshold_reached: null },
       },
     });
 

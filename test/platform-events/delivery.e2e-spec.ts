@@ -7,7 +7,8 @@ import { deliver, linkedVendor, priceTheTiers } from '../webhooks/webhook-fixtur
 import { startWorkerContext, type WorkerContext } from '../worker/worker-context.js';
 import { RECEIVER_SECRET, TestReceiver } from './receiver.js';
 
-const TIMEOUT_MS = 500;
+// Long enough for a loaded CI machine to answer; the hung receiver is cut off after it.
+const TIMEOUT_MS = 2000;
 
 /** The API writes, a worker (its delivery loop running) delivers to a real HTTP receiver on loopback. */
 describe('platform events: signed delivery to the platform receiver', () => {
@@ -84,6 +85,7 @@ describe('platform events: signed delivery to the platform receiver', () => {
     expect(byType(addon.vendorId, 'addon.needs_attention').data).toEqual({ addon_code: 'custom_domain', domain_name: 'shop.example', checkout_session_id: 'cs_test_1', reason: 'the domain is held by another vendor' });
 
     await receiver.waitFor(() => acceptedOf(usage.vendorId).length === 2);
+    await waitUntil(async () => (await t.db.query(`SELECT status FROM platform_events WHERE public_id = $1`, [threshold.id]))[0].status === 'delivered');
     const [row] = await t.db.query(`SELECT status, attempts, delivered_at FROM platform_events WHERE public_id = $1`, [threshold.id]);
     expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
   });
@@ -132,6 +134,7 @@ describe('platform events: signed delivery to the platform receiver', () => {
     expect(fresh).toHaveLength(2);
     const attemptsOf = (id: string) => receiver.received.filter((r) => r.id === id).length;
     await receiver.waitFor(() => fresh.every((id) => attemptsOf(id) === 1));
+    await waitUntil(async () => (await t.db.query(`SELECT count(*)::int AS n FROM platform_events WHERE public_id = ANY($1) AND last_error = 'HTTP 500'`, [fresh]))[0].n === 2);
     let listed = await api(t, admin).get(`/api/v1/admin/platform-events?vendor_id=${vendors[0].vendorId}&status=pending`);
     expect(listed.body.items[0]).toMatchObject({ attempts: 1, last_error: 'HTTP 500', next_attempt_at: expect.any(String) });
 
@@ -145,6 +148,8 @@ describe('platform events: signed delivery to the platform receiver', () => {
     receiver.behaviour = 200;
     w.clock.advance(2 * 60 * 60_000);
     await receiver.waitFor(() => fresh.every((id) => receiver.accepted.some((r) => r.id === id)));
+    // The receiver answers before the worker records the answer.
+    await waitUntil(async () => (await t.db.query(`SELECT count(*)::int AS n FROM platform_events WHERE public_id = ANY($1) AND status = 'delivered'`, [fresh]))[0].n === 2);
     const rows = await t.db.query(`SELECT status, attempts FROM platform_events WHERE public_id = ANY($1)`, [fresh]);
     expect(rows).toEqual([{ status: 'delivered', attempts: 3 }, { status: 'delivered', attempts: 3 }]);
     // Every request the receiver got was one of the events, each accepted exactly once.

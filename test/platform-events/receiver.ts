@@ -11,7 +11,7 @@ export interface Received {
   data: Record<string, unknown>;
   /** The Platform-Signature header checked against the raw body, as a receiver would. */
   verified: boolean;
-  answered: number | 'hung';
+  answered: number | 'hang';
 }
 
 /** How the receiver answers the next request: a status, or never (the sender's timeout must end it). */

@@ -6,7 +6,7 @@ import { startWorkerContext, type WorkerContext } from '../worker/worker-context
 import { RECEIVER_SECRET, TestReceiver } from './receiver.js';
 
 const SLOW = 90_000;
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 5000;
 
 /** Delivery across worker processes: one killed mid-POST, then two replicas sharing the outbox. */
 describe('platform events across worker replicas', () => {

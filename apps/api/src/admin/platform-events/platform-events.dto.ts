@@ -1,19 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
+import { OptionalField } from '../../common/validators.js';
 import { PLATFORM_EVENT_STATUSES, PLATFORM_EVENT_TYPES, type PlatformEventStatus, type PlatformEventType } from '@app/platform-events';
 
 export class ListPlatformEventsQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647)
+  @ApiPropertyOptional() @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647)
   vendor_id?: number;
 
-  @ApiPropertyOptional({ enum: PLATFORM_EVENT_TYPES }) @IsOptional() @IsIn(PLATFORM_EVENT_TYPES)
+  @ApiPropertyOptional({ enum: PLATFORM_EVENT_TYPES }) @OptionalField() @IsIn(PLATFORM_EVENT_TYPES)
   type?: PlatformEventType;
 
-  @ApiPropertyOptional({ enum: PLATFORM_EVENT_STATUSES }) @IsOptional() @IsIn(PLATFORM_EVENT_STATUSES)
+  @ApiPropertyOptional({ enum: PLATFORM_EVENT_STATUSES }) @OptionalField() @IsIn(PLATFORM_EVENT_STATUSES)
   status?: PlatformEventStatus;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit: number = 50;
 }
 
