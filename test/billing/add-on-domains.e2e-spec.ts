@@ -184,6 +184,8 @@ describe('billing: add-on domains held from Checkout', () => {
     const rows = await rowsOf('race-y.example.com');
     expect(rows.map((r: { vendor_id: number; status: string }) => [r.vendor_id, r.status])).toEqual([[a.vendorId, 'active'], [b.vendorId, 'needs_attention']]);
     expect(rows[1].attention_reason).toContain('held by another vendor');
+    const platformEvents = () => t.db.query(`SELECT data FROM platform_events WHERE vendor_id = $1 AND type = 'addon.needs_attention'`, [b.vendorId]);
+    expect(await platformEvents()).toEqual([{ data: { addon_code: 'domain', domain_name: 'race-y.example.com', checkout_session_id: bSession.id, reason: rows[1].attention_reason } }]);
     const [bRow] = await t.db.query(`SELECT id, stripe_subscription_id FROM vendor_add_ons WHERE vendor_id = $1`, [b.vendorId]);
     expect(bRow.stripe_subscription_id).toBe(subscription!.id);
     const mine = await api(t, b.token).get(`${BILLING}/my-addons`);
@@ -202,6 +204,7 @@ describe('billing: add-on domains held from Checkout', () => {
     expect(early.status).toBe(200);
     expect(early.body).toMatchObject({ status: 'needs_attention' });
     expect((await rowsOf('race-y.example.com')).map((r: { status: string }) => r.status)).toEqual(['active', 'needs_attention']);
+    expect(await platformEvents()).toHaveLength(1); // once per Checkout session
 
     // Once the domain is free (A cancels), an admin's replay grants B what it paid for.
     const [aRow] = await t.db.query(`SELECT id FROM vendor_add_ons WHERE vendor_id = $1`, [a.vendorId]);

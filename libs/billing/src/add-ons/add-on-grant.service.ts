@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@app/common';
 import { queryRows } from '@app/database';
+import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import { addMonths } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
@@ -32,6 +33,7 @@ export class AddOnGrantService {
   constructor(
     private readonly addOns: VendorAddOnRepository,
     private readonly clock: Clock,
+    private readonly platformEvents: PlatformEventWriter,
   ) {}
 
   async recordCheckoutPurchase(manager: EntityManager, purchase: CheckoutPurchase): Promise<HandlerOutcome> {
@@ -89,7 +91,9 @@ export class AddOnGrantService {
 
   private async needsAttention(manager: EntityManager, id: number | undefined, record: Parameters<VendorAddOnRepository['recordNeedsAttention']>[2]): Promise<HandlerOutcome> {
     const addOnId = await this.addOns.recordNeedsAttention(manager, id, record);
-    // Where the platform event `addon.needs_attention` is recorded, in this transaction, once libs/platform-events has it.
+    await this.platformEvents.recordAddonNeedsAttention(manager, record.vendorId, {
+      addon_code: record.addonCode, domain_name: record.domainName, checkout_session_id: record.sessionId, reason: record.reason,
+    });
     this.logger.warn({ vendor_id: record.vendorId, add_on_id: addOnId, session_id: record.sessionId, msg: `Paid add-on needs attention: ${record.reason}` });
     return needsAttention(`vendor_add_ons #${addOnId} needs attention: ${record.reason}`);
   }

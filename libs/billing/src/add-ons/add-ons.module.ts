@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PlatformEventsModule } from '@app/platform-events';
 import { AddOnGrantService } from './add-on-grant.service.js';
 import { VendorAddOnRepository } from './vendor-add-on.repository.js';
 
@@ -7,6 +8,7 @@ import { VendorAddOnRepository } from './vendor-add-on.repository.js';
  * (which BillingModule imports) can call them without importing BillingModule back.
  */
 @Module({
+  imports: [PlatformEventsModule],
   providers: [VendorAddOnRepository, AddOnGrantService],
   exports: [VendorAddOnRepository, AddOnGrantService],
 })
