@@ -363,9 +363,18 @@
       return h('div', { class: `meter ${level}`, 'data-meter': key },
         h('div', { class: 'meter-label' }, h('span', {}, label), h('span', { class: 'meter-value' }, unlimited ? `${u.current} · unlimited` : `${u.current} of ${u.limit}`)),
         unlimited ? null : h('progress', { max: 100, value: percent, 'aria-label': `${label}: ${Math.round(percent)}%` }, `${Math.round(percent)}%`),
+        thresholdNotice(key, u),
       );
     });
     fill(sectionBody('usage-meters'), ...meters);
+  }
+
+  /** The usage threshold the server reported this period (`threshold_reached`: 80, 100 or null) as a notice under its meter. */
+  function thresholdNotice(key, u) {
+    if (u.threshold_reached !== 80 && u.threshold_reached !== 100) return null;
+    const what = { products: 'your plan\'s products', orders: `this ${state.subscription.is_annual ? 'year' : 'month'}'s orders`, team_members: 'your plan\'s team seats' }[key] || key;
+    const text = u.threshold_reached === 100 ? `You have used all of ${what}.` : `You have used 80% of ${what}.`;
+    return h('p', { class: `meter-notice ${u.threshold_reached === 100 ? 'full' : 'high'}`, role: 'status', 'data-threshold': String(u.threshold_reached) }, text);
   }
 
   function renderTiers() {
