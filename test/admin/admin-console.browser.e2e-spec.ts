@@ -157,18 +157,18 @@ describeWithBrowser('admin console in a browser', () => {
     });
   });
 
-  it('shows the Stripe ledger, platform events (not available yet) and the jobs with the worker alive', async () => {
+  it('shows the Stripe ledger, platform events and the jobs with the worker alive', async () => {
     await withScreenshotOnFailure(page, 'admin-ledgers-jobs', async () => {
       await signIn();
       await open('#/stripe-events', '#stripe-events table');
       expect(await page.$$eval('#stripe-events button', (b) => b.map((x) => x.textContent))).toEqual(['Filter', 'Replay']);
       await shot('stripe-events-desktop');
       await open('#/platform-events', '#platform-events');
-      await page.waitForSelector('#platform-events-unavailable');
+      await page.waitForSelector('#platform-events table');
       await shot('platform-events-desktop');
       await open('#/jobs', '#schedule table');
       expect(await page.$eval('#worker', (el) => el.textContent)).toMatch(/Alive/);
-      expect(await page.$$eval('#schedule tbody tr', (r) => r.length)).toBe(5);
+      expect(await page.$$eval('#schedule tbody tr', (r) => r.length)).toBe(6);
       await shot('jobs-desktop');
       expect(errors.filter((e) => !/platform-events/.test(e))).toEqual([]);
     });
@@ -181,7 +181,7 @@ describeWithBrowser('admin console in a browser', () => {
       await page.waitForSelector('.chart canvas');
       const views: Array<[string, string]> = [
         ['#/', '.chart canvas'], ['#/vendors', '#vendor-results table'], [`#/vendors/${shop.vendorId}`, '#extend-trial-form'],
-        ['#/stripe-events', '#stripe-events table'], ['#/platform-events', '#platform-events-unavailable'], ['#/jobs', '#schedule table'],
+        ['#/stripe-events', '#stripe-events table'], ['#/platform-events', '#platform-events table'], ['#/jobs', '#schedule table'],
       ];
       for (const [hash, ready] of views) {
         await open(hash, ready);

@@ -45,9 +45,9 @@ describe('admin vendors API', () => {
       expect(res.body.items[1]).toEqual({
         id: alpha.vendorId, code: 'alpha-shop', name: 'Alpha Garden Supplies', owner_email: 'owner@alpha.test', is_active: true,
         tier_code: 'essential', status: 'trial', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-        usage: { products: { current: 0, limit: 200, percent: 0 }, orders: { current: 0, limit: 100, percent: 0 }, team_members: { current: 1, limit: 1, percent: 100 } },
+        usage: { products: { current: 0, limit: 200, percent: 0, threshold_reached: null }, orders: { current: 0, limit: 100, percent: 0, threshold_reached: null }, team_members: { current: 1, limit: 1, percent: 100, threshold_reached: null } },
       });
-      expect(res.body.items[0].usage.products).toEqual({ current: 7, limit: null, percent: null });
+      expect(res.body.items[0].usage.products).toEqual({ current: 7, limit: null, percent: null, threshold_reached: null });
     });
 
     it('matches q against code, name or owner e-mail, case-insensitively, with % and _ taken literally', async () => {
@@ -104,7 +104,7 @@ describe('admin vendors API', () => {
         invoices: [{ stripe_invoice_id: 'in_gamma_1', total_cents: 4900, status: 'paid' }],
         invoices_total: 1,
         stripe_events: [{ event_id: 'evt_gamma', type: 'invoice.paid', status: 'processed' }],
-        platform_events: { available: false, items: [] },
+        platform_events: { available: true, items: expect.any(Array) },
         audit: [],
       });
       expect(res.body.stripe_events).toHaveLength(1);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AddOnService, InvoiceService, WebhookEventAdminService } from '@app/billing';
 import { NotFoundError } from '@app/common';
+import { PlatformEventAdminService } from '@app/platform-events';
 import { SubscriptionService, TierService, usageMeter, type SubscriptionView, type UsageMeter } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { AdminAuditService } from '../audit/admin-audit.service.js';
@@ -68,6 +69,7 @@ export class VendorDirectoryService {
     private readonly invoices: InvoiceService,
     private readonly webhookEvents: WebhookEventAdminService,
     private readonly audit: AdminAuditService,
+    private readonly platformEvents: PlatformEventAdminService,
   ) {}
 
   /** Newest first; `q` matches code, name or the owner's e-mail anywhere, case-insensitively. */
@@ -99,12 +101,13 @@ export class VendorDirectoryService {
       [vendorId],
     );
     if (!row) throw new NotFoundError('Vendor');
-    const [subscription, addOns, invoices, stripeEvents, audit] = await Promise.all([
+    const [subscription, addOns, invoices, stripeEvents, audit, platformEvents] = await Promise.all([
       row.status === null ? Promise.resolve<SubscriptionView | null>(null) : this.subscriptions.getSubscriptionView(vendorId),
       this.addOns.listVendorAddOns(vendorId),
       this.invoices.listInvoices(vendorId, { limit: 10, offset: 0 }),
       row.stripe_customer_id ? this.webhookEvents.listEventsForCustomer(row.stripe_customer_id, 20) : Promise.resolve([]),
       this.audit.listForVendor(vendorId, 20),
+      this.platformEvents.list({ vendorId, limit: 20 }),
     ]);
     return {
       vendor: {
@@ -117,8 +120,7 @@ export class VendorDirectoryService {
       invoices: invoices.invoices,
       invoices_total: invoices.total,
       stripe_events: stripeEvents,
-      // The platform-events outbox (issue 11) has not landed yet: the console shows "not available".
-      platform_events: { available: false, items: [] as unknown[] },
+      platform_events: { available: true, items: platformEvents },
       audit,
     };
   }
