@@ -56,7 +56,9 @@ describeWithBrowser('admin console in a browser', () => {
       );
     }
     shop = await signUpVendor(t, { code: 'lantern-goods', name: 'Lantern Goods', email: 'owner@lantern.test' });
-    await signUpVendor(t, { code: 'harbor-tea', name: 'Harbor Tea Co', email: 'hello@harbor.test' });
+    const harbor = await signUpVendor(t, { code: 'harbor-tea', name: 'Harbor Tea Co', email: 'hello@harbor.test' });
+    // A status change: the outbox gets a subscription.updated for the platform events view.
+    await t.db.query(`UPDATE vendor_subscriptions SET cancel_at_period_end = true WHERE vendor_id = $1`, [harbor.vendorId]);
     await t.db.query(
       `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, received_at) VALUES
          ('evt_failed_1', 'invoice.paid', 'failed', 3, 'vendor 999 not found', NULL, now() - interval '2 hours'),

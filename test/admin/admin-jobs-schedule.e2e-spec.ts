@@ -31,6 +31,7 @@ describe('admin jobs schedule', () => {
       // This process's CRON_* override, as no worker has reported its own.
       { name: 'cleanup-stale-subscriptions', cron: '30 2 * * 1', next_run_at: '2026-03-16T02:30:00.000Z', last_run: null },
       { name: 'capture-capacity-snapshot', cron: '0 0 * * *', next_run_at: '2026-03-16T00:00:00.000Z', last_run: null },
+      { name: 'record-trial-endings', cron: '0 2 * * *', next_run_at: '2026-03-16T02:00:00.000Z', last_run: null },
     ]);
     expect(res.body.worker).toEqual({ last_seen_at: null, alive: false, workers: [] });
   });
