@@ -49,3 +49,28 @@ export async function queryPrepared<T>(dataSource: DataSource, text: string, val
   const result = await pool.query({ name, text, values });
   return result.rows as T[];
 }
+
+/**
+ * A transaction whose callback decides, without throwing, whether it commits: `{ commit: false }` rolls back what
+ * it did (a webhook that finds it must re-read Stripe first, a reconciliation that found nothing to change). An
+ * error rolls back and is rethrown.
+ */
+export async function transactionThatMayRollBack<T>(dataSource: DataSource, fn: (manager: EntityManager) => Promise<{ commit: boolean; value: T }>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
+    let result: { commit: boolean; value: T };
+    try {
+      result = await fn(runner.manager);
+    } catch (error) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+    if (result.commit) await runner.commitTransaction();
+    else await runner.rollbackTransaction();
+    return result.value;
+  } finally {
+    await runner.release();
+  }
+}

@@ -5,11 +5,12 @@ import { SubscriptionLifecycleService } from './lifecycle/subscription-lifecycle
 import { SubscriptionTier } from './tiers/subscription-tier.entity.js';
 import { TierService } from './tiers/tier.service.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
+import { SubscriptionWriter } from './subscriptions/subscription-writer.js';
 import { VendorSubscription } from './subscriptions/vendor-subscription.entity.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService],
-  exports: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
+  providers: [SubscriptionService, SubscriptionWriter, TierService, LimitService, SubscriptionLifecycleService],
+  exports: [SubscriptionService, SubscriptionWriter, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
 })
 export class SubscriptionModule {}
