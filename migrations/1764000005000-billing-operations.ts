@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `billing_operations`: each vendor-initiated Stripe change (checkout, tier change, cancel, reactivate, add-on
  *   purchase or cancel, portal) is a row written before Stripe is called and completed after, so a crash or a failed
  *   local write in between is finished by the next sync instead of being lost. `idempotency_key` is the key sent to
- *   Stripe (unique per operation); `client_key` is the caller's `Idempotency-Key` header (unique per vendor).
+ *   Stripe (a UUID: unique per operation, even across databases that share a Stripe account); `client_key` is the caller's `Idempotency-Key` header (unique per vendor).
  *   The row that holds `lease_expires_at` in the future is the vendor's running operation: one at a time per
  *   vendor, taken and released in short statements, so waiting costs no connection and no lock.
  * - `vendor_subscriptions.pending_tier_code`: the tier a change is moving to while Stripe is asked. Limit claims
@@ -26,7 +26,7 @@ export class BillingOperations1764000005000 implements MigrationInterface {
         params            jsonb        NOT NULL DEFAULT '{}',
         request_hash      varchar(64)  NOT NULL,
         client_key        varchar(128),
-        idempotency_key   varchar(255) NOT NULL CONSTRAINT uq_billing_operations_idempotency_key UNIQUE,
+        idempotency_key   varchar(255) NOT NULL DEFAULT ('op:' || gen_random_uuid()) CONSTRAINT uq_billing_operations_idempotency_key UNIQUE,
         status            varchar(24)  NOT NULL CHECK (status IN ('queued', 'running', 'stripe_succeeded', 'succeeded', 'failed', 'abandoned')),
         lease_expires_at  timestamptz,
         response          jsonb,

@@ -4,8 +4,9 @@ import { Clock, ConflictError, NotFoundError, ValidationFailedError } from '@app
 import { StripeService } from '@app/stripe';
 import { DataSource } from 'typeorm';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
-import { CheckoutService, checkoutIdempotencyKey, type CheckoutSessionView } from '../checkout/checkout.service.js';
+import { CheckoutService, type CheckoutSessionView } from '../checkout/checkout.service.js';
 import { StripeCustomerService } from '../customers/stripe-customer.service.js';
+import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { BillingContext } from '../shared/billing-context.service.js';
 import { BillingUrls, isoOrNull } from '../shared/billing-urls.js';
 import { AddOnProduct } from './add-on-product.entity.js';
@@ -54,6 +55,7 @@ export class AddOnService {
     private readonly context: BillingContext,
     private readonly customers: StripeCustomerService,
     private readonly checkout: CheckoutService,
+    private readonly operations: BillingOperationsService,
     private readonly stripe: StripeService,
     private readonly urls: BillingUrls,
     private readonly clock: Clock,
@@ -106,10 +108,13 @@ export class AddOnService {
     const domainName = await this.domainFor(addOn, input.domainName);
     if (!addOn.stripePriceId) throw new StripePriceNotConfiguredError(`The add-on "${addOn.code}"`, addOn.billingPeriod);
     const price = addOn.stripePriceId;
-    const idempotencyKey = checkoutIdempotencyKey(vendorId, `addon:${addOn.code}:${quantity}:${domainName ?? ''}`, clientKey);
+    const params = { addon_code: addOn.code, quantity, domain_name: domainName };
+    return this.operations.run({ vendorId, kind: 'addon_purchase', params, clientKey }, (op) => this.openCheckout(vendorId, addOn, price, quantity, domainName, op.idempotencyKey));
+  }
 
+  private async openCheckout(vendorId: number, addOn: AddOnProduct, price: string, quantity: number, domainName: string | null, idempotencyKey: string): Promise<CheckoutSessionView> {
     const vendor = await this.context.vendor(vendorId);
-    const customer = await this.customers.ensureCustomer(vendorId);
+    const customer = await this.customers.ensureCustomer(vendorId, idempotencyKey);
     const metadata = { vendor_id: String(vendorId), addon_code: addOn.code, quantity: String(quantity), ...(domainName && { domain_name: domainName }) };
     const session = await this.stripe.call('open Checkout', (stripe) =>
       stripe.checkout.sessions.create(
@@ -131,7 +136,11 @@ export class AddOnService {
   }
 
   /** Cancels the add-on now (its Stripe subscription too); another vendor's add-on is NOT_FOUND. */
-  async cancel(vendorId: number, addOnId: number): Promise<{ message: string; status: string }> {
+  cancel(vendorId: number, addOnId: number): Promise<{ message: string; status: string }> {
+    return this.operations.run({ vendorId, kind: 'addon_cancel', params: { add_on_id: addOnId } }, (op) => this.cancelAddOn(vendorId, addOnId, op.idempotencyKey));
+  }
+
+  private async cancelAddOn(vendorId: number, addOnId: number, idempotencyKey: string): Promise<{ message: string; status: string }> {
     const [row]: Array<{ id: number; status: string; stripe_subscription_id: string | null; name: string }> = await this.dataSource.query(
       `SELECT va.id, va.status, va.stripe_subscription_id, p.name
          FROM vendor_add_ons va JOIN add_on_products p ON p.id = va.add_on_product_id
@@ -142,7 +151,7 @@ export class AddOnService {
     if (row.status !== 'active') return { message: `${row.name} is already ${row.status}.`, status: row.status };
     if (row.stripe_subscription_id) {
       const id = row.stripe_subscription_id;
-      await this.stripe.call('cancel the add-on', (stripe) => stripe.subscriptions.cancel(id, {}, { idempotencyKey: `addon-cancel:${id}` }));
+      await this.stripe.call('cancel the add-on', (stripe) => stripe.subscriptions.cancel(id, {}, { idempotencyKey }));
     }
     const now = this.clock.now();
     await this.dataSource.query(

@@ -6,6 +6,7 @@ import { transactionThatMayRollBack, type JobResult } from '@app/database';
 import { paginateWithBackoff, StripeRequestLimiter, StripeService, type BackoffOptions, type Stripe } from '@app/stripe';
 import type { PlanState } from '@app/subscription';
 import { DataSource } from 'typeorm';
+import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { HANDLED_EVENT_TYPES } from '../webhooks/handled-event-types.js';
 import { readStamp } from '../webhooks/subscription-patch.js';
 import { StripeWebhookService } from '../webhooks/stripe-webhook.service.js';
@@ -57,6 +58,7 @@ export class StripeStatusSyncService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly stripe: StripeService,
     private readonly sync: SubscriptionSyncService,
+    private readonly operations: BillingOperationsService,
     private readonly webhooks: StripeWebhookService,
     private readonly clock: Clock,
     config: ConfigService,
@@ -143,7 +145,9 @@ export class StripeStatusSyncService {
   private async reconcileOne(subscription: Stripe.Subscription, readAt: Date, counts: SyncCounts): Promise<void> {
     const result = await transactionThatMayRollBack(this.dataSource, async (manager) => {
       const applied = await this.sync.applySubscription(manager, subscription, readStamp(readAt));
-      return { commit: applied.outcome === 'applied_add_on' || (applied.outcome === 'applied' && applied.changed.length > 0), value: applied };
+      // Operations Stripe answered whose local write failed (or whose process died) are complete with this state.
+      const settled = applied.outcome === 'applied' ? await this.operations.settleOpenOperations(manager, applied.vendorId) : 0;
+      return { commit: applied.outcome === 'applied_add_on' || (applied.outcome === 'applied' && (applied.changed.length > 0 || settled > 0)), value: applied };
     });
     switch (result.outcome) {
       case 'not_found':

@@ -193,7 +193,7 @@ export class StripeWebhookService {
   private async record(event: Stripe.Event, payload: string, status: 'failed' | 'ignored' | 'needs_attention', note: string, replay: boolean): Promise<boolean> {
     const rows = await this.dataSource.query<{ id: number }[]>(
       `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
-       VALUES ($1, $2, $3, 1, $4, $5::jsonb, $6, $7, CASE WHEN $3 = 'failed' THEN NULL ELSE $7 END)
+       VALUES ($1, $2, $3::varchar, 1, $4, $5::jsonb, $6, $7, CASE WHEN $3::varchar = 'failed' THEN NULL ELSE $7::timestamptz END)
        ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, attempts = stripe_webhook_events.attempts + 1, error = EXCLUDED.error,
               processed_at = EXCLUDED.processed_at
        WHERE stripe_webhook_events.status <> 'processed' AND ($8 OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))

@@ -27,6 +27,7 @@ export function toSubscriptionPatch(subscription: Stripe.Subscription, opts: { d
     period: subscriptionPeriod(subscription),
     cancelAtPeriodEnd: subscription.cancel_at_period_end === true,
     cancelledAt: fromUnix(subscription.canceled_at) ?? (status === 'cancelled' ? (fromUnix(subscription.ended_at) ?? opts.now) : null),
+    endedAt: status === 'cancelled' ? fromUnix(subscription.ended_at) : null,
     hasPaymentMethod: Boolean(subscription.default_payment_method) || Boolean(subscription.default_source) || stripeStatus === 'active',
   };
 }

@@ -25,6 +25,8 @@ export interface StripeSubscriptionPatch {
   period: { start: Date; end: Date } | null;
   cancelAtPeriodEnd: boolean;
   cancelledAt: Date | null;
+  /** When an ended subscription stopped: access ends then, not at the end of the period it had paid. */
+  endedAt: Date | null;
   hasPaymentMethod: boolean;
 }
 
@@ -106,6 +108,7 @@ export class SubscriptionWriter {
     const status = `COALESCE(${p.add(patch.status, 'varchar')}, b.status)`;
     const start = p.add(patch.period?.start ?? null, 'timestamptz');
     const end = p.add(patch.period?.end ?? null, 'timestamptz');
+    const endedAt = p.add(patch.endedAt, 'timestamptz');
     const movesPeriod = `(${start} IS NOT NULL AND (b.stripe_subscription_id IS DISTINCT FROM ${subId} OR ${start} >= b.period_start))`;
     const verdict = `CASE
         WHEN b.stripe_subscription_id IS NOT NULL AND b.stripe_subscription_id <> ${subId} AND ${p.add(patch.ended, 'boolean')} THEN 'not_current'
@@ -130,7 +133,9 @@ export class SubscriptionWriter {
           status = ${status},
           trial_ends_at = COALESCE(${p.add(patch.trialEndsAt, 'timestamptz')}, CASE WHEN ${status} = 'trial' THEN b.trial_ends_at END),
           period_start = CASE WHEN ${movesPeriod} THEN ${start} ELSE b.period_start END,
-          period_end = CASE WHEN ${movesPeriod} THEN ${end} ELSE b.period_end END,
+          period_end = CASE WHEN ${status} = 'cancelled' AND ${endedAt} IS NOT NULL
+                              THEN GREATEST(CASE WHEN ${movesPeriod} THEN ${start} ELSE b.period_start END + interval '1 millisecond', LEAST(CASE WHEN ${movesPeriod} THEN ${end} ELSE b.period_end END, ${endedAt}))
+                            WHEN ${movesPeriod} THEN ${end} ELSE b.period_end END,
           orders_this_period = CASE WHEN ${movesPeriod} AND ${start} > b.period_start THEN 0 ELSE s.orders_this_period END,
           cancel_at_period_end = ${p.add(patch.cancelAtPeriodEnd, 'boolean')},
           cancelled_at = ${p.add(patch.cancelledAt, 'timestamptz')},
@@ -154,7 +159,7 @@ export class SubscriptionWriter {
       case 'not_current':
         return { outcome: 'not_current', vendorId, reason: `subscription ${patch.subscriptionId} has ended and is not the vendor's current subscription ${String(row.before.stripe_subscription_id)}` };
       case 'stale':
-        return { outcome: 'stale', vendorId, reason: `older than the last applied Stripe state (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
+        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
       case 'tie':
         return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})` };
     }
