@@ -114,7 +114,7 @@ export class AddOnService {
 
   private async openCheckout(vendorId: number, addOn: AddOnProduct, price: string, quantity: number, domainName: string | null, idempotencyKey: string): Promise<CheckoutSessionView> {
     const vendor = await this.context.vendor(vendorId);
-    const customer = await this.customers.ensureCustomer(vendorId, idempotencyKey);
+    const customer = await this.customers.ensureCustomer(vendorId);
     const metadata = { vendor_id: String(vendorId), addon_code: addOn.code, quantity: String(quantity), ...(domainName && { domain_name: domainName }) };
     const session = await this.stripe.call('open Checkout', (stripe) =>
       stripe.checkout.sessions.create(

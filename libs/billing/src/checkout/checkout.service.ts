@@ -56,7 +56,7 @@ export class CheckoutService {
       throw new ConflictError('This vendor already has a Stripe subscription; change its tier with POST /change-tier instead.', { stripe_subscription_id: sub.stripeSubscriptionId });
     }
     const vendor = await this.context.vendor(vendorId);
-    const customer = await this.customers.ensureCustomer(vendorId, idempotencyKey);
+    const customer = await this.customers.ensureCustomer(vendorId);
 
     const now = this.clock.now();
     const trialEnd = sub.status === 'trial' && sub.trialEndsAt && sub.trialEndsAt.getTime() - now.getTime() >= MIN_TRIAL_END_AHEAD_MS ? sub.trialEndsAt : null;

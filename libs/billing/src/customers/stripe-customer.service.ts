@@ -6,11 +6,12 @@ import { SubscriptionWriter, VendorSubscription } from '@app/subscription';
 import { User, Vendor } from '@app/platform';
 import { DataSource } from 'typeorm';
 
+export const customerIdempotencyKey = (vendor: Pick<Vendor, 'id' | 'createdAt'>): string => `customer:vendor:${vendor.id}:${vendor.createdAt.getTime()}`;
+
 /**
  * One Stripe customer per vendor, created on first need and stored on `vendor_subscriptions.stripe_customer_id`.
  * Called from inside one of the vendor's billing operations, which run one at a time: no transaction or lock is
- * held while Stripe creates the customer, and the operation's idempotency key makes a retried request return the
- * same customer. Where a webhook linked a customer meanwhile, that one stands.
+ * held while Stripe creates the customer. Where a webhook linked a customer meanwhile, that one stands.
  */
 @Injectable()
 export class StripeCustomerService {
@@ -29,8 +30,12 @@ export class StripeCustomerService {
     return row.stripeCustomerId;
   }
 
-  /** The vendor's customer, created with `operationKey` (the running operation's idempotency key) when it has none. */
-  async ensureCustomer(vendorId: number, operationKey: string): Promise<string> {
+  /**
+   * The vendor's customer, created when it has none. Its idempotency key names the vendor (its id and when it was
+   * created, so two databases sharing a Stripe account never meet): a create whose answer was lost is answered by
+   * the next one with the same customer.
+   */
+  async ensureCustomer(vendorId: number): Promise<string> {
     const existing = await this.findCustomerId(vendorId);
     if (existing) return existing;
     this.stripe.assertConfigured();
@@ -39,7 +44,7 @@ export class StripeCustomerService {
     const customer = await this.stripe.call('create the customer', (stripe) =>
       stripe.customers.create(
         { name: vendor.name, ...(owner && { email: owner.email }), metadata: { vendor_id: String(vendorId), vendor_code: vendor.code } },
-        { idempotencyKey: `${operationKey}:customer` },
+        { idempotencyKey: customerIdempotencyKey(vendor) },
       ),
     );
     const stored = await this.writer.linkStripeCustomer(this.dataSource.manager, vendorId, customer.id);

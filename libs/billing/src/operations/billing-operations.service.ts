@@ -124,19 +124,25 @@ export class BillingOperationsService {
   private async enqueue(input: { vendorId: number; kind: OperationKind; params: Record<string, unknown>; clientKey?: string }, hash: string): Promise<{ id: number; idempotencyKey: string; existing?: undefined } | { existing: OperationRow }> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock($1, $2)`, [AdvisoryLock.BillingOperationIntake, input.vendorId]);
-      const [repeat] = await queryRows<OperationRow>(
+      const [repeat] = await queryRows<OperationRow & { idempotency_key: string }>(
         manager,
         input.clientKey !== undefined
-          ? `SELECT id, status, request_hash, response, error FROM billing_operations WHERE vendor_id = $1 AND client_key = $2`
-          : `SELECT id, status, request_hash, response, error FROM billing_operations
-              WHERE vendor_id = $1 AND request_hash = $2 AND created_at > now() - make_interval(secs => ${REPEAT_WINDOW_S}) AND status <> 'abandoned'
-              ORDER BY id DESC LIMIT 1`,
+          ? `SELECT id, status, request_hash, response, error, idempotency_key FROM billing_operations WHERE vendor_id = $1 AND client_key = $2`
+          : // A double click: the vendor's latest operation, unkeyed, the same request, seconds ago, not failed.
+            `SELECT * FROM (SELECT id, status, request_hash, response, error, idempotency_key, client_key, created_at FROM billing_operations
+                             WHERE vendor_id = $1 ORDER BY id DESC LIMIT 1) latest
+              WHERE request_hash = $2 AND client_key IS NULL AND status NOT IN ('failed', 'abandoned')
+                AND created_at > now() - make_interval(secs => ${REPEAT_WINDOW_S})`,
         [input.vendorId, input.clientKey ?? hash],
       );
-      if (repeat) {
-        if (repeat.request_hash !== hash) throw new ConflictError('This Idempotency-Key was used for a different request.', { idempotency_key: input.clientKey });
-        return { existing: repeat };
+      if (repeat && repeat.request_hash !== hash) throw new ConflictError('This Idempotency-Key was used for a different request.', { idempotency_key: input.clientKey });
+      if (repeat && (repeat.status === 'failed' || repeat.status === 'abandoned')) {
+        // The client retries what failed: the same operation runs again with the same Stripe key, so whatever
+        // Stripe did the first time (an answer that never arrived) is answered now instead of done twice.
+        await manager.query(`UPDATE billing_operations SET status = 'queued', error = NULL, completed_at = NULL, created_at = now() WHERE id = $1`, [repeat.id]);
+        return { id: Number(repeat.id), idempotencyKey: repeat.idempotency_key };
       }
+      if (repeat) return { existing: repeat };
       const [row] = await queryRows<{ id: string; idempotency_key: string }>(
         manager,
         `INSERT INTO billing_operations (vendor_id, kind, params, request_hash, client_key, status)
