@@ -161,7 +161,8 @@ export class BillingOperationsService {
   private async awaitTurn(vendorId: number, op: number): Promise<void> {
     const deadline = Date.now() + WAIT_MAX_MS;
     for (;;) {
-      const taken = await this.dataSource.query<{ id: number }[]>(
+      const taken = await queryRows<{ id: number }>(
+        this.dataSource.manager,
         `UPDATE billing_operations SET status = 'running', started_at = now(), lease_expires_at = now() + make_interval(secs => ${LEASE_S})
           WHERE id = $1 AND status = 'queued' AND NOT EXISTS (
             SELECT 1 FROM billing_operations o

@@ -191,7 +191,8 @@ export class StripeWebhookService {
    * more attempt, unless it is done already. Answers whether it wrote.
    */
   private async record(event: Stripe.Event, payload: string, status: 'failed' | 'ignored' | 'needs_attention', note: string, replay: boolean): Promise<boolean> {
-    const rows = await this.dataSource.query<{ id: number }[]>(
+    const rows = await queryRows<{ id: number }>(
+      this.dataSource.manager,
       `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
        VALUES ($1, $2, $3::varchar, 1, $4, $5::jsonb, $6, $7, CASE WHEN $3::varchar = 'failed' THEN NULL ELSE $7::timestamptz END)
        ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, attempts = stripe_webhook_events.attempts + 1, error = EXCLUDED.error,
