@@ -137,8 +137,9 @@ describe('billing truth under concurrency and faults', () => {
   it('while Stripe hangs for 25 vendors opening Checkout, another vendor\'s reads and this vendor\'s orders are answered at once', async () => {
     const vendors = await Promise.all(Array.from({ length: 25 }, () => signUpVendor(t)));
     const bystander = await signUpVendor(t);
-    double.delayNext({ method: 'POST', path: '/v1/customers', ms: 4000, times: 25 });
-    const checkouts = vendors.map((v) => api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'professional', is_annual: false }).then((r) => r));
+    double.delayNext({ method: 'POST', path: '/v1/customers', ms: 6000, times: 25 });
+    let checkoutsDone = 0;
+    const checkouts = vendors.map((v) => api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'professional', is_annual: false }).then((r) => (checkoutsDone++, r)));
     await sleep(300);
 
     const started = Date.now();
@@ -150,8 +151,11 @@ describe('billing truth under concurrency and faults', () => {
 
     expect(read.status).toBe(200);
     expect(order.status).toBe(201);
-    expect(readMs).toBeLessThan(1000);
-    expect(orderMs).toBeLessThan(1000);
+    // Answered while every Checkout still waits on Stripe (the old design held pool connections: ~12 s). About
+    // 50 ms on a quiet machine; the bound leaves room for a loaded CI runner without letting the old design pass.
+    expect(checkoutsDone).toBe(0);
+    expect(readMs).toBeLessThan(2000);
+    expect(orderMs).toBeLessThan(2000);
     const done = await Promise.all(checkouts);
     expect(done.map((r) => r.status)).toEqual(Array(25).fill(200));
   }, 60_000);
