@@ -24,6 +24,17 @@ export default tseslint.config(
     },
   },
   {
+    // The API's input boundary: optional means absent or valid (IsOptional lets null through), and validator.js's
+    // isEmail throws on a lone surrogate. apps/api/src/common/validators.ts has the replacements.
+    files: ['apps/api/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@app/*/*'], message: 'Import a lib through its index: @app/<lib>.' }],
+        paths: [{ name: 'class-validator', importNames: ['IsOptional', 'IsEmail'], message: 'Use OptionalField / NullableField / IsEmailAddress from apps/api/src/common/validators.ts.' }],
+      }],
+    },
+  },
+  {
     files: ['**/*.mjs', 'apps/api/public/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', globalThis: 'readonly' } },
   },

@@ -11,8 +11,6 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   vendor, taken and released in short statements, so waiting costs no connection and no lock.
  * - `vendor_subscriptions.pending_tier_code`: the tier a change is moving to while Stripe is asked. Limit claims
  *   enforce the lower of the two tiers' limits until it is cleared (or expires, should the process die).
- * - The Stripe event ledger may record an event as `needs_attention`: signed, but its content cannot be applied
- *   (a paid add-on whose domain is taken, a value PostgreSQL cannot store); it is answered 200 and shown to admins.
  */
 export class BillingOperations1764000005000 implements MigrationInterface {
   name = 'BillingOperations1764000005000';
@@ -40,15 +38,9 @@ export class BillingOperations1764000005000 implements MigrationInterface {
     await q.query(`CREATE INDEX ix_billing_operations_vendor_open ON billing_operations (vendor_id, id) WHERE status IN ('queued', 'running', 'stripe_succeeded')`);
     await q.query(`CREATE INDEX ix_billing_operations_vendor_recent ON billing_operations (vendor_id, request_hash, created_at DESC)`);
     await q.query(`ALTER TABLE vendor_subscriptions ADD COLUMN pending_tier_code varchar(32), ADD COLUMN pending_tier_expires_at timestamptz`);
-    await q.query(`ALTER TABLE stripe_webhook_events DROP CONSTRAINT IF EXISTS stripe_webhook_events_status_check`);
-    await q.query(`ALTER TABLE stripe_webhook_events ADD CONSTRAINT stripe_webhook_events_status_check
-                     CHECK (status IN ('processing', 'processed', 'failed', 'ignored', 'needs_attention'))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`UPDATE stripe_webhook_events SET status = 'ignored' WHERE status = 'needs_attention'`);
-    await q.query(`ALTER TABLE stripe_webhook_events DROP CONSTRAINT stripe_webhook_events_status_check`);
-    await q.query(`ALTER TABLE stripe_webhook_events ADD CONSTRAINT stripe_webhook_events_status_check CHECK (status IN ('processing', 'processed', 'failed', 'ignored'))`);
     await q.query(`ALTER TABLE vendor_subscriptions DROP COLUMN pending_tier_code, DROP COLUMN pending_tier_expires_at`);
     await q.query(`DROP TABLE billing_operations`);
   }

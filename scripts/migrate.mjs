@@ -1,11 +1,20 @@
-// `npm run migration:run` / `migration:revert` on DATABASE_URL (built sources in dist/).
-import { migrateDatabase } from '../dist/libs/database/src/index.js';
+// `npm run migration:run` / `migration:revert` (built sources in dist/): on DATABASE_URL, else on the embedded
+// database of DATA_DIR (./.data): the one `npm start` is running, or one started for this command and stopped after.
+// One line on success or failure; exit 0 only when it worked.
+import { errorLine, migrateDatabase, openCommandDatabase } from '../dist/libs/database/src/index.js';
 
 const direction = process.argv[2] === 'revert' ? 'revert' : 'run';
-const url = process.env.DATABASE_URL;
-if (!url) {
-  console.error('DATABASE_URL is not set: migrations run against the database it names.');
-  process.exit(2);
+let code = 1;
+try {
+  const database = await openCommandDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || '.data', owner: `npm run migration:${direction}` });
+  try {
+    const names = await migrateDatabase(database.url, direction);
+    console.log(names.length === 0 ? 'Nothing to do: the database is up to date.' : `${direction === 'run' ? 'Applied' : 'Reverted'}: ${names.join(', ')}`);
+    code = 0;
+  } finally {
+    await database.close();
+  }
+} catch (error) {
+  console.error(`migration:${direction} failed: ${errorLine(error)}`);
 }
-const names = await migrateDatabase(url, direction);
-console.log(names.length === 0 ? 'Nothing to do: the database is up to date.' : `${direction === 'run' ? 'Applied' : 'Reverted'}: ${names.join(', ')}`);
+process.exit(code);

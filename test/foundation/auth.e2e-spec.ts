@@ -99,7 +99,7 @@ describe('auth and tenancy', () => {
   it('refuses a missing, forged or expired token', async () => {
     const v = await signUpVendor(t);
     const path = '/api/v1/auth/me';
-    expect((await api(t, v.token).get(path)).body).toEqual({ user_id: v.userId, role: 'vendor', vendor_id: v.vendorId });
+    expect((await api(t, v.token).get(path)).body).toEqual({ user_id: v.userId, role: 'vendor', vendor_role: 'owner', vendor_id: v.vendorId });
     expect((await request(t.http).get(path)).status).toBe(401);
     expect((await api(t, 'not.a.jwt').get(path)).status).toBe(401);
 

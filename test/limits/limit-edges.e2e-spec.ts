@@ -77,7 +77,7 @@ describe('tier limits at their edges', () => {
     await moveToTier(t, v.vendorId, 'professional');
     const first = await api(t, v.token).post('/api/v1/vendor/team').send({ email: `m1-${v.vendorId}@shop.test`, password: 'password-123' });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id: expect.any(Number), email: `m1-${v.vendorId}@shop.test`, role: 'vendor', is_owner: false, created_at: expect.any(String) });
+    expect(first.body).toEqual({ id: expect.any(Number), email: `m1-${v.vendorId}@shop.test`, role: 'vendor', vendor_role: 'member', is_owner: false, created_at: expect.any(String) });
     expect((await api(t, v.token).post('/api/v1/vendor/team').send({ email: `m2-${v.vendorId}@shop.test`, password: 'password-123' })).status).toBe(201);
     const third = await api(t, v.token).post('/api/v1/vendor/team').send({ email: `m3-${v.vendorId}@shop.test`, password: 'password-123' });
     expect(third.status).toBe(403);

@@ -5,7 +5,7 @@
 // jest loads this file outside its ESM transform, so it compiles the sources with SWC (as `npm run build`
 // does, about a second) into a private folder and takes the migrations from there.
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -13,6 +13,9 @@ import { compile, root } from '../../scripts/compile.mjs';
 
 export default async function globalSetup() {
   const started = Date.now();
+  // Every temporary folder of the run goes under this one (test/support/temp-dir.ts); the teardown removes it.
+  process.env.VB_TEST_TMP = mkdtempSync(join(tmpdir(), 'vb-test-run-'));
+  chmodSync(process.env.VB_TEST_TMP, 0o755); // for the embedded PostgreSQL's `postgres` user when run as root
   const buildDir = join(root, 'node_modules', '.cache', 'vb-test', String(process.pid));
   await compile(buildDir);
   const { dataSourceOptions, startEmbeddedPostgres } = await import(join(buildDir, 'libs/database/src/index.js'));
@@ -20,7 +23,7 @@ export default async function globalSetup() {
 
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'vb-test-pg-'));
+    const dataDir = mkdtempSync(join(process.env.VB_TEST_TMP, 'pg-'));
     const embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres', persistent: false });
     serverUrl = embedded.url;
     globalThis.__EMBEDDED_PG__ = embedded;

@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { Clock } from '@app/common';
 import { createTestDatabase } from './database.js';
+import { testTempDir } from './temp-dir.js';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -29,7 +27,7 @@ function baseEnvironment(databaseUrl: string): Record<string, string | undefined
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'vb-data-')),
+    DATA_DIR: testTempDir('vb-data-'),
     DATABASE_POOL_SIZE: '10',
     APP_BASE_URL: 'http://billing.test',
     STRIPE_SECRET_KEY: undefined,
@@ -55,7 +53,8 @@ export function applyEnvironment(env: Record<string, string | undefined>): void 
  * read when the app module is first imported, so one test file runs one configuration.
  */
 export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase();
+  // A given DATABASE_URL shares another app's database (two replicas in one test); else a fresh copy.
+  const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
   applyEnvironment({ ...baseEnvironment(databaseUrl), ...env });
   const { createApiApp } = await import('../../apps/api/src/app.factory.js');
   const app = await createApiApp();

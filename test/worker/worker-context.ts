@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { Clock } from '@app/common';
 import { JobRunnerService } from '@app/database';
 import { createTestDatabase } from '../support/database.js';
+import { testTempDir } from '../support/temp-dir.js';
 import { applyEnvironment, TEST_JWT_SECRET } from '../support/test-app.js';
 import type { WorkerJobs } from '../../apps/worker/src/jobs/worker-jobs.service.js';
 
@@ -23,7 +21,7 @@ export async function prepareWorkerEnvironment(env: Record<string, string | unde
     DATABASE_URL: databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'vb-worker-')),
+    DATA_DIR: testTempDir('vb-worker-'),
     DATABASE_POOL_SIZE: '5',
     STRIPE_SECRET_KEY: undefined,
     STRIPE_PUBLISHABLE_KEY: undefined,

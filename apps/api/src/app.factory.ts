@@ -5,7 +5,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createRootLogger, PinoNestLogger } from '@app/common';
 import { AppModule } from './app.module.js';
-import { authRateLimit } from './common/auth-rate-limit.js';
 import { requestLogging } from './common/request-logging.js';
 import { createValidationPipe } from './common/validation.js';
 import { httpMetrics } from './metrics/http-metrics.js';
@@ -20,7 +19,6 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   const config = app.get(ConfigService);
   app.use(requestLogging(logger));
   app.use(httpMetrics());
-  app.use(['/api/v1/auth/login', '/api/v1/auth/signup'], authRateLimit(config.get<number>('AUTH_RATE_LIMIT_PER_MINUTE', 20)));
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   app.useGlobalPipes(createValidationPipe());

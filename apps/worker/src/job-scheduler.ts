@@ -12,6 +12,8 @@ import { WorkerJobs } from './jobs/worker-jobs.service.js';
 @Injectable()
 export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobScheduler.name);
+  /** `name "cron"` of each scheduled job, for the worker's one start-up line. */
+  readonly scheduled: string[] = [];
 
   constructor(
     private readonly jobs: WorkerJobs,
@@ -33,7 +35,8 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
       });
       this.registry.addCronJob(job.name, cron);
       cron.start();
-      this.logger.log({ job: job.name, schedule, next_run: cron.nextDate().toISO(), msg: `scheduled ${job.name} at "${schedule}" (UTC)` });
+      this.scheduled.push(`${job.name} "${schedule}"`);
+      this.logger.debug({ job: job.name, schedule, next_run: cron.nextDate().toISO(), msg: `scheduled ${job.name} at "${schedule}" (UTC)` });
     }
   }
 

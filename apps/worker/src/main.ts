@@ -8,4 +8,8 @@ const logger = new PinoNestLogger(createRootLogger(process.env.LOG_LEVEL, 'worke
 const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
 // On SIGTERM Nest stops the scheduler and waits for the modules to close; a running job finishes or rolls back.
 app.enableShutdownHooks([], { useProcessExit: true }); // close, then exit 0
-logger.log('worker started', 'Worker');
+const { JobScheduler } = await import('./job-scheduler.js');
+const scheduled = app.get(JobScheduler).scheduled;
+logger.log(`worker started: ${scheduled.length} jobs scheduled (UTC): ${scheduled.join(', ')}`, 'Worker');
+// Started by `npm start`: if that process dies without stopping us (SIGKILL), stop too rather than run on as an orphan.
+process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

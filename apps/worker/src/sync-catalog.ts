@@ -4,11 +4,10 @@ import 'reflect-metadata';
 import { Module, type LoggerService } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BillingModule, CatalogSyncService, type CatalogSyncResult } from '@app/billing';
 import { CommonModule, createRootLogger, EnvironmentError, PinoNestLogger, validateEnvironment } from '@app/common';
-import { DatabaseModule, migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
+import { DatabaseModule, errorLine, openCommandDatabase, type CommandDatabase } from '@app/database';
 
 /** Only what the catalog sync needs: configuration, the clock, the database and the billing lib. */
 @Module({
@@ -25,8 +24,8 @@ export interface SyncCatalogOptions {
 
 /**
  * Answers the exit code: 0 when the catalog is in sync, 1 when Stripe is not configured, the environment is invalid
- * or Stripe failed. Without DATABASE_URL it opens the embedded database under DATA_DIR (as `npm start` does), so
- * run it before `npm start` or point DATABASE_URL at the running database.
+ * or Stripe failed. Without DATABASE_URL it uses the embedded database of DATA_DIR: the one `npm start` runs, or
+ * one started (and migrated) for this run and stopped after.
  */
 export async function runSyncCatalog(options: SyncCatalogOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -47,17 +46,15 @@ export async function runSyncCatalog(options: SyncCatalogOptions = {}): Promise<
     throw error;
   }
 
-  let embedded: EmbeddedDatabase | undefined;
-  if (!env.DATABASE_URL) {
-    try {
-      embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg') });
-    } catch (error) {
-      err(`Could not open the embedded database under ${join(dataDir, 'pg')} (is \`npm start\` running? Stop it or set DATABASE_URL): ${(error as Error).message}`);
-      return 1;
-    }
-    await migrateDatabase(embedded.url);
-    env.DATABASE_URL = embedded.url;
+  let database: CommandDatabase | undefined;
+  const given = env.DATABASE_URL;
+  try {
+    database = await openCommandDatabase({ databaseUrl: given || undefined, dataDir, owner: 'npm run stripe:sync-catalog', migrate: true });
+  } catch (error) {
+    err(`Could not open the database: ${errorLine(error)}`);
+    return 1;
   }
+  env.DATABASE_URL = database.url;
   try {
     const app = await NestFactory.createApplicationContext(SyncCatalogModule, { logger: options.logger, abortOnError: false });
     try {
@@ -65,16 +62,18 @@ export async function runSyncCatalog(options: SyncCatalogOptions = {}): Promise<
       printResult(result, out);
       return 0;
     } catch (error) {
-      err(`The catalog sync failed: ${(error as Error).message}`);
+      err(`The catalog sync failed: ${errorLine(error)}`);
       return 1;
     } finally {
       await app.close();
     }
+  } catch (error) {
+    err(`The catalog sync could not start: ${errorLine(error)}`);
+    return 1;
   } finally {
-    if (embedded) {
-      delete env.DATABASE_URL;
-      await embedded.stop();
-    }
+    if (given === undefined) delete env.DATABASE_URL;
+    else env.DATABASE_URL = given;
+    await database.close();
   }
 }
 
@@ -87,8 +86,9 @@ function printResult(result: CatalogSyncResult, out: (line: string) => void): vo
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const logger = new PinoNestLogger(createRootLogger(process.env.LOG_LEVEL ?? 'warn', 'stripe-sync-catalog'));
-  process.exitCode = await runSyncCatalog({ logger }).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  const code = await runSyncCatalog({ logger }).catch((error: unknown) => {
+    process.stderr.write(`The catalog sync failed: ${errorLine(error)}\n`);
     return 1;
   });
+  process.exit(code); // the exit code is the outcome, whatever handle is still open
 }

@@ -5,6 +5,7 @@ import { StripeModule } from '@app/stripe';
 import { SubscriptionModule } from '@app/subscription';
 import { AddOnProduct } from './add-ons/add-on-product.entity.js';
 import { AddOnService } from './add-ons/add-on.service.js';
+import { AddOnsModule } from './add-ons/add-ons.module.js';
 import { VendorAddOn } from './add-ons/vendor-add-on.entity.js';
 import { CancellationService } from './cancellation/cancellation.service.js';
 import { CatalogSyncService } from './catalog/catalog-sync.service.js';
@@ -44,8 +45,9 @@ const services = [
     SubscriptionModule,
     StripeModule,
     WebhooksModule,
+    AddOnsModule,
   ],
   providers: [BillingContext, BillingUrls, TierChangePlanner, ...services],
-  exports: [TypeOrmModule, WebhooksModule, ...services],
+  exports: [TypeOrmModule, WebhooksModule, AddOnsModule, ...services],
 })
 export class BillingModule {}

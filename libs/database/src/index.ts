@@ -9,3 +9,4 @@ export * from './migrate.js';
 export * from './jobs/job-runner.service.js';
 export * from './jobs/jobs.module.js';
 export * from './sql.js';
+export * from './embedded-runtime.js';

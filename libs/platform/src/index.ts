@@ -1,5 +1,6 @@
 export * from './platform.module.js';
 export * from './auth/auth.service.js';
+export * from './auth/auth-rate-limiter.service.js';
 export * from './auth/auth.types.js';
 export * from './auth/password-hasher.js';
 export * from './orders/order.entity.js';

@@ -5,6 +5,7 @@ import { createSecretKey } from 'node:crypto';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SubscriptionModule } from '@app/subscription';
 import { AnalyticsService } from './analytics/analytics.service.js';
+import { AuthRateLimiter } from './auth/auth-rate-limiter.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { OrderService } from './orders/order.service.js';
 import { ProductService } from './products/product.service.js';
@@ -24,7 +25,7 @@ import { Vendor } from './vendors/vendor.entity.js';
     }),
     SubscriptionModule,
   ],
-  providers: [AuthService, ProductService, OrderService, TeamService, AnalyticsService],
-  exports: [AuthService, ProductService, OrderService, TeamService, AnalyticsService, TypeOrmModule],
+  providers: [AuthService, AuthRateLimiter, ProductService, OrderService, TeamService, AnalyticsService],
+  exports: [AuthService, AuthRateLimiter, ProductService, OrderService, TeamService, AnalyticsService, TypeOrmModule],
 })
 export class PlatformModule {}

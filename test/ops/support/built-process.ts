@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testTempDir } from '../../support/temp-dir.js';
 
 // The built apps as operators run them: `npm run build` output started with `node`, in its own process.
 // The build goes to a private folder inside the project (so its imports find node_modules), never to dist/,
@@ -92,7 +92,7 @@ const dataDirs: string[] = [];
 
 /** A fresh DATA_DIR; `removeTempDataDirs()` deletes them all. */
 export function tempDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vb-ops-data-'));
+  const dir = testTempDir('vb-ops-data-');
   dataDirs.push(dir);
   return dir;
 }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { findCustomer, findPrice } from '../billing.js';
+import type { Params } from '../form-parser.js';
 import { applyMetadata, bool, invalid, missing, num, obj, objects, required, str, strings } from '../params.js';
 import { newId, type StripeState } from '../store.js';
 import { listPage, newestFirst, route, type Route, type RouteContext } from './common.js';
@@ -8,7 +9,27 @@ import { trialEndOf } from './subscriptions.js';
 export function findSession(state: StripeState, id: string): Stripe.Checkout.Session {
   const session = state.sessions.get(id);
   if (!session) throw missing('checkout.session', id);
+  return expireIfDue(state, session);
+}
+
+/**
+ * As at Stripe, an open session expires at its `expires_at` (by the double's clock, `setTime` included): it reads
+ * `expired` from then on and can no longer be completed. The double notices on the next read (no event is emitted;
+ * `POST /v1/checkout/sessions/:id/expire` emits `checkout.session.expired`).
+ */
+function expireIfDue(state: StripeState, session: Stripe.Checkout.Session): Stripe.Checkout.Session {
+  if (session.status === 'open' && session.expires_at <= state.now()) session.status = 'expired';
   return session;
+}
+
+/** Stripe's window for `expires_at`: 30 minutes to 24 hours after the session is created (default 24 hours). */
+function expiresAtOf(params: Params, now: number): number {
+  const expiresAt = num(params, 'expires_at');
+  if (expiresAt === undefined) return now + 24 * 3600;
+  if (expiresAt < now + 30 * 60 || expiresAt > now + 24 * 3600) {
+    throw invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'expires_at');
+  }
+  return expiresAt;
 }
 
 function createSession(ctx: RouteContext): Stripe.Checkout.Session {
@@ -40,7 +61,7 @@ function createSession(ctx: RouteContext): Stripe.Checkout.Session {
     consent_collection: null, created: now, currency: prices[0]?.currency ?? 'usd', currency_conversion: null, custom_fields: [],
     custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer: customer ?? null, customer_account: null, customer_creation: customer ? null : 'if_required', customer_details: null,
-    customer_email: str(params, 'customer_email') ?? null, discounts: [], expires_at: now + 24 * 3600, invoice: null, invoice_creation: null,
+    customer_email: str(params, 'customer_email') ?? null, discounts: [], expires_at: expiresAtOf(params, now), invoice: null, invoice_creation: null,
     livemode: false, locale: str(params, 'locale') ?? null, metadata: applyMetadata({}, params), mode, payment_intent: null, payment_link: null,
     payment_method_collection: mode === 'subscription' ? 'always' : null, payment_method_configuration_details: null, payment_method_options: {},
     payment_method_types: ['card'], payment_status: 'unpaid', permissions: null, recovered_from: null, saved_payment_method_options: null,
@@ -103,7 +124,7 @@ export const checkoutRoutes: Route[] = [
   route('GET', '/v1/checkout/sessions', ({ params, state }) => {
     const customer = str(params, 'customer');
     const subscription = str(params, 'subscription');
-    const all = newestFirst(state.sessions.values()).filter((s) => (!customer || s.customer === customer) && (!subscription || s.subscription === subscription));
+    const all = newestFirst(state.sessions.values()).map((s) => expireIfDue(state, s)).filter((s) => (!customer || s.customer === customer) && (!subscription || s.subscription === subscription));
     return listPage(all, params, '/v1/checkout/sessions');
   }),
   route('POST', '/v1/billing_portal/sessions', createPortalSession),

@@ -1,12 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { JobRunnerService, type JobRun } from '@app/database';
 import { AdminOnly } from '../auth/auth.decorators.js';
+import { OptionalField } from '../common/validators.js';
 
 class ListJobRunsQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit: number = 50;
 }
 

@@ -1,15 +1,26 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth } from '@nestjs/swagger';
-import type { AuthUser, UserRole, VendorAuth } from '@app/platform';
+import { ApiBearerAuth, ApiForbiddenResponse } from '@nestjs/swagger';
+import type { AuthUser, UserRole, VendorAuth, VendorRole } from '@app/platform';
 
 export const PUBLIC_ROUTE = 'auth:public';
 export const REQUIRED_ROLE = 'auth:role';
+export const REQUIRED_VENDOR_ROLE = 'auth:vendor-role';
 
 /** No bearer token needed (auth, health, webhooks, pages). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
 /** A vendor user's token; the route acts on that user's vendor only. */
 export const VendorOnly = () => applyDecorators(SetMetadata(REQUIRED_ROLE, 'vendor' satisfies UserRole), ApiBearerAuth());
+
+/**
+ * Only the vendor's owner (CONTRACT §3): billing changes and team changes. A member's token gets 403 FORBIDDEN
+ * from the AuthGuard, before any pipe or other guard looks at the request. Use on `@VendorOnly()` routes.
+ */
+export const OwnerOnly = () =>
+  applyDecorators(
+    SetMetadata(REQUIRED_VENDOR_ROLE, 'owner' satisfies VendorRole),
+    ApiForbiddenResponse({ description: "FORBIDDEN for a member: only the vendor's owner may do this" }),
+  );
 
 /** A platform admin's token. */
 export const AdminOnly = () => applyDecorators(SetMetadata(REQUIRED_ROLE, 'admin' satisfies UserRole), ApiBearerAuth());

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmailAddress } from '../common/validators.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -14,7 +15,7 @@ export class SignupDto {
   vendor_code: string;
 
   @ApiProperty({ example: 'owner@acme.test' })
-  @Transform(trim) @IsEmail() @MaxLength(254)
+  @Transform(trim) @IsEmailAddress() @MaxLength(254)
   email: string;
 
   @ApiProperty({ minLength: 8 })
@@ -24,7 +25,7 @@ export class SignupDto {
 
 export class LoginDto {
   @ApiProperty()
-  @Transform(trim) @IsEmail() @MaxLength(254)
+  @Transform(trim) @IsEmailAddress() @MaxLength(254)
   email: string;
 
   @ApiProperty()

@@ -1,11 +1,17 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '@app/common';
-import { AuthService, type AuthUser, type UserRole } from '@app/platform';
+import { AuthService, type AuthUser, type UserRole, type VendorRole } from '@app/platform';
 import type { Request } from 'express';
-import { PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators.js';
+import { PUBLIC_ROUTE, REQUIRED_ROLE, REQUIRED_VENDOR_ROLE } from './auth.decorators.js';
 
-/** Global: every route needs a valid bearer token unless it is `@Public()`, and the role its controller names. */
+/** `Bearer <JWT>` and nothing else: a header with more parts is not a token with a comment. */
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
+
+/**
+ * Global: every route needs a valid bearer token unless it is `@Public()`, the role its controller names, and the
+ * vendor role `@OwnerOnly()` names. Global guards run before route guards and pipes, so a member is refused first.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -17,11 +23,14 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<Request & { auth?: AuthUser }>();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) throw new UnauthorizedError('A bearer token is required.');
-    const user = await this.auth.verifyToken(token);
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    if (!match) throw new UnauthorizedError(header ? 'The Authorization header must be "Bearer <token>".' : 'A bearer token is required.');
+    const user = await this.auth.verifyToken(match[1]);
     const role = this.reflector.getAllAndOverride<UserRole | undefined>(REQUIRED_ROLE, targets);
     if (role && user.role !== role) throw new ForbiddenError(`This route needs the ${role} role.`);
+    const vendorRole = this.reflector.getAllAndOverride<VendorRole | undefined>(REQUIRED_VENDOR_ROLE, targets);
+    if (vendorRole && user.vendorRole !== vendorRole) throw new ForbiddenError(`Only the vendor's ${vendorRole} may do this.`);
     request.auth = user;
     return true;
   }

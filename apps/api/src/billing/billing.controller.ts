@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/c
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { BillingSyncService, CancellationService, CheckoutService, InvoiceService, PortalService, TierChangeService } from '@app/billing';
 import type { VendorAuth } from '@app/platform';
-import { CurrentVendor, VendorOnly } from '../auth/auth.decorators.js';
+import { CurrentVendor, OwnerOnly, VendorOnly } from '../auth/auth.decorators.js';
 import { CancelDto, ChangeTierDto, CreateCheckoutDto, EmptyDto, InvoicesQueryDto, UpcomingInvoiceQueryDto } from './billing.dto.js';
 
 /** The Stripe side of `/api/v1/vendor/billing` (GET /subscription and /tiers live in the vendor module). */
@@ -22,12 +22,14 @@ export class BillingController {
   @Post('checkout')
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key gets the same Checkout session' })
+  @OwnerOnly()
   createCheckout(@CurrentVendor() me: VendorAuth, @Body() dto: CreateCheckoutDto, @Headers('idempotency-key') key?: string) {
     return this.checkout.createTierCheckout(me.vendorId, { tierCode: dto.tier_code, isAnnual: dto.is_annual }, key);
   }
 
   @Post('portal')
   @HttpCode(200)
+  @OwnerOnly()
   createPortal(@CurrentVendor() me: VendorAuth, @Body() _: EmptyDto) {
     return this.portal.createPortalSession(me.vendorId);
   }
@@ -44,24 +46,28 @@ export class BillingController {
 
   @Post('change-tier')
   @HttpCode(200)
+  @OwnerOnly()
   changeTier(@CurrentVendor() me: VendorAuth, @Body() dto: ChangeTierDto) {
     return this.tierChanges.changeTier(me.vendorId, { tierCode: dto.tier_code, isAnnual: dto.is_annual, prorationDate: dto.proration_date });
   }
 
   @Post('sync')
   @HttpCode(200)
+  @OwnerOnly()
   syncFromStripe(@CurrentVendor() me: VendorAuth, @Body() _: EmptyDto) {
     return this.sync.syncFromStripe(me.vendorId);
   }
 
   @Post('cancel')
   @HttpCode(200)
+  @OwnerOnly()
   cancel(@CurrentVendor() me: VendorAuth, @Body() dto: CancelDto) {
     return this.cancellations.cancel(me.vendorId, { reason: dto.reason, immediately: dto.immediately });
   }
 
   @Post('reactivate')
   @HttpCode(200)
+  @OwnerOnly()
   reactivate(@CurrentVendor() me: VendorAuth, @Body() _: EmptyDto) {
     return this.cancellations.reactivate(me.vendorId);
   }

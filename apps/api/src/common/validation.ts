@@ -1,8 +1,6 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { ValidationFailedError, type FieldError } from '@app/common';
-
-/** No route takes anything deeper; class-transformer recurses per level, so a far deeper body would overflow it. */
-const MAX_BODY_DEPTH = 32;
+import { inspectRawInput, MAX_LISTED_ERRORS } from './raw-input.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
@@ -12,29 +10,29 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** Whether `value` nests objects or arrays deeper than `limit` (iterative, so the check itself cannot overflow). */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
+const SCOPE: Partial<Record<ArgumentMetadata['type'], string>> = { body: 'request body', query: 'query string', param: 'path' };
 
 /**
- * The global pipe: rejects unknown fields and lists every field's problem in `details.errors`; a body must be a
- * JSON object of sane depth before class-transformer sees it.
+ * The global pipe, the API's one input boundary. Every body, query and path value is first looked at as it
+ * arrived (raw-input.ts: size, depth, text PostgreSQL cannot store), then class-validator rejects unknown fields
+ * and lists each field's problem (at most MAX_LISTED_ERRORS) in `details.errors`. Path and query primitives are
+ * handed on as the text they arrived as: converting `0x10` to 16 here would let a later, stricter pipe (IdPipe)
+ * see a number it can no longer judge.
  */
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const scope = SCOPE[metadata.type];
+    if (!scope) return super.transform(value, metadata);
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw ValidationFailedError.forField('body', 'The request body must be a JSON object.');
-      if (nestsDeeperThan(value, MAX_BODY_DEPTH)) throw ValidationFailedError.forField('body', `The request body nests deeper than ${MAX_BODY_DEPTH} levels.`);
     }
+    const verdict = inspectRawInput(value, metadata.data ?? (metadata.type === 'body' ? 'body' : metadata.type), scope);
+    if (!verdict.ok) throw new ValidationFailedError(verdict.errors, verdict.message);
     return super.transform(value, metadata);
+  }
+
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
   }
 }
 
@@ -46,8 +44,10 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
-      const fields = flatten(errors);
-      return new ValidationFailedError(fields, fields.map((f) => `${f.field}: ${f.messages.join(', ')}`).join('; '));
+      const all = flatten(errors);
+      const fields = all.slice(0, MAX_LISTED_ERRORS);
+      const more = all.length > fields.length ? ` (and ${all.length - fields.length} more)` : '';
+      return new ValidationFailedError(fields, fields.map((f) => `${f.field}: ${f.messages.join(', ')}`).join('; ') + more);
     },
   });
 }

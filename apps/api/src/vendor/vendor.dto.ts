@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsEmail, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsEmailAddress, OptionalField } from '../common/validators.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const INT_MAX = 2_147_483_647;
 
 export class PageQueryDto {
   @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit: number = 50;
 
   @ApiPropertyOptional({ default: 0 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(INT_MAX)
+  @OptionalField() @Type(() => Number) @IsInt() @Min(0) @Max(INT_MAX)
   offset: number = 0;
 }
 
@@ -25,7 +26,7 @@ export class CreateProductDto {
   price_cents: number;
 
   @ApiPropertyOptional({ example: 'MUG-BLUE' })
-  @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(64)
+  @OptionalField() @Transform(trim) @IsString() @MinLength(1) @MaxLength(64)
   sku?: string;
 }
 
@@ -35,13 +36,13 @@ export class CreateOrderDto {
   total_cents: number;
 
   @ApiPropertyOptional({ example: 'buyer@example.test' })
-  @IsOptional() @Transform(trim) @IsEmail() @MaxLength(254)
+  @OptionalField() @Transform(trim) @IsEmailAddress() @MaxLength(254)
   customer_email?: string;
 }
 
 export class AddTeamMemberDto {
   @ApiProperty({ example: 'clerk@acme.test' })
-  @Transform(trim) @IsEmail() @MaxLength(254)
+  @Transform(trim) @IsEmailAddress() @MaxLength(254)
   email: string;
 
   @ApiProperty({ minLength: 8 })

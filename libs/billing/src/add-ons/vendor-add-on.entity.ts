@@ -1,6 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type VendorAddOnStatus = 'active' | 'cancelled' | 'expired';
+/**
+ * `pending`: its Checkout is open and the row holds the domain until `holdExpiresAt`; `needs_attention`: paid, but
+ * it could not be granted (`attentionReason` says why) and an admin must settle it.
+ */
+export type VendorAddOnStatus = 'pending' | 'active' | 'cancelled' | 'expired' | 'needs_attention';
 
 @Entity('vendor_add_ons')
 export class VendorAddOn {
@@ -10,13 +14,17 @@ export class VendorAddOn {
   @Column({ type: 'integer' })
   vendorId: number;
 
-  @Column({ type: 'integer' })
-  addOnProductId: number;
+  /** Null only for `needs_attention` when the Checkout named an add-on code we do not know (kept in `addonCode`). */
+  @Column({ type: 'integer', nullable: true })
+  addOnProductId: number | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  addonCode: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   status: VendorAddOnStatus;
 
-  /** Lower-cased; unique among add-ons that are not cancelled or expired (a partial unique index). */
+  /** Lower-cased; unique among `pending` and `active` add-ons (a partial unique index): the domain's holder. */
   @Column({ type: 'varchar', length: 253, nullable: true })
   domainName: string | null;
 
@@ -37,6 +45,13 @@ export class VendorAddOn {
 
   @Column({ type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
+
+  /** `pending` only: when the Checkout session expires, and with it the hold on the domain. */
+  @Column({ type: 'timestamptz', nullable: true })
+  holdExpiresAt: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  attentionReason: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

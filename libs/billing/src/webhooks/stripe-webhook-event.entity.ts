@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type WebhookEventStatus = 'processing' | 'processed' | 'failed' | 'ignored';
+export type WebhookEventStatus = 'processing' | 'processed' | 'failed' | 'ignored' | 'needs_attention';
 
 /** The ledger that makes each Stripe event id have its effect once. */
 @Entity('stripe_webhook_events')

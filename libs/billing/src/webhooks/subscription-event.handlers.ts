@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '@app/common';
-import { queryRows } from '@app/database';
 import type { Stripe } from '@app/stripe';
-import { addMonths, SubscriptionWriter } from '@app/subscription';
+import { SubscriptionWriter } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
-import { idOf, metadataVendorId, subscriptionPeriod } from './stripe-mapping.js';
+import { AddOnGrantService } from '../add-ons/add-on-grant.service.js';
+import { idOf, metadataVendorId } from './stripe-mapping.js';
 import { readStamp } from './subscription-patch.js';
 import { SubscriptionSyncService, type ApplySubscriptionResult } from './subscription-sync.service.js';
 import { ignored, processed, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
@@ -15,7 +14,7 @@ export class SubscriptionEventHandlers {
   constructor(
     private readonly sync: SubscriptionSyncService,
     private readonly writer: SubscriptionWriter,
-    private readonly clock: Clock,
+    private readonly addOns: AddOnGrantService,
   ) {}
 
   /**
@@ -44,7 +43,7 @@ export class SubscriptionEventHandlers {
       return ignored(`checkout session ${session.id}: the payment is still pending`);
     }
     if (!(await this.writer.findVendorOf(manager, { subscriptionId: null, customerId: null, vendorId }))) return ignored(`checkout session ${session.id}: unknown vendor ${vendorId}`);
-    if (addOnCode) return this.addOnPurchased(manager, vendorId, addOnCode, session, prefetched.subscription);
+    if (addOnCode) return this.addOnPurchased(manager, vendorId, session, prefetched.subscription);
 
     if (session.mode !== 'subscription' || !prefetched.subscription) return ignored(`checkout session ${session.id} has neither a subscription nor an add-on`);
     const subscription = prefetched.subscription;
@@ -54,34 +53,9 @@ export class SubscriptionEventHandlers {
     return outcomeOf(result);
   }
 
-  /** One add-on row per Checkout session (its id is unique), with the domain, quantity and period bought. */
-  private async addOnPurchased(manager: EntityManager, vendorId: number, code: string, session: Stripe.Checkout.Session, subscription: Stripe.Subscription | undefined): Promise<HandlerOutcome> {
-    const [product] = await queryRows<{ id: number; billing_period: 'month' | 'year' }>(
-      manager,
-      `SELECT id, billing_period FROM add_on_products WHERE code = $1`,
-      [code],
-    );
-    if (!product) return ignored(`checkout session ${session.id}: unknown add-on ${code}`);
-
-    const now = this.clock.now();
-    const domain = (session.metadata?.domain_name ?? session.metadata?.domain ?? '').trim().toLowerCase() || null;
-    let quantity = Math.max(1, Number.parseInt(session.metadata?.quantity ?? '1', 10) || 1);
-    let period = { start: now, end: addMonths(now, product.billing_period === 'year' ? 12 : 1) };
-    const subscriptionId = session.mode === 'subscription' ? idOf(session.subscription) : null;
-    if (subscription) {
-      period = subscriptionPeriod(subscription) ?? period;
-      quantity = subscription.items?.data?.[0]?.quantity ?? quantity;
-    }
-    const inserted = await queryRows<{ id: number }>(
-      manager,
-      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, stripe_subscription_id,
-                                   stripe_checkout_session_id, period_start, period_end, created_at, updated_at)
-       VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $9)
-       ON CONFLICT (stripe_checkout_session_id) DO NOTHING
-       RETURNING id`,
-      [vendorId, product.id, domain, quantity, subscriptionId, session.id, period.start, period.end, now],
-    );
-    return processed(inserted.length ? undefined : `add-on of checkout session ${session.id} already exists`);
+  /** The add-on code grants it (or records it `needs_attention`); its subscription was read from Stripe first. */
+  private addOnPurchased(manager: EntityManager, vendorId: number, session: Stripe.Checkout.Session, subscription: Stripe.Subscription | undefined): Promise<HandlerOutcome> {
+    return this.addOns.recordCheckoutPurchase(manager, { vendorId, session, subscription: subscription ?? null });
   }
 }
 

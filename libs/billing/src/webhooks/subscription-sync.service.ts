@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, NotFoundError } from '@app/common';
-import { queryRows } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import { SubscriptionWriter, type ApplyStripeResult, type StripeStamp } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
-import { fromUnix, mapSubscriptionStatus, subscriptionPeriod } from './stripe-mapping.js';
+import { VendorAddOnRepository } from '../add-ons/vendor-add-on.repository.js';
 import { readStamp, toSubscriptionPatch } from './subscription-patch.js';
 
 export type ApplySubscriptionResult = ApplyStripeResult | { outcome: 'applied_add_on'; vendorId: number; addOnId: number };
@@ -30,6 +29,7 @@ export class SubscriptionSyncService {
     private readonly dataSource: DataSource,
     private readonly stripe: StripeService,
     private readonly writer: SubscriptionWriter,
+    private readonly addOns: VendorAddOnRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -79,30 +79,9 @@ export class SubscriptionSyncService {
     return { outcome: 'synced', subscriptionId: found.id, result };
   }
 
-  /**
-   * The add-on a subscription pays for: its period and quantity follow Stripe; a cancelled or expired add-on is
-   * never revived (those Stripe states are final), so an out-of-order update cannot undo a cancellation.
-   */
+  /** The add-on a subscription pays for, as the add-on code applies it (see VendorAddOnRepository). */
   private async applyAddOnSubscription(manager: EntityManager, subscription: Stripe.Subscription, deleted: boolean): Promise<ApplySubscriptionResult | null> {
-    const [addOn] = await queryRows<{ id: number; vendor_id: number; status: string }>(
-      manager,
-      `SELECT id, vendor_id, status FROM vendor_add_ons WHERE stripe_subscription_id = $1 FOR UPDATE`,
-      [subscription.id],
-    );
-    if (!addOn) return null;
-    const now = this.clock.now();
-    const period = subscriptionPeriod(subscription);
-    const mapped = mapSubscriptionStatus(deleted ? 'canceled' : subscription.status);
-    const status = addOn.status !== 'active' ? addOn.status : mapped === 'cancelled' ? 'cancelled' : mapped === 'expired' ? 'expired' : 'active';
-    const cancelledAt = status === 'cancelled' ? (fromUnix(subscription.canceled_at) ?? fromUnix(subscription.ended_at) ?? now) : null;
-    await manager.query(
-      `UPDATE vendor_add_ons SET status = $2, cancelled_at = COALESCE(cancelled_at, $3),
-              period_start = CASE WHEN period_start IS NULL OR $4::timestamptz > period_start THEN $4::timestamptz ELSE period_start END,
-              period_end = CASE WHEN period_end IS NULL OR $5::timestamptz > period_end THEN $5::timestamptz ELSE period_end END,
-              quantity = COALESCE($6, quantity), updated_at = $7
-        WHERE id = $1`,
-      [addOn.id, status, cancelledAt, period?.start ?? null, period?.end ?? null, subscription.items?.data?.[0]?.quantity ?? null, now],
-    );
-    return { outcome: 'applied_add_on', vendorId: addOn.vendor_id, addOnId: addOn.id };
+    const applied = await this.addOns.applyStripeSubscription(manager, subscription, { deleted });
+    return applied && { outcome: 'applied_add_on', ...applied };
   }
 }

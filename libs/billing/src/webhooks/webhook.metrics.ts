@@ -8,7 +8,7 @@ export const webhookEventsTotal =
   (register.getSingleMetric('stripe_webhook_events_total') as Counter<'type' | 'outcome'> | undefined) ??
   new Counter({
     name: 'stripe_webhook_events_total',
-    help: 'Stripe webhook deliveries by event type and outcome (processed, duplicate, ignored, failed, invalid_signature).',
+    help: 'Stripe webhook deliveries by event type and outcome (processed, duplicate, ignored, needs_attention, failed, invalid_signature).',
     labelNames: ['type', 'outcome'],
   });
 

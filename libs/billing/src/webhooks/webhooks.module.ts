@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StripeModule } from '@app/stripe';
 import { SubscriptionModule } from '@app/subscription';
+import { AddOnsModule } from '../add-ons/add-ons.module.js';
 import { InvoiceEventHandlers } from './invoice-event.handlers.js';
 import { StripeWebhookService } from './stripe-webhook.service.js';
 import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
@@ -9,7 +10,7 @@ import { WebhookEventAdminService } from './webhook-event-admin.service.js';
 
 /** Stripe webhook processing and the subscription sync shared with /sync and the worker (webhooks issue). */
 @Module({
-  imports: [StripeModule, SubscriptionModule],
+  imports: [StripeModule, SubscriptionModule, AddOnsModule],
   providers: [SubscriptionSyncService, SubscriptionEventHandlers, InvoiceEventHandlers, StripeWebhookService, WebhookEventAdminService],
   exports: [SubscriptionSyncService, StripeWebhookService, WebhookEventAdminService],
 })

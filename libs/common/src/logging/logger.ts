@@ -25,6 +25,9 @@ export function createRootLogger(level = process.env.LOG_LEVEL ?? 'info', name?:
   });
 }
 
+/** Nest's start-up chatter (each module, each route: ~60 lines per process) goes to debug; info keeps what matters. */
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
 /** Nest's logger interface on top of pino: `new Logger(Ctx).log(...)` anywhere ends up as one JSON line. */
 export class PinoNestLogger implements LoggerService {
   constructor(readonly pino: Logger) {}
@@ -51,6 +54,7 @@ export class PinoNestLogger implements LoggerService {
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]) {
     // Nest passes the context last; error() passes a stack string before it.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    if (level === 'info' && context && STARTUP_CONTEXTS.has(context)) level = 'debug';
     const stack = level === 'error' && typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
     const fields: Record<string, unknown> = { context };
     if (stack) fields.stack = stack;

@@ -7,7 +7,7 @@ import { SubscriptionService } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { User } from '../users/user.entity.js';
 import { Vendor } from '../vendors/vendor.entity.js';
-import type { AuthSession, AuthUser } from './auth.types.js';
+import { vendorRoleOf, type AuthSession, type AuthUser } from './auth.types.js';
 import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from './password-hasher.js';
 
 export interface SignupInput {
@@ -61,6 +61,7 @@ export class AuthService {
     const ok = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !ok) throw new UnauthorizedError('Wrong e-mail or password.');
     const vendor = user.vendorId === null ? null : await this.dataSource.getRepository(Vendor).findOneBy({ id: user.vendorId });
+    // A deactivated vendor's users are refused like a wrong password, so the answer does not tell the account exists.
     if (user.vendorId !== null && (!vendor || !vendor.isActive)) throw new UnauthorizedError('Wrong e-mail or password.');
     return this.session(user, vendor);
   }
@@ -79,7 +80,11 @@ export class AuthService {
     else this.logger.log(`Admin user ensured (id ${row.id}).`);
   }
 
-  /** Verifies a bearer token; the user must still exist (a removed team member's token stops working). */
+  /**
+   * Verifies a bearer token against the database as it is now, in one query: the user must still exist and its
+   * vendor must be active (a removed member's or a deactivated vendor's token stops working at once). Role,
+   * vendor and owner status come from the row, not from the token.
+   */
   async verifyToken(token: string): Promise<AuthUser> {
     let claims: TokenClaims;
     try {
@@ -87,14 +92,23 @@ export class AuthService {
     } catch {
       throw new UnauthorizedError('The access token is invalid or expired.');
     }
+    // A signed token is still only as good as its claims: `sub` must be a users.id (int4) before it reaches SQL.
+    if (typeof claims.sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(claims.sub) || Number(claims.sub) > 2_147_483_647) {
+      throw new UnauthorizedError('The access token is invalid or expired.');
+    }
     const userId = Number(claims.sub);
     // Plain SQL: this runs on every authenticated request, and the repository's query builder costs more than the query.
-    const found: unknown[] = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
-    if (found.length === 0) throw new UnauthorizedError('The access token is invalid or expired.');
-    return { userId, role: claims.role, vendorId: claims.vid };
+    const [row]: Array<{ role: AuthUser['role']; vendor_id: number | null; is_owner: boolean; vendor_active: boolean | null }> = await this.dataSource.query(
+      `SELECT u.role, u.vendor_id, u.is_owner, v.is_active AS vendor_active FROM users u LEFT JOIN vendors v ON v.id = u.vendor_id WHERE u.id = $1`,
+      [userId],
+    );
+    if (!row || row.role !== claims.role || (row.vendor_id !== null && row.vendor_active !== true)) {
+      throw new UnauthorizedError('The access token is invalid or expired.');
+    }
+    return { userId, role: row.role, vendorId: row.vendor_id, vendorRole: vendorRoleOf({ role: row.role, isOwner: row.is_owner }) };
   }
 
-  private async session(user: Pick<User, 'id' | 'email' | 'role' | 'vendorId'>, vendor: Vendor | null): Promise<AuthSession> {
+  private async session(user: Pick<User, 'id' | 'email' | 'role' | 'vendorId' | 'isOwner'>, vendor: Vendor | null): Promise<AuthSession> {
     const expiresIn = this.config.get<number>('JWT_EXPIRES_IN_SECONDS', 3600);
     const claims: TokenClaims = { sub: String(user.id), role: user.role, vid: user.vendorId };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn, algorithm: 'HS256' });
@@ -102,7 +116,7 @@ export class AuthService {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: expiresIn,
-      user: { id: user.id, email: user.email, role: user.role },
+      user: { id: user.id, email: user.email, role: user.role, vendor_role: vendorRoleOf(user) },
       vendor: vendor && { id: vendor.id, code: vendor.code, name: vendor.name },
     };
   }

@@ -4,19 +4,21 @@ import { Clock, ConflictError, DomainError, isUniqueViolation, NotFoundError } f
 import { runStatement } from '@app/database';
 import { LimitService } from '@app/subscription';
 import { DataSource } from 'typeorm';
+import type { VendorRole } from '../auth/auth.types.js';
 import { hashPassword } from '../auth/password-hasher.js';
 
 export interface TeamMemberView {
   id: number;
   email: string;
   role: string;
+  vendor_role: VendorRole;
   is_owner: boolean;
   created_at: string;
 }
 
 const COLUMNS = `id, email, role, is_owner, created_at`;
 const view = (r: { id: number; email: string; role: string; is_owner: boolean; created_at: Date }): TeamMemberView => ({
-  id: r.id, email: r.email, role: r.role, is_owner: r.is_owner, created_at: r.created_at.toISOString(),
+  id: r.id, email: r.email, role: r.role, vendor_role: r.is_owner ? 'owner' : 'member', is_owner: r.is_owner, created_at: r.created_at.toISOString(),
 });
 
 /** A vendor's users (the owner included); each one holds a seat of the tier's team limit. */

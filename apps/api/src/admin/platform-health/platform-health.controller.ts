@@ -1,13 +1,14 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { CapacityForecastService, CapacitySnapshotService, snapshotView } from '@app/capacity-forecast';
 import { PlatformHealthService } from '@app/platform-health';
 import { AdminOnly } from '../../auth/auth.decorators.js';
+import { OptionalField } from '../../common/validators.js';
 
 class TrendsQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(365)
+  @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(365)
   days: number = 30;
 }
 

@@ -1,14 +1,15 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { OptionalField } from '../../common/validators.js';
 
 export class ListWebhookEventsQuery {
-  @IsOptional() @IsIn(['processing', 'processed', 'failed', 'ignored'])
-  status?: 'processing' | 'processed' | 'failed' | 'ignored';
+  @OptionalField() @IsIn(['processing', 'processed', 'failed', 'ignored', 'needs_attention'])
+  status?: 'processing' | 'processed' | 'failed' | 'ignored' | 'needs_attention';
 
-  @IsOptional() @IsString() @MaxLength(100)
+  @OptionalField() @IsString() @MaxLength(100)
   type?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit: number = 50;
 }
 

@@ -1,0 +1,288 @@
+import { Injectable } from '@nestjs/common';
+import { Clock, isUniqueViolation } from '@app/common';
+import { queryRows } from '@app/database';
+import type { Stripe } from '@app/stripe';
+import type { EntityManager } from 'typeorm';
+import { fromUnix, mapSubscriptionStatus, subscriptionPeriod } from '../webhooks/stripe-mapping.js';
+import type { VendorAddOnStatus } from './vendor-add-on.entity.js';
+
+/** The rows that hold a domain (the partial unique index `uq_vendor_add_ons_held_domain`). */
+const HOLDING = `status IN ('pending', 'active')`;
+
+/** An add-on as the vendor sees it; one whose code named no product shows that code. */
+const VENDOR_ADD_ON_SELECT = `SELECT va.id, COALESCE(p.code, va.addon_code) AS code, COALESCE(p.name, va.addon_code) AS name, va.status, va.domain_name,
+       va.quantity, va.stripe_subscription_id, va.period_start, va.period_end, va.cancelled_at
+  FROM vendor_add_ons va LEFT JOIN add_on_products p ON p.id = va.add_on_product_id`;
+
+export interface DomainHoldRequest {
+  vendorId: number;
+  addOnProductId: number;
+  domainName: string;
+  quantity: number;
+  /** When the Checkout session will expire; the hold ends then. */
+  expiresAt: Date;
+}
+
+/**
+ * `held`: the domain is this vendor's until `expiresAt` (`created` false when the vendor's own open hold was reused);
+ * `taken`: another vendor holds it, or this vendor already has it live; `stale`: held by a Checkout whose time is
+ * up, which Stripe must confirm expired (it may have been paid just in time) before `releaseExpiredCheckoutHold`;
+ * `retry`: the holder went away between the insert and the read.
+ */
+export type DomainHoldResult =
+  | { outcome: 'held'; holdId: number; created: boolean }
+  | { outcome: 'taken'; by: 'live' | 'checkout' }
+  | { outcome: 'stale'; holdId: number; sessionId: string }
+  | { outcome: 'retry' };
+
+export interface VendorAddOnRow {
+  id: number;
+  code: string;
+  name: string;
+  status: VendorAddOnStatus;
+  domain_name: string | null;
+  quantity: number;
+  stripe_subscription_id: string | null;
+  period_start: Date | null;
+  period_end: Date | null;
+  cancelled_at: Date | null;
+}
+
+export interface AddOnGrant {
+  vendorId: number;
+  addOnProductId: number;
+  domainName: string | null;
+  quantity: number;
+  sessionId: string;
+  subscriptionId: string | null;
+  period: { start: Date; end: Date };
+}
+
+export interface AddOnAttention extends Omit<AddOnGrant, 'addOnProductId'> {
+  addOnProductId: number | null;
+  addonCode: string;
+  reason: string;
+}
+
+/**
+ * The one writer of `vendor_add_ons` (and its reads): domain holds for open Checkouts, the grant of a paid add-on,
+ * the record of one that could not be granted, Stripe's later word on its subscription, and cancellation. Every
+ * method runs on the caller's EntityManager, so it joins the caller's transaction; none calls Stripe.
+ */
+@Injectable()
+export class VendorAddOnRepository {
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Holds `domainName` for the vendor: one conditional insert decides between concurrent buyers (the unique index,
+   * not a read first). A hold left by a purchase that never reached Stripe (no session) is dropped once its time is up.
+   */
+  async holdDomain(manager: EntityManager, req: DomainHoldRequest): Promise<DomainHoldResult> {
+    const now = this.clock.now();
+    await manager.query(
+      `DELETE FROM vendor_add_ons WHERE domain_name = $1 AND status = 'pending' AND hold_expires_at <= $2 AND stripe_checkout_session_id IS NULL`,
+      [req.domainName, now],
+    );
+    const [inserted] = await queryRows<{ id: number }>(
+      manager,
+      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, hold_expires_at, created_at, updated_at)
+       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $6)
+       ON CONFLICT DO NOTHING
+       RETURNING id`,
+      [req.vendorId, req.addOnProductId, req.domainName, req.quantity, req.expiresAt, now],
+    );
+    if (inserted) return { outcome: 'held', holdId: inserted.id, created: true };
+
+    const [holder] = await queryRows<{ id: number; vendor_id: number; add_on_product_id: number; status: string; hold_expires_at: Date | null; stripe_checkout_session_id: string | null }>(
+      manager,
+      `SELECT id, vendor_id, add_on_product_id, status, hold_expires_at, stripe_checkout_session_id FROM vendor_add_ons
+        WHERE domain_name = $1 AND ${HOLDING} FOR UPDATE`,
+      [req.domainName],
+    );
+    // Released between the insert and this read: the caller may simply try again.
+    if (!holder) return { outcome: 'retry' };
+    if (holder.status === 'active') return { outcome: 'taken', by: 'live' };
+    const open = holder.hold_expires_at !== null && holder.hold_expires_at.getTime() > now.getTime();
+    if (!open && holder.stripe_checkout_session_id) return { outcome: 'stale', holdId: holder.id, sessionId: holder.stripe_checkout_session_id };
+    if (holder.vendor_id !== req.vendorId || holder.add_on_product_id !== req.addOnProductId) return { outcome: 'taken', by: 'checkout' };
+    // The vendor opens Checkout again for its own held domain (a second tab, a return): the hold carries over.
+    await manager.query(
+      `UPDATE vendor_add_ons SET hold_expires_at = GREATEST(hold_expires_at, $2), quantity = $3, updated_at = $4 WHERE id = $1`,
+      [holder.id, req.expiresAt, req.quantity, now],
+    );
+    return { outcome: 'held', holdId: holder.id, created: false };
+  }
+
+  /** The Checkout session now behind the hold (a newer session of the same vendor replaces an older one). */
+  async attachCheckoutSession(manager: EntityManager, holdId: number, sessionId: string, expiresAt: Date): Promise<boolean> {
+    const rows = await queryRows<{ id: number }>(
+      manager,
+      `UPDATE vendor_add_ons SET stripe_checkout_session_id = $2, hold_expires_at = GREATEST(hold_expires_at, $3), updated_at = $4
+        WHERE id = $1 AND status = 'pending' RETURNING id`,
+      [holdId, sessionId, expiresAt, this.clock.now()],
+    );
+    return rows.length > 0;
+  }
+
+  /** Drops a hold no Checkout was opened for (Stripe refused, or the purchase failed before reaching it). */
+  async releaseUnusedHold(manager: EntityManager, holdId: number): Promise<void> {
+    await manager.query(`DELETE FROM vendor_add_ons WHERE id = $1 AND status = 'pending' AND stripe_checkout_session_id IS NULL`, [holdId]);
+  }
+
+  /** Drops the hold of a Checkout that Stripe says expired (its `checkout.session.expired`, or a read). */
+  async releaseExpiredCheckoutHold(manager: EntityManager, sessionId: string, holdId?: number): Promise<boolean> {
+    const rows = await queryRows<{ id: number }>(
+      manager,
+      `DELETE FROM vendor_add_ons WHERE stripe_checkout_session_id = $1 AND status = 'pending' AND ($2::int IS NULL OR id = $2) RETURNING id`,
+      [sessionId, holdId ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  /** The add-on row of a Checkout session, locked for the caller's transaction. */
+  async lockByCheckoutSession(manager: EntityManager, sessionId: string): Promise<{ id: number; vendor_id: number; status: VendorAddOnStatus } | undefined> {
+    const [row] = await queryRows<{ id: number; vendor_id: number; status: VendorAddOnStatus }>(
+      manager,
+      `SELECT id, vendor_id, status FROM vendor_add_ons WHERE stripe_checkout_session_id = $1 FOR UPDATE`,
+      [sessionId],
+    );
+    return row;
+  }
+
+  /** The vendor's own open hold of the domain for this add-on, whichever of its Checkout sessions it now names. */
+  async lockOwnHold(manager: EntityManager, vendorId: number, addOnProductId: number, domainName: string): Promise<number | undefined> {
+    const [row] = await queryRows<{ id: number }>(
+      manager,
+      `SELECT id FROM vendor_add_ons WHERE vendor_id = $1 AND add_on_product_id = $2 AND domain_name = $3 AND status = 'pending' FOR UPDATE`,
+      [vendorId, addOnProductId, domainName],
+    );
+    return row?.id;
+  }
+
+  /**
+   * Turns row `id` (a hold, or an earlier `needs_attention`) into the live add-on. Under a savepoint: if another
+   * vendor holds the domain by now, the unique index refuses it and the caller's transaction goes on ('held').
+   */
+  async activate(manager: EntityManager, id: number, grant: AddOnGrant): Promise<'granted' | 'held'> {
+    const ok = await this.underSavepoint(manager, () =>
+      manager.query(
+        `UPDATE vendor_add_ons SET status = 'active', add_on_product_id = $2, domain_name = $3, quantity = $4, stripe_checkout_session_id = $5,
+                stripe_subscription_id = $6, period_start = $7, period_end = $8, hold_expires_at = NULL, attention_reason = NULL, updated_at = $9
+          WHERE id = $1`,
+        [id, grant.addOnProductId, grant.domainName, grant.quantity, grant.sessionId, grant.subscriptionId, grant.period.start, grant.period.end, this.clock.now()],
+      ),
+    );
+    return ok ? 'granted' : 'held';
+  }
+
+  /** A new live add-on for a paid Checkout; 'held' when the domain (or the session) is taken, and nothing is written. */
+  async insertActive(manager: EntityManager, grant: AddOnGrant): Promise<{ outcome: 'granted'; id: number } | { outcome: 'held' }> {
+    const now = this.clock.now();
+    const [row] = await queryRows<{ id: number }>(
+      manager,
+      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, stripe_subscription_id,
+                                   stripe_checkout_session_id, period_start, period_end, created_at, updated_at)
+       VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $9)
+       ON CONFLICT DO NOTHING
+       RETURNING id`,
+      [grant.vendorId, grant.addOnProductId, grant.domainName, grant.quantity, grant.subscriptionId, grant.sessionId, grant.period.start, grant.period.end, now],
+    );
+    return row ? { outcome: 'granted', id: row.id } : { outcome: 'held' };
+  }
+
+  /**
+   * Records a paid add-on that cannot be granted, on the row `id` when there is one (the session's hold or an
+   * earlier record), else a new row. `needs_attention` holds no domain, so this never meets the unique index.
+   */
+  async recordNeedsAttention(manager: EntityManager, id: number | undefined, a: AddOnAttention): Promise<number> {
+    const now = this.clock.now();
+    const values = [a.vendorId, a.addOnProductId, a.addonCode, a.domainName, a.quantity, a.subscriptionId, a.sessionId, a.period.start, a.period.end, a.reason, now];
+    if (id !== undefined) {
+      await manager.query(
+        `UPDATE vendor_add_ons SET status = 'needs_attention', add_on_product_id = $1, addon_code = $2, domain_name = $3, quantity = $4,
+                stripe_subscription_id = $5, stripe_checkout_session_id = $6, period_start = $7, period_end = $8, attention_reason = $9,
+                hold_expires_at = NULL, updated_at = $10
+          WHERE id = $11`,
+        [...values.slice(1), id],
+      );
+      return id;
+    }
+    const [row] = await queryRows<{ id: number }>(
+      manager,
+      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, addon_code, status, domain_name, quantity, stripe_subscription_id,
+                                   stripe_checkout_session_id, period_start, period_end, attention_reason, created_at, updated_at)
+       VALUES ($1, $2, $3, 'needs_attention', $4, $5, $6, $7, $8, $9, $10, $11, $11)
+       RETURNING id`,
+      values,
+    );
+    return row.id;
+  }
+
+  /**
+   * Stripe's word on the subscription an add-on pays for: its period and quantity follow Stripe; a cancelled or
+   * expired add-on is never revived (those Stripe states are final), so an out-of-order update cannot undo a
+   * cancellation. One that needed attention ends when its subscription does (an admin refunded and cancelled it).
+   */
+  async applyStripeSubscription(manager: EntityManager, subscription: Stripe.Subscription, opts: { deleted?: boolean } = {}): Promise<{ addOnId: number; vendorId: number } | null> {
+    const [addOn] = await queryRows<{ id: number; vendor_id: number; status: VendorAddOnStatus }>(
+      manager,
+      `SELECT id, vendor_id, status FROM vendor_add_ons WHERE stripe_subscription_id = $1 FOR UPDATE`,
+      [subscription.id],
+    );
+    if (!addOn) return null;
+    const now = this.clock.now();
+    const period = subscriptionPeriod(subscription);
+    // A deletion is final whatever the payload's status says.
+    const mapped = mapSubscriptionStatus(opts.deleted ? 'canceled' : subscription.status);
+    const ended = mapped === 'cancelled' || mapped === 'expired' ? mapped : null;
+    const status = addOn.status === 'active' || addOn.status === 'needs_attention' ? (ended ?? addOn.status) : addOn.status;
+    const cancelledAt = status === 'cancelled' ? (fromUnix(subscription.canceled_at) ?? fromUnix(subscription.ended_at) ?? now) : null;
+    await manager.query(
+      `UPDATE vendor_add_ons SET status = $2, cancelled_at = COALESCE(cancelled_at, $3),
+              period_start = CASE WHEN period_start IS NULL OR $4::timestamptz > period_start THEN $4::timestamptz ELSE period_start END,
+              period_end = CASE WHEN period_end IS NULL OR $5::timestamptz > period_end THEN $5::timestamptz ELSE period_end END,
+              quantity = COALESCE($6, quantity), updated_at = $7
+        WHERE id = $1`,
+      [addOn.id, status, cancelledAt, period?.start ?? null, period?.end ?? null, subscription.items?.data?.[0]?.quantity ?? null, now],
+    );
+    return { addOnId: addOn.id, vendorId: addOn.vendor_id };
+  }
+
+  /** The vendor's add-ons, live first; open Checkouts (`pending`) are not add-ons yet and are left out. */
+  async listForVendor(manager: EntityManager, vendorId: number): Promise<VendorAddOnRow[]> {
+    return queryRows<VendorAddOnRow>(
+      manager,
+      `${VENDOR_ADD_ON_SELECT} WHERE va.vendor_id = $1 AND va.status <> 'pending'
+        ORDER BY (va.status = 'active') DESC, va.created_at DESC, va.id DESC`,
+      [vendorId],
+    );
+  }
+
+  /** One of the vendor's add-ons (never another vendor's; never an open Checkout). */
+  async findForVendor(manager: EntityManager, vendorId: number, id: number): Promise<VendorAddOnRow | undefined> {
+    const [row] = await queryRows<VendorAddOnRow>(manager, `${VENDOR_ADD_ON_SELECT} WHERE va.id = $1 AND va.vendor_id = $2 AND va.status <> 'pending'`, [id, vendorId]);
+    return row;
+  }
+
+  async markCancelled(manager: EntityManager, id: number): Promise<void> {
+    const now = this.clock.now();
+    await manager.query(
+      `UPDATE vendor_add_ons SET status = 'cancelled', cancelled_at = COALESCE(cancelled_at, $2), updated_at = $2 WHERE id = $1 AND status = 'active'`,
+      [id, now],
+    );
+  }
+
+  /** Runs `write` under a savepoint: a unique violation undoes only it (false), and the transaction goes on. */
+  private async underSavepoint(manager: EntityManager, write: () => Promise<unknown>): Promise<boolean> {
+    await manager.query(`SAVEPOINT vendor_add_on_write`);
+    try {
+      await write();
+      await manager.query(`RELEASE SAVEPOINT vendor_add_on_write`);
+      return true;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await manager.query(`ROLLBACK TO SAVEPOINT vendor_add_on_write`);
+      return false;
+    }
+  }
+}
