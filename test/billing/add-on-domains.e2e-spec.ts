@@ -29,7 +29,10 @@ describe('billing: add-on domains held from Checkout', () => {
     await double.close();
   });
 
-  const purchase = (v: SignedUpVendor, domain: string) => api(t, v.token).post(`${BILLING}/addons/purchase`).send({ addon_code: 'domain', domain_name: domain });
+  const purchase = (v: SignedUpVendor, domain: string, key?: string) => {
+    const req = api(t, v.token).post(`${BILLING}/addons/purchase`);
+    return (key ? req.set('Idempotency-Key', key) : req).send({ addon_code: 'domain', domain_name: domain });
+  };
   const rowsOf = (domain: string) =>
     t.db.query(`SELECT vendor_id, status, stripe_checkout_session_id, hold_expires_at, attention_reason FROM vendor_add_ons WHERE domain_name = $1 ORDER BY id`, [domain]);
 
@@ -140,8 +143,9 @@ describe('billing: add-on domains held from Checkout', () => {
 
   it('lets a vendor reopen Checkout for the domain it holds, and grants whichever of its sessions is paid', async () => {
     const a = await signUpVendor(t);
-    const first = await purchase(a, 'two-tabs.example.com');
-    const second = await purchase(a, 'two-tabs.example.com');
+    // Two tabs, each with its own Idempotency-Key (without keys, the same request seconds later is a double click).
+    const first = await purchase(a, 'two-tabs.example.com', 'tab-1');
+    const second = await purchase(a, 'two-tabs.example.com', 'tab-2');
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.body.session_id).not.toBe(first.body.session_id);
     expect(await rowsOf('two-tabs.example.com')).toEqual([expect.objectContaining({ status: 'pending', stripe_checkout_session_id: second.body.session_id })]);
