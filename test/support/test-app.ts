@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
 import request from 'supertest';
@@ -11,7 +11,7 @@ import { testTempDir } from './temp-dir.js';
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   http: Server;
   db: DataSource;
   clock: Clock;
@@ -59,6 +59,7 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
   const { createApiApp } = await import('../../apps/api/src/app.factory.js');
   const app = await createApiApp();
   await app.init();
+  await app.getHttpAdapter().getInstance().ready(); // Fastify: plugins and routes loaded before supertest connects
   const db = app.get<DataSource>(getDataSourceToken());
   return {
     app,

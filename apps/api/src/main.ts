@@ -10,7 +10,7 @@ const { createApiApp } = await import('./app.factory.js');
 const app = await createApiApp();
 const port = app.get(ConfigService).get<number>('PORT', 3000);
 try {
-  await app.listen(port);
+  await app.listen(port, '0.0.0.0'); // Fastify binds to localhost unless told otherwise; containers need every interface
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   const why = code === 'EADDRINUSE' ? 'is already in use (another `npm start`, or another program)' : `cannot be used (${code ?? (error as Error).message})`;

@@ -2,7 +2,6 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '@app/common';
 import { AuthService, type AuthUser, type UserRole, type VendorRole } from '@app/platform';
-import type { Request } from 'express';
 import { PUBLIC_ROUTE, REQUIRED_ROLE, REQUIRED_VENDOR_ROLE } from './auth.decorators.js';
 
 /** `Bearer <JWT>` and nothing else: a header with more parts is not a token with a comment. */
@@ -22,7 +21,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const request = context.switchToHttp().getRequest<Request & { auth?: AuthUser }>();
+    const request = context.switchToHttp().getRequest<{ headers: { authorization?: string | string[] }; auth?: AuthUser }>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
     if (!match) throw new UnauthorizedError(header ? 'The Authorization header must be "Bearer <token>".' : 'A bearer token is required.');

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { Histogram, register } from 'prom-client';
 
 // Created once per process (module scope): prom-client refuses a second metric of the same name.
@@ -11,14 +11,14 @@ const httpDuration =
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
 
-/** Times every request; the label is the route template (`/products/:id`), never the raw URL, to bound cardinality. */
-export function httpMetrics(): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const end = httpDuration.startTimer();
-    res.once('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
-    });
-    next();
-  };
+/**
+ * Times every request from Fastify's own clock (`reply.elapsedTime`, no timer object per request); the label is the
+ * route template (`/api/v1/vendor/products/:id`), never the raw URL, to bound cardinality.
+ */
+export function registerHttpMetrics(fastify: FastifyInstance): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
 }

@@ -1,8 +1,6 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { StripeWebhookService } from '@app/billing';
-import type { RawBodyRequest } from '@nestjs/common';
-import type { Request } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 
 @ApiTags('webhooks')
@@ -15,7 +13,7 @@ export class StripeWebhookController {
   @ApiExcludeEndpoint()
   @Post('stripe')
   @HttpCode(200)
-  async receive(@Req() req: RawBodyRequest<Request>, @Headers('stripe-signature') signature: string | undefined): Promise<{ received: true }> {
+  async receive(@Req() req: { rawBody?: Buffer }, @Headers('stripe-signature') signature: string | undefined): Promise<{ received: true }> {
     await this.webhooks.receive(req.rawBody, signature);
     return { received: true };
   }

@@ -105,7 +105,7 @@ export class EnvironmentVariables {
   CRON_CAPTURE_CAPACITY_SNAPSHOT?: string;
 
   /**
-   * Which proxies' X-Forwarded-For the API believes (Express `trust proxy`): the per-IP login limit keys on
+   * Which proxies' X-Forwarded-For the API believes (Fastify's `trustProxy`, the syntax of Express's `trust proxy`): the per-IP login limit keys on
    * the client address it yields. Loopback only by default; name your load balancer's network to widen it.
    */
   @IsString()
