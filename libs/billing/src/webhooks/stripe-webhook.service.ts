@@ -8,7 +8,7 @@ import { isHandledEventType } from './handled-event-types.js';
 import { InvoiceEventHandlers } from './invoice-event.handlers.js';
 import { idOf } from './stripe-mapping.js';
 import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
-import { ignored, needsAttention, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
+import { ignored, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
 import { metricType, webhookEventsTotal, webhookProcessingSeconds } from './webhook.metrics.js';
 import { InvalidWebhookError, WebhookProcessingFailedError, WebhookSecretNotConfiguredError } from './webhooks.errors.js';
 
@@ -228,6 +228,7 @@ function eventTime(event: Stripe.Event): Date | null {
  * The payload as `jsonb` can hold it: the raw body, unless it carries a NUL or a lone surrogate (which `jsonb`
  * refuses); then the event again with those characters replaced, so the ledger keeps everything else.
  */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what jsonb refuses
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function storablePayload(event: Stripe.Event, raw: string | undefined): string {
