@@ -77,6 +77,23 @@ describe('sync-stripe-status against Stripe (the double)', () => {
     expect((await w.run('sync-stripe-status')).details).toMatchObject({ events_recovered: 0 });
   });
 
+  it('recovers a missed checkout.session.async_payment_succeeded: the add-on paid by a delayed method is granted', async () => {
+    const vendor = await linkedVendor('active', { status: 'active' });
+    const session = {
+      id: `cs_test_delayed_${vendor.vendorId}`, object: 'checkout.session', mode: 'payment', payment_status: 'paid', status: 'complete',
+      customer: vendor.subscription.customer, subscription: null, metadata: { vendor_id: String(vendor.vendorId), addon_code: 'ssl_premium', quantity: '1' },
+    };
+    const missed = double.makeEvent('checkout.session.async_payment_succeeded', session);
+
+    const run = await w.run('sync-stripe-status');
+
+    expect(run.status).toBe('succeeded');
+    const [ledger] = await w.db.query(`SELECT status FROM stripe_webhook_events WHERE event_id = $1`, [missed.id]);
+    expect(ledger).toEqual({ status: 'processed' });
+    const addOns = await w.db.query(`SELECT status, stripe_checkout_session_id FROM vendor_add_ons WHERE vendor_id = $1`, [vendor.vendorId]);
+    expect(addOns).toEqual([{ status: 'active', stripe_checkout_session_id: session.id }]);
+  });
+
   it('backs off when Stripe answers 429 and still finishes', async () => {
     double.rateLimit({ perSecond: 1 });
     try {
