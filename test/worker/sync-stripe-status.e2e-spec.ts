@@ -78,10 +78,12 @@ describe('sync-stripe-status against Stripe (the double)', () => {
   });
 
   it('recovers a missed checkout.session.async_payment_succeeded: the add-on paid by a delayed method is granted', async () => {
-    const vendor = await linkedVendor('active', { status: 'active' });
+    // A vendor without any Stripe subscription: a one-off add-on paid by bank debit.
+    const now = Date.now();
+    const vendor = await insertSubscription(w.db, { status: 'active', period_start: new Date(now - 5 * DAY_S * 1000), period_end: new Date(now + 25 * DAY_S * 1000), has_payment_method: true });
     const session = {
       id: `cs_test_delayed_${vendor.vendorId}`, object: 'checkout.session', mode: 'payment', payment_status: 'paid', status: 'complete',
-      customer: vendor.subscription.customer, subscription: null, metadata: { vendor_id: String(vendor.vendorId), addon_code: 'ssl_premium', quantity: '1' },
+      customer: null, subscription: null, metadata: { vendor_id: String(vendor.vendorId), addon_code: 'ssl_premium', quantity: '1' },
     };
     const missed = double.makeEvent('checkout.session.async_payment_succeeded', session);
 
