@@ -3,7 +3,8 @@
 // Seeds vendors and subscriptions with generate_series (about a third of all rows due for each job: a third
 // ended trials, a third non-Stripe subscriptions whose period ended one to three periods ago, a third
 // subscriptions cancelled more than 30 days ago) plus 300,000 webhook events (a third older than 90 days),
-// then runs each job once through the real job runner and services, as `npm run job` does.
+// then runs each job once through the real job runner and services, as `npm run job` does; then the admin's
+// forecast and recommendations over 365 daily snapshots and those subscriptions (each aimed under 1 s).
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -11,6 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import type { INestApplicationContext } from '@nestjs/common';
+import { CapacityForecastService } from '@app/capacity-forecast';
 import { Clock } from '@app/common';
 import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
 
@@ -60,6 +63,36 @@ async function seed(db: DataSource): Promise<void> {
   await db.query(`VACUUM ANALYZE stripe_webhook_events`);
 }
 
+/**
+ * The admin's forecast and recommendations over a year of daily snapshots and the million subscriptions: the
+ * trends fit every one of the 365 days (least squares with the Theil–Sen trimming step, eight metrics), and the
+ * recommendations measure the live capacity (one grouped pass over the subscriptions) and fit the last 90 days.
+ */
+async function benchForecast(app: INestApplicationContext, db: DataSource) {
+  await db.query(
+    `INSERT INTO capacity_snapshots (snapshot_date, total_vendors, active_vendors, trial_vendors, paying_subscriptions, total_subscriptions,
+            total_products, total_orders_month, total_team_members, db_size_mb, storage_used_gb)
+     SELECT ($1::date - 364) + d, 600000 + d * 1000, 500000 + d * 900 + (d % 7) * 50, 100000, 400000 + d * 800, 600000 + d * 1000,
+            50000000 + d * 90000, 20000000 + d * 30000, 1500000 + d * 2000, 2000 + d * 10, (2000 + d * 10) / 1024.0
+       FROM generate_series(0, 364) d
+     ON CONFLICT (snapshot_date) DO NOTHING`,
+    [NOW.toISOString().slice(0, 10)],
+  );
+  const forecast = app.get(CapacityForecastService);
+  const rows: Array<Record<string, unknown>> = [];
+  const time = async (what: string, call: () => Promise<unknown>, describe: (r: never) => string) => {
+    const t0 = performance.now();
+    const result = await call();
+    const seconds = (performance.now() - t0) / 1000;
+    rows.push({ case: what, seconds: Number(seconds.toFixed(3)), aim_seconds: 1, within_aim: seconds < 1, result: describe(result as never) });
+  };
+  await time('forecast: trends over 365 daily snapshots', () => forecast.getGrowthTrends(365), (r: { snapshots_available: number; trends: Record<string, { slope_per_day: number }> }) =>
+    `${r.snapshots_available} snapshots, ${Object.keys(r.trends).length} metrics, active_vendors ${r.trends.active_vendors?.slope_per_day}/day`);
+  await time('recommendations: 1,000,000 subscriptions + 90 days', () => forecast.getScalingRecommendations(), (r: Array<{ severity: string; title: string }>) =>
+    r.map((x) => `${x.severity}: ${x.title}`).join(' | ').slice(0, 160));
+  return rows;
+}
+
 async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let dataDir: string | undefined;
@@ -96,6 +129,7 @@ async function main(): Promise<void> {
         if (run.status !== 'succeeded') console.error(`${name} ${run.status}: ${run.error}`);
       }
       console.table(table);
+      console.table(await benchForecast(app, db));
     } finally {
       await app.close();
     }

@@ -156,6 +156,16 @@ describe('billing: add-on domains held from Checkout', () => {
     expect(await rowsOf('two-tabs.example.com')).toEqual([expect.objectContaining({ vendor_id: a.vendorId, status: 'active', stripe_checkout_session_id: first.body.session_id })]);
   });
 
+  it('answers a retried purchase with the same Idempotency-Key with the same Checkout session', async () => {
+    const a = await signUpVendor(t);
+    const send = () => api(t, a.token).post(`${BILLING}/addons/purchase`).set('Idempotency-Key', 'buy-domain-1').send({ addon_code: 'domain', domain_name: 'retried.example.com' });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.body.session_id).toBe(first.body.session_id);
+    expect(await rowsOf('retried.example.com')).toEqual([expect.objectContaining({ vendor_id: a.vendorId, status: 'pending', stripe_checkout_session_id: first.body.session_id })]);
+  });
+
   it('records a paid Checkout for a domain another vendor holds live as needs_attention: 200, listed for admins and the vendor, once', async () => {
     const [a, b] = [await signUpVendor(t), await signUpVendor(t)];
     const aSession = await purchase(a, 'race-y.example.com');
@@ -219,5 +229,20 @@ describe('billing: add-on domains held from Checkout', () => {
     expect(res.status).toBe(200);
     expect(await eventRow(t, event.id)).toMatchObject({ status: 'needs_attention', error: expect.stringContaining('unknown add-on "retired_addon"') });
     expect((await api(t, b.token).get(`${BILLING}/my-addons`)).body).toEqual([expect.objectContaining({ addon_code: 'retired_addon', status: 'needs_attention' })]);
+  });
+
+  it('frees the domain when Stripe reports the Checkout expired (checkout.session.expired)', async () => {
+    const [a, b] = [await signUpVendor(t), await signUpVendor(t)];
+    const first = await purchase(a, 'expired-event.example.com');
+    expect((await purchase(b, 'expired-event.example.com')).status).toBe(409);
+
+    await stripeClient(double).checkout.sessions.expire(first.body.session_id);
+    const event = [...double.state.events.values()].find((e) => e.type === 'checkout.session.expired' && (e.data.object as { id: string }).id === first.body.session_id)!;
+    const res = await deliver(t, double, event);
+
+    expect(res.status).toBe(200);
+    expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed', error: expect.stringContaining('released the domain') });
+    expect(await rowsOf('expired-event.example.com')).toEqual([]);
+    expect((await purchase(b, 'expired-event.example.com')).status).toBe(200);
   });
 });

@@ -21,10 +21,20 @@ describe('npm start on the embedded database', () => {
   });
 
   async function startNpm(dataDir: string): Promise<{ run: NpmRun; port: number; pids: Map<string, number> }> {
-    const port = await freePort();
-    const run = npm(['start'], { DATA_DIR: dataDir, PORT: String(port) });
-    leftovers.push({ run, dataDir });
-    await waitReady(`http://127.0.0.1:${port}/health/ready`, run);
+    let port: number;
+    let run: NpmRun;
+    for (let attempt = 1; ; attempt++) {
+      // A free port now may be taken by another program on this shared machine before npm start binds it.
+      port = await freePort();
+      run = npm(['start'], { DATA_DIR: dataDir, PORT: String(port) });
+      leftovers.push({ run, dataDir });
+      try {
+        await waitReady(`http://127.0.0.1:${port}/health/ready`, run);
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !/already in use/.test(run.output())) throw error;
+      }
+    }
     const tree = descendants(run.child.pid!);
     const pidOf = (pattern: RegExp) => tree.find((p) => pattern.test(p.cmd))?.pid;
     const pids = new Map<string, number>([

@@ -135,6 +135,23 @@ describe('the built processes', () => {
     });
   });
 
+  it('says in one line that the port is taken and exits 1 (no EADDRINUSE trace)', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const api = start('apps/api/src/main.js', productionEnv({ PORT: String(port) }));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still running:\n${api.output()}`)), 60_000)));
+      const exit = await Promise.race([api.exited, timeout]).finally(() => clearTimeout(timer));
+      expect(exit.code).toBe(1);
+      expect(api.output()).toMatch(new RegExp(`^API: port ${port} is already in use .+$`, 'm'));
+      expect(api.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      blocker.close();
+    }
+  }, SLOW);
+
   describe('the worker', () => {
     it('starts, then stops on SIGTERM with exit code 0', async () => {
       const worker = start('apps/worker/src/main.js', productionEnv({ APP_NAME: 'vendor-billing-worker-ops-test' }));

@@ -134,7 +134,7 @@ describe('worker jobs on due and not-due rows', () => {
       const [row] = await w.db.query(`SELECT *, snapshot_date::text AS snapshot_date FROM capacity_snapshots`);
       expect(row).toMatchObject({
         snapshot_date: '2026-03-15',
-        total_vendors: 5, active_vendors: 4, trial_vendors: 1, total_subscriptions: 5, active_subscriptions: 3,
+        total_vendors: 5, active_vendors: 4, trial_vendors: 1, total_subscriptions: 5, paying_subscriptions: 3,
         total_products: '6260', total_orders_month: '9400', total_team_members: 25,
         // Unlimited tiers add nothing: products 2 × 200 (essential); orders 2 × 100 + 500 (professional); team 2 × 1 + 3.
         theoretical_products_limit: '400', theoretical_orders_limit: '700', theoretical_team_limit: '5',

@@ -34,6 +34,15 @@ describe('the worker scheduler', () => {
     expect(next('reset-period-counters').diffNow().as('seconds')).toBeLessThanOrEqual(1.01);
   });
 
+  it('touches its heartbeat row on start, with the schedules it registered', async () => {
+    const [beat] = await waitFor(async () => {
+      const rows = await w.db.query(`SELECT worker_id, started_at, last_seen_at, schedules FROM worker_heartbeats`);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(beat.worker_id).toMatch(/:\d+$/);
+    expect(beat.schedules).toMatchObject({ 'reset-period-counters': '* * * * * *', 'capture-capacity-snapshot': '0 0 * * *' });
+  });
+
   it('records a scheduled run that fails and still runs the next one', async () => {
     w.clock.set(at('2026-03-15T12:00:00Z'));
     const due = await insertSubscription(w.db, { period_start: at('2026-02-01T00:00:00Z'), period_end: at('2026-03-01T00:00:00Z'), orders_this_period: 33 });

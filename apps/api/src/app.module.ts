@@ -13,6 +13,7 @@ import { AdminBootstrap } from './auth/admin.bootstrap.js';
 import { BillingApiModule } from './billing/billing-api.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { HealthController } from './health/health.controller.js';
+import { HomeController } from './health/home.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { PagesModule } from './pages/pages.module.js';
 import { VendorApiModule } from './vendor/vendor-api.module.js';
@@ -32,7 +33,7 @@ import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
     AdminApiModule,
     PagesModule,
   ],
-  controllers: [AuthController, HealthController, MetricsController],
+  controllers: [AuthController, HealthController, HomeController, MetricsController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { JOB_NAMES as DATABASE_JOB_NAMES } from '@app/database';
 import type { LoggerService } from '@nestjs/common';
 import { WorkerJobsModule } from './worker-jobs.module.js';
 import { WorkerJobs } from './jobs/worker-jobs.service.js';
@@ -8,7 +9,7 @@ export const EXIT_FAILED = 1;
 export const EXIT_UNKNOWN_JOB = 2;
 
 /** The names `npm run job` accepts, without starting anything. */
-export const JOB_NAMES = ['reset-period-counters', 'check-trial-expirations', 'sync-stripe-status', 'cleanup-stale-subscriptions', 'capture-capacity-snapshot'];
+export const JOB_NAMES: string[] = DATABASE_JOB_NAMES;
 
 /**
  * `npm run job -- <name>`: runs one job now through the job runner (lock, `job_runs` row), in an application

@@ -4,4 +4,6 @@ export * from './snapshots/capacity-snapshot.service.js';
 export * from './metrics/capacity-metrics.service.js';
 export * from './forecast/capacity-forecast.service.js';
 export * from './forecast/growth-trend.js';
+export * from './forecast/trend-fit.js';
+export * from './forecast/recommendations.js';
 export * from './forecast/infrastructure-tiers.js';

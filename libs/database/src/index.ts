@@ -10,3 +10,6 @@ export * from './jobs/job-runner.service.js';
 export * from './jobs/jobs.module.js';
 export * from './sql.js';
 export * from './embedded-runtime.js';
+export * from './jobs/job-schedule.js';
+export * from './jobs/job-schedule.service.js';
+export * from './jobs/worker-heartbeat.service.js';

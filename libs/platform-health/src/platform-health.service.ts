@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CapacityForecastService, CapacityMetricsService, infrastructureTierFor, infrastructureTierView, type CapacityMetrics, type Recommendation, type ResourceCapacity } from '@app/capacity-forecast';
+import { ACTIVE_DEFINITION, CapacityForecastService, CapacityMetricsService, infrastructureTierFor, infrastructureTierView, type CapacityMetrics, type Recommendation, type ResourceCapacity } from '@app/capacity-forecast';
 import { Clock } from '@app/common';
-import { JobRunnerService } from '@app/database';
+import { JobRunnerService, WORKER_STALE_AFTER_MS, WorkerHeartbeatService } from '@app/database';
 import { DataSource } from 'typeorm';
 
 const MB = 1024 * 1024;
@@ -25,6 +25,8 @@ function resourceView(r: ResourceCapacity) {
     headroom: r.headroom,
     unlimited_subscriptions: r.unlimitedSubscriptions,
     unlimited_actual: r.unlimitedActual,
+    capped_subscriptions: r.cappedSubscriptions,
+    near_limit_subscriptions: r.nearLimitSubscriptions,
   };
 }
 
@@ -32,7 +34,8 @@ function resourceView(r: ResourceCapacity) {
 export function subscriptionCapacityView(m: CapacityMetrics) {
   return {
     measured_at: m.measuredAt,
-    total_subscriptions: m.liveSubscriptions,
+    /** The active vendors' subscriptions: the ones whose limits make up the capacity. */
+    total_subscriptions: m.activeVendors,
     tier_distribution: m.tierDistribution,
     products: resourceView(m.products),
     orders_monthly: resourceView(m.ordersMonthly),
@@ -44,8 +47,10 @@ export function capacityView(m: CapacityMetrics) {
   const { current, next } = infrastructureTierFor(m.activeVendors);
   return {
     measured_at: m.measuredAt,
-    vendors: { total: m.totalVendors, active: m.activeVendors, trial: m.trialVendors },
-    subscriptions: { total: m.totalSubscriptions, live: m.liveSubscriptions, active: m.activeSubscriptions, trial: m.trialVendors },
+    active_definition: ACTIVE_DEFINITION,
+    vendors: { total: m.totalVendors, active: m.activeVendors, trial: m.trialVendors, paying: m.payingVendors, deactivated: m.deactivatedVendors },
+    // One subscription per vendor: `active` here is the same count as vendors.active, by the same definition.
+    subscriptions: { total: m.totalSubscriptions, active: m.activeVendors, trial: m.trialVendors, paying: m.payingVendors, ended: m.endedSubscriptions },
     resources: { products: m.totalProducts, orders_this_period: m.totalOrdersThisPeriod, team_members: m.totalTeamMembers },
     database: { size_mb: Math.round((m.dbSizeBytes / MB) * 1000) / 1000 },
     infrastructure: {
@@ -68,6 +73,7 @@ export class PlatformHealthService {
     private readonly forecast: CapacityForecastService,
     private readonly clock: Clock,
     private readonly jobs: JobRunnerService,
+    private readonly heartbeats: WorkerHeartbeatService,
   ) {}
 
   async getCapacity() {
@@ -84,12 +90,18 @@ export class PlatformHealthService {
     await this.dataSource.query('SELECT 1');
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     const m = await this.metrics.measure();
-    const [recommendations, trends, jobs] = await Promise.all([this.forecast.getScalingRecommendations(m), this.forecast.getGrowthTrends(30), this.lastJobRuns()]);
+    const [recommendations, trends, jobs, workers] = await Promise.all([
+      this.forecast.getScalingRecommendations(m), this.forecast.getGrowthTrends(30), this.lastJobRuns(), this.heartbeats.list(),
+    ]);
     const failedJobs = jobs.filter((j) => j.status === 'failed').map((j) => j.name);
+    const now = this.clock.now();
+    const lastSeen = workers[0]?.last_seen_at ?? null;
+    const worker = { last_seen_at: lastSeen, alive: lastSeen !== null && now.getTime() - new Date(lastSeen).getTime() <= WORKER_STALE_AFTER_MS };
     return {
-      status: overallStatus(recommendations, failedJobs),
-      checked_at: this.clock.now(),
+      status: overallStatus(recommendations, failedJobs, worker.alive),
+      checked_at: now,
       database: { status: 'up', latency_ms: latencyMs, size_mb: Math.round((m.dbSizeBytes / MB) * 1000) / 1000 },
+      worker,
       capacity: capacityView(m),
       subscription_capacity: subscriptionCapacityView(m),
       trends,
@@ -105,13 +117,13 @@ export class PlatformHealthService {
 }
 
 /**
- * The platform's own state: its database, its infrastructure tier, its jobs. Tier capacity (vendors filling
- * their plans — an essential owner alone fills its one seat) is advice about vendors, so it is reported in the
- * recommendations but does not make the platform unhealthy.
+ * The platform's own state: its database, its infrastructure tier, its jobs and its worker. Tier capacity
+ * (vendors filling their plans — an essential owner alone fills its one seat) is advice about vendors, so it is
+ * reported in the recommendations but never makes the platform unhealthy.
  */
-function overallStatus(recommendations: Recommendation[], failedJobs: string[]): 'healthy' | 'degraded' | 'critical' {
+function overallStatus(recommendations: Recommendation[], failedJobs: string[], workerAlive: boolean): 'healthy' | 'degraded' | 'critical' {
   const platform = recommendations.filter((r) => r.category !== 'capacity');
   if (platform.some((r) => r.severity === 'critical')) return 'critical';
-  if (failedJobs.length > 0 || platform.some((r) => r.severity === 'warning')) return 'degraded';
+  if (failedJobs.length > 0 || !workerAlive || platform.some((r) => r.severity === 'warning')) return 'degraded';
   return 'healthy';
 }

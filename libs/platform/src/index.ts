@@ -11,3 +11,4 @@ export * from './products/product.service.js';
 export * from './orders/order.service.js';
 export * from './team/team.service.js';
 export * from './analytics/analytics.service.js';
+export * from './vendors/vendor-activation.service.js';

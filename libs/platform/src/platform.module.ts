@@ -14,6 +14,7 @@ import { Order } from './orders/order.entity.js';
 import { Product } from './products/product.entity.js';
 import { User } from './users/user.entity.js';
 import { Vendor } from './vendors/vendor.entity.js';
+import { VendorActivationService } from './vendors/vendor-activation.service.js';
 
 @Module({
   imports: [
@@ -25,7 +26,7 @@ import { Vendor } from './vendors/vendor.entity.js';
     }),
     SubscriptionModule,
   ],
-  providers: [AuthService, AuthRateLimiter, ProductService, OrderService, TeamService, AnalyticsService],
-  exports: [AuthService, AuthRateLimiter, ProductService, OrderService, TeamService, AnalyticsService, TypeOrmModule],
+  providers: [AuthService, AuthRateLimiter, ProductService, OrderService, TeamService, AnalyticsService, VendorActivationService],
+  exports: [AuthService, AuthRateLimiter, ProductService, OrderService, TeamService, AnalyticsService, VendorActivationService, TypeOrmModule],
 })
 export class PlatformModule {}

@@ -10,3 +10,4 @@ export * from './tiers/tier-info.js';
 export * from './tiers/tier.service.js';
 export * from './limits/limit.service.js';
 export * from './lifecycle/subscription-lifecycle.service.js';
+export * from './subscriptions/subscription-admin.writer.js';

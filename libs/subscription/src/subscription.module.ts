@@ -4,13 +4,14 @@ import { LimitService } from './limits/limit.service.js';
 import { SubscriptionLifecycleService } from './lifecycle/subscription-lifecycle.service.js';
 import { SubscriptionTier } from './tiers/subscription-tier.entity.js';
 import { TierService } from './tiers/tier.service.js';
+import { SubscriptionAdminWriter } from './subscriptions/subscription-admin.writer.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
 import { SubscriptionWriter } from './subscriptions/subscription-writer.js';
 import { VendorSubscription } from './subscriptions/vendor-subscription.entity.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService, SubscriptionWriter, TierService, LimitService, SubscriptionLifecycleService],
-  exports: [SubscriptionService, SubscriptionWriter, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
+  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService],
+  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
 })
 export class SubscriptionModule {}

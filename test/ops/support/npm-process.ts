@@ -42,7 +42,8 @@ export async function waitReady(url: string, run: NpmRun, ms = 120_000): Promise
   const deadline = Date.now() + ms;
   for (;;) {
     if (run.child.exitCode !== null || run.child.signalCode !== null) throw new Error(`npm ended before it was ready:\n${run.output()}`);
-    const ok = await fetch(url).then((r) => r.status === 200, () => false);
+    // Our API's line first: until then a 200 on the port would be another program's.
+    const ok = /API listening on/.test(run.output()) && (await fetch(url).then((r) => r.status === 200, () => false));
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${url} not ready within ${ms} ms:\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 200));

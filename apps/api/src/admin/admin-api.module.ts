@@ -3,10 +3,11 @@ import { JobsModule } from '@app/database';
 import { JobsController } from './jobs.controller.js';
 import { AdminPlatformHealthModule } from './platform-health/admin-platform-health.module.js';
 import { AdminTiersModule } from './tiers/admin-tiers.module.js';
+import { AdminVendorsModule } from './vendors/admin-vendors.module.js';
 import { AdminWebhookEventsModule } from './webhook-events/admin-webhook-events.module.js';
 
 @Module({
-  imports: [JobsModule, AdminTiersModule, AdminWebhookEventsModule, AdminPlatformHealthModule],
+  imports: [JobsModule, AdminTiersModule, AdminWebhookEventsModule, AdminPlatformHealthModule, AdminVendorsModule],
   controllers: [JobsController],
 })
 export class AdminApiModule {}

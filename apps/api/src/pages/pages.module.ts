@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AdminConsoleController } from './admin-console.controller.js';
 import { PagesController } from './pages.controller.js';
 
 @Module({
-  controllers: [PagesController],
+  controllers: [PagesController, AdminConsoleController],
 })
 export class PagesModule {}

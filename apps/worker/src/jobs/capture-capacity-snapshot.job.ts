@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CapacitySnapshotService } from '@app/capacity-forecast';
-import { AdvisoryLock } from '@app/database';
+import { AdvisoryLock, JOB_SCHEDULE } from '@app/database';
 import type { EntityManager } from 'typeorm';
 import type { WorkerJob } from './worker-job.js';
 
@@ -8,8 +8,8 @@ import type { WorkerJob } from './worker-job.js';
 export class CaptureCapacitySnapshotJob implements WorkerJob {
   readonly name = 'capture-capacity-snapshot';
   // 00:00 UTC daily: one row per UTC day, taken before the 00:05 reset zeroes the order counters.
-  readonly defaultSchedule = '0 0 * * *';
-  readonly scheduleVariable = 'CRON_CAPTURE_CAPACITY_SNAPSHOT';
+  readonly defaultSchedule = JOB_SCHEDULE['capture-capacity-snapshot'].defaultSchedule;
+  readonly scheduleVariable = JOB_SCHEDULE['capture-capacity-snapshot'].scheduleVariable;
   readonly lock = AdvisoryLock.CaptureCapacitySnapshot;
 
   constructor(private readonly snapshots: CapacitySnapshotService) {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AdvisoryLock } from '@app/database';
+import { AdvisoryLock, JOB_SCHEDULE } from '@app/database';
 import { SubscriptionLifecycleService } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import type { WorkerJob } from './worker-job.js';
@@ -8,8 +8,8 @@ import type { WorkerJob } from './worker-job.js';
 export class CheckTrialExpirationsJob implements WorkerJob {
   readonly name = 'check-trial-expirations';
   // 01:00 UTC daily: an ended trial becomes active (card on file) or expired within a day of ending.
-  readonly defaultSchedule = '0 1 * * *';
-  readonly scheduleVariable = 'CRON_CHECK_TRIAL_EXPIRATIONS';
+  readonly defaultSchedule = JOB_SCHEDULE['check-trial-expirations'].defaultSchedule;
+  readonly scheduleVariable = JOB_SCHEDULE['check-trial-expirations'].scheduleVariable;
   readonly lock = AdvisoryLock.CheckTrialExpirations;
 
   constructor(private readonly lifecycle: SubscriptionLifecycleService) {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AdvisoryLock } from '@app/database';
+import { AdvisoryLock, JOB_SCHEDULE } from '@app/database';
 import { SubscriptionLifecycleService } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import type { WorkerJob } from './worker-job.js';
@@ -8,8 +8,8 @@ import type { WorkerJob } from './worker-job.js';
 export class CleanupStaleSubscriptionsJob implements WorkerJob {
   readonly name = 'cleanup-stale-subscriptions';
   // Sundays 00:00 UTC: a 30-day and a 90-day retention need no more than a weekly sweep.
-  readonly defaultSchedule = '0 0 * * 0';
-  readonly scheduleVariable = 'CRON_CLEANUP_STALE_SUBSCRIPTIONS';
+  readonly defaultSchedule = JOB_SCHEDULE['cleanup-stale-subscriptions'].defaultSchedule;
+  readonly scheduleVariable = JOB_SCHEDULE['cleanup-stale-subscriptions'].scheduleVariable;
   readonly lock = AdvisoryLock.CleanupStaleSubscriptions;
 
   constructor(private readonly lifecycle: SubscriptionLifecycleService) {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AdvisoryLock } from '@app/database';
+import { AdvisoryLock, JOB_SCHEDULE } from '@app/database';
 import { SubscriptionLifecycleService } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import type { WorkerJob } from './worker-job.js';
@@ -8,8 +8,8 @@ import type { WorkerJob } from './worker-job.js';
 export class ResetPeriodCountersJob implements WorkerJob {
   readonly name = 'reset-period-counters';
   // 00:05 UTC daily: just after midnight, after the 00:00 snapshot has recorded the closing counters.
-  readonly defaultSchedule = '5 0 * * *';
-  readonly scheduleVariable = 'CRON_RESET_PERIOD_COUNTERS';
+  readonly defaultSchedule = JOB_SCHEDULE['reset-period-counters'].defaultSchedule;
+  readonly scheduleVariable = JOB_SCHEDULE['reset-period-counters'].scheduleVariable;
   readonly lock = AdvisoryLock.ResetPeriodCounters;
 
   constructor(private readonly lifecycle: SubscriptionLifecycleService) {}

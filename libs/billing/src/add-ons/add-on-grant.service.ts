@@ -5,7 +5,7 @@ import type { Stripe } from '@app/stripe';
 import { addMonths } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import { idOf, subscriptionPeriod } from '../webhooks/stripe-mapping.js';
-import { needsAttention, processed, type HandlerOutcome } from '../webhooks/webhook-handler.types.js';
+import { ignored, needsAttention, processed, type HandlerOutcome } from '../webhooks/webhook-handler.types.js';
 import { normalizeDomainName } from './domain-name.js';
 import { VendorAddOnRepository, type AddOnGrant } from './vendor-add-on.repository.js';
 
@@ -75,6 +75,16 @@ export class AddOnGrantService {
       if (await this.addOns.lockByCheckoutSession(manager, session.id)) return processed(`add-on of checkout session ${session.id} already exists`);
     }
     return attention(`checkout session ${session.id}: the domain ${domainName} is held by another vendor's add-on or open Checkout`);
+  }
+
+  /**
+   * `checkout.session.expired`: the domain held by that Checkout is free now. (Without this event the hold still
+   * ends: a later buyer finds it past its time and Stripe confirms the expiry.)
+   */
+  async checkoutExpired(manager: EntityManager, session: Stripe.Checkout.Session): Promise<HandlerOutcome> {
+    if (!session.metadata?.addon_code) return ignored(`checkout session ${session.id} is not an add-on's`);
+    const released = await this.addOns.releaseExpiredCheckoutHold(manager, session.id);
+    return processed(released ? `released the domain held by checkout session ${session.id}` : `checkout session ${session.id} held no domain`);
   }
 
   private async needsAttention(manager: EntityManager, id: number | undefined, record: Parameters<VendorAddOnRepository['recordNeedsAttention']>[2]): Promise<HandlerOutcome> {

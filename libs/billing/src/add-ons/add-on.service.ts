@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ConflictError, NotFoundError, ValidationFailedError } from '@app/common';
-import { StripeService, type Stripe } from '@app/stripe';
+import { StripeService } from '@app/stripe';
 import { DataSource } from 'typeorm';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
 import { CheckoutService, type CheckoutSessionView } from '../checkout/checkout.service.js';
@@ -9,7 +9,6 @@ import { StripeCustomerService } from '../customers/stripe-customer.service.js';
 import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { BillingContext } from '../shared/billing-context.service.js';
 import { BillingUrls, isoOrNull, toUnixSeconds } from '../shared/billing-urls.js';
-import { fromUnix } from '../webhooks/stripe-mapping.js';
 import { AddOnProduct } from './add-on-product.entity.js';
 import { normalizeDomainName } from './domain-name.js';
 import { VendorAddOnRepository, type DomainHoldResult } from './vendor-add-on.repository.js';
@@ -115,40 +114,49 @@ export class AddOnService {
     if (!addOn.stripePriceId) throw new StripePriceNotConfiguredError(`The add-on "${addOn.code}"`, addOn.billingPeriod);
     const price = addOn.stripePriceId;
     const params = { addon_code: addOn.code, quantity, domain_name: domainName };
-    return this.operations.run({ vendorId, kind: 'addon_purchase', params, clientKey }, (op) => this.openCheckout(vendorId, addOn, price, quantity, domainName, op.idempotencyKey));
+    return this.operations.run({ vendorId, kind: 'addon_purchase', params, clientKey }, (op) => this.holdAndOpenCheckout(vendorId, addOn, price, quantity, domainName, op.idempotencyKey));
   }
 
-  private async openCheckout(vendorId: number, addOn: AddOnProduct, price: string, quantity: number, domainName: string | null, idempotencyKey: string): Promise<CheckoutSessionView> {
+  /** The domain held (if any), then the Checkout, then the session attached to the hold; a failed Checkout releases it. */
+  private async holdAndOpenCheckout(vendorId: number, addOn: AddOnProduct, price: string, quantity: number, domainName: string | null, idempotencyKey: string): Promise<CheckoutSessionView> {
     // Whole seconds, as Stripe keeps it; the hold and the session end at the same instant.
     const expiresAt = new Date(Math.floor(this.clock.now().getTime() / 1000) * 1000 + ADD_ON_CHECKOUT_MINUTES * 60_000);
     const hold = domainName ? await this.holdDomain({ vendorId, addOnProductId: addOn.id, domainName, quantity, expiresAt }) : null;
 
-    let session: Stripe.Checkout.Session;
+    let view: CheckoutSessionView;
     try {
-      const vendor = await this.context.vendor(vendorId);
-      const customer = await this.customers.ensureCustomer(vendorId);
-      const metadata = { vendor_id: String(vendorId), addon_code: addOn.code, quantity: String(quantity), ...(domainName && { domain_name: domainName }) };
-      session = await this.stripe.call('open Checkout', (stripe) =>
-        stripe.checkout.sessions.create(
-          {
-            mode: 'subscription',
-            customer,
-            client_reference_id: String(vendorId),
-            line_items: [{ price, quantity }],
-            ...this.urls.checkoutReturn(vendor.code, { addon: addOn.code }),
-            metadata,
-            subscription_data: { metadata },
-            expires_at: toUnixSeconds(expiresAt),
-            ...this.checkout.taxParams(),
-          },
-          { idempotencyKey },
-        ),
-      );
+      view = await this.openCheckout(vendorId, addOn, price, quantity, domainName, hold?.expiresAt ?? null, idempotencyKey);
     } catch (error) {
       if (hold?.created) await this.addOns.releaseUnusedHold(this.dataSource.manager, hold.holdId);
       throw error;
     }
-    if (hold) await this.addOns.attachCheckoutSession(this.dataSource.manager, hold.holdId, session.id, fromUnix(session.expires_at) ?? expiresAt);
+    if (hold) await this.addOns.attachCheckoutSession(this.dataSource.manager, hold.holdId, view.session_id, hold.expiresAt);
+    return view;
+  }
+
+  /** The Checkout itself; with `expiresAt` (a held domain) it ends when the hold does. */
+  private async openCheckout(
+    vendorId: number, addOn: AddOnProduct, price: string, quantity: number, domainName: string | null, expiresAt: Date | null, idempotencyKey: string,
+  ): Promise<CheckoutSessionView> {
+    const vendor = await this.context.vendor(vendorId);
+    const customer = await this.customers.ensureCustomer(vendorId);
+    const metadata = { vendor_id: String(vendorId), addon_code: addOn.code, quantity: String(quantity), ...(domainName && { domain_name: domainName }) };
+    const session = await this.stripe.call('open Checkout', (stripe) =>
+      stripe.checkout.sessions.create(
+        {
+          mode: 'subscription',
+          customer,
+          client_reference_id: String(vendorId),
+          line_items: [{ price, quantity }],
+          ...this.urls.checkoutReturn(vendor.code, { addon: addOn.code }),
+          metadata,
+          subscription_data: { metadata },
+          ...(expiresAt && { expires_at: toUnixSeconds(expiresAt) }),
+          ...this.checkout.taxParams(),
+        },
+        { idempotencyKey },
+      ),
+    );
     this.logger.log({ vendor_id: vendorId, addon_code: addOn.code, session_id: session.id, msg: 'Add-on Checkout opened' });
     return { checkout_url: session.url ?? '', session_id: session.id };
   }
@@ -188,7 +196,7 @@ export class AddOnService {
    * released only once Stripe confirms that session expired (it may have been paid at the last minute, and its
    * webhook not arrived yet); that read happens between two short transactions, never inside one.
    */
-  private async holdDomain(req: Parameters<VendorAddOnRepository['holdDomain']>[1]): Promise<{ holdId: number; created: boolean }> {
+  private async holdDomain(req: Parameters<VendorAddOnRepository['holdDomain']>[1]): Promise<{ holdId: number; created: boolean; expiresAt: Date }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const result: DomainHoldResult = await this.dataSource.transaction((manager) => this.addOns.holdDomain(manager, req));
       if (result.outcome === 'held') return result;

@@ -9,6 +9,9 @@ import type { VendorAddOnStatus } from './vendor-add-on.entity.js';
 /** The rows that hold a domain (the partial unique index `uq_vendor_add_ons_held_domain`). */
 const HOLDING = `status IN ('pending', 'active')`;
 
+/** Stripe wants a Checkout to stay open 30 minutes at least; a hold reused with less left than this gets a new expiry. */
+const REUSE_MARGIN_MS = 35 * 60_000;
+
 /** An add-on as the vendor sees it; one whose code named no product shows that code. */
 const VENDOR_ADD_ON_SELECT = `SELECT va.id, COALESCE(p.code, va.addon_code) AS code, COALESCE(p.name, va.addon_code) AS name, va.status, va.domain_name,
        va.quantity, va.stripe_subscription_id, va.period_start, va.period_end, va.cancelled_at
@@ -30,7 +33,7 @@ export interface DomainHoldRequest {
  * `retry`: the holder went away between the insert and the read.
  */
 export type DomainHoldResult =
-  | { outcome: 'held'; holdId: number; created: boolean }
+  | { outcome: 'held'; holdId: number; created: boolean; expiresAt: Date }
   | { outcome: 'taken'; by: 'live' | 'checkout' }
   | { outcome: 'stale'; holdId: number; sessionId: string }
   | { outcome: 'retry' };
@@ -91,7 +94,7 @@ export class VendorAddOnRepository {
        RETURNING id`,
       [req.vendorId, req.addOnProductId, req.domainName, req.quantity, req.expiresAt, now],
     );
-    if (inserted) return { outcome: 'held', holdId: inserted.id, created: true };
+    if (inserted) return { outcome: 'held', holdId: inserted.id, created: true, expiresAt: req.expiresAt };
 
     const [holder] = await queryRows<{ id: number; vendor_id: number; add_on_product_id: number; status: string; hold_expires_at: Date | null; stripe_checkout_session_id: string | null }>(
       manager,
@@ -105,12 +108,12 @@ export class VendorAddOnRepository {
     const open = holder.hold_expires_at !== null && holder.hold_expires_at.getTime() > now.getTime();
     if (!open && holder.stripe_checkout_session_id) return { outcome: 'stale', holdId: holder.id, sessionId: holder.stripe_checkout_session_id };
     if (holder.vendor_id !== req.vendorId || holder.add_on_product_id !== req.addOnProductId) return { outcome: 'taken', by: 'checkout' };
-    // The vendor opens Checkout again for its own held domain (a second tab, a return): the hold carries over.
-    await manager.query(
-      `UPDATE vendor_add_ons SET hold_expires_at = GREATEST(hold_expires_at, $2), quantity = $3, updated_at = $4 WHERE id = $1`,
-      [holder.id, req.expiresAt, req.quantity, now],
-    );
-    return { outcome: 'held', holdId: holder.id, created: false };
+    // The vendor opens Checkout again for its own held domain (a second tab, a return, a retried request): the hold
+    // carries over, and so does its expiry while it leaves Checkout more than REUSE_MARGIN_MS, so a retry with the
+    // same Idempotency-Key sends Stripe the same parameters and gets the same session back.
+    const expiresAt = holder.hold_expires_at!.getTime() - now.getTime() >= REUSE_MARGIN_MS ? holder.hold_expires_at! : req.expiresAt;
+    await manager.query(`UPDATE vendor_add_ons SET hold_expires_at = $2, quantity = $3, updated_at = $4 WHERE id = $1`, [holder.id, expiresAt, req.quantity, now]);
+    return { outcome: 'held', holdId: holder.id, created: false, expiresAt };
   }
 
   /** The Checkout session now behind the hold (a newer session of the same vendor replaces an older one). */

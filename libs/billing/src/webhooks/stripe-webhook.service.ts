@@ -174,6 +174,8 @@ export class StripeWebhookService {
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded':
         return this.subscriptions.checkoutCompleted(manager, event, event.data.object, prefetched);
+      case 'checkout.session.expired':
+        return this.subscriptions.checkoutExpired(manager, event.data.object);
       case 'customer.subscription.created':
       case 'customer.subscription.updated':
       case 'customer.subscription.deleted':

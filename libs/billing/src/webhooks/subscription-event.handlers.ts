@@ -53,6 +53,11 @@ export class SubscriptionEventHandlers {
     return outcomeOf(result);
   }
 
+  /** An expired Checkout frees the domain its add-on held (the add-on code decides). */
+  checkoutExpired(manager: EntityManager, session: Stripe.Checkout.Session): Promise<HandlerOutcome> {
+    return this.addOns.checkoutExpired(manager, session);
+  }
+
   /** The add-on code grants it (or records it `needs_attention`); its subscription was read from Stripe first. */
   private addOnPurchased(manager: EntityManager, vendorId: number, session: Stripe.Checkout.Session, subscription: Stripe.Subscription | undefined): Promise<HandlerOutcome> {
     return this.addOns.recordCheckoutPurchase(manager, { vendorId, session, subscription: subscription ?? null });

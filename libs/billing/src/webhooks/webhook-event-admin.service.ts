@@ -26,6 +26,19 @@ export class WebhookEventAdminService {
     return rows.map(toEventView);
   }
 
+  /** One Stripe customer's recent events, newest first (the admin's vendor page); by the customer the object names. */
+  async listEventsForCustomer(customerId: string, limit = 20) {
+    const rows = await this.dataSource.query<EventRow[]>(
+      `SELECT event_id, type, status, attempts, error, event_created_at, received_at, processed_at
+         FROM stripe_webhook_events
+        WHERE (payload -> 'data' -> 'object' ->> 'customer') = $1
+        ORDER BY received_at DESC, id DESC
+        LIMIT $2`,
+      [customerId, limit],
+    );
+    return rows.map(toEventView);
+  }
+
   /**
    * Processes a stored failed or ignored event again from its stored payload. NOT_FOUND for an unknown id,
    * CONFLICT when it is already processed. Answers the event as it stands afterwards (a failure included).

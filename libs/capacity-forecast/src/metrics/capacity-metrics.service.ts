@@ -4,7 +4,7 @@ import { Clock } from '@app/common';
 import { TierService } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
 
-/** Usage against the limits of one resource, over the subscriptions that hold capacity (trial, active, past_due). */
+/** Usage against the limits of one resource, over the active vendors' subscriptions (see ACTIVE_DEFINITION). */
 export interface ResourceCapacity {
   /** Usage of every live subscription, capped tier or not. */
   actual: number;
@@ -18,25 +18,37 @@ export interface ResourceCapacity {
   unlimitedSubscriptions: number;
   /** Usage on those unlimited subscriptions (inside `actual`, outside the utilization). */
   unlimitedActual: number;
+  /** Active subscriptions on a tier that caps this resource, and how many of them are at 90 % of the cap or more. */
+  cappedSubscriptions: number;
+  nearLimitSubscriptions: number;
 }
+
+/**
+ * The one definition of "active" in every report: a vendor that is not deactivated and whose subscription is
+ * live (trial, active or past_due). `activeVendors` counts them; everything "live" below is over them only.
+ */
+export const ACTIVE_DEFINITION = 'not deactivated, with a subscription in trial, active or past_due';
 
 export interface CapacityMetrics {
   measuredAt: Date;
   totalVendors: number;
-  /** Vendors that are active and whose subscription holds capacity. */
+  /** Active vendors (ACTIVE_DEFINITION); each has one subscription, so this is also the active subscriptions. */
   activeVendors: number;
+  /** Active vendors in trial. */
   trialVendors: number;
+  /** Active vendors paying: status active or past_due. */
+  payingVendors: number;
+  /** Vendors an admin deactivated, whatever their subscription. */
+  deactivatedVendors: number;
   /** Every subscription row, whatever its status. */
   totalSubscriptions: number;
-  /** Paying: active or past_due. */
-  activeSubscriptions: number;
-  /** trial + active + past_due: the subscriptions whose limits make up the theoretical capacity. */
-  liveSubscriptions: number;
+  /** Subscriptions that ended: cancelled or expired. */
+  endedSubscriptions: number;
   /** Totals over every subscription's counters (never a scan of products or orders). */
   totalProducts: number;
   totalOrdersThisPeriod: number;
   totalTeamMembers: number;
-  /** Live subscriptions per tier code. */
+  /** Active vendors per tier code. */
   tierDistribution: Record<string, number>;
   products: ResourceCapacity;
   ordersMonthly: ResourceCapacity;
@@ -44,6 +56,7 @@ export interface CapacityMetrics {
   dbSizeBytes: number;
 }
 
+/** The aggregates of one tier code, over all subscriptions or over those of deactivated vendors. */
 interface TierRow {
   tier_code: string;
   total: string;
@@ -56,13 +69,47 @@ interface TierRow {
   live_products: string;
   live_orders: string;
   live_team: string;
+  near_products: string;
+  near_orders: string;
+  near_team: string;
 }
 
+type Aggregate = Exclude<keyof TierRow, 'tier_code'>;
+type Limits = { products: number | null; orders: number | null; team: number | null };
+
 const LIVE = `s.status IN ('trial', 'active', 'past_due')`;
+/** A vendor at 90 % or more of a limit is "near" it. */
+export const NEAR_LIMIT_SHARE = 0.9;
+
+/**
+ * The same aggregates over a set of subscriptions, grouped by tier, with the tiers' limits joined from a small
+ * jsonb list (tiers come from the table and the built-in defaults, so they are passed in, not joined).
+ * A team of one is never "near" its limit: the owner alone fills a one-seat plan, and that is the plan.
+ */
+function aggregateSql(from: string): string {
+  return `SELECT s.tier_code,
+              count(*) AS total,
+              count(*) FILTER (WHERE ${LIVE}) AS live,
+              count(*) FILTER (WHERE s.status IN ('active', 'past_due')) AS paying,
+              count(*) FILTER (WHERE s.status = 'trial') AS trial,
+              coalesce(sum(s.products_count), 0) AS products,
+              coalesce(sum(s.orders_this_period), 0) AS orders,
+              coalesce(sum(s.team_members_count), 0) AS team,
+              coalesce(sum(s.products_count) FILTER (WHERE ${LIVE}), 0) AS live_products,
+              coalesce(sum(s.orders_this_period) FILTER (WHERE ${LIVE}), 0) AS live_orders,
+              coalesce(sum(s.team_members_count) FILTER (WHERE ${LIVE}), 0) AS live_team,
+              count(*) FILTER (WHERE ${LIVE} AND l.products > 0 AND s.products_count >= l.products * ${NEAR_LIMIT_SHARE}) AS near_products,
+              count(*) FILTER (WHERE ${LIVE} AND l.orders > 0 AND s.orders_this_period >= l.orders * ${NEAR_LIMIT_SHARE}) AS near_orders,
+              count(*) FILTER (WHERE ${LIVE} AND l.team > 1 AND s.team_members_count >= l.team * ${NEAR_LIMIT_SHARE}) AS near_team
+         FROM ${from}
+         LEFT JOIN jsonb_to_recordset($1::jsonb) AS l(code text, products bigint, orders bigint, team bigint) ON l.code = s.tier_code
+        GROUP BY s.tier_code`;
+}
 
 /**
  * Platform-wide capacity from the usage counters on vendor_subscriptions: one grouped pass over the
- * subscriptions, a count of vendors, a handful of tier lookups and `pg_database_size`.
+ * subscriptions, the same aggregates over the (few) deactivated vendors' subscriptions to take them off,
+ * a count of vendors, the tier list and `pg_database_size`.
  * Unlimited tiers add nothing to the theoretical limit and their usage is reported apart, so utilization is
  * the share of capped capacity in use rather than a ratio against an invented number.
  */
@@ -76,46 +123,42 @@ export class CapacityMetricsService {
 
   async measure(manager: EntityManager = this.dataSource.manager): Promise<CapacityMetrics> {
     const measuredAt = this.clock.now();
-    // One pass over the subscriptions alone (no join with a million vendors): deactivated vendors are few and
-    // found through their partial index, then taken off the live count.
-    const rows: TierRow[] = await manager.query(
-      `SELECT s.tier_code,
-              count(*) AS total,
-              count(*) FILTER (WHERE ${LIVE}) AS live,
-              count(*) FILTER (WHERE s.status IN ('active', 'past_due')) AS paying,
-              count(*) FILTER (WHERE s.status = 'trial') AS trial,
-              coalesce(sum(s.products_count), 0) AS products,
-              coalesce(sum(s.orders_this_period), 0) AS orders,
-              coalesce(sum(s.team_members_count), 0) AS team,
-              coalesce(sum(s.products_count) FILTER (WHERE ${LIVE}), 0) AS live_products,
-              coalesce(sum(s.orders_this_period) FILTER (WHERE ${LIVE}), 0) AS live_orders,
-              coalesce(sum(s.team_members_count) FILTER (WHERE ${LIVE}), 0) AS live_team
-         FROM vendor_subscriptions s
-        GROUP BY s.tier_code`,
+    const known = new Map<string, Limits>();
+    for (const t of await this.tiers.listAllTiers()) known.set(t.code, { products: t.productsLimit, orders: t.ordersPerMonth, team: t.teamMembers });
+    const limitList = JSON.stringify([...known].map(([code, l]) => ({ code, ...l })));
+    // One pass over the subscriptions alone (no join with a million vendors); deactivated vendors are few and
+    // found through their partial index, and their live aggregates are taken off.
+    const all: TierRow[] = await manager.query(aggregateSql('vendor_subscriptions s'), [limitList]);
+    const deactivated: TierRow[] = await manager.query(
+      aggregateSql('vendors v JOIN vendor_subscriptions s ON s.vendor_id = v.id AND NOT v.is_active'),
+      [limitList],
     );
     const [counts] = await manager.query(
       `SELECT (SELECT count(*) FROM vendors) AS vendors,
-              (SELECT count(*) FROM vendors v JOIN vendor_subscriptions s ON s.vendor_id = v.id WHERE NOT v.is_active AND ${LIVE}) AS inactive_live,
+              (SELECT count(*) FROM vendors WHERE NOT is_active) AS deactivated,
               pg_database_size(current_database()) AS db_size`,
     );
 
-    const limits = new Map<string, { products: number | null; orders: number | null; team: number | null }>();
-    for (const row of rows) {
-      const tier = await this.tiers.findTier(row.tier_code);
-      // An unknown tier code holds no limit we could count.
-      limits.set(row.tier_code, { products: tier?.productsLimit ?? null, orders: tier?.ordersPerMonth ?? null, team: tier?.teamMembers ?? null });
-    }
-    const sum = (pick: (r: TierRow) => string) => rows.reduce((total, r) => total + Number(pick(r)), 0);
-    const resource = (limitOf: (code: string) => number | null, usage: (r: TierRow) => string): ResourceCapacity => {
-      let theoretical = 0, capped = 0, unlimitedSubs = 0, unlimitedActual = 0;
-      for (const r of rows) {
-        const limit = limitOf(r.tier_code);
+    const off = new Map(deactivated.map((r) => [r.tier_code, r]));
+    /** A live aggregate of one tier over active vendors only. */
+    const active = (r: TierRow, field: Aggregate) => Number(r[field]) - Number(off.get(r.tier_code)?.[field] ?? 0);
+    // An unknown tier code holds no limit we could count.
+    const limitsOf = (code: string): Limits => known.get(code) ?? { products: null, orders: null, team: null };
+    const sum = (pick: (r: TierRow) => number) => all.reduce((total, r) => total + pick(r), 0);
+
+    const resource = (limitOf: (l: Limits) => number | null, usage: Aggregate, near: Aggregate): ResourceCapacity => {
+      let theoretical = 0, capped = 0, unlimitedSubs = 0, unlimitedActual = 0, nearLimit = 0, cappedSubs = 0;
+      for (const r of all) {
+        const limit = limitOf(limitsOf(r.tier_code));
+        const live = active(r, 'live');
         if (limit === null) {
-          unlimitedSubs += Number(r.live);
-          unlimitedActual += Number(usage(r));
+          unlimitedSubs += live;
+          unlimitedActual += active(r, usage);
         } else {
-          theoretical += limit * Number(r.live);
-          capped += Number(usage(r));
+          theoretical += limit * live;
+          capped += active(r, usage);
+          cappedSubs += live;
+          nearLimit += active(r, near);
         }
       }
       return {
@@ -125,26 +168,30 @@ export class CapacityMetricsService {
         headroom: Math.max(0, theoretical - capped),
         unlimitedSubscriptions: unlimitedSubs,
         unlimitedActual,
+        cappedSubscriptions: cappedSubs,
+        nearLimitSubscriptions: nearLimit,
       };
     };
     const tierDistribution: Record<string, number> = {};
-    for (const r of [...rows].sort((a, b) => a.tier_code.localeCompare(b.tier_code))) if (Number(r.live) > 0) tierDistribution[r.tier_code] = Number(r.live);
+    for (const r of [...all].sort((a, b) => a.tier_code.localeCompare(b.tier_code))) if (active(r, 'live') > 0) tierDistribution[r.tier_code] = active(r, 'live');
+    const totalSubscriptions = sum((r) => Number(r.total));
 
     return {
       measuredAt,
       totalVendors: Number(counts.vendors),
-      activeVendors: sum((r) => r.live) - Number(counts.inactive_live),
-      trialVendors: sum((r) => r.trial),
-      totalSubscriptions: sum((r) => r.total),
-      activeSubscriptions: sum((r) => r.paying),
-      liveSubscriptions: sum((r) => r.live),
-      totalProducts: sum((r) => r.products),
-      totalOrdersThisPeriod: sum((r) => r.orders),
-      totalTeamMembers: sum((r) => r.team),
+      activeVendors: sum((r) => active(r, 'live')),
+      trialVendors: sum((r) => active(r, 'trial')),
+      payingVendors: sum((r) => active(r, 'paying')),
+      deactivatedVendors: Number(counts.deactivated),
+      totalSubscriptions,
+      endedSubscriptions: totalSubscriptions - sum((r) => Number(r.live)),
+      totalProducts: sum((r) => Number(r.products)),
+      totalOrdersThisPeriod: sum((r) => Number(r.orders)),
+      totalTeamMembers: sum((r) => Number(r.team)),
       tierDistribution,
-      products: resource((c) => limits.get(c)!.products, (r) => r.live_products),
-      ordersMonthly: resource((c) => limits.get(c)!.orders, (r) => r.live_orders),
-      teamMembers: resource((c) => limits.get(c)!.team, (r) => r.live_team),
+      products: resource((l) => l.products, 'live_products', 'near_products'),
+      ordersMonthly: resource((l) => l.orders, 'live_orders', 'near_orders'),
+      teamMembers: resource((l) => l.team, 'live_team', 'near_team'),
       dbSizeBytes: Number(counts.db_size),
     };
   }

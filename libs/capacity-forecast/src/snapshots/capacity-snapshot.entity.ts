@@ -11,10 +11,12 @@ export class CapacitySnapshot {
   snapshotDate: string;
 
   @Column({ type: 'integer', default: 0 }) totalVendors: number;
+  /** Active as every report means it (ACTIVE_DEFINITION): not deactivated, subscription trial, active or past_due. */
   @Column({ type: 'integer', default: 0 }) activeVendors: number;
+  /** Active vendors in trial, and active vendors paying (active or past_due). */
   @Column({ type: 'integer', default: 0 }) trialVendors: number;
+  @Column({ type: 'integer', default: 0 }) payingSubscriptions: number;
   @Column({ type: 'integer', default: 0 }) totalSubscriptions: number;
-  @Column({ type: 'integer', default: 0 }) activeSubscriptions: number;
   @Column({ type: 'bigint', default: 0 }) totalProducts: string;
   @Column({ type: 'bigint', default: 0 }) totalOrdersMonth: string;
   @Column({ type: 'integer', default: 0 }) totalTeamMembers: number;

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
-import { AdvisoryLock } from '@app/database';
+import { AdvisoryLock, JobRunnerService, type JobName } from '@app/database';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CapacityMetricsService } from '../metrics/capacity-metrics.service.js';
 import { CapacitySnapshot } from './capacity-snapshot.entity.js';
 
+const CAPTURE_JOB_NAME: JobName = 'capture-capacity-snapshot';
 const BYTES_PER_MB = 1024 * 1024;
 const BYTES_PER_GB = 1024 * BYTES_PER_MB;
 
@@ -25,6 +26,7 @@ export class CapacitySnapshotService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metrics: CapacityMetricsService,
     private readonly clock: Clock,
+    private readonly jobs: JobRunnerService,
   ) {}
 
   /** Captures today's snapshot in the caller's transaction (the worker job, under its lock). */
@@ -32,13 +34,13 @@ export class CapacitySnapshotService {
     const m = await this.metrics.measure(manager);
     const [row] = await manager.query(
       `INSERT INTO capacity_snapshots (snapshot_date, total_vendors, active_vendors, trial_vendors, total_subscriptions,
-              active_subscriptions, total_products, total_orders_month, total_team_members, storage_used_gb, db_size_mb,
+              paying_subscriptions, total_products, total_orders_month, total_team_members, storage_used_gb, db_size_mb,
               theoretical_products_limit, theoretical_orders_limit, theoretical_team_limit, tier_distribution, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (snapshot_date) DO UPDATE SET
               total_vendors = EXCLUDED.total_vendors, active_vendors = EXCLUDED.active_vendors,
               trial_vendors = EXCLUDED.trial_vendors, total_subscriptions = EXCLUDED.total_subscriptions,
-              active_subscriptions = EXCLUDED.active_subscriptions, total_products = EXCLUDED.total_products,
+              paying_subscriptions = EXCLUDED.paying_subscriptions, total_products = EXCLUDED.total_products,
               total_orders_month = EXCLUDED.total_orders_month, total_team_members = EXCLUDED.total_team_members,
               storage_used_gb = EXCLUDED.storage_used_gb, db_size_mb = EXCLUDED.db_size_mb,
               theoretical_products_limit = EXCLUDED.theoretical_products_limit,
@@ -46,7 +48,7 @@ export class CapacitySnapshotService {
               theoretical_team_limit = EXCLUDED.theoretical_team_limit, tier_distribution = EXCLUDED.tier_distribution
        RETURNING id`,
       [
-        utcDay(m.measuredAt), m.totalVendors, m.activeVendors, m.trialVendors, m.totalSubscriptions, m.activeSubscriptions,
+        utcDay(m.measuredAt), m.totalVendors, m.activeVendors, m.trialVendors, m.totalSubscriptions, m.payingVendors,
         m.totalProducts, m.totalOrdersThisPeriod, m.totalTeamMembers, (m.dbSizeBytes / BYTES_PER_GB).toFixed(3),
         (m.dbSizeBytes / BYTES_PER_MB).toFixed(3), m.products.theoreticalLimit, m.ordersMonthly.theoreticalLimit,
         m.teamMembers.theoreticalLimit, JSON.stringify(m.tierDistribution), m.measuredAt,
@@ -56,14 +58,22 @@ export class CapacitySnapshotService {
   }
 
   /**
-   * The admin's "capture now": the same capture, waiting for the job's lock instead of skipping, so a click
-   * during the nightly run answers the row that run wrote moments before.
+   * The admin's "capture now": a run of the capture-capacity-snapshot job (a `job_runs` row saying who asked),
+   * waiting for the job's lock instead of skipping, so a click during the nightly run runs right after it.
    */
-  async captureNow(): Promise<CapacitySnapshot> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.CaptureCapacitySnapshot]);
-      return this.capture(manager);
-    });
+  async captureNow(requestedBy: { adminUserId: number }): Promise<CapacitySnapshot> {
+    let snapshot: CapacitySnapshot | undefined;
+    const run = await this.jobs.run(
+      CAPTURE_JOB_NAME,
+      AdvisoryLock.CaptureCapacitySnapshot,
+      async (manager) => {
+        snapshot = await this.capture(manager);
+        return { rowsAffected: 1, details: { snapshot_date: snapshot.snapshotDate, total_vendors: snapshot.totalVendors, trigger: 'manual', admin_user_id: requestedBy.adminUserId } };
+      },
+      { waitForLock: true },
+    );
+    if (run.status !== 'succeeded' || !snapshot) throw new Error(`The capacity snapshot failed: ${run.error ?? run.status}`);
+    return snapshot;
   }
 
   /** Snapshots from `fromDay` (YYYY-MM-DD, inclusive) on, oldest first. */
@@ -87,7 +97,7 @@ export function snapshotView(s: CapacitySnapshot) {
     active_vendors: s.activeVendors,
     trial_vendors: s.trialVendors,
     total_subscriptions: s.totalSubscriptions,
-    active_subscriptions: s.activeSubscriptions,
+    paying_subscriptions: s.payingSubscriptions,
     total_products: Number(s.totalProducts),
     total_orders_month: Number(s.totalOrdersMonth),
     total_team_members: s.totalTeamMembers,

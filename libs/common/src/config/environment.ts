@@ -111,6 +111,11 @@ export class EnvironmentVariables {
   @IsString()
   TRUST_PROXY: string = 'loopback';
 
+  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
+
   /** Where the embedded database and generated secrets live. */
   @IsString()
   DATA_DIR: string = '.data';

@@ -20,6 +20,11 @@ export interface JobRunOptions {
    * for jobs that commit in batches or wait on Stripe and must not hold a transaction open meanwhile.
    */
   lockScope?: 'transaction' | 'session';
+  /**
+   * Wait for the lock instead of skipping when another process holds it (transaction scope only): an admin's
+   * "run now" during the scheduled run then runs right after it rather than being recorded as skipped.
+   */
+  waitForLock?: boolean;
 }
 
 /**
@@ -87,7 +92,7 @@ export class JobRunnerService implements BeforeApplicationShutdown {
         await this.closeInterruptedRuns(manager, run);
         return work(manager);
       };
-      const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, holding) : await this.underTransactionLock(lock, holding);
+      const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, holding) : await this.underTransactionLock(lock, holding, options.waitForLock === true);
       if (outcome === 'locked') {
         return await this.finish(run, started, { status: 'skipped', details: { reason: 'another replica holds the lock' } });
       }
@@ -116,9 +121,10 @@ export class JobRunnerService implements BeforeApplicationShutdown {
     );
   }
 
-  private async underTransactionLock(lock: AdvisoryLock, work: JobWork): Promise<JobResult | 'locked'> {
+  private async underTransactionLock(lock: AdvisoryLock, work: JobWork, wait: boolean): Promise<JobResult | 'locked'> {
     return this.dataSource.transaction(async (manager) => {
-      if (!(await tryTransactionLock(manager, lock))) return 'locked' as const;
+      if (wait) await manager.query('SELECT pg_advisory_xact_lock($1)', [lock]);
+      else if (!(await tryTransactionLock(manager, lock))) return 'locked' as const;
       return work(manager);
     });
   }

@@ -4,7 +4,8 @@ import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { CapacityForecastService, CapacitySnapshotService, snapshotView } from '@app/capacity-forecast';
 import { PlatformHealthService } from '@app/platform-health';
-import { AdminOnly } from '../../auth/auth.decorators.js';
+import type { AuthUser } from '@app/platform';
+import { AdminOnly, CurrentUser } from '../../auth/auth.decorators.js';
 import { OptionalField } from '../../common/validators.js';
 
 class TrendsQuery {
@@ -51,7 +52,7 @@ export class PlatformHealthController {
   /** Today's snapshot now (the daily job's capture; a second call the same UTC day updates the row). */
   @Post('snapshot')
   @HttpCode(201)
-  async snapshot() {
-    return snapshotView(await this.snapshots.captureNow());
+  async snapshot(@CurrentUser() admin: AuthUser) {
+    return snapshotView(await this.snapshots.captureNow({ adminUserId: admin.userId }));
   }
 }
