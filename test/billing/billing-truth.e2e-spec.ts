@@ -137,7 +137,7 @@ describe('billing truth under concurrency and faults', () => {
   it('while Stripe hangs for 25 vendors opening Checkout, another vendor\'s reads and this vendor\'s orders are answered at once', async () => {
     const vendors = await Promise.all(Array.from({ length: 25 }, () => signUpVendor(t)));
     const bystander = await signUpVendor(t);
-    double.delayNext({ method: 'POST', path: '/v1/customers', ms: 6000, times: 25 });
+    double.delayNext({ method: 'POST', path: '/v1/customers', ms: 8000, times: 25 });
     let checkoutsDone = 0;
     const checkouts = vendors.map((v) => api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: 'professional', is_annual: false }).then((r) => (checkoutsDone++, r)));
     await sleep(300);
@@ -151,11 +151,11 @@ describe('billing truth under concurrency and faults', () => {
 
     expect(read.status).toBe(200);
     expect(order.status).toBe(201);
-    // Answered while every Checkout still waits on Stripe (the old design held pool connections: ~12 s). About
-    // 50 ms on a quiet machine; the bound leaves room for a loaded CI runner without letting the old design pass.
+    // Answered while every Checkout still waits on Stripe (the old design held pool connections: ~12 s). Well under
+    // 100 ms on a quiet machine; the bound is half the hang, for a loaded runner, and the old design cannot meet it.
     expect(checkoutsDone).toBe(0);
-    expect(readMs).toBeLessThan(2000);
-    expect(orderMs).toBeLessThan(2000);
+    expect(readMs).toBeLessThan(4000);
+    expect(orderMs).toBeLessThan(4000);
     const done = await Promise.all(checkouts);
     expect(done.map((r) => r.status)).toEqual(Array(25).fill(200));
   }, 60_000);
