@@ -1,4 +1,4 @@
-// node scripts/cpu-profile-summary.mjs <file.cpuprofile> [--top N]
+// node scripts/cpu-profile-summary.mjs <file.cpuprofile> [--top N] [--skip S]
 // Self time of a V8 CPU profile (`node --cpu-prof`) split by what the code belongs to: the framework, validation,
 // auth, logging, metrics, the Stripe SDK, the SQL client, our own code. Node's internals and native functions
 // (JSON.parse, HMAC, Buffer) count for the nearest caller outside them, so `JSON.parse` called by Fastify is
@@ -26,7 +26,10 @@ if (!file) {
   console.error('usage: node scripts/cpu-profile-summary.mjs <file.cpuprofile> [--top N]');
   process.exit(2);
 }
-const top = Number(rest[rest.indexOf('--top') + 1] ?? 0) || 0;
+const option = (name) => (rest.includes(name) ? Number(rest[rest.indexOf(name) + 1]) || 0 : 0);
+const top = option('--top');
+// Seconds from the start to leave out: start-up (module loading, compiling) is not the request path.
+const skipUs = option('--skip') * 1e6;
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
@@ -52,7 +55,11 @@ const categoryOf = (id) => {
 };
 // Nodes under (root) with no user-land ancestor come out as '(root)'s category: call that Node's own work.
 const selfUs = new Map();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let at = profile.startTime;
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at - profile.startTime >= skipUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const totals = new Map();
 const functions = new Map();
 let busy = 0;
@@ -64,8 +71,8 @@ for (const [id, us] of selfUs) {
   const key = `${category} | ${f.functionName || '(anonymous)'} ${(f.url || '').replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(apps|libs)\//, '$1/')}:${f.lineNumber + 1}`;
   functions.set(key, (functions.get(key) ?? 0) + us);
 }
-const wall = profile.endTime - profile.startTime;
-console.log(`${file}: ${(wall / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s on CPU (${((busy / wall) * 100).toFixed(0)}%)`);
+const wall = profile.endTime - profile.startTime - skipUs;
+console.log(`${file}: ${(wall / 1e6).toFixed(1)} s profiled${skipUs ? ` (after the first ${skipUs / 1e6} s)` : ''}, ${(busy / 1e6).toFixed(1)} s on CPU (${((busy / wall) * 100).toFixed(0)}%)`);
 const rows = [...totals].filter(([c]) => c !== 'idle').sort((a, b) => b[1] - a[1]);
 console.log('| share of CPU | category | CPU s |\n| ---: | --- | ---: |');
 for (const [category, us] of rows) console.log(`| ${((us / busy) * 100).toFixed(1)}% | ${category} | ${(us / 1e6).toFixed(2)} |`);

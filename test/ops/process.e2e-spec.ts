@@ -112,6 +112,8 @@ describe('the built processes', () => {
       const me = await fetch(`${base}/api/v1/auth/me?access_token=${token}`, { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'ops-trace-42' } });
       expect(me.status).toBe(200);
       expect(me.headers.get('x-request-id')).toBe('ops-trace-42');
+      // Stripe is not configured here: the portal answers 503, logged as a warning without a stack.
+      expect((await fetch(`${base}/api/v1/vendor/billing/portal`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-request-id': 'ops-trace-503', 'content-type': 'application/json' }, body: '{}' })).status).toBe(503);
       const anonymous = await fetch(`${base}/api/v1/auth/me`);
       expect(anonymous.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       await new Promise((r) => setTimeout(r, 200));
@@ -121,6 +123,9 @@ describe('the built processes', () => {
       const traced = lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'ops-trace-42');
       expect(traced).toMatchObject({ level: 'info', req: { id: 'ops-trace-42', method: 'GET', url: '/api/v1/auth/me' }, res: { status: 200 } });
       expect(lines.some((l) => (l.req as { url?: string } | undefined)?.url === '/api/v1/auth/login')).toBe(true);
+      const unavailable = lines.filter((l) => JSON.stringify(l).includes('ops-trace-503'));
+      expect(unavailable).toEqual([expect.objectContaining({ level: 'warn', res: { status: 503 } })]);
+      expect(JSON.stringify(unavailable)).not.toMatch(/stack|"err"/);
 
       for (const secret of [password, wrongPassword, token, token.split('.')[2], JWT_SECRET]) expect(output).not.toContain(secret);
     });

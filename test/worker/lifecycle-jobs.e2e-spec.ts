@@ -209,17 +209,36 @@ describe('worker jobs on due and not-due rows', () => {
     });
   });
 
-  it('closes a run left `running` by a process that died, once it holds that job\'s lock', async () => {
+  it('closes a run left `running` by a process that died as soon as the next run holds that job\'s lock, however recent', async () => {
     await w.db.query(`INSERT INTO job_runs (name, status, started_at) VALUES
       ('check-trial-expirations', 'running', $1), ('check-trial-expirations', 'running', $2), ('capture-capacity-snapshot', 'running', $1)`,
-      [new Date(NOW.getTime() - DAY), new Date(NOW.getTime() - 60_000)]);
+      [new Date(NOW.getTime() - DAY), new Date(NOW.getTime() - 1_000)]);
     expect(await w.run('check-trial-expirations')).toMatchObject({ status: 'succeeded' });
     const runs = await w.db.query(`SELECT name, status, error FROM job_runs ORDER BY id`);
     expect(runs).toEqual([
       { name: 'check-trial-expirations', status: 'failed', error: expect.stringContaining('interrupted') },
-      { name: 'check-trial-expirations', status: 'running', error: null },
+      { name: 'check-trial-expirations', status: 'failed', error: expect.stringContaining('interrupted') },
       { name: 'capture-capacity-snapshot', status: 'running', error: null },
       { name: 'check-trial-expirations', status: 'succeeded', error: null },
+    ]);
+  });
+
+  it('closes the runs a killed worker left `running` when a worker starts again, except a job another process runs now', async () => {
+    await w.db.query(`INSERT INTO job_runs (name, status, started_at) VALUES ('reset-period-counters', 'running', $1), ('check-trial-expirations', 'running', $1)`, [new Date(NOW.getTime() - 2_000)]);
+    // A live replica in the middle of check-trial-expirations: it holds that job's lock.
+    const live = w.db.createQueryRunner();
+    await live.connect();
+    await live.query('SELECT pg_advisory_lock($1)', [AdvisoryLock.CheckTrialExpirations]);
+    try {
+      const restarted = await startWorkerContext({ scheduler: true });
+      await restarted.close();
+    } finally {
+      await live.query('SELECT pg_advisory_unlock($1)', [AdvisoryLock.CheckTrialExpirations]);
+      await live.release();
+    }
+    expect(await w.db.query(`SELECT name, status, error FROM job_runs ORDER BY id`)).toEqual([
+      { name: 'reset-period-counters', status: 'failed', error: expect.stringContaining('interrupted') },
+      { name: 'check-trial-expirations', status: 'running', error: null },
     ]);
   });
 

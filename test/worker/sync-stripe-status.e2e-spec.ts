@@ -107,4 +107,34 @@ describe('sync-stripe-status against Stripe (the double)', () => {
       double.rateLimit(null);
     }
   });
+
+  it('streams the missed events page by page: each page is recovered before the next is read', async () => {
+    const vendor = await linkedVendor('active', { status: 'active' });
+    const now = Math.floor(Date.now() / 1000);
+    const missed = Array.from({ length: 120 }, (_, i) =>
+      double.makeEvent('invoice.paid', double.createInvoice({ subscription: vendor.subscription.id, status: 'paid', number: `INV-PAGE-${i}` }), { created: now - 3_600 + i }));
+
+    const run = await w.run('sync-stripe-status');
+
+    expect(run.details).toMatchObject({ events_recovered: 120, events_failed: 0 });
+    // The page each event sits on, as the job read them (newest first, 100 a page).
+    const { StripeService } = await import('@app/stripe');
+    const pageOf = new Map<string, number>();
+    let page = 0;
+    let after: string | undefined;
+    for (;;) {
+      const list = await w.app.get(StripeService).client.events.list({ types: ['invoice.paid'], limit: 100, ...(after && { starting_after: after }) });
+      for (const e of list.data) pageOf.set(e.id, page);
+      if (!list.has_more) break;
+      after = list.data[list.data.length - 1].id;
+      page++;
+    }
+    const ids = new Set(missed.map((e) => e.id));
+    const created = new Map(missed.map((e) => [e.id, e.created]));
+    const ledger: { event_id: string }[] = await w.db.query(`SELECT event_id FROM stripe_webhook_events ORDER BY id`);
+    const order = ledger.map((r) => r.event_id).filter((id) => ids.has(id));
+    const pageByPage = [...order].sort((a, b) => pageOf.get(a)! - pageOf.get(b)! || created.get(a)! - created.get(b)!);
+    expect(order).toEqual(pageByPage);
+    expect(new Set(order.map((id) => pageOf.get(id))).size).toBeGreaterThanOrEqual(2);
+  });
 });

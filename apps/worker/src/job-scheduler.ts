@@ -12,7 +12,8 @@ const HEARTBEAT_INTERVAL_MS = 60_000;
 /**
  * Registers each job with its schedule (the job's default, or its CRON_* variable) in UTC. A tick waits for
  * the previous run of the same job in this process; across replicas the job's advisory lock keeps it single.
- * On shutdown the crons stop first, then the job runner waits for the run in flight.
+ * On shutdown the crons stop first, then the job runner waits for the run in flight. On start, the runs a killed
+ * worker left `running` are closed as interrupted before anything is scheduled.
  */
 @Injectable()
 export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -31,7 +32,8 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly heartbeats: WorkerHeartbeatService,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.closeInterruptedRuns();
     this.registerJobs();
     void this.beat();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_INTERVAL_MS).unref();

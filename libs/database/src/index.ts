@@ -13,3 +13,4 @@ export * from './embedded-runtime.js';
 export * from './jobs/job-schedule.js';
 export * from './jobs/job-schedule.service.js';
 export * from './jobs/worker-heartbeat.service.js';
+export * from './database-unavailable.js';

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DomainError, type ErrorCode } from '@app/common';
+import { isDatabaseUnavailable } from '@app/database';
 import { randomUUID } from 'node:crypto';
 
 /** The HTTP status of each contract error code; the only place that knows it. */
@@ -119,6 +120,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const status = framework?.statusCode ?? framework?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { status_code: status, error_code: CODE_OF_STATUS[status] ?? 'BAD_REQUEST', message: 'The request could not be read.' };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // Logged without the error itself: a driver error can carry the query's parameters.
+      this.logger.warn({ route: route() }, 'The database could not be reached: answered 503');
+      return { status_code: 503, error_code: 'SERVICE_UNAVAILABLE', message: 'The service is temporarily unavailable; nothing was changed. Try again shortly.' };
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, error_id: errorId }, `Unhandled error ${errorId}`);

@@ -33,7 +33,9 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: Logger)
     if (!isQuiet(url)) {
       const status = reply.statusCode;
       const entry = { req: { id: request.id, method: request.method, url }, res: { status }, responseTime: Math.round(reply.elapsedTime) };
-      if (status >= 500) logger.error(entry, 'request errored');
+      // 502/503 are expected answers (Stripe down or not configured, the database unreachable): a warning, not an error.
+      if (status === 502 || status === 503) logger.warn(entry, 'request answered unavailable');
+      else if (status >= 500) logger.error(entry, 'request errored');
       else logger.info(entry, 'request completed');
     }
     done();

@@ -16,9 +16,18 @@ const httpDuration =
  * route template (`/api/v1/vendor/products/:id`), never the raw URL, to bound cardinality.
  */
 export function registerHttpMetrics(fastify: FastifyInstance): void {
+  // One labelled child per (method, route, status), bound once: observing is then a bucket increment, without
+  // hashing a label object per request. The set is bounded by the routes and the statuses they answer.
+  const series = new Map<string, { observe(seconds: number): void }>();
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-    httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let child = series.get(key);
+    if (!child) {
+      child = httpDuration.labels(request.method, route, String(reply.statusCode));
+      series.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
     done();
   });
 }

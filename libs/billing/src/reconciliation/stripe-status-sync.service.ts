@@ -41,7 +41,7 @@ interface SyncCounts {
 /**
  * The hourly reconciliation with Stripe, for what webhooks missed. First the events of the handled types from
  * the last three days that the `stripe_webhook_events` ledger lacks (or holds as failed) go through the webhook
- * path (`processEvent`), oldest first. Then every Stripe subscription, paged with auto-pagination, is applied
+ * path (`processEvent`), page by page (oldest first within a page), so memory holds one page, not three days. Then every Stripe subscription, paged with auto-pagination, is applied
  * through the same `applyStripeSubscription` the webhooks use, each in its own transaction; one whose row
  * already matches is rolled back (no write), one that differed is counted as drift by field and logged.
  * Subscriptions go last so Stripe's current state is what stays. Requests stay under
@@ -92,20 +92,30 @@ export class StripeStatusSyncService {
   private async recoverMissedEvents(limiter: StripeRequestLimiter, backoff: BackoffOptions, counts: SyncCounts): Promise<void> {
     const stripe = this.stripe.client;
     const since = Math.floor(this.clock.now().getTime() / 1000) - EVENT_WINDOW_SECONDS;
-    const events: Stripe.Event[] = [];
+    // One page in memory at a time, however many events three days hold.
+    let page: Stripe.Event[] = [];
     for await (const event of paginateWithBackoff(
       (after) => stripe.events.list({ types: [...HANDLED_EVENT_TYPES], created: { gte: since }, limit: PAGE_SIZE, ...(after && { starting_after: after }) }),
       limiter, PAGE_SIZE, backoff,
     )) {
-      events.push(event);
+      counts.events_seen++;
+      page.push(event);
+      if (page.length < PAGE_SIZE) continue;
+      await this.recoverPage(page, limiter, counts);
+      page = [];
     }
-    counts.events_seen = events.length;
+    if (page.length > 0) await this.recoverPage(page, limiter, counts);
+  }
+
+  /**
+   * The events of one page (Stripe lists newest first) that the ledger lacks or holds as failed, oldest first
+   * within the page. A page of older events comes after a newer one: an older subscription event is then recorded
+   * and skipped by the event-time watermark, and the subscriptions pass that follows applies Stripe's state now.
+   */
+  private async recoverPage(events: Stripe.Event[], limiter: StripeRequestLimiter, counts: SyncCounts): Promise<void> {
     const known = new Map<string, string>();
-    for (let i = 0; i < events.length; i += 1000) {
-      const ids = events.slice(i, i + 1000).map((e) => e.id);
-      const rows: { event_id: string; status: string }[] = await this.dataSource.query(`SELECT event_id, status FROM stripe_webhook_events WHERE event_id = ANY($1)`, [ids]);
-      for (const r of rows) known.set(r.event_id, r.status);
-    }
+    const rows: { event_id: string; status: string }[] = await this.dataSource.query(`SELECT event_id, status FROM stripe_webhook_events WHERE event_id = ANY($1)`, [events.map((e) => e.id)]);
+    for (const r of rows) known.set(r.event_id, r.status);
     const missing = events.filter((e) => !known.has(e.id) || known.get(e.id) === 'failed').sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
     for (const event of missing) {
       const retry = known.has(event.id);

@@ -13,6 +13,39 @@ export const REDACTED_PATHS = [
   '*.api_key',
 ];
 
+/**
+ * Fields of an error that may carry what a request sent (e-mails, names, hashes): a TypeORM QueryFailedError's
+ * `parameters`, PostgreSQL's `detail` ("Key (email)=(…) already exists", "Failing row contains (…)"), bodies.
+ */
+const ERROR_FIELDS_DROPPED = new Set(['parameters', 'detail', 'body', 'rawBody', 'requestBody', 'payload']);
+
+/**
+ * pino's error serializer, then without the fields above (in the error, its driverError and its causes), and with
+ * the quoted input blanked out of PostgreSQL data-exception messages (`invalid input syntax for type integer: "…"`).
+ * The SQL text, code, constraint, table and stack stay: enough to find the fault, nothing of the person.
+ */
+export function serializeErrorSafely(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown;
+  return scrubError(serialized, 0);
+}
+
+function scrubError(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > 4) return value;
+  const source = value as Record<string, unknown>;
+  const dataException = typeof source.code === 'string' && source.code.startsWith('22');
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(source)) {
+    if (ERROR_FIELDS_DROPPED.has(key)) continue;
+    if (dataException && (key === 'message' || key === 'stack') && typeof field === 'string') out[key] = field.replace(/"[^"\n]*"/g, '"[redacted]"');
+    else if (key === 'driverError' || key === 'cause' || key === 'errors') out[key] = Array.isArray(field) ? field.map((f) => scrubError(f, depth + 1)) : scrubError(field, depth + 1);
+    else out[key] = field;
+  }
+  if (!dataException && typeof (source.driverError as { code?: unknown } | undefined)?.code === 'string' && String((source.driverError as { code: string }).code).startsWith('22')) {
+    for (const key of ['message', 'stack']) if (typeof out[key] === 'string') out[key] = (out[key] as string).replace(/"[^"\n]*"/g, '"[redacted]"');
+  }
+  return out;
+}
+
 /** One JSON-lines logger per process (API and worker alike). */
 export function createRootLogger(level = process.env.LOG_LEVEL ?? 'info', name?: string): Logger {
   return pino({
@@ -21,6 +54,7 @@ export function createRootLogger(level = process.env.LOG_LEVEL ?? 'info', name?:
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeErrorSafely, error: serializeErrorSafely },
     formatters: { level: (label) => ({ level: label }) },
   });
 }

@@ -3,12 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AdvisoryLock, tryTransactionLock } from '../advisory-lock.js';
+import { runStatement } from '../sql.js';
 import { JobRun } from './job-run.entity.js';
 
 export interface JobResult {
   rowsAffected: number;
   details?: Record<string, unknown>;
 }
+
+const CLOSE_INTERRUPTED = `UPDATE job_runs SET status = 'failed', finished_at = $2, error = 'interrupted: the process running it stopped before it finished'`;
 
 /** What a job does once it holds its lock. */
 export type JobWork = (manager: EntityManager) => Promise<JobResult>;
@@ -89,7 +92,7 @@ export class JobRunnerService implements BeforeApplicationShutdown {
     this.logger.log({ job: name, run_id: run.id, msg: `job ${name} started` });
     try {
       const holding: JobWork = async (manager) => {
-        await this.closeInterruptedRuns(manager, run);
+        await this.claimRun(run);
         return work(manager);
       };
       const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, holding) : await this.underTransactionLock(lock, holding, options.waitForLock === true);
@@ -109,16 +112,27 @@ export class JobRunnerService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Holding the job's lock proves no other process is inside this job, so an older run of it still marked
-   * `running` belongs to a process that died mid-run: it is closed as failed. (Runs of the last few minutes are
-   * left alone: a replica records its run a moment before it tries the lock.)
+   * Closes as failed (interrupted) the runs of a job left `running` by a process that died mid-run, when no process
+   * runs the job now (its lock is free): the worker calls this for each job as it starts. Answers how many.
    */
-  private async closeInterruptedRuns(manager: EntityManager, run: JobRun): Promise<void> {
-    await manager.query(
-      `UPDATE job_runs SET status = 'failed', finished_at = $3, error = 'interrupted: the process running it stopped before it finished'
-        WHERE name = $1 AND status = 'running' AND id <> $2 AND started_at < $3::timestamptz - interval '5 minutes'`,
-      [run.name, run.id, run.startedAt],
-    );
+  async closeInterruptedRuns(name: string, lock: AdvisoryLock): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await tryTransactionLock(manager, lock))) return 0;
+      const { rowCount } = await runStatement(manager, `${CLOSE_INTERRUPTED} WHERE name = $1 AND status = 'running'`, [name, this.clock.now()]);
+      return rowCount;
+    });
+  }
+
+  /**
+   * Holding the job's lock proves no other process is inside this job, so another run of it still marked
+   * `running` belongs to a process that died mid-run: it is closed as failed at once, in its own statement (so it
+   * stays closed whatever this run's transaction does). A replica records its run a moment before it tries the
+   * lock, so that moment's row may be closed too: its owner then either fails the lock and records `skipped`, or
+   * takes it later and marks its row `running` again here.
+   */
+  private async claimRun(run: JobRun): Promise<void> {
+    await this.dataSource.query(`UPDATE job_runs SET status = 'running', finished_at = NULL, error = NULL WHERE id = $1`, [run.id]);
+    await this.dataSource.query(`${CLOSE_INTERRUPTED} WHERE name = $1 AND status = 'running' AND id <> $3`, [run.name, this.clock.now(), run.id]);
   }
 
   private async underTransactionLock(lock: AdvisoryLock, work: JobWork, wait: boolean): Promise<JobResult | 'locked'> {
