@@ -119,11 +119,12 @@ describe('sync-stripe-status against Stripe (the double)', () => {
     expect(run.details).toMatchObject({ events_recovered: 120, events_failed: 0 });
     // The page each event sits on, as the job read them (newest first, 100 a page).
     const { StripeService } = await import('@app/stripe');
+    const { HANDLED_EVENT_TYPES } = await import('@app/billing');
     const pageOf = new Map<string, number>();
     let page = 0;
     let after: string | undefined;
     for (;;) {
-      const list = await w.app.get(StripeService).client.events.list({ types: ['invoice.paid'], limit: 100, ...(after && { starting_after: after }) });
+      const list = await w.app.get(StripeService).client.events.list({ types: [...HANDLED_EVENT_TYPES], limit: 100, ...(after && { starting_after: after }) });
       for (const e of list.data) pageOf.set(e.id, page);
       if (!list.has_more) break;
       after = list.data[list.data.length - 1].id;
