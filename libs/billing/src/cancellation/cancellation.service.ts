@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ConflictError } from '@app/common';
 import { StripeService } from '@app/stripe';
-import type { VendorSubscription } from '@app/subscription';
+import { scheduledCancellationEnd, type VendorSubscription } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { SubscriptionNotCancelledError } from '../billing.errors.js';
 import { BillingContext, hasLiveStripeSubscription } from '../shared/billing-context.service.js';
@@ -89,11 +89,15 @@ export class CancellationService {
       [vendorId, now],
     );
     this.logger.log({ vendor_id: vendorId, msg: 'Subscription reactivated' });
+    // A trial without a card is not renewed by anything: it still ends with the trial (then expires).
+    if (sub.status === 'trial' && !sub.hasPaymentMethod && sub.trialEndsAt) {
+      return { message: `Your subscription is no longer cancelled; your trial runs until ${sub.trialEndsAt.toISOString().slice(0, 10)}. Choose a plan before then to keep your shop running.` };
+    }
     return { message: 'Your subscription is active again and will renew as usual.' };
   }
 }
 
-/** When a cancel at period end takes effect: a trial ends with the trial, anything else with its period. */
+/** When a cancel at period end takes effect (the subscription view's `ends_at` says the same). */
 function effectiveEnd(sub: VendorSubscription): Date {
-  return sub.status === 'trial' && sub.trialEndsAt && !sub.stripeSubscriptionId ? sub.trialEndsAt : sub.periodEnd;
+  return scheduledCancellationEnd(sub);
 }
