@@ -133,7 +133,7 @@ export class VendorAddOnDto {
   @ApiProperty() id: number;
   @ApiProperty({ example: 'domain' }) addon_code: string;
   @ApiProperty({ example: 'Custom Domain' }) addon_name: string;
-  @ApiProperty({ enum: ['active', 'cancelled', 'expired'], enumName: 'VendorAddOnStatus' }) status: string;
+  @ApiProperty({ enum: ['pending', 'active', 'cancelled', 'expired', 'needs_attention'], enumName: 'VendorAddOnStatus' }) status: string;
   @ApiProperty({ type: 'string', nullable: true, example: 'shop.example.com' }) domain_name: string | null;
   @ApiProperty({ example: 1 }) quantity: number;
   @ApiProperty({ ...DATE_TIME, nullable: true }) period_start: string | null;
@@ -143,5 +143,5 @@ export class VendorAddOnDto {
 
 export class AddOnCancellationDto {
   @ApiProperty() message: string;
-  @ApiProperty({ enum: ['active', 'cancelled', 'expired'], enumName: 'VendorAddOnStatus' }) status: string;
+  @ApiProperty({ enum: ['pending', 'active', 'cancelled', 'expired', 'needs_attention'], enumName: 'VendorAddOnStatus' }) status: string;
 }
