@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ConflictError } from '@app/common';
 import { StripeService, type Stripe } from '@app/stripe';
-import { SubscriptionWriter, type VendorSubscription } from '@app/subscription';
+import { scheduledCancellationEnd, SubscriptionWriter, type VendorSubscription } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { SubscriptionNotCancelledError } from '../billing.errors.js';
 import { BillingOperationsService, type OperationHandle } from '../operations/billing-operations.service.js';
@@ -100,9 +100,9 @@ export class CancellationService {
   }
 }
 
-/** When a cancel at period end takes effect: a trial ends with the trial, anything else with its period. */
+/** When a cancel at period end takes effect (the subscription view's `ends_at` says the same). */
 function effectiveEnd(sub: VendorSubscription): Date {
-  return sub.status === 'trial' && sub.trialEndsAt && !sub.stripeSubscriptionId ? sub.trialEndsAt : sub.periodEnd;
+  return scheduledCancellationEnd(sub);
 }
 
 function cancelledNow(at: Date): CancellationView {
@@ -115,6 +115,9 @@ function endsOn(at: Date): CancellationView {
 
 /** Without a payment method a trial still ends with the trial; say so instead of promising a renewal. */
 function reactivatedMessage(sub: VendorSubscription): string {
-  if (!sub.hasPaymentMethod && sub.status === 'trial') return 'Your subscription is no longer set to cancel; add a payment method before the trial ends to keep it.';
+  // A trial without a card is not renewed by anything: it still ends with the trial (then expires).
+  if (sub.status === 'trial' && !sub.hasPaymentMethod && sub.trialEndsAt) {
+    return `Your subscription is no longer cancelled; your trial runs until ${sub.trialEndsAt.toISOString().slice(0, 10)}. Choose a plan before then to keep your shop running.`;
+  }
   return 'Your subscription is active again and will renew as usual.';
 }

@@ -50,6 +50,11 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   APP_BASE_URL?: string;
 
+  /** Where Enterprise (custom-priced tiers) sends a vendor: a `mailto:` address or an http(s) page. */
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^(mailto:[^\s@<>"]+@[^\s@<>"]+|https?:\/\/[^\s<>"]+)$/, { message: 'SALES_CONTACT_URL must be a mailto: address or an http(s) URL' })
+  SALES_CONTACT_URL: string = 'mailto:sales@example.com';
+
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^(sk|rk)_\S+$/, { message: 'STRIPE_SECRET_KEY must start with sk_ or rk_' })
   STRIPE_SECRET_KEY?: string;
 
