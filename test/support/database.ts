@@ -18,3 +18,47 @@ export async function createTestDatabase(): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** The URL of a test database (named by a direct URL or one through PgBouncer) on the server itself. */
+export function onTestServer(databaseUrl: string): string {
+  const server = process.env.TEST_PG_SERVER_URL;
+  if (!server) throw new Error('The jest globalSetup did not run (TEST_PG_SERVER_URL is unset).');
+  const url = new URL(server);
+  url.pathname = new URL(databaseUrl).pathname;
+  return url.toString();
+}
+
+/**
+ * The URL of the same database through the run's PgBouncer (transaction mode), from a direct one: another port,
+ * the same name and credentials.
+ */
+export function throughPgbouncer(directUrl: string): string {
+  const pgbouncer = process.env.TEST_PGBOUNCER_URL;
+  if (!pgbouncer) throw new Error('The jest globalSetup did not start PgBouncer (TEST_PGBOUNCER_URL is unset).');
+  const url = new URL(pgbouncer);
+  url.pathname = new URL(directUrl).pathname;
+  return url.toString();
+}
+
+/** The PgBouncer admin console's `SHOW <what>` (CLIENTS, SERVERS, POOLS, …), as rows. */
+export async function pgbouncerShow<T = Record<string, unknown>>(what: string): Promise<T[]> {
+  const admin = new pg.Client({ connectionString: throughPgbouncer('postgres:///pgbouncer') });
+  await admin.connect();
+  try {
+    return (await admin.query(`SHOW ${what}`)).rows as T[];
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Fails unless PgBouncer has a client connected to `databaseUrl`'s database: what runs "through the pooler"
+ * really goes through it, never silently direct.
+ */
+export async function expectPgbouncerClient(databaseUrl: string): Promise<void> {
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const clients = await pgbouncerShow<{ database: string }>('CLIENTS');
+  if (!clients.some((c) => c.database === database)) {
+    throw new Error(`No client of PgBouncer is connected to ${database}: the app is not going through it.`);
+  }
+}

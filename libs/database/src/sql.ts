@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 
 export interface StatementResult<T> {
@@ -26,28 +25,13 @@ export async function queryRows<T>(manager: EntityManager, sql: string, params: 
   return (await runStatement<T>(manager, sql, params)).rows;
 }
 
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-const preparedNames = new Map<string, string>();
-
 /**
- * Runs one statement, outside any transaction, as a named prepared statement on the data source's pg pool:
- * PostgreSQL parses and plans it once per connection, not per call. For a hot single-statement path only; the
- * text must depend only on the statement's shape, never on values. Needs session pooling (not PgBouncer's
- * transaction mode).
+ * Kept only until the webhook fast path (its last caller) is deleted: once a named prepared statement, which breaks
+ * behind a transaction-mode pooler (the statement is prepared on one server connection and executed on another),
+ * now a plain one-statement query outside any transaction. Use `dataSource.query` or `queryRows` instead.
  */
-export async function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  let name = preparedNames.get(text);
-  if (!name) {
-    name = `ps_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    preparedNames.set(text, name);
-  }
-  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
-  if (!pool) return dataSource.query<T[]>(text, values);
-  const result = await pool.query({ name, text, values });
-  return result.rows as T[];
+export function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  return dataSource.query<T[]>(text, values);
 }
 
 /**
