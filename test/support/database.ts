@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 
 /** A fresh, migrated database for one test file (a copy of the run's template): its URL. */
 export async function createTestDatabase(): Promise<string> {
@@ -60,5 +61,22 @@ export async function expectPgbouncerClient(databaseUrl: string): Promise<void> 
   const clients = await pgbouncerShow<{ database: string }>('CLIENTS');
   if (!clients.some((c) => c.database === database)) {
     throw new Error(`No client of PgBouncer is connected to ${database}: the app is not going through it.`);
+  }
+}
+
+/**
+ * Waits until `db` reaches its database again after an outage the test made. Direct, the first try succeeds;
+ * through PgBouncer, the first new connection after a failed server login is refused while PgBouncer logs in
+ * again (its "server_login_retry" fast fail), as a real client's retry would find.
+ */
+export async function waitForDatabase(db: DataSource, attempts = 100): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await db.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
