@@ -72,8 +72,11 @@ export function applyEnvironment(env: Record<string, string | undefined>): void 
  */
 export async function createTestApp(env: Record<string, string | undefined> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   // A given DATABASE_URL shares another app's database (two replicas in one test); else a fresh copy.
-  const directDatabaseUrl = env.DATABASE_URL ? onTestServer(env.DATABASE_URL) : await createTestDatabase();
-  const pgbouncer = options.pgbouncer ?? throughPgbouncerByDefault();
+  // A given URL through PgBouncer (another app's) names its database on the test server; any other is used as is.
+  const given = env.DATABASE_URL;
+  const givenViaPgbouncer = !!given && new URL(given).port === new URL(process.env.TEST_PGBOUNCER_URL ?? 'postgres://x:1').port;
+  const directDatabaseUrl = given ? (givenViaPgbouncer ? onTestServer(given) : given) : await createTestDatabase();
+  const pgbouncer = options.pgbouncer ?? (given ? givenViaPgbouncer : throughPgbouncerByDefault());
   const databaseUrl = pgbouncer ? throughPgbouncer(directDatabaseUrl) : directDatabaseUrl;
   applyEnvironment({ ...baseEnvironment(databaseUrl, pgbouncer ? directDatabaseUrl : undefined), ...env, DATABASE_URL: databaseUrl });
   const { createApiApp } = await import('../../apps/api/src/app.factory.js');
