@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const { validateEnvironment, EnvironmentError } = await import(join(dist, 'libs/common/src/index.js'));
-const { migrateDatabase, startOwnedEmbedded, findRunningEmbedded, busyError, errorLine, EmbeddedDatabaseError } = await import(join(dist, 'libs/database/src/index.js'));
+const { migrateDatabase, sessionDatabaseUrl, startOwnedEmbedded, findRunningEmbedded, busyError, errorLine, EmbeddedDatabaseError } = await import(join(dist, 'libs/database/src/index.js'));
 
 const log = (msg) => console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), pid: process.pid, name: 'start', msg }));
 /** A failure before anything runs: one line, exit 1. */
@@ -63,7 +63,8 @@ await stopIfAsked();
 
 let applied;
 try {
-  applied = await migrateDatabase(databaseUrl);
+  // DATABASE_DIRECT_URL (validated to come with DATABASE_URL) when DATABASE_URL is a transaction-mode pooler.
+  applied = await migrateDatabase(sessionDatabaseUrl({ DATABASE_URL: databaseUrl, DATABASE_DIRECT_URL: env.DATABASE_DIRECT_URL }));
 } catch (error) {
   await fail(`migrations failed: ${errorLine(error)}`);
 }

@@ -29,7 +29,10 @@ describe('billing: add-on domains held from Checkout', () => {
     await double.close();
   });
 
-  const purchase = (v: SignedUpVendor, domain: string) => api(t, v.token).post(`${BILLING}/addons/purchase`).send({ addon_code: 'domain', domain_name: domain });
+  const purchase = (v: SignedUpVendor, domain: string, key?: string) => {
+    const req = api(t, v.token).post(`${BILLING}/addons/purchase`);
+    return (key ? req.set('Idempotency-Key', key) : req).send({ addon_code: 'domain', domain_name: domain });
+  };
   const rowsOf = (domain: string) =>
     t.db.query(`SELECT vendor_id, status, stripe_checkout_session_id, hold_expires_at, attention_reason FROM vendor_add_ons WHERE domain_name = $1 ORDER BY id`, [domain]);
 
@@ -140,8 +143,9 @@ describe('billing: add-on domains held from Checkout', () => {
 
   it('lets a vendor reopen Checkout for the domain it holds, and grants whichever of its sessions is paid', async () => {
     const a = await signUpVendor(t);
-    const first = await purchase(a, 'two-tabs.example.com');
-    const second = await purchase(a, 'two-tabs.example.com');
+    // Two tabs, each with its own Idempotency-Key (without keys, the same request seconds later is a double click).
+    const first = await purchase(a, 'two-tabs.example.com', 'tab-1');
+    const second = await purchase(a, 'two-tabs.example.com', 'tab-2');
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.body.session_id).not.toBe(first.body.session_id);
     expect(await rowsOf('two-tabs.example.com')).toEqual([expect.objectContaining({ status: 'pending', stripe_checkout_session_id: second.body.session_id })]);
@@ -228,5 +232,20 @@ describe('billing: add-on domains held from Checkout', () => {
     expect(res.status).toBe(200);
     expect(await eventRow(t, event.id)).toMatchObject({ status: 'needs_attention', error: expect.stringContaining('unknown add-on "retired_addon"') });
     expect((await api(t, b.token).get(`${BILLING}/my-addons`)).body).toEqual([expect.objectContaining({ addon_code: 'retired_addon', status: 'needs_attention' })]);
+  });
+
+  it('frees the domain when Stripe reports the Checkout expired (checkout.session.expired)', async () => {
+    const [a, b] = [await signUpVendor(t), await signUpVendor(t)];
+    const first = await purchase(a, 'expired-event.example.com');
+    expect((await purchase(b, 'expired-event.example.com')).status).toBe(409);
+
+    await stripeClient(double).checkout.sessions.expire(first.body.session_id);
+    const event = [...double.state.events.values()].find((e) => e.type === 'checkout.session.expired' && (e.data.object as { id: string }).id === first.body.session_id)!;
+    const res = await deliver(t, double, event);
+
+    expect(res.status).toBe(200);
+    expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed', error: expect.stringContaining('released the domain') });
+    expect(await rowsOf('expired-event.example.com')).toEqual([]);
+    expect((await purchase(b, 'expired-event.example.com')).status).toBe(200);
   });
 });

@@ -173,6 +173,7 @@ describe('subscription status rules, database-driven tiers and feature gates', (
       cancel_at_period_end: false,
       cancelled_at: null,
       has_payment_method: false,
+      ends_at: sub.body.trial_ends_at, // a trial without a card ends with the trial
       past_due_since: null,
       features: ['basic_support', 'priority_support'],
       usage: {

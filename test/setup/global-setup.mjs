@@ -2,6 +2,9 @@
 // so a test run cannot wipe a real database). The real migrations build a template database once; each test
 // file then gets its own copy of it (test/support/database.ts), so files run in parallel without sharing rows.
 //
+// PgBouncer (transaction mode) runs in front of that server for the whole run: TEST_PGBOUNCER_URL is its URL for
+// the server's `postgres` database (the same credentials, another port; swap the database name as needed).
+//
 // jest loads this file outside its ESM transform, so it compiles the sources with SWC (as `npm run build`
 // does, about a second) into a private folder and takes the migrations from there.
 import 'reflect-metadata';
@@ -10,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { compile, root } from '../../scripts/compile.mjs';
+import { startPgbouncer } from './pgbouncer.mjs';
 
 export default async function globalSetup() {
   const started = Date.now();
@@ -18,7 +22,7 @@ export default async function globalSetup() {
   chmodSync(process.env.VB_TEST_TMP, 0o755); // for the embedded PostgreSQL's `postgres` user when run as root
   const buildDir = join(root, 'node_modules', '.cache', 'vb-test', String(process.pid));
   await compile(buildDir);
-  const { dataSourceOptions, startEmbeddedPostgres } = await import(join(buildDir, 'libs/database/src/index.js'));
+  const { dataSourceOptions, freePort, startEmbeddedPostgres } = await import(join(buildDir, 'libs/database/src/index.js'));
   const { DataSource } = await import('typeorm');
 
   let serverUrl = process.env.TEST_DATABASE_URL;
@@ -42,7 +46,11 @@ export default async function globalSetup() {
   await dataSource.runMigrations();
   await dataSource.destroy();
 
+  const pgbouncer = await startPgbouncer({ serverUrl, port: await freePort() });
+  globalThis.__PGBOUNCER__ = pgbouncer;
+
   process.env.TEST_PG_SERVER_URL = serverUrl;
+  process.env.TEST_PGBOUNCER_URL = pgbouncer.url('postgres');
   process.env.TEST_PG_TEMPLATE = template;
   globalThis.__VB_BUILD_DIR__ = buildDir;
   if (process.env.TEST_VERBOSE) console.log(`\ntest database ready in ${Date.now() - started} ms`);

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import pg from 'pg';
 
 export default async function globalTeardown() {
+  if (globalThis.__PGBOUNCER__) await globalThis.__PGBOUNCER__.stop();
   if (globalThis.__VB_BUILD_DIR__) await rm(globalThis.__VB_BUILD_DIR__, { recursive: true, force: true });
   if (globalThis.__EMBEDDED_PG__) await globalThis.__EMBEDDED_PG__.stop();
   if (process.env.VB_TEST_TMP) await rm(process.env.VB_TEST_TMP, { recursive: true, force: true });

@@ -18,6 +18,11 @@ export interface FailureSpec extends RequestMatcher {
 
 export interface DelaySpec extends RequestMatcher {
   ms: number;
+  /**
+   * `before` (default): the request waits, then is carried out (a slow Stripe). `answer`: it is carried out at once
+   * and its answer is held back (Stripe changed the state; the caller learns it late).
+   */
+  hold?: 'before' | 'answer';
   /** How many matching requests are delayed (default 1). */
   times?: number;
 }
@@ -76,12 +81,12 @@ export class Faults {
     return null;
   }
 
-  takeDelay(method: string, path: string): number {
+  takeDelay(method: string, path: string): { ms: number; hold: 'before' | 'answer' } | null {
     const delay = this.delays.find((d) => d.left > 0 && matchesRequest(d, method, path));
-    if (!delay) return 0;
+    if (!delay) return null;
     delay.left -= 1;
     this.delays = this.delays.filter((d) => d.left > 0);
-    return delay.ms;
+    return { ms: delay.ms, hold: delay.hold ?? 'before' };
   }
 
   takeFailure(method: string, path: string): { status: number; body: object; shouldRetry?: boolean } | null {

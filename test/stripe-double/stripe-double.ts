@@ -237,7 +237,7 @@ export class StripeDouble {
     }
     try {
       const delay = this.faults.takeDelay(method, path);
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (delay?.hold === 'before') await new Promise((resolve) => setTimeout(resolve, delay.ms));
       const failure = this.faults.takeFailure(method, path);
       if (failure) {
         const retry: Record<string, string> = failure.shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(failure.shouldRetry) };
@@ -245,6 +245,7 @@ export class StripeDouble {
       }
       const payload = this.execute(method, path, params, requestId, idempotencyKey);
       if (key) this.idempotent.complete(key, { status: 200, body: payload, requestId });
+      if (delay?.hold === 'answer') await new Promise((resolve) => setTimeout(resolve, delay.ms));
       send(200, payload);
     } catch (error) {
       if (error instanceof StripeApiError) return sendError(error);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 
 /** A fresh, migrated database for one test file (a copy of the run's template): its URL. */
 export async function createTestDatabase(): Promise<string> {
@@ -17,4 +18,65 @@ export async function createTestDatabase(): Promise<string> {
   const url = new URL(server);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** The URL of a test database (named by a direct URL or one through PgBouncer) on the server itself. */
+export function onTestServer(databaseUrl: string): string {
+  const server = process.env.TEST_PG_SERVER_URL;
+  if (!server) throw new Error('The jest globalSetup did not run (TEST_PG_SERVER_URL is unset).');
+  const url = new URL(server);
+  url.pathname = new URL(databaseUrl).pathname;
+  return url.toString();
+}
+
+/**
+ * The URL of the same database through the run's PgBouncer (transaction mode), from a direct one: another port,
+ * the same name and credentials.
+ */
+export function throughPgbouncer(directUrl: string): string {
+  const pgbouncer = process.env.TEST_PGBOUNCER_URL;
+  if (!pgbouncer) throw new Error('The jest globalSetup did not start PgBouncer (TEST_PGBOUNCER_URL is unset).');
+  const url = new URL(pgbouncer);
+  url.pathname = new URL(directUrl).pathname;
+  return url.toString();
+}
+
+/** The PgBouncer admin console's `SHOW <what>` (CLIENTS, SERVERS, POOLS, …), as rows. */
+export async function pgbouncerShow<T = Record<string, unknown>>(what: string): Promise<T[]> {
+  const admin = new pg.Client({ connectionString: throughPgbouncer('postgres:///pgbouncer') });
+  await admin.connect();
+  try {
+    return (await admin.query(`SHOW ${what}`)).rows as T[];
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Fails unless PgBouncer has a client connected to `databaseUrl`'s database: what runs "through the pooler"
+ * really goes through it, never silently direct.
+ */
+export async function expectPgbouncerClient(databaseUrl: string): Promise<void> {
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const clients = await pgbouncerShow<{ database: string }>('CLIENTS');
+  if (!clients.some((c) => c.database === database)) {
+    throw new Error(`No client of PgBouncer is connected to ${database}: the app is not going through it.`);
+  }
+}
+
+/**
+ * Waits until `db` reaches its database again after an outage the test made. Direct, the first try succeeds;
+ * through PgBouncer, the first new connection after a failed server login is refused while PgBouncer logs in
+ * again (its "server_login_retry" fast fail), as a real client's retry would find.
+ */
+export async function waitForDatabase(db: DataSource, attempts = 100): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await db.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }

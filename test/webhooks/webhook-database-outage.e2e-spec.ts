@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
+import { waitForDatabase } from '../support/database.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { deliver, eventRow, linkedVendor, priceTheTiers, subscriptionRow } from './webhook-fixtures.js';
 
@@ -35,6 +36,7 @@ describe('Stripe webhooks while the database is unreachable', () => {
       await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
       await admin.end();
     }
+    await waitForDatabase(t.db);
     expect(await eventRow(t, event.id)).toBeUndefined();
     expect((await subscriptionRow(t, vendor.vendorId)).tier_code).toBe('essential');
 

@@ -77,6 +77,25 @@ describe('sync-stripe-status against Stripe (the double)', () => {
     expect((await w.run('sync-stripe-status')).details).toMatchObject({ events_recovered: 0 });
   });
 
+  it('recovers a missed checkout.session.async_payment_succeeded: the add-on paid by a delayed method is granted', async () => {
+    // A vendor without any Stripe subscription: a one-off add-on paid by bank debit.
+    const now = Date.now();
+    const vendor = await insertSubscription(w.db, { status: 'active', period_start: new Date(now - 5 * DAY_S * 1000), period_end: new Date(now + 25 * DAY_S * 1000), has_payment_method: true });
+    const session = {
+      id: `cs_test_delayed_${vendor.vendorId}`, object: 'checkout.session', mode: 'payment', payment_status: 'paid', status: 'complete',
+      customer: null, subscription: null, metadata: { vendor_id: String(vendor.vendorId), addon_code: 'ssl_premium', quantity: '1' },
+    };
+    const missed = double.makeEvent('checkout.session.async_payment_succeeded', session);
+
+    const run = await w.run('sync-stripe-status');
+
+    expect(run.status).toBe('succeeded');
+    const [ledger] = await w.db.query(`SELECT status FROM stripe_webhook_events WHERE event_id = $1`, [missed.id]);
+    expect(ledger).toEqual({ status: 'processed' });
+    const addOns = await w.db.query(`SELECT status, stripe_checkout_session_id FROM vendor_add_ons WHERE vendor_id = $1`, [vendor.vendorId]);
+    expect(addOns).toEqual([{ status: 'active', stripe_checkout_session_id: session.id }]);
+  });
+
   it('backs off when Stripe answers 429 and still finishes', async () => {
     double.rateLimit({ perSecond: 1 });
     try {
@@ -100,11 +119,12 @@ describe('sync-stripe-status against Stripe (the double)', () => {
     expect(run.details).toMatchObject({ events_recovered: 120, events_failed: 0 });
     // The page each event sits on, as the job read them (newest first, 100 a page).
     const { StripeService } = await import('@app/stripe');
+    const { HANDLED_EVENT_TYPES } = await import('@app/billing');
     const pageOf = new Map<string, number>();
     let page = 0;
     let after: string | undefined;
     for (;;) {
-      const list = await w.app.get(StripeService).client.events.list({ types: ['invoice.paid'], limit: 100, ...(after && { starting_after: after }) });
+      const list = await w.app.get(StripeService).client.events.list({ types: [...HANDLED_EVENT_TYPES], limit: 100, ...(after && { starting_after: after }) });
       for (const e of list.data) pageOf.set(e.id, page);
       if (!list.has_more) break;
       after = list.data[list.data.length - 1].id;

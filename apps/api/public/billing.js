@@ -41,12 +41,12 @@
     return el;
   }
 
-  /** Only http(s) URLs become links or redirects (no javascript: from an API string). */
-  function safeUrl(value) {
+  /** Only http(s) URLs (and mailto: where allowed) become links or redirects (no javascript: from an API string). */
+  function safeUrl(value, { mailto = false } = {}) {
     if (typeof value !== 'string' || value === '') return null;
     try {
       const url = new URL(value, location.href);
-      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+      return url.protocol === 'https:' || url.protocol === 'http:' || (mailto && url.protocol === 'mailto:') ? url.href : null;
     } catch {
       return null;
     }
@@ -61,10 +61,19 @@
     }
   }
 
-  function date(iso) {
+  // Every date on the page is one of the API's ISO strings, shown as its UTC calendar day (the day the API
+  // means: its messages and Stripe's periods are UTC), inside <time datetime="…"> so it can be checked.
+  const DATE_FORMAT = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+
+  function dateText(iso) {
     if (!iso) return '—';
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? '—' : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+    return Number.isNaN(d.getTime()) ? '—' : DATE_FORMAT.format(d);
+  }
+
+  function date(iso) {
+    const text = dateText(iso);
+    return text === '—' ? text : h('time', { datetime: iso }, text);
   }
 
   const humanize = (value) => String(value).replace(/[_-]+/g, ' ').replace(/\bapi\b/gi, 'API').replace(/^\w/, (c) => c.toUpperCase());
@@ -144,10 +153,12 @@
 
   // ---------- messages and dialogs ----------
 
-  function showMessage(text, kind = 'info', lines = []) {
+  /** The page-wide banner; `content` is a string or an array of strings and nodes (dates as <time>). */
+  function showMessage(content, kind = 'info', lines = []) {
     const box = $('#message');
-    fill(box, h('p', {}, text), lines.length ? h('ul', {}, lines.map((line) => h('li', {}, line))) : null);
+    fill(box, h('p', {}, content), lines.length ? h('ul', {}, lines.map((line) => h('li', {}, line))) : null);
     box.className = `message ${kind}`;
+    box.dataset.kind = kind;
     box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
     box.hidden = false;
     if (kind !== 'info' && typeof box.scrollIntoView === 'function') box.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
@@ -158,9 +169,26 @@
     showMessage(text, 'error', lines);
   }
 
+  /** Clears the banner and every field's error: each new action starts with a clean page. */
   const clearMessage = () => {
     $('#message').hidden = true;
+    delete $('#message').dataset.kind;
+    fill($('#message'));
+    for (const el of document.querySelectorAll('.field-error')) el.remove();
+    for (const el of document.querySelectorAll('[aria-invalid="true"]')) {
+      el.removeAttribute('aria-invalid');
+      el.removeAttribute('aria-describedby');
+    }
   };
+
+  /** An error shown under its field (not in the banner, which would scroll the focused field away). */
+  function showFieldError(input, text) {
+    const id = `${input.name || 'field'}-error-${Math.random().toString(36).slice(2, 8)}`;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', id);
+    input.after(h('p', { class: 'field-error', id, role: 'alert' }, text));
+    input.focus();
+  }
 
   /** A modal question; resolves true when confirmed. */
   function confirmDialog(title, body, confirmLabel) {
@@ -176,8 +204,9 @@
     return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true }));
   }
 
-  /** Runs a button's action: the button is disabled meanwhile and any failure lands in the message area. */
+  /** Runs a button's action: old messages go, the button is disabled meanwhile, any failure lands in the banner. */
   async function run(button, action) {
+    clearMessage();
     if (button) button.disabled = true;
     try {
       await action();
@@ -215,6 +244,9 @@
     }
   }
 
+  /** Only the owner changes billing; a member's page shows what is, without the buttons that would answer 403. */
+  const isOwner = () => (account() || {}).vendorRole !== 'member';
+
   function signOut(reason) {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(ACCOUNT_KEY);
@@ -241,7 +273,9 @@
       return showMessage('This page is for shop accounts; sign in with the e-mail of your shop.', 'error');
     }
     sessionStorage.setItem(TOKEN_KEY, res.access_token);
-    sessionStorage.setItem(ACCOUNT_KEY, JSON.stringify({ email: res.user.email, code: res.vendor.code, name: res.vendor.name }));
+    // vendor_role: owner or member (a member sees the plan but only the owner changes billing, CONTRACT §3).
+    const vendorRole = res.user.vendor_role === 'member' ? 'member' : 'owner';
+    sessionStorage.setItem(ACCOUNT_KEY, JSON.stringify({ email: res.user.email, code: res.vendor.code, name: res.vendor.name, vendorRole }));
     clearMessage();
     if (res.vendor.code !== pageVendorCode) return location.replace(`/vendor/${encodeURIComponent(res.vendor.code)}/billing`);
     await showBilling();
@@ -256,6 +290,7 @@
     $('#billing').hidden = false;
     $('#sign-out').hidden = false;
     $('#signed-in-as').textContent = me ? `${me.name} · ${me.email}` : '';
+    document.body.dataset.vendorRole = isOwner() ? 'owner' : 'member';
 
     const params = new URLSearchParams(location.search);
     const checkout = params.get('checkout');
@@ -318,29 +353,45 @@
 
   const STATUS_LABEL = { trial: 'Trial', active: 'Active', past_due: 'Payment overdue', cancelled: 'Cancelled', expired: 'Expired' };
 
+  /** The badge says what the plan is doing: a cancelled plan that still runs until its end is "Cancelled" too. */
+  function statusBadge(s) {
+    const key = s.cancel_at_period_end && s.status !== 'expired' ? 'cancelled' : s.status;
+    return h('span', { class: `badge status-${key}`, 'data-status': key }, STATUS_LABEL[key] || humanize(key));
+  }
+
+  /** When the plan stops unless renewed: the API's `ends_at`, else (an older API) the period's or the trial's end. */
+  function endsAt(s) {
+    if (s.ends_at !== undefined) return s.ends_at;
+    if (!s.cancel_at_period_end) return null;
+    return s.status === 'trial' && s.trial_ends_at && !s.has_payment_method ? s.trial_ends_at : s.period_end;
+  }
+
   function renderCurrentPlan() {
     const s = state.subscription;
+    const ends = endsAt(s);
     const rows = [
-      ['Plan', h('strong', {}, s.tier.name)],
-      ['Status', h('span', { class: `badge status-${s.status}` }, STATUS_LABEL[s.status] || humanize(s.status))],
+      ['Plan', h('strong', { 'data-field': 'tier' }, s.tier.name)],
+      ['Status', statusBadge(s)],
       ['Billing', s.is_annual ? 'Annual' : 'Monthly'],
     ];
-    if (s.status === 'trial') rows.push(['Trial ends', date(s.trial_ends_at)]);
-    if (s.period_start || s.period_end) rows.push(['Current period', `${date(s.period_start)} – ${date(s.period_end)}`]);
-    if (s.cancel_at_period_end) rows.push(['Ends on', date(s.period_end)]);
+    if (s.status === 'trial' && !s.cancel_at_period_end) rows.push(['Trial ends', date(s.trial_ends_at)]);
+    else if (s.status !== 'trial' && (s.period_start || s.period_end)) rows.push(['Current period', [date(s.period_start), ' – ', date(s.period_end)]]);
+    if (s.cancel_at_period_end) rows.push(['Ends on', date(ends)]);
     else if (s.status === 'active' || s.status === 'past_due') rows.push(['Next billing date', date(s.period_end)]);
     if (s.cancelled_at) rows.push(['Cancelled on', date(s.cancelled_at)]);
 
     const notes = [];
     if (s.status === 'past_due') notes.push(h('p', { class: 'warning' }, 'Your last payment failed. Update your payment method to keep your plan.'));
     if (s.status === 'expired') notes.push(h('p', { class: 'warning' }, 'Your plan has ended. Choose a plan below to continue.'));
-    if (s.cancel_at_period_end) notes.push(h('p', { class: 'warning' }, `Your plan is cancelled and ends on ${date(s.period_end)}.`));
+    if (s.cancel_at_period_end) notes.push(h('p', { class: 'warning' }, 'Your plan is cancelled and ends on ', date(ends), '. You can reactivate it until then.'));
 
     const actions = [];
-    if (s.cancel_at_period_end || s.status === 'cancelled') {
-      actions.push(h('button', { type: 'button', class: 'primary', onclick: (e) => run(e.currentTarget, reactivate) }, 'Reactivate plan'));
+    if (!isOwner()) {
+      notes.push(h('p', { class: 'muted owner-only-note' }, 'Only the shop owner can change the plan, the payment method and add-ons.'));
+    } else if (s.cancel_at_period_end) {
+      actions.push(h('button', { type: 'button', class: 'primary', 'data-action': 'reactivate', onclick: (e) => run(e.currentTarget, reactivate) }, 'Reactivate plan'));
     } else if (['trial', 'active', 'past_due'].includes(s.status)) {
-      actions.push(h('button', { type: 'button', class: 'danger', onclick: (e) => run(e.currentTarget, cancelPlan) }, 'Cancel plan'));
+      actions.push(h('button', { type: 'button', class: 'danger', 'data-action': 'cancel', onclick: (e) => run(e.currentTarget, cancelPlan) }, 'Cancel plan'));
     }
     const features = Array.isArray(s.features) && s.features.length
       ? h('ul', { class: 'features' }, s.features.map((f) => h('li', {}, humanize(typeof f === 'string' ? f : f.name || f.code))))
@@ -349,7 +400,7 @@
       h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       ...notes,
       features,
-      h('div', { class: 'actions' }, actions),
+      actions.length ? h('div', { class: 'actions' }, actions) : null,
     );
   }
 
@@ -384,8 +435,14 @@
       const price = annual ? tier.price_annual_cents : tier.price_monthly_cents;
       const isCurrent = tier.is_current && (!s || Boolean(s.is_annual) === annual);
       let button;
+      const contact = safeUrl(tier.contact_url, { mailto: true });
       if (isCurrent) button = h('button', { type: 'button', disabled: true }, 'Current plan');
-      else if (price === null || price === undefined) button = h('button', { type: 'button', disabled: true }, 'Contact us');
+      else if (price === null || price === undefined) {
+        // Custom-priced (Enterprise): sold by hand, so the card links to sales (SALES_CONTACT_URL).
+        button = contact
+          ? h('a', { class: 'button', href: contact, 'data-tier': tier.code, ...(contact.startsWith('mailto:') ? {} : { target: '_blank', rel: 'noopener noreferrer' }) }, 'Contact sales')
+          : h('p', { class: 'muted' }, 'Ask the platform for a quote.');
+      } else if (!isOwner()) button = null;
       else {
         const label = tier.is_current ? `Switch to ${annual ? 'annual' : 'monthly'}` : tier.can_upgrade ? 'Upgrade' : tier.can_downgrade ? 'Downgrade' : 'Choose';
         button = h('button', { type: 'button', class: tier.can_upgrade ? 'primary' : '', 'data-tier': tier.code, onclick: (e) => run(e.currentTarget, () => choosePlan(tier, annual)) }, label);
@@ -402,12 +459,16 @@
         button,
       );
     });
-    fill(sectionBody('change-plan'), cards.length ? h('div', { class: 'tiers' }, cards) : h('p', { class: 'muted' }, 'No plans are offered right now.'));
+    fill(sectionBody('change-plan'),
+      cards.length ? h('div', { class: 'tiers' }, cards) : h('p', { class: 'muted' }, 'No plans are offered right now.'),
+      isOwner() ? null : h('p', { class: 'muted owner-only-note' }, 'Only the shop owner can change the plan.'));
   }
 
-  /** A vendor with a Stripe subscription sees the prorated preview and changes in place; others go to Checkout. */
+  /**
+   * A vendor with a Stripe subscription sees the prorated preview and changes in place; one without goes to Checkout
+   * (to add a card). Where the platform takes no payments (no Stripe), a trial changes plan here, as the API allows.
+   */
   async function choosePlan(tier, annual) {
-    clearMessage();
     let preview;
     try {
       preview = await api('GET', `${BILLING}/upcoming-invoice?tier_code=${encodeURIComponent(tier.code)}&is_annual=${annual}`);
@@ -415,6 +476,9 @@
       if (err instanceof ApiError && err.code === 'NO_ACTIVE_SUBSCRIPTION') {
         const res = await api('POST', `${BILLING}/checkout`, { tier_code: tier.code, is_annual: annual });
         return redirect(res.checkout_url);
+      }
+      if (err instanceof ApiError && err.code === 'PAYMENT_SYSTEM_NOT_CONFIGURED' && state.subscription && state.subscription.status === 'trial') {
+        return changeTrialPlan(tier, annual);
       }
       throw err;
     }
@@ -428,25 +492,47 @@
     if (!(await confirmDialog(`Change to ${tier.name}`, body, 'Change plan'))) return;
     const change = { tier_code: tier.code, is_annual: annual };
     if (preview.proration_date !== undefined && preview.proration_date !== null) change.proration_date = preview.proration_date;
-    const res = await api('POST', `${BILLING}/change-tier`, change);
-    showMessage(res && res.message ? res.message : `Your plan is now ${tier.name}.`, 'success');
+    await api('POST', `${BILLING}/change-tier`, change);
     await loadAll();
+    showMessage(planChangedMessage(), 'success');
+  }
+
+  /** A trial without payments: the plan changes now, nothing is charged, the trial's end stays. */
+  async function changeTrialPlan(tier, annual) {
+    const s = state.subscription;
+    const body = h('p', {}, `Your trial continues on ${tier.name} (${annual ? 'annual' : 'monthly'}) until `, date(s.trial_ends_at), '. Nothing is charged now.');
+    if (!(await confirmDialog(`Change to ${tier.name}`, body, 'Change plan'))) return;
+    await api('POST', `${BILLING}/change-tier`, { tier_code: tier.code, is_annual: annual });
+    await loadAll();
+    showMessage(planChangedMessage(), 'success');
+  }
+
+  /** Said from the subscription as the API now answers it, not from what was asked. */
+  function planChangedMessage() {
+    const s = state.subscription;
+    return s ? `Your plan is now ${s.tier.name} (${s.is_annual ? 'annual' : 'monthly'}).` : 'Your plan is changed.';
   }
 
   async function cancelPlan() {
     const s = state.subscription;
-    const ends = s && s.period_end ? date(s.period_end) : 'the end of the period';
-    const body = h('p', {}, `Your plan stays active until ${ends}; after that your shop can no longer add products, orders or team members. You can reactivate until then.`);
+    const ends = endsAt({ ...s, cancel_at_period_end: true, ends_at: undefined });
+    const body = h('p', {}, 'Your plan stays active until ', date(ends), '; after that your shop can no longer add products, orders or team members. You can reactivate until then.');
     if (!(await confirmDialog('Cancel your plan?', body, 'Cancel plan'))) return;
     const res = await api('POST', `${BILLING}/cancel`, {});
-    showMessage(res && res.message ? res.message : 'Your plan is cancelled.', 'success', res && res.effective_date ? [`Effective ${date(res.effective_date)}.`] : []);
     await loadAll();
+    showMessage(['Your plan is cancelled. It ends on ', date(res && res.effective_date ? res.effective_date : endsAt(state.subscription)), '.'], 'success');
   }
 
+  /** What happens next depends on the plan as it now is: a trial without a card still ends with the trial. */
   async function reactivate() {
-    const res = await api('POST', `${BILLING}/reactivate`, {});
-    showMessage(res && res.message ? res.message : 'Your plan is active again.', 'success');
+    await api('POST', `${BILLING}/reactivate`, {});
     await loadAll();
+    const s = state.subscription;
+    if (!s) return showMessage('Your plan is reactivated.', 'success');
+    if (s.status === 'trial' && !s.has_payment_method) {
+      return showMessage(['Your plan is reactivated. Your trial runs until ', date(s.trial_ends_at), '; choose a plan before then to keep your shop running.'], 'success');
+    }
+    showMessage(['Your plan is reactivated and renews on ', date(s.period_end), '.'], 'success');
   }
 
   function renderPaymentMethod() {
@@ -454,16 +540,15 @@
     const text = s.has_payment_method
       ? 'A payment method is on file. Change your card, billing address or tax ids in the secure payment portal.'
       : s.status === 'trial'
-        ? `No payment method yet. Choose a plan before your trial ends on ${date(s.trial_ends_at)} to keep your shop running.`
+        ? ['No payment method yet. Choose a plan before your trial ends on ', date(s.trial_ends_at), ' to keep your shop running.']
         : 'No payment method on file.';
     fill(sectionBody('payment-method'),
       h('p', {}, text),
-      h('div', { class: 'actions' }, h('button', { type: 'button', onclick: (e) => run(e.currentTarget, openPortal) }, 'Manage payment method')),
+      isOwner() ? h('div', { class: 'actions' }, h('button', { type: 'button', 'data-action': 'portal', onclick: (e) => run(e.currentTarget, openPortal) }, 'Manage payment method')) : null,
     );
   }
 
   async function openPortal() {
-    clearMessage();
     try {
       const res = await api('POST', `${BILLING}/portal`, {});
       redirect(res.portal_url);
@@ -482,12 +567,12 @@
       const pdf = safeUrl(inv.pdf_url);
       const hosted = safeUrl(inv.hosted_url);
       return h('tr', {},
-        h('td', {}, date(inv.invoice_date)),
-        h('td', {}, inv.invoice_number || '—'),
-        h('td', { class: 'num' }, money(inv.total_cents, inv.currency)),
-        h('td', { class: 'num' }, money(inv.amount_paid_cents, inv.currency)),
-        h('td', {}, h('span', { class: `badge invoice-${inv.status}` }, humanize(inv.status || 'unknown'))),
-        h('td', {},
+        h('td', { 'data-label': 'Date' }, date(inv.invoice_date)),
+        h('td', { 'data-label': 'Number' }, inv.invoice_number || '—'),
+        h('td', { class: 'num', 'data-label': 'Total' }, money(inv.total_cents, inv.currency)),
+        h('td', { class: 'num', 'data-label': 'Paid' }, money(inv.amount_paid_cents, inv.currency)),
+        h('td', { 'data-label': 'Status' }, h('span', { class: `badge invoice-${inv.status}` }, humanize(inv.status || 'unknown'))),
+        h('td', { class: 'links', 'data-label': 'Invoice' },
           pdf ? h('a', { href: pdf, target: '_blank', rel: 'noopener noreferrer' }, 'PDF') : null,
           pdf && hosted ? ' · ' : null,
           hosted ? h('a', { href: hosted, target: '_blank', rel: 'noopener noreferrer' }, 'View') : null),
@@ -497,7 +582,7 @@
       ? h('button', { type: 'button', class: 'link', onclick: (e) => run(e.currentTarget, moreInvoices) }, `Show more (${state.invoiceTotal - state.invoices.length})`)
       : null;
     fill(body,
-      h('div', { class: 'table-wrap' }, h('table', {},
+      h('div', { class: 'table-wrap' }, h('table', { class: 'invoices' },
         h('thead', {}, h('tr', {}, ['Date', 'Number', 'Total', 'Paid', 'Status', ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, rows))),
       more,
@@ -520,8 +605,8 @@
             a.domain_name ? h('span', { class: 'muted' }, ` · ${a.domain_name}`) : null,
             a.quantity > 1 ? h('span', { class: 'muted' }, ` × ${a.quantity}`) : null,
             ' ', h('span', { class: `badge status-${a.status}` }, humanize(a.status || '')),
-            a.period_end ? h('div', { class: 'muted' }, `${a.status === 'active' ? 'Renews' : 'Until'} ${date(a.period_end)}`) : null),
-          a.status === 'active' || a.status === 'pending'
+            a.period_end ? h('div', { class: 'muted' }, `${a.status === 'active' ? 'Renews' : 'Until'} `, date(a.period_end)) : null),
+          isOwner() && (a.status === 'active' || a.status === 'pending')
             ? h('button', { type: 'button', class: 'danger small', onclick: (e) => run(e.currentTarget, () => cancelAddOn(a)) }, 'Cancel')
             : null)))
       : h('p', { class: 'muted' }, state.myAddons === null ? 'Your add-ons could not be loaded.' : 'You have no add-ons yet.');
@@ -533,8 +618,8 @@
             h('h4', {}, addon.name),
             h('p', { class: 'price' }, money(addon.price_cents), h('span', { class: 'muted' }, addon.billing_period === 'year' || addon.billing_period === 'yearly' ? ' / year' : addon.billing_period === 'month' || addon.billing_period === 'monthly' ? ' / month' : ` / ${addon.billing_period}`)),
             addon.description ? h('p', { class: 'muted' }, addon.description) : null,
-            domain,
-            h('button', { type: 'button', onclick: (e) => run(e.currentTarget, () => buyAddOn(addon, domain)) }, 'Buy'));
+            isOwner() ? domain : null,
+            isOwner() ? h('button', { type: 'button', 'data-action': 'buy', onclick: (e) => run(e.currentTarget, () => buyAddOn(addon, domain)) }, 'Buy') : null);
         }))
       : h('p', { class: 'muted' }, 'Add-ons could not be loaded.');
 
@@ -542,17 +627,21 @@
   }
 
   async function buyAddOn(addon, domainInput) {
-    clearMessage();
     const body = { addon_code: addon.code };
     if (addon.requires_domain) {
       const domain = domainInput.value.trim().toLowerCase();
-      if (!HOSTNAME.test(domain)) {
-        domainInput.focus();
-        return showMessage('Enter a domain name such as shop.example.com.', 'error');
-      }
+      if (!HOSTNAME.test(domain)) return showFieldError(domainInput, domain ? `${domain} is not a domain name such as shop.example.com.` : 'Enter a domain name such as shop.example.com.');
       body.domain_name = domain;
     }
-    const res = await api('POST', `${BILLING}/addons/purchase`, body);
+    let res;
+    try {
+      res = await api('POST', `${BILLING}/addons/purchase`, body);
+    } catch (err) {
+      // The API's answer about the domain (invalid, or held by another shop) belongs next to the domain field.
+      const aboutDomain = err instanceof ApiError && domainInput && (err.code === 'CONFLICT' || (err.code === 'VALIDATION_FAILED' && ((err.details || {}).errors || []).some((e) => e.field === 'domain_name')));
+      if (aboutDomain) return showFieldError(domainInput, err.message);
+      throw err;
+    }
     redirect(res.checkout_url);
   }
 
@@ -560,8 +649,8 @@
     const name = addOn.addon_name || humanize(addOn.addon_code);
     if (!(await confirmDialog(`Cancel ${name}?`, h('p', {}, addOn.domain_name ? `${name} for ${addOn.domain_name} will be cancelled.` : `${name} will be cancelled.`), 'Cancel add-on'))) return;
     const res = await api('DELETE', `${BILLING}/addons/${encodeURIComponent(addOn.id)}`);
-    showMessage(res && res.message ? res.message : `${name} is cancelled.`, 'success');
     await loadAll();
+    showMessage(res && res.message ? res.message : `${name} is cancelled.`, 'success');
   }
 
   // ---------- start ----------

@@ -13,6 +13,7 @@ import { CheckoutService } from './checkout/checkout.service.js';
 import { StripeCustomerService } from './customers/stripe-customer.service.js';
 import { BillingHistory } from './invoices/billing-history.entity.js';
 import { InvoiceService } from './invoices/invoice.service.js';
+import { BillingOperationsService } from './operations/billing-operations.service.js';
 import { PortalService } from './portal/portal.service.js';
 import { StripeStatusSyncService } from './reconciliation/stripe-status-sync.service.js';
 import { BillingContext } from './shared/billing-context.service.js';
@@ -34,6 +35,7 @@ const services = [
   AddOnService,
   CatalogSyncService,
   BillingSyncService,
+  BillingOperationsService,
 ];
 
 @Module({

@@ -21,3 +21,6 @@ export * from './webhooks/webhooks.errors.js';
 export * from './webhooks/webhook.metrics.js';
 export * from './webhooks/webhook-event-admin.service.js';
 export * from './reconciliation/stripe-status-sync.service.js';
+export * from './operations/billing-operations.service.js';
+export * from './webhooks/handled-event-types.js';
+export * from './webhooks/subscription-patch.js';

@@ -12,8 +12,11 @@ export enum AdvisoryLock {
   CleanupStaleSubscriptions = 7_104,
   CaptureCapacitySnapshot = 7_105,
   RecordTrialEndings = 7_106,
-  /** With the vendor id as second key (`pg_advisory_xact_lock(key, vendor_id)`): one Stripe customer creation per vendor at a time. */
-  StripeCustomerCreation = 7_201,
+  /**
+   * With the vendor id as second key (`pg_advisory_xact_lock(key, vendor_id)`, held for one short transaction):
+   * a vendor's new billing operations are checked for repeats and queued one at a time.
+   */
+  BillingOperationIntake = 7_201,
 }
 
 /** Takes a transaction-scoped lock without waiting: true when this transaction now holds it. */

@@ -20,3 +20,13 @@ export function dataSourceOptions(url: string, overrides: Partial<DataSourceOpti
     ...overrides,
   } as DataSourceOptions;
 }
+
+/**
+ * The URL for what needs a PostgreSQL session (migrations, the worker's session advisory locks):
+ * DATABASE_DIRECT_URL when set, since DATABASE_URL may be a transaction-mode pooler; else DATABASE_URL. Without
+ * DATABASE_URL (the embedded database) none: the direct URL only ever stands beside a DATABASE_URL.
+ */
+export function sessionDatabaseUrl(env: { DATABASE_URL?: string; DATABASE_DIRECT_URL?: string } = process.env): string | undefined {
+  if (!env.DATABASE_URL) return undefined;
+  return env.DATABASE_DIRECT_URL || env.DATABASE_URL;
+}

@@ -4,7 +4,8 @@ import { dataSourceOptions } from './data-source-options.js';
 
 /**
  * Applies (or undoes the last of) the migrations under a session advisory lock, so replicas that start
- * together migrate once. Answers the names of the migrations it ran.
+ * together migrate once. Answers the names of the migrations it ran. `url` must reach the server itself, not a
+ * transaction-mode pooler (the lock is a session's): callers pass `sessionDatabaseUrl()`.
  */
 export async function migrateDatabase(url: string, direction: 'run' | 'revert' = 'run'): Promise<string[]> {
   const dataSource = new DataSource(dataSourceOptions(url, { extra: { max: 2 } }));

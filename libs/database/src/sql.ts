@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 
 export interface StatementResult<T> {
@@ -26,26 +25,36 @@ export async function queryRows<T>(manager: EntityManager, sql: string, params: 
   return (await runStatement<T>(manager, sql, params)).rows;
 }
 
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+/**
+ * Kept only until the webhook fast path (its last caller) is deleted: once a named prepared statement, which breaks
+ * behind a transaction-mode pooler (the statement is prepared on one server connection and executed on another),
+ * now a plain one-statement query outside any transaction. Use `dataSource.query` or `queryRows` instead.
+ */
+export function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  return dataSource.query<T[]>(text, values);
 }
 
-const preparedNames = new Map<string, string>();
-
 /**
- * Runs one statement, outside any transaction, as a named prepared statement on the data source's pg pool:
- * PostgreSQL parses and plans it once per connection, not per call. For a hot single-statement path only; the
- * text must depend only on the statement's shape, never on values. Needs session pooling (not PgBouncer's
- * transaction mode).
+ * A transaction whose callback decides, without throwing, whether it commits: `{ commit: false }` rolls back what
+ * it did (a webhook that finds it must re-read Stripe first, a reconciliation that found nothing to change). An
+ * error rolls back and is rethrown.
  */
-export async function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  let name = preparedNames.get(text);
-  if (!name) {
-    name = `ps_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    preparedNames.set(text, name);
+export async function transactionThatMayRollBack<T>(dataSource: DataSource, fn: (manager: EntityManager) => Promise<{ commit: boolean; value: T }>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
+    let result: { commit: boolean; value: T };
+    try {
+      result = await fn(runner.manager);
+    } catch (error) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+    if (result.commit) await runner.commitTransaction();
+    else await runner.rollbackTransaction();
+    return result.value;
+  } finally {
+    await runner.release();
   }
-  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
-  if (!pool) return dataSource.query<T[]>(text, values);
-  const result = await pool.query({ name, text, values });
-  return result.rows as T[];
 }

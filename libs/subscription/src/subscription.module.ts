@@ -6,11 +6,12 @@ import { SubscriptionTier } from './tiers/subscription-tier.entity.js';
 import { TierService } from './tiers/tier.service.js';
 import { SubscriptionAdminWriter } from './subscriptions/subscription-admin.writer.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
+import { SubscriptionWriter } from './subscriptions/subscription-writer.js';
 import { VendorSubscription } from './subscriptions/vendor-subscription.entity.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService, SubscriptionAdminWriter],
-  exports: [SubscriptionService, TierService, LimitService, SubscriptionLifecycleService, SubscriptionAdminWriter, TypeOrmModule],
+  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService],
+  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
 })
 export class SubscriptionModule {}

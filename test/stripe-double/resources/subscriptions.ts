@@ -63,9 +63,11 @@ function applyItemChanges(state: StripeState, subscription: Stripe.Subscription,
   if (subscription.items.data.length === 0) throw invalid('A subscription must have at least one active plan.', 'items');
 }
 
-function setCancelAtPeriodEnd(subscription: Stripe.Subscription, value: boolean): void {
+/** As Stripe does: `canceled_at` is the time of the request that scheduled the cancellation, cleared when undone. */
+function setCancelAtPeriodEnd(subscription: Stripe.Subscription, value: boolean, now: number): void {
   subscription.cancel_at_period_end = value;
   subscription.cancel_at = value ? subscription.items.data[0]?.current_period_end ?? null : null;
+  subscription.canceled_at = value ? now : null;
 }
 
 function updateSubscription(ctx: RouteContext): Stripe.Subscription {
@@ -94,7 +96,7 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
     }
   }
   const cancelAtPeriodEnd = bool(params, 'cancel_at_period_end');
-  if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(subscription, cancelAtPeriodEnd);
+  if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(subscription, cancelAtPeriodEnd, state.now());
   const cancelAt = str(params, 'cancel_at');
   if (cancelAt !== undefined) subscription.cancel_at = cancelAt === '' ? null : Number(cancelAt);
   subscription.metadata = applyMetadata(subscription.metadata, params);

@@ -1,13 +1,9 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiResponse } from '@nestjs/swagger';
+import { ErrorEnvelopeDto } from '../common/openapi/index.js';
 
-/** CONTRACT §2's envelope, for the OpenAPI document. */
-export class ErrorResponseDto {
-  @ApiProperty({ example: 400 }) status_code: number;
-  @ApiProperty({ example: 'VALIDATION_FAILED' }) error_code: string;
-  @ApiProperty({ example: 'The request is not valid.' }) message: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) details?: Record<string, unknown>;
-}
+/** CONTRACT §2's envelope: the one schema every error answer references. */
+export const ErrorResponseDto = ErrorEnvelopeDto;
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'VALIDATION_FAILED: a query, path or body value is missing or out of range',

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { JobRunnerService, JobScheduleService, type JobRun } from '@app/database';
@@ -8,6 +8,7 @@ import { OptionalField } from '../common/validators.js';
 import { AdminResponses } from './admin-openapi.js';
 
 class ListJobRunsQuery {
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500 })
   @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit: number = 50;
 }

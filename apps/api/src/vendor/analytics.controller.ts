@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AnalyticsService, type VendorAuth } from '@app/platform';
 import { CurrentVendor, VendorOnly } from '../auth/auth.decorators.js';
 import { RequireFeature } from './require-feature.decorator.js';
+import { AnalyticsSummaryDto } from './vendor-responses.dto.js';
 
 @ApiTags('vendor')
 @VendorOnly()
@@ -12,6 +13,7 @@ export class AnalyticsController {
 
   @Get('summary')
   @RequireFeature('analytics')
+  @ApiOkResponse({ type: AnalyticsSummaryDto })
   summary(@CurrentVendor() me: VendorAuth) {
     return this.analytics.summary(me.vendorId);
   }

@@ -1,9 +1,9 @@
 import { applyDecorators, Injectable, SetMetadata, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiForbiddenResponse } from '@nestjs/swagger';
 import type { TierFeature } from '@app/database';
 import type { VendorAuth } from '@app/platform';
 import { SubscriptionService } from '@app/subscription';
+import { ApiErrors } from '../common/openapi/index.js';
 
 const REQUIRED_FEATURE = 'subscription:feature';
 
@@ -30,4 +30,4 @@ export class FeatureGuard implements CanActivate {
 
 /** The route needs a tier feature (`analytics`, `api_access`, …). Use on `@VendorOnly()` controllers. */
 export const RequireFeature = (feature: TierFeature) =>
-  applyDecorators(SetMetadata(REQUIRED_FEATURE, feature), UseGuards(FeatureGuard), ApiForbiddenResponse({ description: `FEATURE_NOT_AVAILABLE without ${feature}` }));
+  applyDecorators(SetMetadata(REQUIRED_FEATURE, feature), UseGuards(FeatureGuard), ApiErrors([403, `FEATURE_NOT_AVAILABLE without ${feature} (details: feature, cheapest_tier_code); FORBIDDEN`]));

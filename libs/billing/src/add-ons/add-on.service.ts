@@ -4,8 +4,9 @@ import { Clock, ConflictError, NotFoundError, ValidationFailedError } from '@app
 import { StripeService } from '@app/stripe';
 import { DataSource } from 'typeorm';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
-import { CheckoutService, checkoutIdempotencyKey, type CheckoutSessionView } from '../checkout/checkout.service.js';
+import { CheckoutService, type CheckoutSessionView } from '../checkout/checkout.service.js';
 import { StripeCustomerService } from '../customers/stripe-customer.service.js';
+import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { BillingContext } from '../shared/billing-context.service.js';
 import { BillingUrls, isoOrNull, toUnixSeconds } from '../shared/billing-urls.js';
 import { AddOnProduct } from './add-on-product.entity.js';
@@ -62,6 +63,7 @@ export class AddOnService {
     private readonly context: BillingContext,
     private readonly customers: StripeCustomerService,
     private readonly checkout: CheckoutService,
+    private readonly operations: BillingOperationsService,
     private readonly stripe: StripeService,
     private readonly urls: BillingUrls,
     private readonly clock: Clock,
@@ -111,7 +113,12 @@ export class AddOnService {
     const domainName = this.domainFor(addOn, input.domainName);
     if (!addOn.stripePriceId) throw new StripePriceNotConfiguredError(`The add-on "${addOn.code}"`, addOn.billingPeriod);
     const price = addOn.stripePriceId;
-    const idempotencyKey = checkoutIdempotencyKey(vendorId, `addon:${addOn.code}:${quantity}:${domainName ?? ''}`, clientKey);
+    const params = { addon_code: addOn.code, quantity, domain_name: domainName };
+    return this.operations.run({ vendorId, kind: 'addon_purchase', params, clientKey }, (op) => this.holdAndOpenCheckout(vendorId, addOn, price, quantity, domainName, op.idempotencyKey));
+  }
+
+  /** The domain held (if any), then the Checkout, then the session attached to the hold; a failed Checkout releases it. */
+  private async holdAndOpenCheckout(vendorId: number, addOn: AddOnProduct, price: string, quantity: number, domainName: string | null, idempotencyKey: string): Promise<CheckoutSessionView> {
     // Whole seconds, as Stripe keeps it; the hold and the session end at the same instant.
     const expiresAt = new Date(Math.floor(this.clock.now().getTime() / 1000) * 1000 + ADD_ON_CHECKOUT_MINUTES * 60_000);
     const hold = domainName ? await this.holdDomain({ vendorId, addOnProductId: addOn.id, domainName, quantity, expiresAt }) : null;
@@ -155,13 +162,17 @@ export class AddOnService {
   }
 
   /** Cancels the add-on now (its Stripe subscription too); another vendor's add-on is NOT_FOUND. */
-  async cancel(vendorId: number, addOnId: number): Promise<{ message: string; status: string }> {
+  cancel(vendorId: number, addOnId: number): Promise<{ message: string; status: string }> {
+    return this.operations.run({ vendorId, kind: 'addon_cancel', params: { add_on_id: addOnId } }, (op) => this.cancelAddOn(vendorId, addOnId, op.idempotencyKey));
+  }
+
+  private async cancelAddOn(vendorId: number, addOnId: number, idempotencyKey: string): Promise<{ message: string; status: string }> {
     const row = await this.addOns.findForVendor(this.dataSource.manager, vendorId, addOnId);
     if (!row) throw new NotFoundError('Add-on');
     if (row.status !== 'active') return { message: `${row.name} is already ${row.status}.`, status: row.status };
     if (row.stripe_subscription_id) {
       const id = row.stripe_subscription_id;
-      await this.stripe.call('cancel the add-on', (stripe) => stripe.subscriptions.cancel(id, {}, { idempotencyKey: `addon-cancel:${id}` }));
+      await this.stripe.call('cancel the add-on', (stripe) => stripe.subscriptions.cancel(id, {}, { idempotencyKey }));
     }
     await this.addOns.markCancelled(this.dataSource.manager, row.id);
     this.logger.log({ vendor_id: vendorId, add_on_id: row.id, msg: 'Add-on cancelled' });

@@ -1,11 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ConflictError } from '@app/common';
-import { StripeService } from '@app/stripe';
-import type { VendorSubscription } from '@app/subscription';
+import { StripeService, type Stripe } from '@app/stripe';
+import { scheduledCancellationEnd, SubscriptionWriter, type VendorSubscription } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { SubscriptionNotCancelledError } from '../billing.errors.js';
+import { BillingOperationsService, type OperationHandle } from '../operations/billing-operations.service.js';
 import { BillingContext, hasLiveStripeSubscription } from '../shared/billing-context.service.js';
+import { fromUnix, subscriptionPeriod } from '../webhooks/stripe-mapping.js';
+import { readStamp } from '../webhooks/subscription-patch.js';
+import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
 
 export interface CancellationView {
   message: string;
@@ -13,9 +17,9 @@ export interface CancellationView {
 }
 
 /**
- * Cancel (at the period's end by default, or now) and reactivate. Stripe is asked first; the local row follows only
- * when Stripe agreed. The idempotency keys name the row's version (`updated_at`), so a retried request is not sent
- * twice while a later cancel, after a reactivation, is a new request.
+ * Cancel (at the period's end by default, or now) and reactivate, each an operation of the vendor's queue. With a
+ * Stripe subscription, Stripe is asked and the row follows its answer (a failed local write after Stripe agreed is
+ * logged, answered as done, and completed by the next sync); without one, the row changes here.
  */
 @Injectable()
 export class CancellationService {
@@ -24,76 +28,96 @@ export class CancellationService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly context: BillingContext,
+    private readonly operations: BillingOperationsService,
+    private readonly sync: SubscriptionSyncService,
+    private readonly writer: SubscriptionWriter,
     private readonly stripe: StripeService,
     private readonly clock: Clock,
   ) {}
 
-  async cancel(vendorId: number, input: { reason?: string; immediately?: boolean }): Promise<CancellationView> {
-    const sub = await this.context.subscription(vendorId);
-    if (sub.status === 'cancelled' || sub.status === 'expired') throw new ConflictError(`The subscription is already ${sub.status}.`, { status: sub.status });
+  cancel(vendorId: number, input: { reason?: string; immediately?: boolean }): Promise<CancellationView> {
     const reason = input.reason?.trim() || null;
-    const now = this.clock.now();
-
-    if (input.immediately) {
-      if (hasLiveStripeSubscription(sub)) {
-        const id = sub.stripeSubscriptionId;
-        await this.stripe.call('cancel the subscription', (stripe) =>
-          stripe.subscriptions.cancel(id, { ...(reason && { cancellation_details: { comment: reason } }) }, { idempotencyKey: `cancel-now:${id}` }),
-        );
+    const immediately = input.immediately === true;
+    return this.operations.run({ vendorId, kind: 'cancel', params: { reason, immediately } }, async (op) => {
+      const sub = await this.context.subscription(vendorId);
+      if (sub.status === 'cancelled' || sub.status === 'expired') throw new ConflictError(`The subscription is already ${sub.status}.`, { status: sub.status });
+      const now = this.clock.now();
+      if (!hasLiveStripeSubscription(sub)) {
+        await this.writer.cancelLocally(this.dataSource.manager, vendorId, { immediately, reason, now });
+        this.logger.log({ vendor_id: vendorId, immediately, msg: 'Subscription cancelled (no Stripe subscription)' });
+        return immediately ? cancelledNow(now) : endsOn(effectiveEnd(sub));
       }
-      // The period ends now: access stops with the cancellation (period_end must stay after period_start).
-      await this.dataSource.query(
-        `UPDATE vendor_subscriptions SET status = 'cancelled', cancel_at_period_end = false, cancelled_at = $2, cancellation_reason = $3,
-                period_end = GREATEST(period_start + interval '1 millisecond', LEAST(period_end, $2::timestamptz)), updated_at = $2
-          WHERE vendor_id = $1`,
-        [vendorId, now, reason],
-      );
-      this.logger.log({ vendor_id: vendorId, msg: 'Subscription cancelled now' });
-      return { message: 'Your subscription is cancelled as of now.', effective_date: now.toISOString() };
-    }
-
-    const effective = effectiveEnd(sub);
-    if (hasLiveStripeSubscription(sub)) {
       const id = sub.stripeSubscriptionId;
-      await this.stripe.call('schedule the cancellation', (stripe) =>
-        stripe.subscriptions.update(
-          id,
-          { cancel_at_period_end: true, ...(reason && { cancellation_details: { comment: reason } }) },
-          { idempotencyKey: `cancel-at-period-end:${id}:${sub.updatedAt.getTime()}` },
-        ),
+      const comment = reason ? { cancellation_details: { comment: reason } } : {};
+      const updated = await this.stripe.call(immediately ? 'cancel the subscription' : 'schedule the cancellation', (stripe) =>
+        immediately
+          ? stripe.subscriptions.cancel(id, comment, { idempotencyKey: op.idempotencyKey })
+          : stripe.subscriptions.update(id, { cancel_at_period_end: true, ...comment }, { idempotencyKey: op.idempotencyKey }),
       );
-    }
-    await this.dataSource.query(
-      `UPDATE vendor_subscriptions SET cancel_at_period_end = true, cancelled_at = $2, cancellation_reason = $3, updated_at = $2 WHERE vendor_id = $1`,
-      [vendorId, now, reason],
-    );
-    this.logger.log({ vendor_id: vendorId, effective_date: effective.toISOString(), msg: 'Subscription set to cancel at period end' });
-    return { message: `Your subscription will end on ${effective.toISOString().slice(0, 10)}; until then everything keeps working.`, effective_date: effective.toISOString() };
+      const view = immediately
+        ? cancelledNow(fromUnix(updated.ended_at) ?? fromUnix(updated.canceled_at) ?? now)
+        : endsOn(fromUnix(updated.cancel_at) ?? subscriptionPeriod(updated)?.end ?? sub.periodEnd);
+      await this.applyAnswer(op, vendorId, updated, now, view, reason);
+      return view;
+    });
   }
 
   /** Undoes a cancel at period end, while the period has not ended. */
-  async reactivate(vendorId: number): Promise<{ message: string }> {
-    const sub = await this.context.subscription(vendorId);
-    const now = this.clock.now();
-    if (!sub.cancelAtPeriodEnd || sub.status === 'cancelled' || sub.status === 'expired' || effectiveEnd(sub) <= now) {
-      throw new SubscriptionNotCancelledError();
-    }
-    if (hasLiveStripeSubscription(sub)) {
+  reactivate(vendorId: number): Promise<{ message: string }> {
+    return this.operations.run({ vendorId, kind: 'reactivate', params: {} }, async (op) => {
+      const sub = await this.context.subscription(vendorId);
+      const now = this.clock.now();
+      if (!sub.cancelAtPeriodEnd || sub.status === 'cancelled' || sub.status === 'expired' || effectiveEnd(sub) <= now) {
+        throw new SubscriptionNotCancelledError();
+      }
+      if (!hasLiveStripeSubscription(sub)) {
+        await this.writer.reactivateLocally(this.dataSource.manager, vendorId);
+        return { message: reactivatedMessage(sub) };
+      }
       const id = sub.stripeSubscriptionId;
-      await this.stripe.call('reactivate the subscription', (stripe) =>
-        stripe.subscriptions.update(id, { cancel_at_period_end: false }, { idempotencyKey: `reactivate:${id}:${sub.updatedAt.getTime()}` }),
+      const updated = await this.stripe.call('reactivate the subscription', (stripe) =>
+        stripe.subscriptions.update(id, { cancel_at_period_end: false }, { idempotencyKey: op.idempotencyKey }),
       );
+      const view = updated.cancel_at_period_end ? { message: 'Stripe still has the subscription ending at the period end.' } : { message: reactivatedMessage(sub) };
+      await this.applyAnswer(op, vendorId, updated, now, view, null);
+      return view;
+    });
+  }
+
+  /** Stripe's answer onto the row (and the reason kept beside it) in one transaction; see the class comment. */
+  private async applyAnswer(op: OperationHandle, vendorId: number, updated: Stripe.Subscription, askedAt: Date, view: unknown, reason: string | null): Promise<void> {
+    await op.stripeAnswered(view, updated.id);
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await this.sync.applySubscription(manager, updated, readStamp(askedAt));
+        await this.writer.setCancellationReason(manager, vendorId, updated.cancel_at_period_end || updated.status === 'canceled' ? reason : null);
+        await op.complete(manager, view);
+      });
+      this.logger.log({ vendor_id: vendorId, cancel_at_period_end: updated.cancel_at_period_end, status: updated.status, msg: 'Cancellation state changed in Stripe' });
+    } catch (error) {
+      this.logger.error({ err: error, vendor_id: vendorId, msg: 'Stripe changed the cancellation but the local write failed; the next sync completes it' });
     }
-    await this.dataSource.query(
-      `UPDATE vendor_subscriptions SET cancel_at_period_end = false, cancelled_at = NULL, cancellation_reason = NULL, updated_at = $2 WHERE vendor_id = $1`,
-      [vendorId, now],
-    );
-    this.logger.log({ vendor_id: vendorId, msg: 'Subscription reactivated' });
-    return { message: 'Your subscription is active again and will renew as usual.' };
   }
 }
 
-/** When a cancel at period end takes effect: a trial ends with the trial, anything else with its period. */
+/** When a cancel at period end takes effect (the subscription view's `ends_at` says the same). */
 function effectiveEnd(sub: VendorSubscription): Date {
-  return sub.status === 'trial' && sub.trialEndsAt && !sub.stripeSubscriptionId ? sub.trialEndsAt : sub.periodEnd;
+  return scheduledCancellationEnd(sub);
+}
+
+function cancelledNow(at: Date): CancellationView {
+  return { message: 'Your subscription is cancelled as of now.', effective_date: at.toISOString() };
+}
+
+function endsOn(at: Date): CancellationView {
+  return { message: `Your subscription will end on ${at.toISOString().slice(0, 10)}; until then everything keeps working.`, effective_date: at.toISOString() };
+}
+
+/** Without a payment method a trial still ends with the trial; say so instead of promising a renewal. */
+function reactivatedMessage(sub: VendorSubscription): string {
+  // A trial without a card is not renewed by anything: it still ends with the trial (then expires).
+  if (sub.status === 'trial' && !sub.hasPaymentMethod && sub.trialEndsAt) {
+    return `Your subscription is no longer cancelled; your trial runs until ${sub.trialEndsAt.toISOString().slice(0, 10)}. Choose a plan before then to keep your shop running.`;
+  }
+  return 'Your subscription is active again and will renew as usual.';
 }

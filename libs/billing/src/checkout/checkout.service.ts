@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { randomUUID } from 'node:crypto';
-import { Clock, ConflictError, ValidationFailedError } from '@app/common';
+import { Clock, ConflictError } from '@app/common';
 import { StripeService, type Stripe } from '@app/stripe';
+import type { TierInfo } from '@app/subscription';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
 import { StripeCustomerService } from '../customers/stripe-customer.service.js';
+import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { BillingContext, hasLiveStripeSubscription, intervalOf } from '../shared/billing-context.service.js';
 import { BillingUrls, toUnixSeconds } from '../shared/billing-urls.js';
 
@@ -16,19 +17,6 @@ export interface CheckoutSessionView {
 /** Stripe refuses a Checkout `subscription_data.trial_end` less than 48 hours ahead. */
 const MIN_TRIAL_END_AHEAD_MS = 48 * 3_600_000;
 
-/**
- * The idempotency key of a Checkout session: the client's `Idempotency-Key` (scoped to the vendor and to what is
- * bought, so one key cannot replay another vendor's or another plan's session), else a fresh one, so a vendor who
- * opens Checkout twice gets two sessions.
- */
-export function checkoutIdempotencyKey(vendorId: number, purchase: string, clientKey: string | undefined): string {
-  if (clientKey === undefined) return `checkout:vendor:${vendorId}:${purchase}:${randomUUID()}`;
-  if (!/^[\x21-\x7e]{1,128}$/.test(clientKey)) {
-    throw ValidationFailedError.forField('Idempotency-Key', 'The Idempotency-Key header must be 1 to 128 visible ASCII characters.');
-  }
-  return `checkout:vendor:${vendorId}:${purchase}:${clientKey}`;
-}
-
 /** Stripe Checkout for a tier: the vendor pays there, the webhook (or POST /sync) records the subscription. */
 @Injectable()
 export class CheckoutService {
@@ -37,6 +25,7 @@ export class CheckoutService {
   constructor(
     private readonly context: BillingContext,
     private readonly customers: StripeCustomerService,
+    private readonly operations: BillingOperationsService,
     private readonly stripe: StripeService,
     private readonly urls: BillingUrls,
     private readonly clock: Clock,
@@ -45,14 +34,23 @@ export class CheckoutService {
     this.automaticTax = config.get<boolean>('STRIPE_AUTOMATIC_TAX', false) === true;
   }
 
+  /**
+   * An operation of the vendor's queue: a client's Idempotency-Key (or the same request within seconds) gets the
+   * same session back; any other request opens a new one.
+   */
   async createTierCheckout(vendorId: number, input: { tierCode: string; isAnnual: boolean }, clientKey?: string): Promise<CheckoutSessionView> {
     this.stripe.assertConfigured();
     const tier = await this.context.activeTier(input.tierCode);
     const interval = intervalOf(input.isAnnual);
     const price = this.context.priceIdOf(tier, input.isAnnual);
     if (!price) throw new StripePriceNotConfiguredError(`The tier "${tier.code}"`, interval);
-    const idempotencyKey = checkoutIdempotencyKey(vendorId, `tier:${tier.code}:${interval}`, clientKey);
+    return this.operations.run({ vendorId, kind: 'checkout', params: { tier_code: tier.code, is_annual: input.isAnnual }, clientKey }, (op) =>
+      this.openTierCheckout(vendorId, tier, input.isAnnual, price, op.idempotencyKey),
+    );
+  }
 
+  private async openTierCheckout(vendorId: number, tier: TierInfo, isAnnual: boolean, price: string, idempotencyKey: string): Promise<CheckoutSessionView> {
+    const input = { isAnnual };
     const sub = await this.context.subscription(vendorId);
     if (hasLiveStripeSubscription(sub)) {
       throw new ConflictError('This vendor already has a Stripe subscription; change its tier with POST /change-tier instead.', { stripe_subscription_id: sub.stripeSubscriptionId });

@@ -2,59 +2,27 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
-import type { JobResult } from '@app/database';
+import { transactionThatMayRollBack, type JobResult } from '@app/database';
 import { paginateWithBackoff, StripeRequestLimiter, StripeService, type BackoffOptions, type Stripe } from '@app/stripe';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { PlanState } from '@app/subscription';
+import { DataSource } from 'typeorm';
+import { BillingOperationsService } from '../operations/billing-operations.service.js';
+import { HANDLED_EVENT_TYPES } from '../webhooks/handled-event-types.js';
+import { readStamp } from '../webhooks/subscription-patch.js';
 import { StripeWebhookService } from '../webhooks/stripe-webhook.service.js';
 import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
 
-/** The event types the webhook endpoint handles (CONTRACT §6): the ones worth recovering. */
-export const RECOVERABLE_EVENT_TYPES = [
-  'checkout.session.completed',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'invoice.paid',
-  'invoice.payment_failed',
-];
 /** Stripe retries a webhook for three days; past that an event it could not deliver is ours to fetch. */
 const EVENT_WINDOW_SECONDS = 3 * 86_400;
 const PAGE_SIZE = 100;
 
-/** The columns the sync writes, compared before and after to tell drift from a no-op. */
-interface RowState {
-  id: number;
-  vendor_id: number;
-  status: string;
-  tier_code: string;
-  is_annual: boolean;
-  period_start: Date;
-  period_end: Date;
-  trial_ends_at: Date | null;
-  cancel_at_period_end: boolean;
-  cancelled_at: Date | null;
-  stripe_subscription_id: string | null;
-  stripe_customer_id: string | null;
-  stripe_price_id: string | null;
-  has_payment_method: boolean;
-  past_due_since: Date | null;
-  payment_retry_count: number;
-  orders_this_period: number;
-}
-
-const ROW_COLUMNS = `id, vendor_id, status, tier_code, is_annual, period_start, period_end, trial_ends_at, cancel_at_period_end,
-  cancelled_at, stripe_subscription_id, stripe_customer_id, stripe_price_id, has_payment_method, past_due_since,
-  payment_retry_count, orders_this_period`;
-
 /** Drift the operator cares about, by what differed. */
-const DRIFT_FIELDS: Record<string, (keyof RowState)[]> = {
+const DRIFT_FIELDS: Record<string, (keyof PlanState)[]> = {
   status: ['status'],
   tier: ['tier_code', 'is_annual'],
   period: ['period_start', 'period_end'],
   cancel_at_period_end: ['cancel_at_period_end'],
 };
-
-class NoChange extends Error {}
 
 interface SyncCounts {
   events_seen: number;
@@ -90,6 +58,7 @@ export class StripeStatusSyncService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly stripe: StripeService,
     private readonly sync: SubscriptionSyncService,
+    private readonly operations: BillingOperationsService,
     private readonly webhooks: StripeWebhookService,
     private readonly clock: Clock,
     config: ConfigService,
@@ -126,7 +95,7 @@ export class StripeStatusSyncService {
     // One page in memory at a time, however many events three days hold.
     let page: Stripe.Event[] = [];
     for await (const event of paginateWithBackoff(
-      (after) => stripe.events.list({ types: RECOVERABLE_EVENT_TYPES, created: { gte: since }, limit: PAGE_SIZE, ...(after && { starting_after: after }) }),
+      (after) => stripe.events.list({ types: [...HANDLED_EVENT_TYPES], created: { gte: since }, limit: PAGE_SIZE, ...(after && { starting_after: after }) }),
       limiter, PAGE_SIZE, backoff,
     )) {
       counts.events_seen++;
@@ -168,73 +137,53 @@ export class StripeStatusSyncService {
 
   private async reconcileSubscriptions(limiter: StripeRequestLimiter, backoff: BackoffOptions, counts: SyncCounts): Promise<void> {
     const stripe = this.stripe.client;
+    // Each page's items carry the second the page was asked for: an event applied after that is newer than them.
+    let pageReadAt = this.clock.now();
     for await (const subscription of paginateWithBackoff(
-      (after) => stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, ...(after && { starting_after: after }) }),
+      (after) => {
+        pageReadAt = this.clock.now();
+        return stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, ...(after && { starting_after: after }) });
+      },
       limiter, PAGE_SIZE, backoff,
     )) {
       counts.subscriptions_seen++;
-      await this.reconcileOne(subscription, counts);
+      await this.reconcileOne(subscription, pageReadAt, counts);
     }
   }
 
-  private async reconcileOne(subscription: Stripe.Subscription, counts: SyncCounts): Promise<void> {
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        const before = await this.lockRowOf(manager, subscription);
-        const result = await this.sync.applyStripeSubscription(manager, subscription, { fresh: true });
-        if (result.outcome === 'not_found') {
-          counts.subscriptions_unmatched++;
-          return;
-        }
-        if (result.outcome === 'skipped') {
-          counts.subscriptions_skipped++;
-          return;
-        }
-        if (result.target === 'add_on') {
-          counts.add_ons_applied++;
-          return;
-        }
-        const [after] = await manager.query<RowState[]>(`SELECT ${ROW_COLUMNS} FROM vendor_subscriptions WHERE vendor_id = $1`, [result.vendorId]);
-        const changed = before && before.vendor_id === result.vendorId ? changedColumns(before, after) : Object.keys(after);
-        if (changed.length === 0) throw new NoChange();
-        const kinds = Object.entries(DRIFT_FIELDS).filter(([, cols]) => cols.some((c) => changed.includes(c))).map(([kind]) => kind);
-        counts.subscriptions_drifted++;
-        for (const kind of kinds) counts.drift[kind] = (counts.drift[kind] ?? 0) + 1;
-        this.logger.warn({
-          vendor_id: result.vendorId, subscription_id: subscription.id, drift: kinds, changed,
-          was: before && pick(before, changed), now: pick(after, changed),
-          msg: `subscription of vendor ${result.vendorId} drifted from Stripe (${kinds.join(', ') || changed.join(', ')}); corrected`,
-        });
-      });
-    } catch (error) {
-      if (error instanceof NoChange) return;
-      throw error;
+  /** Applies one Stripe subscription; commits only when something differed (drift), which is counted and logged. */
+  private async reconcileOne(subscription: Stripe.Subscription, readAt: Date, counts: SyncCounts): Promise<void> {
+    const result = await transactionThatMayRollBack(this.dataSource, async (manager) => {
+      const applied = await this.sync.applySubscription(manager, subscription, readStamp(readAt));
+      // Operations Stripe answered whose local write failed (or whose process died) are complete with this state.
+      const settled = applied.outcome === 'applied' ? await this.operations.settleOpenOperations(manager, applied.vendorId) : 0;
+      return { commit: applied.outcome === 'applied_add_on' || (applied.outcome === 'applied' && (applied.changed.length > 0 || settled > 0)), value: applied };
+    });
+    switch (result.outcome) {
+      case 'not_found':
+        counts.subscriptions_unmatched++;
+        return;
+      case 'stale':
+      case 'tie':
+      case 'not_current':
+        counts.subscriptions_skipped++;
+        return;
+      case 'applied_add_on':
+        counts.add_ons_applied++;
+        return;
     }
-  }
-
-  /** The vendor row applyStripeSubscription will pick (same precedence), locked, before it writes. */
-  private async lockRowOf(manager: EntityManager, subscription: Stripe.Subscription): Promise<RowState | undefined> {
-    const raw = subscription.metadata?.vendor_id;
-    const vendorId = raw && /^\d{1,9}$/.test(raw) ? Number(raw) : null;
-    const customer = typeof subscription.customer === 'string' ? subscription.customer : (subscription.customer?.id ?? null);
-    const [row] = await manager.query<RowState[]>(
-      `SELECT ${ROW_COLUMNS} FROM vendor_subscriptions
-        WHERE id = COALESCE(
-                (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = $1),
-                (SELECT id FROM vendor_subscriptions WHERE vendor_id = $2),
-                (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = $3))
-        FOR UPDATE`,
-      [subscription.id, vendorId, customer],
-    );
-    return row;
+    if (result.changed.length === 0) return;
+    const kinds = Object.entries(DRIFT_FIELDS).filter(([, cols]) => cols.some((c) => result.changed.includes(c))).map(([kind]) => kind);
+    counts.subscriptions_drifted++;
+    for (const kind of kinds) counts.drift[kind] = (counts.drift[kind] ?? 0) + 1;
+    this.logger.warn({
+      vendor_id: result.vendorId, subscription_id: subscription.id, drift: kinds, changed: result.changed,
+      was: pick(result.before, result.changed), now: pick(result.after, result.changed),
+      msg: `subscription of vendor ${result.vendorId} drifted from Stripe (${kinds.join(', ') || result.changed.join(', ')}); corrected`,
+    });
   }
 }
 
-function changedColumns(before: RowState, after: RowState): string[] {
-  const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
-  return (Object.keys(after) as (keyof RowState)[]).filter((k) => !same(before[k], after[k]));
-}
-
-function pick(row: RowState, columns: string[]): Record<string, unknown> {
-  return Object.fromEntries(columns.map((c) => [c, row[c as keyof RowState]]));
+function pick(row: PlanState, columns: (keyof PlanState)[]): Record<string, unknown> {
+  return Object.fromEntries(columns.map((c) => [c, row[c]]));
 }

@@ -1,12 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ValidationFailedError } from '@app/common';
-import { StripeService } from '@app/stripe';
-import { DowngradeExceedsLimitsError, SubscriptionService, type TierInfo } from '@app/subscription';
-import { DataSource } from 'typeorm';
+import { StripeService, type Stripe } from '@app/stripe';
+import { DEFAULT_LIMITS_JSON, DowngradeExceedsLimitsError, LimitService, SubscriptionService, SubscriptionWriter, type TierInfo } from '@app/subscription';
+import { DataSource, type EntityManager } from 'typeorm';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
 import { BillingContext, hasLiveStripeSubscription, intervalOf } from '../shared/billing-context.service.js';
 import { toUnixSeconds } from '../shared/billing-urls.js';
+import { BillingOperationsService } from '../operations/billing-operations.service.js';
+import { readStamp } from '../webhooks/subscription-patch.js';
+import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
 import { TierChangePlanner } from './tier-change-planner.js';
 
 export interface TierChangeView {
@@ -21,8 +24,8 @@ const PRORATION_DATE_MAX_AGE_S = 24 * 3600;
 /** Clock skew allowed for a proration date from the client. */
 const PRORATION_DATE_MAX_AHEAD_S = 300;
 
-export const tierChangeIdempotencyKey = (subscriptionId: string, priceId: string, prorationDate: number): string =>
-  `tier-change:${subscriptionId}:${priceId}:${prorationDate}`;
+/** How long a tier change may hold the vendor to the lower of both tiers' limits, should its process die mid-way. */
+const PENDING_TIER_MS = 120_000;
 
 @Injectable()
 export class TierChangeService {
@@ -32,68 +35,97 @@ export class TierChangeService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly context: BillingContext,
     private readonly subscriptions: SubscriptionService,
+    private readonly writer: SubscriptionWriter,
+    private readonly limits: LimitService,
     private readonly planner: TierChangePlanner,
+    private readonly operations: BillingOperationsService,
+    private readonly sync: SubscriptionSyncService,
     private readonly stripe: StripeService,
     private readonly clock: Clock,
   ) {}
 
   /**
-   * With a Stripe subscription: its item moves to the new price, prorated at `prorationDate` (the preview's, so the
-   * charge equals what was shown), then the local row follows. Without one (trial): the local tier changes at once.
-   * A tier whose limits are below current usage is refused before anything is asked of Stripe.
+   * One operation of the vendor's queue. With a Stripe subscription: the vendor is held to the lower of both tiers'
+   * limits (refused when its usage is above the target's already), its item moves to the new price prorated at
+   * `prorationDate` (the preview's, so the charge equals what was shown), and the row follows what Stripe answered.
+   * Without one (trial): the local tier changes at once, in one statement that checks the usage.
    */
-  async changeTier(vendorId: number, change: { tierCode: string; isAnnual?: boolean; prorationDate?: number }): Promise<TierChangeView> {
-    const sub = await this.context.subscription(vendorId);
-    const tier = await this.context.activeTier(change.tierCode);
-    const input = { ...change, isAnnual: change.isAnnual ?? sub.isAnnual };
-    if (tier.code === sub.tierCode && input.isAnnual === sub.isAnnual) {
-      return { message: `Already on the ${tier.name} plan.`, new_tier: tier.code, is_annual: sub.isAnnual, effective_immediately: true };
-    }
-    const violations = await this.subscriptions.findLimitViolations(vendorId, tier.code);
-    if (violations.length > 0) throw new DowngradeExceedsLimitsError(tier.code, violations);
+  changeTier(vendorId: number, change: { tierCode: string; isAnnual?: boolean; prorationDate?: number }): Promise<TierChangeView> {
+    const params = { tier_code: change.tierCode, is_annual: change.isAnnual ?? null, proration_date: change.prorationDate ?? null };
+    return this.operations.run({ vendorId, kind: 'change_tier', params }, async (op) => {
+      const sub = await this.context.subscription(vendorId);
+      const tier = await this.context.activeTier(change.tierCode);
+      const isAnnual = change.isAnnual ?? sub.isAnnual;
+      if (tier.code === sub.tierCode && isAnnual === sub.isAnnual && !sub.pendingTierCode) {
+        return { message: `Already on the ${tier.name} plan.`, new_tier: tier.code, is_annual: sub.isAnnual, effective_immediately: true };
+      }
+      if (!hasLiveStripeSubscription(sub)) return this.changeLocalTier(vendorId, tier, isAnnual);
 
-    if (!hasLiveStripeSubscription(sub)) return this.changeLocalTier(vendorId, tier, input.isAnnual);
-
-    this.stripe.assertConfigured();
-    const plan = await this.planner.plan(sub, tier.code, input.isAnnual);
-    const prorationDate = this.prorationDate(input.prorationDate);
-    const subscriptionId = sub.stripeSubscriptionId;
-    const item = await this.planner.subscriptionItem(subscriptionId);
-    await this.stripe.call('change the plan', (stripe) =>
-      stripe.subscriptions.update(
-        subscriptionId,
-        {
-          items: [{ id: item.id, price: plan.priceId }],
-          proration_behavior: plan.prorationBehavior,
-          proration_date: prorationDate,
-          metadata: { vendor_id: String(vendorId), tier_code: tier.code, is_annual: String(input.isAnnual) },
-        },
-        { idempotencyKey: tierChangeIdempotencyKey(subscriptionId, plan.priceId, prorationDate) },
-      ),
-    );
-    await this.dataSource.query(
-      `UPDATE vendor_subscriptions SET tier_code = $2, is_annual = $3, stripe_price_id = $4, updated_at = $5 WHERE vendor_id = $1`,
-      [vendorId, tier.code, input.isAnnual, plan.priceId, this.clock.now()],
-    );
-    this.logger.log({ vendor_id: vendorId, tier_code: tier.code, is_annual: input.isAnnual, proration_date: prorationDate, proration_behavior: plan.prorationBehavior, msg: 'Tier changed in Stripe' });
-    return {
-      message: `Changed to the ${tier.name} plan (${plan.isUpgrade ? 'the prorated difference is invoiced now' : 'the unused time is credited on the next invoice'}).`,
-      new_tier: tier.code,
-      is_annual: input.isAnnual,
-      effective_immediately: true,
-    };
+      this.stripe.assertConfigured();
+      const plan = await this.planner.plan(sub, tier.code, isAnnual);
+      const prorationDate = this.prorationDate(change.prorationDate);
+      if (!(await this.limits.reservePendingTier(vendorId, tier.code, new Date(this.clock.now().getTime() + PENDING_TIER_MS)))) {
+        throw new DowngradeExceedsLimitsError(tier.code, await this.subscriptions.findLimitViolations(vendorId, tier.code));
+      }
+      const subscriptionId = sub.stripeSubscriptionId;
+      let updated: Stripe.Subscription;
+      const askedAt = this.clock.now();
+      try {
+        const item = await this.planner.subscriptionItem(subscriptionId);
+        updated = await this.stripe.call('change the plan', (stripe) =>
+          stripe.subscriptions.update(
+            subscriptionId,
+            {
+              items: [{ id: item.id, price: plan.priceId }],
+              proration_behavior: plan.prorationBehavior,
+              proration_date: prorationDate,
+              metadata: { vendor_id: String(vendorId), tier_code: tier.code, is_annual: String(isAnnual) },
+            },
+            { idempotencyKey: op.idempotencyKey },
+          ),
+        );
+      } catch (error) {
+        await this.limits.clearPendingTier(vendorId, tier.code);
+        throw error;
+      }
+      // What Stripe answered, not what was asked: the price its item holds now.
+      const moved = updated.items?.data?.[0]?.price?.id === plan.priceId;
+      const view: TierChangeView = moved
+        ? {
+            message: `Changed to the ${tier.name} plan (${plan.isUpgrade ? 'the prorated difference is invoiced now' : 'the unused time is credited on the next invoice'}).`,
+            new_tier: tier.code, is_annual: isAnnual, effective_immediately: true,
+          }
+        : { message: `Stripe kept the ${sub.tierCode} plan.`, new_tier: sub.tierCode, is_annual: sub.isAnnual, effective_immediately: false };
+      await op.stripeAnswered(view, updated.id);
+      await this.applyAnswer(vendorId, tier.code, updated, askedAt, (manager) => op.complete(manager, view));
+      this.logger.log({ vendor_id: vendorId, tier_code: view.new_tier, is_annual: view.is_annual, proration_date: prorationDate, proration_behavior: plan.prorationBehavior, msg: 'Tier changed in Stripe' });
+      return view;
+    });
   }
 
-  /** No Stripe subscription (trial, or run by hand): the tier changes here, re-checked under the row lock. */
+  /**
+   * Stripe's answer onto the row, with the pending tier cleared, in one transaction. A failure here is logged, not
+   * answered: Stripe made the change, so the vendor is told it did; the next /sync or reconciliation completes it.
+   */
+  private async applyAnswer(vendorId: number, tierCode: string, updated: Stripe.Subscription, askedAt: Date, complete: (manager: EntityManager) => Promise<void>): Promise<void> {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await this.sync.applySubscription(manager, updated, readStamp(askedAt));
+        await this.limits.clearPendingTier(vendorId, tierCode, manager);
+        await complete(manager);
+      });
+    } catch (error) {
+      this.logger.error({ err: error, vendor_id: vendorId, msg: 'Stripe changed the plan but the local write failed; the next sync completes it' });
+    }
+  }
+
+  /** No Stripe subscription (trial, or run by hand): the tier changes here, in one statement that checks the usage. */
   private async changeLocalTier(vendorId: number, tier: TierInfo, isAnnual: boolean): Promise<TierChangeView> {
     const cents = isAnnual ? tier.priceAnnualCents : tier.priceMonthlyCents;
     if (cents === null) throw new StripePriceNotConfiguredError(`The tier "${tier.code}" (custom pricing)`, intervalOf(isAnnual));
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT 1 FROM vendor_subscriptions WHERE vendor_id = $1 FOR UPDATE`, [vendorId]);
-      const violations = await this.subscriptions.findLimitViolations(vendorId, tier.code, manager);
-      if (violations.length > 0) throw new DowngradeExceedsLimitsError(tier.code, violations);
-      await manager.query(`UPDATE vendor_subscriptions SET tier_code = $2, is_annual = $3, updated_at = $4 WHERE vendor_id = $1`, [vendorId, tier.code, isAnnual, this.clock.now()]);
-    });
+    if (!(await this.writer.changeLocalTier(this.dataSource.manager, vendorId, tier.code, isAnnual, DEFAULT_LIMITS_JSON))) {
+      throw new DowngradeExceedsLimitsError(tier.code, await this.subscriptions.findLimitViolations(vendorId, tier.code));
+    }
     this.logger.log({ vendor_id: vendorId, tier_code: tier.code, is_annual: isAnnual, msg: 'Tier changed locally (no Stripe subscription)' });
     return { message: `Changed to the ${tier.name} plan.`, new_tier: tier.code, is_annual: isAnnual, effective_immediately: true };
   }

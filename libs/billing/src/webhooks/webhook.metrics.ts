@@ -1,4 +1,5 @@
 import { Counter, Histogram, register } from 'prom-client';
+import { isHandledEventType } from './handled-event-types.js';
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'needs_attention' | 'failed' | 'invalid_signature';
 
@@ -21,17 +22,7 @@ export const webhookProcessingSeconds =
   });
 
 /** Event types we handle; anything else is counted as `other` so a flood of new types cannot grow the label set. */
-const KNOWN_TYPES: ReadonlySet<string> = new Set([
-  'checkout.session.completed',
-  'checkout.session.async_payment_succeeded',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'invoice.paid',
-  'invoice.payment_failed',
-]);
-
 export function metricType(type: string | undefined): string {
   if (!type) return 'unknown';
-  return KNOWN_TYPES.has(type) ? type : 'other';
+  return isHandledEventType(type) ? type : 'other';
 }

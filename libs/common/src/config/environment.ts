@@ -11,6 +11,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
@@ -34,6 +35,21 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * The PostgreSQL server itself, for what needs a session (migrations' and the worker's advisory locks) when
+   * DATABASE_URL is a transaction-mode pooler. Without DATABASE_URL the embedded database is used, and a direct
+   * URL to another server would split the locks from the data: refused.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
+  @ValidateBy({
+    name: 'needsDatabaseUrl',
+    validator: {
+      validate: (_value: unknown, args) => (args?.object as EnvironmentVariables).DATABASE_URL !== undefined,
+      defaultMessage: () => 'DATABASE_DIRECT_URL is set without DATABASE_URL (the server behind the pooler DATABASE_URL names)',
+    },
+  })
+  DATABASE_DIRECT_URL?: string;
+
   @Transform(emptyToUndefined) @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
   @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (required when NODE_ENV=production)' })
   JWT_SECRET?: string;
@@ -49,6 +65,11 @@ export class EnvironmentVariables {
 
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   APP_BASE_URL?: string;
+
+  /** Where Enterprise (custom-priced tiers) sends a vendor: a `mailto:` address or an http(s) page. */
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^(mailto:[^\s@<>"]+@[^\s@<>"]+|https?:\/\/[^\s<>"]+)$/, { message: 'SALES_CONTACT_URL must be a mailto: address or an http(s) URL' })
+  SALES_CONTACT_URL: string = 'mailto:sales@example.com';
 
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^(sk|rk)_\S+$/, { message: 'STRIPE_SECRET_KEY must start with sk_ or rk_' })
   STRIPE_SECRET_KEY?: string;

@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AdvisoryLock, tryTransactionLock } from '../advisory-lock.js';
 import { runStatement } from '../sql.js';
 import { JobRun } from './job-run.entity.js';
+import { SessionLockService } from './session-lock.service.js';
 
 export interface JobResult {
   rowsAffected: number;
@@ -19,8 +20,10 @@ export type JobWork = (manager: EntityManager) => Promise<JobResult>;
 export interface JobRunOptions {
   /**
    * `transaction` (default): the work runs in one transaction that holds `pg_try_advisory_xact_lock`; it commits
-   * or rolls back whole. `session`: a session lock on a dedicated connection and a non-transactional manager,
-   * for jobs that commit in batches or wait on Stripe and must not hold a transaction open meanwhile.
+   * or rolls back whole (a transaction-scoped lock is safe behind a transaction-mode pooler). `session`: a session
+   * lock held on a direct connection (SessionLockService: DATABASE_DIRECT_URL when set) and a non-transactional
+   * manager on the app's pool, for jobs that commit in batches or wait on Stripe and must not hold a transaction
+   * open meanwhile.
    */
   lockScope?: 'transaction' | 'session';
   /**
@@ -45,6 +48,7 @@ export class JobRunnerService implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly sessionLocks: SessionLockService,
   ) {}
 
   run(name: string, lock: AdvisoryLock, work: JobWork, options: JobRunOptions = {}): Promise<JobRun> {
@@ -143,20 +147,8 @@ export class JobRunnerService implements BeforeApplicationShutdown {
     });
   }
 
-  private async underSessionLock(lock: AdvisoryLock, work: JobWork): Promise<JobResult | 'locked'> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [row] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [lock]);
-      if (row.locked !== true) return 'locked';
-      try {
-        return await work(runner.manager);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [lock]);
-      }
-    } finally {
-      await runner.release();
-    }
+  private underSessionLock(lock: AdvisoryLock, work: JobWork): Promise<JobResult | 'locked'> {
+    return this.sessionLocks.tryWithLock(lock, () => work(this.dataSource.manager));
   }
 
   private async finish(run: JobRun, started: number, result: Pick<JobRun, 'status'> & Partial<Pick<JobRun, 'rowsAffected' | 'details' | 'error'>>): Promise<JobRun> {

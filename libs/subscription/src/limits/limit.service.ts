@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
 import { runStatement } from '@app/database';
 import { usageThresholdEventsSql } from '@app/platform-events';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
 import { DEFAULT_LIMITS_JSON } from '../tiers/tier-info.js';
 
@@ -28,11 +28,27 @@ const MAY_CREATE = `(s.status IN ('trial', 'active')
   OR (s.status = 'past_due' AND (s.past_due_since IS NULL OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)))
   OR (s.status = 'cancelled' AND s.period_end > $2::timestamptz))`;
 
-/** The limit of `s`'s tier for a meter: the table's row, else the built-in default ($4), else 0. NULL = unlimited. */
-const limitOf = (m: Meter) => `(SELECT CASE WHEN t.id IS NOT NULL THEN t.${m.limitColumn}
-      WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> '${m.limitType}')::int
+/** The limit of tier `code` (an SQL expression) for a meter: the table's row, else the built-in default ($4), else 0. NULL = unlimited. */
+const tierLimitOf = (m: Meter, code: string, defaults = '$4') => `(SELECT CASE WHEN t.id IS NOT NULL THEN t.${m.limitColumn}
+      WHEN (${defaults}::jsonb -> ${code}) IS NOT NULL THEN (${defaults}::jsonb -> ${code} ->> '${m.limitType}')::int
       ELSE 0 END
-   FROM (SELECT 1) AS one LEFT JOIN subscription_tiers t ON t.code = s.tier_code)`;
+   FROM (SELECT 1) AS one LEFT JOIN subscription_tiers t ON t.code = ${code})`;
+
+/**
+ * The limit in force on `s` for a meter: its tier's, and while a tier change is in flight (pending tier, not
+ * expired) the lower of both, so creates racing a downgrade can never end above the new tier's limits. LEAST
+ * skips NULLs, which here mean "unlimited" or "no change pending": both leave the other limit standing.
+ */
+const limitOf = (m: Meter) => `LEAST(${tierLimitOf(m, 's.tier_code')},
+   CASE WHEN s.pending_tier_code IS NOT NULL AND s.pending_tier_expires_at > $2::timestamptz THEN ${tierLimitOf(m, 's.pending_tier_code')} END)`;
+
+/**
+ * Marks `$2` as the pending tier when every counter fits its limits ($1 vendor, $3 defaults, $4 expiry):
+ * one statement under the row lock that the claims take, so a downgrade and concurrent creates serialise.
+ */
+const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions s SET pending_tier_code = $2, pending_tier_expires_at = $4
+  WHERE s.vendor_id = $1 AND ${[PRODUCTS, ORDERS, TEAM].map((m) => `COALESCE(s.${m.counter} <= ${tierLimitOf(m, '$2::varchar', '$3')}, true)`).join(' AND ')}
+  RETURNING s.id`;
 
 /**
  * Still ONE statement: the conditional UPDATE answers the new count with the limit it was held to, and a
@@ -77,6 +93,7 @@ export class LimitService {
   constructor(
     config: ConfigService,
     private readonly clock: Clock,
+    private readonly dataSource: DataSource,
   ) {
     this.graceDays = config.get<number>('PAST_DUE_GRACE_DAYS', 14);
   }
@@ -103,6 +120,22 @@ export class LimitService {
 
   releaseTeamSeat(manager: EntityManager, vendorId: number): Promise<void> {
     return this.release(manager, vendorId, TEAM);
+  }
+
+  /**
+   * Before a tier change is sent to Stripe: holds the vendor to the lower of its current and the target tier's
+   * limits until `clearPendingTier` (or `until`), when its usage fits the target now. Answers whether it did; a
+   * refusal is a downgrade that exceeds the target's limits (the caller reads the violations).
+   */
+  async reservePendingTier(vendorId: number, tierCode: string, until: Date, manager?: EntityManager): Promise<boolean> {
+    const { rows } = await runStatement(manager ?? this.dataSource.manager, RESERVE_PENDING_TIER, [vendorId, tierCode, DEFAULT_LIMITS_JSON, until]);
+    return rows.length === 1;
+  }
+
+  /** Ends the hold of `reservePendingTier` (the change is applied or refused). Only the given tier's hold. */
+  async clearPendingTier(vendorId: number, tierCode: string, manager?: EntityManager): Promise<void> {
+    await runStatement(manager ?? this.dataSource.manager,
+      `UPDATE vendor_subscriptions SET pending_tier_code = NULL, pending_tier_expires_at = NULL WHERE vendor_id = $1 AND pending_tier_code = $2`, [vendorId, tierCode]);
   }
 
   private async claim(manager: EntityManager, vendorId: number, meter: Meter, retried = false): Promise<number> {

@@ -28,6 +28,8 @@ export interface SubscriptionView {
   cancel_at_period_end: boolean;
   cancelled_at: string | null;
   has_payment_method: boolean;
+  /** When the plan stops unless renewed: a scheduled cancellation's end, a trial without a card's end; else null. */
+  ends_at: string | null;
   past_due_since: string | null;
   features: string[];
   usage: { products: UsageMeter; orders: UsageMeter; team_members: UsageMeter };
@@ -41,6 +43,23 @@ export interface TierView extends TierPublicFields {
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/**
+ * When a cancellation at period end takes effect: a local trial (no Stripe subscription) ends with the trial,
+ * anything else with its period. The cancel route's `effective_date` and the view's `ends_at` both come from here.
+ */
+export function scheduledCancellationEnd(sub: VendorSubscription): Date {
+  return sub.status === 'trial' && sub.trialEndsAt && !sub.stripeSubscriptionId ? sub.trialEndsAt : sub.periodEnd;
+}
+
+/** The `ends_at` of the view: the date the plan stops unless something renews it, or null when it renews. */
+function planEndsAt(sub: VendorSubscription): Date | null {
+  if (sub.status === 'expired') return null;
+  if (sub.status === 'cancelled') return sub.periodEnd;
+  if (sub.cancelAtPeriodEnd) return scheduledCancellationEnd(sub);
+  if (sub.status === 'trial' && !sub.hasPaymentMethod) return sub.trialEndsAt;
+  return null;
+}
 
 export function usageMeter(current: number, limit: number | null, reported: number[] = []): UsageMeter {
   if (limit === null) return { current, limit, percent: null, threshold_reached: null };
@@ -60,6 +79,7 @@ export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reac
     cancel_at_period_end: sub.cancelAtPeriodEnd,
     cancelled_at: iso(sub.cancelledAt),
     has_payment_method: sub.hasPaymentMethod,
+    ends_at: iso(planEndsAt(sub)),
     past_due_since: iso(sub.pastDueSince),
     features: [...tier.features],
     usage: {

@@ -69,6 +69,13 @@ export class VendorSubscription {
   @Column({ type: 'timestamptz', nullable: true })
   lastStripeEventAt: Date | null;
 
+  /** The tier a change in flight moves to: claims enforce the lower of both limits until it clears or expires. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  pendingTierCode: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  pendingTierExpiresAt: Date | null;
+
   @Column({ type: 'integer', default: 0 })
   ordersThisPeriod: number;
 

@@ -1,7 +1,9 @@
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { TierService } from '@app/subscription';
 import { AdminOnly } from '../../auth/auth.decorators.js';
+import { ApiErrors } from '../../common/openapi/index.js';
+import { AdminTierDto } from '../admin-responses.dto.js';
 import { CreateTierDto, toTierInput, toTierPatch, UpdateTierDto } from './admin-tiers.dto.js';
 
 /** The database-driven tiers. A change holds from the next request: nothing caches a tier. */
@@ -12,21 +14,30 @@ export class AdminTiersController {
   constructor(private readonly tiers: TierService) {}
 
   @Get()
+  @ApiOkResponse({ type: [AdminTierDto] })
   list() {
     return this.tiers.listForAdmin();
   }
 
   @Get(':code')
+  @ApiParam({ name: 'code', example: 'business' })
+  @ApiOkResponse({ type: AdminTierDto })
+  @ApiErrors([404, 'TIER_NOT_FOUND'])
   get(@Param('code') code: string) {
     return this.tiers.getForAdmin(code);
   }
 
   @Post()
+  @ApiCreatedResponse({ type: AdminTierDto })
+  @ApiErrors(400, [409, 'CONFLICT (the code is taken)'])
   create(@Body() dto: CreateTierDto) {
     return this.tiers.createForAdmin(toTierInput(dto));
   }
 
   @Patch(':code')
+  @ApiParam({ name: 'code', example: 'business' })
+  @ApiOkResponse({ type: AdminTierDto })
+  @ApiErrors(400, [404, 'TIER_NOT_FOUND'])
   update(@Param('code') code: string, @Body() dto: UpdateTierDto) {
     return this.tiers.updateForAdmin(code, toTierPatch(dto));
   }

@@ -18,10 +18,10 @@ class TierCommonFieldsDto {
   @ApiPropertyOptional() @ValidateIf(present) @IsString() @MaxLength(2000)
   description?: string;
 
-  @ApiPropertyOptional({ nullable: true }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiPropertyOptional({ type: 'integer', nullable: true }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
   price_monthly_cents?: number | null;
 
-  @ApiPropertyOptional({ nullable: true }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiPropertyOptional({ type: 'integer', nullable: true }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
   price_annual_cents?: number | null;
 
   @ApiPropertyOptional({ example: 'eur' }) @ValidateIf(present) @IsString() @Matches(/^[a-z]{3}$/, { message: 'currency must be a lowercase ISO code' })
@@ -31,13 +31,13 @@ class TierCommonFieldsDto {
   @ValidateIf(present) @IsArray() @ArrayUnique() @ArrayMaxSize(TIER_FEATURES.length) @IsIn(TIER_FEATURES, { each: true })
   features?: string[];
 
-  @ApiPropertyOptional({ nullable: true }) @ValidateIf(presentAndNotNull) @IsString() @MinLength(1) @MaxLength(255)
+  @ApiPropertyOptional({ type: 'string', nullable: true }) @ValidateIf(presentAndNotNull) @IsString() @MinLength(1) @MaxLength(255)
   stripe_product_id?: string | null;
 
-  @ApiPropertyOptional({ nullable: true }) @ValidateIf(presentAndNotNull) @IsString() @MinLength(1) @MaxLength(255)
+  @ApiPropertyOptional({ type: 'string', nullable: true }) @ValidateIf(presentAndNotNull) @IsString() @MinLength(1) @MaxLength(255)
   stripe_price_monthly_id?: string | null;
 
-  @ApiPropertyOptional({ nullable: true }) @ValidateIf(presentAndNotNull) @IsString() @MinLength(1) @MaxLength(255)
+  @ApiPropertyOptional({ type: 'string', nullable: true }) @ValidateIf(presentAndNotNull) @IsString() @MinLength(1) @MaxLength(255)
   stripe_price_annual_id?: string | null;
 
   @ApiPropertyOptional() @ValidateIf(present) @IsInt() @Min(-1000) @Max(1_000_000)
@@ -52,13 +52,13 @@ export class UpdateTierDto extends TierCommonFieldsDto {
   @ApiPropertyOptional() @ValidateIf(present) @Transform(trim) @IsString() @MinLength(1) @MaxLength(100)
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null = unlimited' }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'null = unlimited' }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
   products_limit?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null = unlimited' }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'null = unlimited' }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
   orders_per_month?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null = unlimited' }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'null = unlimited' }) @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
   team_members?: number | null;
 }
 
@@ -71,13 +71,13 @@ export class CreateTierDto extends TierCommonFieldsDto {
   @ApiProperty() @Transform(trim) @IsString() @MinLength(1) @MaxLength(100)
   name: string;
 
-  @ApiProperty({ nullable: true, description: 'null = unlimited' }) @ValidateIf(notNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null = unlimited' }) @ValidateIf(notNull) @IsInt() @Min(0) @Max(INT_MAX)
   products_limit: number | null;
 
-  @ApiProperty({ nullable: true, description: 'null = unlimited' }) @ValidateIf(notNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null = unlimited' }) @ValidateIf(notNull) @IsInt() @Min(0) @Max(INT_MAX)
   orders_per_month: number | null;
 
-  @ApiProperty({ nullable: true, description: 'null = unlimited' }) @ValidateIf(notNull) @IsInt() @Min(0) @Max(INT_MAX)
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null = unlimited' }) @ValidateIf(notNull) @IsInt() @Min(0) @Max(INT_MAX)
   team_members: number | null;
 }
 

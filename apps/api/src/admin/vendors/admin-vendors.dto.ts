@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OptionalField } from '../../common/validators.js';
+import { InvoiceDto, VendorAddOnDto } from '../../billing/billing-responses.dto.js';
 import { ADMIN_ACTIONS } from '@app/admin';
 import { SUBSCRIPTION_STATUSES } from '@app/subscription';
 
@@ -87,7 +88,7 @@ class VendorDto {
 
 class PlatformEventsDto {
   @ApiProperty({ description: 'false until the platform-events outbox exists' }) available: boolean;
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) items: unknown[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) items: unknown[];
 }
 
 export class AdminAuditDto {
@@ -105,10 +106,10 @@ export class VendorDetailResponseDto {
   @ApiProperty({ type: VendorDto }) vendor: VendorDto;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, description: "the vendor's GET /vendor/billing/subscription body" })
   subscription: Record<string, unknown> | null;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'as GET /vendor/billing/my-addons' }) add_ons: unknown[];
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'the 10 newest, as GET /vendor/billing/invoices' }) invoices: unknown[];
+  @ApiProperty({ type: [VendorAddOnDto], description: 'as GET /vendor/billing/my-addons' }) add_ons: unknown[];
+  @ApiProperty({ type: [InvoiceDto], description: 'the 10 newest, as GET /vendor/billing/invoices' }) invoices: unknown[];
   @ApiProperty() invoices_total: number;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: "the 20 newest Stripe events of the vendor's customer" }) stripe_events: unknown[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: "the 20 newest Stripe events of the vendor's customer" }) stripe_events: unknown[];
   @ApiProperty({ type: PlatformEventsDto }) platform_events: PlatformEventsDto;
   @ApiProperty({ type: [AdminAuditDto] }) audit: AdminAuditDto[];
 }

@@ -1,0 +1,200 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError, DomainError, ValidationFailedError, type ErrorCode } from '@app/common';
+import { AdvisoryLock, queryRows } from '@app/database';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export type OperationKind = 'checkout' | 'portal' | 'change_tier' | 'cancel' | 'reactivate' | 'addon_purchase' | 'addon_cancel';
+
+/** The operation in hand: its Stripe idempotency key, and how it records Stripe's answer and its completion. */
+export interface OperationHandle {
+  readonly id: number;
+  /** Sent with every mutating Stripe call of this operation: unique to it, so a different request never replays it. */
+  readonly idempotencyKey: string;
+  /**
+   * Stripe agreed: keeps the answer the client will get, in a statement of its own, before the local write — so a
+   * failed local write can never turn into "failed" for something Stripe did; the next sync completes it.
+   */
+  stripeAnswered(response: unknown, stripeObjectId?: string | null): Promise<void>;
+  /** Marks the operation done, in the transaction of its local write. */
+  complete(manager: EntityManager, response: unknown): Promise<void>;
+}
+
+/** A repeat of the same request (same body) this soon after it is the same operation: a double click. */
+const REPEAT_WINDOW_S = 5;
+/**
+ * How long an operation may hold the vendor's turn. Longer than the SDK can take (20 s timeout, 2 retries), so a
+ * live operation never loses it; a process that died mid-way frees it after this.
+ */
+const LEASE_S = 90;
+/** A queued operation whose request is gone stops blocking the vendor's queue after this. */
+const QUEUED_MAX_S = 120;
+/** How long a request waits for the vendor's earlier operations before it gives up (409). */
+const WAIT_MAX_MS = 30_000;
+const POLL_MS = 25;
+
+interface OperationRow {
+  id: number;
+  status: 'queued' | 'running' | 'stripe_succeeded' | 'succeeded' | 'failed' | 'abandoned';
+  request_hash: string;
+  response: unknown;
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> } | null;
+}
+
+/**
+ * Billing operations as rows (`billing_operations`, owned here). Each vendor-initiated Stripe change is written
+ * before Stripe is called and completed after; one vendor's operations run one at a time, in the order they
+ * arrived, each taking its turn with a lease that is taken and released in single statements — waiting holds no
+ * connection and no lock, and Stripe is never called inside a transaction. A client's `Idempotency-Key`, or the
+ * same request again within a few seconds, is the same operation and gets its answer; anything else is new.
+ */
+@Injectable()
+export class BillingOperationsService {
+  private readonly logger = new Logger(BillingOperationsService.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async run<T>(input: { vendorId: number; kind: OperationKind; params: Record<string, unknown>; clientKey?: string }, execute: (op: OperationHandle) => Promise<T>): Promise<T> {
+    if (input.clientKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(input.clientKey)) {
+      throw ValidationFailedError.forField('Idempotency-Key', 'The Idempotency-Key header must be 1 to 128 visible ASCII characters.');
+    }
+    const hash = createHash('sha256').update(`${input.kind}\n${JSON.stringify(input.params)}`).digest('hex');
+    const intake = await this.enqueue(input, hash);
+    if (intake.existing) return this.answerOf<T>(await this.awaitDone(intake.existing.id));
+
+    const op = intake.id;
+    await this.awaitTurn(input.vendorId, op);
+    const handle: OperationHandle = {
+      id: op,
+      idempotencyKey: intake.idempotencyKey,
+      stripeAnswered: async (response, stripeObjectId) => {
+        await this.dataSource.query(
+          `UPDATE billing_operations SET status = 'stripe_succeeded', response = $2::jsonb, stripe_object_id = $3 WHERE id = $1 AND status = 'running'`,
+          [op, JSON.stringify(response ?? null), stripeObjectId ?? null],
+        );
+      },
+      complete: async (manager, response) => {
+        await manager.query(
+          `UPDATE billing_operations SET status = 'succeeded', response = $2::jsonb, completed_at = now(), lease_expires_at = NULL WHERE id = $1`,
+          [op, JSON.stringify(response ?? null)],
+        );
+      },
+    };
+    try {
+      const result = await execute(handle);
+      // Whatever execute did not complete itself (no local write needed, or it failed after Stripe agreed).
+      await this.dataSource.query(
+        `UPDATE billing_operations SET status = CASE WHEN status = 'running' THEN 'succeeded' ELSE status END, response = COALESCE(response, $2::jsonb),
+                completed_at = CASE WHEN status = 'running' THEN now() ELSE completed_at END, lease_expires_at = NULL
+          WHERE id = $1 AND status IN ('running', 'stripe_succeeded')`,
+        [op, JSON.stringify(result ?? null)],
+      );
+      return result;
+    } catch (error) {
+      const stored = error instanceof DomainError ? { code: error.code, message: error.message, details: error.details } : { code: 'INTERNAL_ERROR', message: 'The operation failed.' };
+      await this.dataSource
+        .query(`UPDATE billing_operations SET status = 'failed', error = $2::jsonb, completed_at = now(), lease_expires_at = NULL WHERE id = $1 AND status = 'running'`, [op, JSON.stringify(stored)])
+        .catch((e: unknown) => this.logger.error({ err: e, operation_id: op, msg: 'Could not record the failed billing operation' }));
+      throw error;
+    }
+  }
+
+  /**
+   * After Stripe's state was applied (a `/sync`, the reconciliation): operations Stripe answered but whose local
+   * write failed are complete now; ones whose process died during the Stripe call are settled by that state.
+   */
+  async settleOpenOperations(manager: EntityManager, vendorId: number): Promise<number> {
+    const rows = await queryRows(
+      manager,
+      `UPDATE billing_operations SET status = CASE WHEN status = 'stripe_succeeded' THEN 'succeeded' ELSE 'abandoned' END,
+              completed_at = now(), lease_expires_at = NULL
+        WHERE vendor_id = $1 AND (status = 'stripe_succeeded' OR (status = 'running' AND lease_expires_at <= now()))
+        RETURNING id`,
+      [vendorId],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Queues the operation, or finds the one it repeats, under the vendor's intake lock (one short transaction):
+   * the same client key, or the same request within REPEAT_WINDOW_S.
+   */
+  private async enqueue(input: { vendorId: number; kind: OperationKind; params: Record<string, unknown>; clientKey?: string }, hash: string): Promise<{ id: number; idempotencyKey: string; existing?: undefined } | { existing: OperationRow }> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock($1, $2)`, [AdvisoryLock.BillingOperationIntake, input.vendorId]);
+      const [repeat] = await queryRows<OperationRow & { idempotency_key: string }>(
+        manager,
+        input.clientKey !== undefined
+          ? `SELECT id, status, request_hash, response, error, idempotency_key FROM billing_operations WHERE vendor_id = $1 AND client_key = $2`
+          : // A double click: the vendor's latest operation, unkeyed, the same request, seconds ago, not failed.
+            `SELECT * FROM (SELECT id, status, request_hash, response, error, idempotency_key, client_key, created_at FROM billing_operations
+                             WHERE vendor_id = $1 ORDER BY id DESC LIMIT 1) latest
+              WHERE request_hash = $2 AND client_key IS NULL AND status NOT IN ('failed', 'abandoned')
+                AND created_at > now() - make_interval(secs => ${REPEAT_WINDOW_S})`,
+        [input.vendorId, input.clientKey ?? hash],
+      );
+      if (repeat && repeat.request_hash !== hash) throw new ConflictError('This Idempotency-Key was used for a different request.', { idempotency_key: input.clientKey });
+      if (repeat && (repeat.status === 'failed' || repeat.status === 'abandoned')) {
+        // The client retries what failed: the same operation runs again with the same Stripe key, so whatever
+        // Stripe did the first time (an answer that never arrived) is answered now instead of done twice.
+        await manager.query(`UPDATE billing_operations SET status = 'queued', error = NULL, completed_at = NULL, created_at = now() WHERE id = $1`, [repeat.id]);
+        return { id: Number(repeat.id), idempotencyKey: repeat.idempotency_key };
+      }
+      if (repeat) return { existing: repeat };
+      const [row] = await queryRows<{ id: string; idempotency_key: string }>(
+        manager,
+        `INSERT INTO billing_operations (vendor_id, kind, params, request_hash, client_key, status)
+         VALUES ($1, $2, $3::jsonb, $4, $5, 'queued')
+         RETURNING id, idempotency_key`,
+        [input.vendorId, input.kind, JSON.stringify(input.params), hash, input.clientKey ?? null],
+      );
+      return { id: Number(row.id), idempotencyKey: row.idempotency_key };
+    });
+  }
+
+  /**
+   * Waits, without holding a connection between tries, until no other operation of the vendor is running and no
+   * earlier one is queued; then takes the turn with a lease, in one statement.
+   */
+  private async awaitTurn(vendorId: number, op: number): Promise<void> {
+    const deadline = Date.now() + WAIT_MAX_MS;
+    for (;;) {
+      const taken = await queryRows<{ id: number }>(
+        this.dataSource.manager,
+        `UPDATE billing_operations SET status = 'running', started_at = now(), lease_expires_at = now() + make_interval(secs => ${LEASE_S})
+          WHERE id = $1 AND status = 'queued' AND NOT EXISTS (
+            SELECT 1 FROM billing_operations o
+             WHERE o.vendor_id = $2 AND o.id <> $1 AND o.status IN ('queued', 'running')
+               AND ((o.status = 'running' AND o.lease_expires_at > now())
+                 OR (o.status = 'queued' AND o.id < $1 AND o.created_at > now() - make_interval(secs => ${QUEUED_MAX_S}))))
+          RETURNING id`,
+        [op, vendorId],
+      );
+      if (taken.length) return;
+      if (Date.now() > deadline) {
+        await this.dataSource.query(`UPDATE billing_operations SET status = 'abandoned', completed_at = now() WHERE id = $1 AND status = 'queued'`, [op]);
+        throw new ConflictError('Another billing change of this vendor is still in progress; try again in a moment.');
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** The outcome of an operation another request started: waits for it like for a turn. */
+  private async awaitDone(id: number): Promise<OperationRow> {
+    const deadline = Date.now() + WAIT_MAX_MS + LEASE_S * 1000;
+    for (;;) {
+      const [row] = await this.dataSource.query<OperationRow[]>(`SELECT id, status, request_hash, response, error FROM billing_operations WHERE id = $1`, [id]);
+      if (row.status !== 'queued' && row.status !== 'running') return row;
+      if (Date.now() > deadline) throw new ConflictError('The same request is still in progress; try again in a moment.');
+      await sleep(POLL_MS * 2);
+    }
+  }
+
+  private answerOf<T>(row: OperationRow): T {
+    if (row.status === 'failed' && row.error) throw new DomainError(row.error.code, row.error.message, row.error.details);
+    if (row.status === 'abandoned') throw new ConflictError('The same request was abandoned; send it again.');
+    return row.response as T;
+  }
+}

@@ -1,0 +1,38 @@
+import type { Stripe } from '@app/stripe';
+import type { StripeSubscriptionPatch } from '@app/subscription';
+import { fromUnix, idOf, mapSubscriptionStatus, metadataVendorId, subscriptionPeriod, subscriptionPrice } from './stripe-mapping.js';
+
+/** Stripe states after which a subscription no longer stands for the vendor's plan. */
+const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired', 'incomplete']);
+
+/**
+ * What a Stripe subscription says about the vendor's plan, for the subscription lib's writer. Pure: the same
+ * object gives the same patch, whatever brought it (an operation's answer, a webhook, /sync, reconciliation).
+ * `deleted` (a `customer.subscription.deleted` event) is final whatever the payload's status says.
+ */
+export function toSubscriptionPatch(subscription: Stripe.Subscription, opts: { deleted?: boolean; now: Date }): StripeSubscriptionPatch {
+  const stripeStatus = opts.deleted ? 'canceled' : subscription.status;
+  const status = mapSubscriptionStatus(stripeStatus) ?? null;
+  const price = subscriptionPrice(subscription);
+  return {
+    subscriptionId: subscription.id,
+    customerId: idOf(subscription.customer),
+    vendorId: metadataVendorId(subscription.metadata),
+    priceId: price?.id ?? null,
+    tierCode: subscription.metadata?.tier_code || null,
+    isAnnual: price?.recurring ? price.recurring.interval === 'year' : null,
+    status,
+    ended: ENDED_STATUSES.has(stripeStatus),
+    trialEndsAt: fromUnix(subscription.trial_end),
+    period: subscriptionPeriod(subscription),
+    cancelAtPeriodEnd: subscription.cancel_at_period_end === true,
+    cancelledAt: fromUnix(subscription.canceled_at) ?? (status === 'cancelled' ? (fromUnix(subscription.ended_at) ?? opts.now) : null),
+    endedAt: status === 'cancelled' ? fromUnix(subscription.ended_at) : null,
+    hasPaymentMethod: Boolean(subscription.default_payment_method) || Boolean(subscription.default_source) || stripeStatus === 'active',
+  };
+}
+
+/** The whole second in which Stripe's answer was asked for: events of earlier seconds are older than it. */
+export function readStamp(startedAt: Date): { kind: 'read'; at: Date } {
+  return { kind: 'read', at: new Date(Math.floor(startedAt.getTime() / 1000) * 1000) };
+}

@@ -1,0 +1,298 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/common';
+import { DEFAULT_TIERS, queryRows } from '@app/database';
+import type { EntityManager } from 'typeorm';
+import type { SubscriptionStatus } from './vendor-subscription.entity.js';
+
+/**
+ * What a Stripe subscription says about a vendor's plan, as plain values (billing builds it with a pure function
+ * from the Stripe object). `status: null` keeps ours (Stripe's `incomplete`, `paused`).
+ */
+export interface StripeSubscriptionPatch {
+  subscriptionId: string;
+  customerId: string | null;
+  /** `metadata.vendor_id`, when it is a positive integer. */
+  vendorId: number | null;
+  priceId: string | null;
+  /** `metadata.tier_code`: the tier when no tier row carries the price id. */
+  tierCode: string | null;
+  /** The price's interval is a year (null: no price). */
+  isAnnual: boolean | null;
+  status: SubscriptionStatus | null;
+  /** The subscription no longer stands for a plan (canceled, incomplete_expired, incomplete). */
+  ended: boolean;
+  trialEndsAt: Date | null;
+  period: { start: Date; end: Date } | null;
+  cancelAtPeriodEnd: boolean;
+  cancelledAt: Date | null;
+  /** When an ended subscription stopped: access ends then, not at the end of the period it had paid. */
+  endedAt: Date | null;
+  hasPaymentMethod: boolean;
+}
+
+/**
+ * How new the patch is. `event`: Stripe's `created` of the event that carried it — an older one than the last
+ * applied is stale, one of the same second is a tie (the caller re-reads Stripe and applies that as a `read`).
+ * `read`: the whole second in which the object was read from Stripe (or returned by a write) — it is stale only
+ * when an event of a later second was applied meanwhile.
+ */
+export type StripeStamp = { kind: 'event' | 'read'; at: Date };
+
+/** The columns that tell whether a plan changed, as the writer reports them. */
+export interface PlanState {
+  tier_code: string;
+  is_annual: boolean;
+  status: SubscriptionStatus;
+  trial_ends_at: Date | null;
+  period_start: Date;
+  period_end: Date;
+  cancel_at_period_end: boolean;
+  cancelled_at: Date | null;
+  stripe_subscription_id: string | null;
+  stripe_customer_id: string | null;
+  stripe_price_id: string | null;
+  has_payment_method: boolean;
+  past_due_since: Date | null;
+  payment_retry_count: number;
+  orders_this_period: number;
+}
+
+export type ApplyStripeResult =
+  | { outcome: 'applied'; vendorId: number; changed: (keyof PlanState)[]; before: PlanState; after: PlanState }
+  | { outcome: 'stale' | 'tie' | 'not_current'; vendorId: number; reason: string }
+  | { outcome: 'not_found'; reason: string };
+
+const PLAN_COLUMNS: (keyof PlanState)[] = [
+  'tier_code', 'is_annual', 'status', 'trial_ends_at', 'period_start', 'period_end', 'cancel_at_period_end', 'cancelled_at',
+  'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'has_payment_method', 'past_due_since', 'payment_retry_count',
+  'orders_this_period',
+];
+
+/** Collects positional parameters while a statement is composed: `p.add(value, 'timestamptz')` → `$3::timestamptz`. */
+class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, cast: string): string {
+    this.values.push(value === undefined ? null : value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+/**
+ * The one writer of a plan's Stripe state on `vendor_subscriptions` (the limit claims, which write the counters,
+ * are LimitService's). Every path that learns what Stripe holds — an operation's answer, a webhook, `/sync`, the
+ * hourly reconciliation — hands a patch here, on its own transaction's manager, under one watermark
+ * (`last_stripe_event_at`), so no path can put an older state over a newer one. Each method is one statement.
+ */
+@Injectable()
+export class SubscriptionWriter {
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Applies what Stripe says to the vendor's row — found by the subscription id, else the metadata's vendor id,
+   * else the customer, never for a subscription that pays for an add-on — unless the row's watermark is newer
+   * (`stale`), of the same second as an event (`tie`), or the row stands for another, live subscription and this
+   * one has ended (`not_current`). The rules that depend on the row live here: the tier comes from the price (a
+   * tier row with that price id), else a known `metadata.tier_code`; the period of one subscription only moves
+   * forward and a forward move resets the period's order count; `past_due_since` runs from entering past_due.
+   */
+  async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp): Promise<ApplyStripeResult> {
+    const p = new Params();
+    const subId = p.add(patch.subscriptionId, 'varchar');
+    const at = p.add(stamp.at, 'timestamptz');
+    const price = p.add(patch.priceId, 'varchar');
+    const meta = p.add(patch.tierCode, 'varchar');
+    const tierOfPrice = `(SELECT t.code FROM subscription_tiers t WHERE t.stripe_price_monthly_id = ${price} OR t.stripe_price_annual_id = ${price} ORDER BY t.is_active DESC, t.id LIMIT 1)`;
+    const annualOfPrice = `(SELECT t.stripe_price_annual_id IS NOT DISTINCT FROM ${price} FROM subscription_tiers t WHERE t.stripe_price_monthly_id = ${price} OR t.stripe_price_annual_id = ${price} ORDER BY t.is_active DESC, t.id LIMIT 1)`;
+    const knownMeta = `COALESCE((SELECT t.code FROM subscription_tiers t WHERE t.code = ${meta}), CASE WHEN ${p.add(DEFAULT_TIERS.some((t) => t.code === patch.tierCode), 'boolean')} THEN ${meta} END)`;
+    const status = `COALESCE(${p.add(patch.status, 'varchar')}, b.status)`;
+    const start = p.add(patch.period?.start ?? null, 'timestamptz');
+    const end = p.add(patch.period?.end ?? null, 'timestamptz');
+    const endedAt = p.add(patch.endedAt, 'timestamptz');
+    const movesPeriod = `(${start} IS NOT NULL AND (b.stripe_subscription_id IS DISTINCT FROM ${subId} OR ${start} >= b.period_start))`;
+    const verdict = `CASE
+        WHEN b.stripe_subscription_id IS NOT NULL AND b.stripe_subscription_id <> ${subId} AND ${p.add(patch.ended, 'boolean')} THEN 'not_current'
+        WHEN b.last_stripe_event_at > ${at} THEN 'stale'
+        WHEN ${p.add(stamp.kind === 'event', 'boolean')} AND b.last_stripe_event_at = ${at} THEN 'tie'
+        ELSE 'apply' END`;
+    const now = p.add(this.clock.now(), 'timestamptz');
+    const sql = `
+      WITH b AS (
+        SELECT id, vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions
+         WHERE id = COALESCE(
+                 (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = ${subId}),
+                 (SELECT id FROM vendor_subscriptions WHERE vendor_id = ${p.add(patch.vendorId, 'int')}),
+                 (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${p.add(patch.customerId, 'varchar')}))
+           AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${subId})
+         FOR UPDATE),
+      v AS (SELECT b.*, ${verdict} AS verdict FROM b),
+      a AS (
+        UPDATE vendor_subscriptions s SET
+          tier_code = COALESCE(${tierOfPrice}, ${knownMeta}, b.tier_code),
+          is_annual = COALESCE(${annualOfPrice}, CASE WHEN ${knownMeta} IS NOT NULL THEN ${p.add(patch.isAnnual, 'boolean')} END, b.is_annual),
+          status = ${status},
+          trial_ends_at = COALESCE(${p.add(patch.trialEndsAt, 'timestamptz')}, CASE WHEN ${status} = 'trial' THEN b.trial_ends_at END),
+          period_start = CASE WHEN ${movesPeriod} THEN ${start} ELSE b.period_start END,
+          period_end = CASE WHEN ${status} = 'cancelled' AND ${endedAt} IS NOT NULL
+                              THEN GREATEST(CASE WHEN ${movesPeriod} THEN ${start} ELSE b.period_start END + interval '1 millisecond', LEAST(CASE WHEN ${movesPeriod} THEN ${end} ELSE b.period_end END, ${endedAt}))
+                            WHEN ${movesPeriod} THEN ${end} ELSE b.period_end END,
+          orders_this_period = CASE WHEN ${movesPeriod} AND ${start} > b.period_start THEN 0 ELSE s.orders_this_period END,
+          cancel_at_period_end = ${p.add(patch.cancelAtPeriodEnd, 'boolean')},
+          cancelled_at = ${p.add(patch.cancelledAt, 'timestamptz')},
+          stripe_customer_id = COALESCE(${p.add(patch.customerId, 'varchar')}, b.stripe_customer_id),
+          stripe_subscription_id = ${subId},
+          stripe_price_id = COALESCE(${price}, b.stripe_price_id),
+          has_payment_method = b.has_payment_method OR ${p.add(patch.hasPaymentMethod, 'boolean')},
+          past_due_since = CASE WHEN ${status} = 'past_due' THEN COALESCE(b.past_due_since, ${now}) END,
+          payment_retry_count = CASE WHEN b.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE b.payment_retry_count END,
+          last_stripe_event_at = GREATEST(b.last_stripe_event_at, ${at}),
+          updated_at = ${now}
+        FROM v AS b WHERE s.id = b.id AND b.verdict = 'apply'
+        RETURNING ${PLAN_COLUMNS.map((c) => `s.${c}`).join(', ')})
+      SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
+             (SELECT row_to_json(a) FROM a) AS after
+        FROM v AS b`;
+    const [row] = await queryRows<{ vendor_id: number; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null }>(manager, sql, p.values);
+    if (!row) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})` };
+    const vendorId = row.vendor_id;
+    switch (row.verdict) {
+      case 'not_current':
+        return { outcome: 'not_current', vendorId, reason: `subscription ${patch.subscriptionId} has ended and is not the vendor's current subscription ${String(row.before.stripe_subscription_id)}` };
+      case 'stale':
+        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
+      case 'tie':
+        return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})` };
+    }
+    const before = planState(row.before);
+    const after = planState(row.after!);
+    return { outcome: 'applied', vendorId, before, after, changed: PLAN_COLUMNS.filter((c) => !same(before[c], after[c])) };
+  }
+
+  /**
+   * An invoice of the vendor's plan subscription, paid: active (a trial only once money was paid), failure state
+   * cleared; a cycle invoice whose period starts after the stored one moves the period and resets the order count,
+   * so a late or second delivery never resets twice.
+   */
+  async applyInvoicePaid(manager: EntityManager, vendorId: number, subscriptionId: string, paid: { amountPaidCents: number; paidAt: Date; newPeriod: { start: Date; end: Date | null } | null }): Promise<void> {
+    const start = '$4::timestamptz';
+    const end = `COALESCE($5::timestamptz, CASE WHEN s.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
+    const becomesActive = `(s.status IN ('past_due', 'active') OR (s.status = 'trial' AND $3::int > 0))`;
+    await queryRows(
+      manager,
+      `UPDATE vendor_subscriptions s SET
+         status = CASE WHEN ${becomesActive} THEN 'active' ELSE s.status END,
+         past_due_since = CASE WHEN ${becomesActive} THEN NULL ELSE s.past_due_since END,
+         payment_retry_count = 0,
+         has_payment_method = s.has_payment_method OR $3::int > 0,
+         last_payment_at = GREATEST(s.last_payment_at, $6::timestamptz),
+         orders_this_period = CASE WHEN ${start} > s.period_start THEN 0 ELSE s.orders_this_period END,
+         period_end = CASE WHEN ${start} > s.period_start THEN ${end} ELSE s.period_end END,
+         period_start = CASE WHEN ${start} > s.period_start THEN ${start} ELSE s.period_start END,
+         updated_at = $7
+       WHERE s.vendor_id = $1 AND s.stripe_subscription_id = $2`,
+      [vendorId, subscriptionId, paid.amountPaidCents, paid.newPeriod?.start ?? null, paid.newPeriod?.end ?? null, paid.paidAt, this.clock.now()],
+    );
+  }
+
+  /** An invoice of the plan failed: past_due from the first failure on (the grace counts from there). */
+  async applyPaymentFailed(manager: EntityManager, vendorId: number, subscriptionId: string, attemptCount: number): Promise<void> {
+    await queryRows(
+      manager,
+      `UPDATE vendor_subscriptions s SET
+         past_due_since = CASE WHEN s.status IN ('trial', 'active', 'past_due') THEN COALESCE(s.past_due_since, $4) ELSE s.past_due_since END,
+         status = CASE WHEN s.status IN ('trial', 'active', 'past_due') THEN 'past_due' ELSE s.status END,
+         payment_retry_count = $3, updated_at = $4
+       WHERE s.vendor_id = $1 AND s.stripe_subscription_id = $2`,
+      [vendorId, subscriptionId, attemptCount, this.clock.now()],
+    );
+  }
+
+  /** The vendor of a Stripe object: by subscription, else customer, else metadata vendor id; null when none. */
+  async findVendorOf(manager: EntityManager, ref: { subscriptionId: string | null; customerId: string | null; vendorId: number | null }): Promise<{ vendorId: number; stripeSubscriptionId: string | null } | null> {
+    const [row] = await queryRows<{ vendor_id: number; stripe_subscription_id: string | null }>(
+      manager,
+      `SELECT vendor_id, stripe_subscription_id FROM vendor_subscriptions WHERE id = COALESCE(
+         (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = $1),
+         (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = $2),
+         (SELECT id FROM vendor_subscriptions WHERE vendor_id = $3))`,
+      [ref.subscriptionId, ref.customerId, ref.vendorId],
+    );
+    return row ? { vendorId: row.vendor_id, stripeSubscriptionId: row.stripe_subscription_id } : null;
+  }
+
+  /** Stores the vendor's Stripe customer unless one is stored already; answers the one that stands. */
+  async linkStripeCustomer(manager: EntityManager, vendorId: number, customerId: string): Promise<string | null> {
+    const [row] = await queryRows<{ stripe_customer_id: string | null }>(
+      manager,
+      `WITH u AS (UPDATE vendor_subscriptions SET stripe_customer_id = $2, updated_at = now() WHERE vendor_id = $1 AND stripe_customer_id IS NULL RETURNING stripe_customer_id)
+       SELECT COALESCE((SELECT stripe_customer_id FROM u), (SELECT stripe_customer_id FROM vendor_subscriptions WHERE vendor_id = $1)) AS stripe_customer_id`,
+      [vendorId, customerId],
+    );
+    return row?.stripe_customer_id ?? null;
+  }
+
+  /** Why the vendor cancelled (kept beside what Stripe holds); cleared with null. */
+  async setCancellationReason(manager: EntityManager, vendorId: number, reason: string | null): Promise<void> {
+    await queryRows(manager, `UPDATE vendor_subscriptions SET cancellation_reason = $2, updated_at = now() WHERE vendor_id = $1`, [vendorId, reason]);
+  }
+
+  /**
+   * A tier change of a vendor without a Stripe subscription (a trial, or a plan run by hand): one statement that
+   * moves the tier only when every counter fits the new tier's limits ($4 built-in defaults). Answers whether it did.
+   */
+  async changeLocalTier(manager: EntityManager, vendorId: number, tierCode: string, isAnnual: boolean, defaultsJson: string): Promise<boolean> {
+    const limit = (col: string, key: string) =>
+      `(SELECT CASE WHEN t.id IS NOT NULL THEN t.${col} WHEN ($4::jsonb -> $2::varchar) IS NOT NULL THEN ($4::jsonb -> $2::varchar ->> '${key}')::int ELSE 0 END
+          FROM (SELECT 1) AS one LEFT JOIN subscription_tiers t ON t.code = $2::varchar)`;
+    const rows = await queryRows(
+      manager,
+      `UPDATE vendor_subscriptions s SET tier_code = $2, is_annual = $3, updated_at = now()
+        WHERE s.vendor_id = $1
+          AND COALESCE(s.products_count <= ${limit('products_limit', 'products')}, true)
+          AND COALESCE(s.orders_this_period <= ${limit('orders_per_month', 'orders')}, true)
+          AND COALESCE(s.team_members_count <= ${limit('team_members', 'team_members')}, true)
+        RETURNING s.id`,
+      [vendorId, tierCode, isAnnual, defaultsJson],
+    );
+    return rows.length === 1;
+  }
+
+  /** Cancels a plan that has no Stripe subscription: now (the period ends now) or at its end. */
+  async cancelLocally(manager: EntityManager, vendorId: number, input: { immediately: boolean; reason: string | null; now: Date }): Promise<void> {
+    if (input.immediately) {
+      // period_end must stay after period_start.
+      await queryRows(
+        manager,
+        `UPDATE vendor_subscriptions SET status = 'cancelled', cancel_at_period_end = false, cancelled_at = $2, cancellation_reason = $3,
+                period_end = GREATEST(period_start + interval '1 millisecond', LEAST(period_end, $2::timestamptz)), updated_at = $2
+          WHERE vendor_id = $1`,
+        [vendorId, input.now, input.reason],
+      );
+      return;
+    }
+    await queryRows(manager, `UPDATE vendor_subscriptions SET cancel_at_period_end = true, cancelled_at = $2, cancellation_reason = $3, updated_at = $2 WHERE vendor_id = $1`, [vendorId, input.now, input.reason]);
+  }
+
+  /** Undoes a local cancel at period end. */
+  async reactivateLocally(manager: EntityManager, vendorId: number): Promise<void> {
+    await queryRows(manager, `UPDATE vendor_subscriptions SET cancel_at_period_end = false, cancelled_at = NULL, cancellation_reason = NULL, updated_at = now() WHERE vendor_id = $1`, [vendorId]);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+const DATE_COLUMNS = new Set<keyof PlanState>(['trial_ends_at', 'period_start', 'period_end', 'cancelled_at', 'past_due_since']);
+
+/** A row read back through row_to_json: timestamps arrive as text. */
+function planState(json: Json): PlanState {
+  const out: Record<string, unknown> = {};
+  for (const c of PLAN_COLUMNS) {
+    const v = json[c];
+    out[c] = DATE_COLUMNS.has(c) && typeof v === 'string' ? new Date(v) : v;
+  }
+  return out as unknown as PlanState;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+}
