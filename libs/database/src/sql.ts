@@ -26,15 +26,6 @@ export async function queryRows<T>(manager: EntityManager, sql: string, params: 
 }
 
 /**
- * Kept only until the webhook fast path (its last caller) is deleted: once a named prepared statement, which breaks
- * behind a transaction-mode pooler (the statement is prepared on one server connection and executed on another),
- * now a plain one-statement query outside any transaction. Use `dataSource.query` or `queryRows` instead.
- */
-export function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  return dataSource.query<T[]>(text, values);
-}
-
-/**
  * A transaction whose callback decides, without throwing, whether it commits: `{ commit: false }` rolls back what
  * it did (a webhook that finds it must re-read Stripe first, a reconciliation that found nothing to change). An
  * error rolls back and is rethrown.

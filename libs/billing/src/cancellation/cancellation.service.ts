@@ -45,7 +45,7 @@ export class CancellationService {
       if (!hasLiveStripeSubscription(sub)) {
         await this.writer.cancelLocally(this.dataSource.manager, vendorId, { immediately, reason, now });
         this.logger.log({ vendor_id: vendorId, immediately, msg: 'Subscription cancelled (no Stripe subscription)' });
-        return immediately ? cancelledNow(now) : endsOn(effectiveEnd(sub));
+        return immediately ? cancelledNow(now) : endsOn(scheduledCancellationEnd(sub));
       }
       const id = sub.stripeSubscriptionId;
       const comment = reason ? { cancellation_details: { comment: reason } } : {};
@@ -67,7 +67,7 @@ export class CancellationService {
     return this.operations.run({ vendorId, kind: 'reactivate', params: {} }, async (op) => {
       const sub = await this.context.subscription(vendorId);
       const now = this.clock.now();
-      if (!sub.cancelAtPeriodEnd || sub.status === 'cancelled' || sub.status === 'expired' || effectiveEnd(sub) <= now) {
+      if (!sub.cancelAtPeriodEnd || sub.status === 'cancelled' || sub.status === 'expired' || scheduledCancellationEnd(sub) <= now) {
         throw new SubscriptionNotCancelledError();
       }
       if (!hasLiveStripeSubscription(sub)) {
@@ -98,11 +98,6 @@ export class CancellationService {
       this.logger.error({ err: error, vendor_id: vendorId, msg: 'Stripe changed the cancellation but the local write failed; the next sync completes it' });
     }
   }
-}
-
-/** When a cancel at period end takes effect (the subscription view's `ends_at` says the same). */
-function effectiveEnd(sub: VendorSubscription): Date {
-  return scheduledCancellationEnd(sub);
 }
 
 function cancelledNow(at: Date): CancellationView {

@@ -55,13 +55,3 @@ export function metadataVendorId(metadata: Stripe.Metadata | null | undefined): 
 export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
   return idOf(invoice.parent?.subscription_details?.subscription ?? null);
 }
-
-/** Collects positional parameters while a statement is composed of parts: `p.add(value, 'timestamptz')` → `$3::timestamptz`. */
-export class SqlParams {
-  readonly values: unknown[] = [];
-
-  add(value: unknown, cast?: string): string {
-    this.values.push(value === undefined ? null : value);
-    return `$${this.values.length}${cast ? `::${cast}` : ''}`;
-  }
-}

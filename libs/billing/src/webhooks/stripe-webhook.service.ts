@@ -47,6 +47,8 @@ const MAX_CREATED = 4_102_444_800;
 @Injectable()
 export class StripeWebhookService {
   private readonly logger = new Logger(StripeWebhookService.name);
+  /** Read once: the environment is fixed for the process, and this runs for every delivery. */
+  private readonly webhookSecretSet: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -55,11 +57,13 @@ export class StripeWebhookService {
     private readonly clock: Clock,
     private readonly subscriptions: SubscriptionEventHandlers,
     private readonly invoices: InvoiceEventHandlers,
-  ) {}
+  ) {
+    this.webhookSecretSet = Boolean(this.config.get<string>('STRIPE_WEBHOOK_SECRET'));
+  }
 
   /** A delivery from Stripe: verified on the raw body before anything is parsed or written, then processed. */
   async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<ProcessEventResult> {
-    if (!this.config.get<string>('STRIPE_WEBHOOK_SECRET')) throw new WebhookSecretNotConfiguredError();
+    if (!this.webhookSecretSet) throw new WebhookSecretNotConfiguredError();
     if (!signature) throw this.invalid('stripe-signature', 'The Stripe-Signature header is missing.');
     const event = this.stripe.verifyWebhook(rawBody, signature);
     if (!event) throw this.invalid('stripe-signature', 'The Stripe-Signature does not match the body, or is older than 300 seconds.');
