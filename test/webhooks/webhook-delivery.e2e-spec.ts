@@ -104,11 +104,12 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     expect((await subscriptionRow(t, vendor.vendorId)).orders_this_period).toBe(5);
   });
 
-  it('applies 10 concurrent deliveries of one subscription update once', async () => {
+  it('applies 10 concurrent deliveries of one subscription update once, without asking Stripe', async () => {
     const { vendor, subscription } = await linkedVendor(t, double, prices.essentialMonthly);
     const event = double.makeEvent('customer.subscription.updated', double.updateSubscriptionState(subscription.id, { price: prices.businessMonthly.id }));
     const { body, signature } = double.signedPayload(event);
     const duplicatesBefore = await duplicateCount();
+    const readsBefore = double.requestsTo('GET', '/v1/subscriptions/').length;
 
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => request(t.http).post(WEBHOOK_PATH).set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(body)),
@@ -118,6 +119,9 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed', attempts: 1 });
     expect(await subscriptionRow(t, vendor.vendorId)).toMatchObject({ tier_code: 'business' });
     expect((await duplicateCount()) - duplicatesBefore).toBe(9);
+    // A delivery that waited for the first one finds the row at the event's own second: that is the event done,
+    // not a same-second tie to settle by reading Stripe (a tie's re-read would 500 while Stripe is unreachable).
+    expect(double.requestsTo('GET', '/v1/subscriptions/').length).toBe(readsBefore);
   });
 
   it('rolls a failing handler back, records the event failed and answers 500; the redelivery processes it', async () => {

@@ -20,6 +20,23 @@ export async function runStatement<T = Record<string, unknown>>(manager: EntityM
   }
 }
 
+/** Adds a positional parameter to the statement being composed and answers its placeholder: `$3::timestamptz`. */
+export type AddParam = (value: unknown, cast: string) => string;
+
+/**
+ * Collects positional parameters while a statement is composed from parts (each part adds what it needs):
+ * `params.add(value, 'timestamptz')` answers `$3::timestamptz`. Every placeholder carries its type, so a part's
+ * SQL reads the same whoever composes it.
+ */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, cast: string): string {
+    this.values.push(value === undefined ? null : value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
 /** The rows of one statement, whatever its command (`SELECT`, or `UPDATE … RETURNING`). */
 export async function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await runStatement<T>(manager, sql, params)).rows;

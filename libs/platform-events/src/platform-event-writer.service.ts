@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { queryRows } from '@app/database';
+import { queryRows, SqlParams, type AddParam } from '@app/database';
 import type { EntityManager } from 'typeorm';
 import type { AddonNeedsAttentionData, PaymentFailedData, PlatformEventType } from './platform-event.types.js';
 
@@ -25,21 +25,31 @@ export interface NewPlatformEvent {
 export class PlatformEventWriter {
   /** Answers the event's public id, or null when its dedupe key was written before. */
   async record(manager: EntityManager, event: NewPlatformEvent): Promise<string | null> {
+    const p = new SqlParams();
+    const vendor = p.add(event.vendorId, 'int');
     const rows = await queryRows<{ public_id: string }>(
       manager,
-      `WITH vendor_lock AS (SELECT 1 FROM vendor_subscriptions WHERE vendor_id = $2 FOR NO KEY UPDATE)
-       INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
-       SELECT $1, $2, $3::jsonb, $4 FROM (SELECT count(*) FROM vendor_lock) AS locked
-       ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+      `WITH vendor_lock AS (SELECT vendor_id FROM vendor_subscriptions WHERE vendor_id = ${vendor} FOR NO KEY UPDATE)
+       ${this.recordSql((v, cast) => p.add(v, cast), { type: event.type, data: event.data, dedupeKey: event.dedupeKey }, `(SELECT ${vendor} AS vendor_id FROM (SELECT count(*) FROM vendor_lock) AS locked)`, 'true')}
        RETURNING public_id`,
-      [event.type, event.vendorId, JSON.stringify(event.data), event.dedupeKey ?? null],
+      p.values,
     );
     return rows[0]?.public_id ?? null;
   }
 
-  /** `payment.failed`: once per invoice and attempt. */
-  recordPaymentFailed(manager: EntityManager, vendorId: number, data: PaymentFailedData): Promise<string | null> {
-    return this.record(manager, { type: 'payment.failed', vendorId, data, dedupeKey: `payment.failed:${data.invoice_id}:${data.attempt_count}` });
+  /**
+   * The outbox insert for a caller's statement: one event for the vendor of `vendor` (a subquery or CTE with
+   * `vendor_id`, whose row the statement has locked before this runs) when `when` holds.
+   */
+  recordSql(add: AddParam, event: Omit<NewPlatformEvent, 'vendorId'>, vendor: string, when: string): string {
+    return `INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
+       SELECT ${add(event.type, 'varchar')}, v.vendor_id, ${add(JSON.stringify(event.data), 'jsonb')}, ${add(event.dedupeKey ?? null, 'text')} FROM ${vendor} AS v WHERE ${when}
+       ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`;
+  }
+
+  /** `payment.failed`: once per invoice and attempt, as recordSql. */
+  paymentFailedSql(add: AddParam, vendor: string, data: PaymentFailedData, when: string): string {
+    return this.recordSql(add, { type: 'payment.failed', data, dedupeKey: `payment.failed:${data.invoice_id}:${data.attempt_count}` }, vendor, when);
   }
 
   /** `addon.needs_attention`: a paid add-on that could not be granted (once per Checkout session when it has one). */

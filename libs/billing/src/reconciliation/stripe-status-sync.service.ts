@@ -108,7 +108,8 @@ export class StripeStatusSyncService {
   }
 
   /**
-   * The events of one page (Stripe lists newest first) that the ledger lacks or holds as failed, oldest first
+   * The events of one page (Stripe lists newest first) that the ledger lacks or holds as failed (or stuck in
+   * `processing`), oldest first
    * within the page. A page of older events comes after a newer one: an older subscription event is then recorded
    * and skipped by the event-time watermark, and the subscriptions pass that follows applies Stripe's state now.
    */
@@ -116,7 +117,8 @@ export class StripeStatusSyncService {
     const known = new Map<string, string>();
     const rows: { event_id: string; status: string }[] = await this.dataSource.query(`SELECT event_id, status FROM stripe_webhook_events WHERE event_id = ANY($1)`, [events.map((e) => e.id)]);
     for (const r of rows) known.set(r.event_id, r.status);
-    const missing = events.filter((e) => !known.has(e.id) || known.get(e.id) === 'failed').sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+    // `processing`: a same-second tie whose re-read never finished (the process died, or Stripe failed it).
+    const missing = events.filter((e) => !known.has(e.id) || known.get(e.id) === 'failed' || known.get(e.id) === 'processing').sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
     for (const event of missing) {
       const retry = known.has(event.id);
       try {

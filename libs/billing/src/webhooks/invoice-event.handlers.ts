@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
-import { queryRows } from '@app/database';
+import { queryRows, SqlParams, type AddParam } from '@app/database';
 import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import { SubscriptionWriter } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import { fromUnix, idOf, invoiceSubscriptionId, metadataVendorId } from './stripe-mapping.js';
-import { ignored, needsAttention, processed, type HandlerOutcome } from './webhook-handler.types.js';
+import type { ClaimReport, LedgerClaim } from './webhook-handler.types.js';
 
 export type InvoiceEventKind = 'invoice.paid' | 'invoice.payment_failed';
 
@@ -17,9 +17,11 @@ const NEW_PERIOD_REASONS: ReadonlySet<string> = new Set(['subscription_cycle', '
 const MAX_CENTS = 2_147_483_647;
 
 /**
- * `invoice.paid` and `invoice.payment_failed` inside the caller's transaction (the event already claimed): the
- * billing history row is upserted by Stripe invoice id (a paid row never goes back to open), and when the invoice
- * is the plan's own subscription's, the subscription lib's writer applies what it means for the plan.
+ * `invoice.paid` and `invoice.payment_failed`, each as one statement with the ledger's claim (no transaction of
+ * its own): the vendor's row is found and locked, the event claimed, the billing history row upserted by Stripe
+ * invoice id (a paid row never goes back to open); when the invoice is the plan's own subscription's, the
+ * subscription lib's writer applies what it means for the plan, and a failure that left the invoice unpaid is
+ * reported as `payment.failed` by the platform events' writer. Each owner writes its part of the statement.
  */
 @Injectable()
 export class InvoiceEventHandlers {
@@ -29,52 +31,55 @@ export class InvoiceEventHandlers {
     private readonly platformEvents: PlatformEventWriter,
   ) {}
 
-  async handle(manager: EntityManager, kind: InvoiceEventKind, invoice: Stripe.Invoice): Promise<HandlerOutcome> {
+  async handle(manager: EntityManager, kind: InvoiceEventKind, invoice: Stripe.Invoice, claim: LedgerClaim): Promise<ClaimReport> {
+    const p = new SqlParams();
+    const add: AddParam = (value, cast) => p.add(value, cast);
     const subscriptionId = invoiceSubscriptionId(invoice);
-    const vendor = await this.writer.findVendorOf(manager, {
-      subscriptionId,
-      customerId: idOf(invoice.customer),
-      vendorId: metadataVendorId(invoice.parent?.subscription_details?.metadata),
-    });
-    if (!vendor) return ignored(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`);
+    const failed = kind === 'invoice.payment_failed';
+    const vendor = this.writer.vendorOfSql(add, { subscriptionId, customerId: idOf(invoice.customer), vendorId: metadataVendorId(invoice.parent?.subscription_details?.metadata) }, { lock: true });
     const outOfRange = (['total', 'amount_paid', 'amount_due', 'attempt_count'] as const).find((k) => Math.abs(invoice[k] ?? 0) > MAX_CENTS || !Number.isInteger(invoice[k] ?? 0));
-    if (outOfRange) return needsAttention(`invoice ${invoice.id}: ${outOfRange} ${invoice[outOfRange]} is out of range`);
-
-    const billStatus = await this.upsertBillingHistory(manager, vendor.vendorId, subscriptionId, kind, invoice);
-    if (kind === 'invoice.payment_failed' && billStatus !== 'paid') await this.reportPaymentFailed(manager, vendor.vendorId, invoice);
-    const ofPlan = subscriptionId !== null && subscriptionId === vendor.stripeSubscriptionId;
-    if (!ofPlan) return processed();
-    if (kind === 'invoice.paid') {
-      await this.writer.applyInvoicePaid(manager, vendor.vendorId, subscriptionId, {
-        amountPaidCents: Math.max(0, invoice.amount_paid ?? 0),
-        paidAt: fromUnix(invoice.status_transitions?.paid_at) ?? this.clock.now(),
-        newPeriod: NEW_PERIOD_REASONS.has(invoice.billing_reason ?? '') ? newPeriodOf(invoice) : null,
-      });
-      return processed();
+    const invoiceId = add(invoice.id, 'varchar');
+    // Signed and well formed, but not storable (a value beyond PostgreSQL's integer): an admin must look.
+    const outcome = `SELECT CASE WHEN vendor.vendor_id IS NULL THEN 'ignored' WHEN ${add(Boolean(outOfRange), 'boolean')} THEN 'needs_attention' ELSE 'processed' END AS status,
+        CASE WHEN vendor.vendor_id IS NULL THEN ${add(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`, 'text')}
+             WHEN ${add(Boolean(outOfRange), 'boolean')} THEN ${add(outOfRange ? `invoice ${invoice.id}: ${outOfRange} ${invoice[outOfRange]} is out of range` : null, 'text')}
+             WHEN ${add(failed, 'boolean')} AND EXISTS (SELECT 1 FROM billing_history WHERE stripe_invoice_id = ${invoiceId} AND status = 'paid')
+               THEN ${add(`invoice ${invoice.id} is already paid; the failure changes nothing`, 'text')} END AS note
+      FROM (SELECT 1) AS one LEFT JOIN vendor ON true`;
+    const ctes = [`vendor AS (${vendor})`, claim.ctes(add, outcome)];
+    if (!outOfRange) {
+      ctes.push(`bill AS (${this.billingHistorySql(add, kind, invoice, subscriptionId, claim.taken)})`);
+      const unpaid = `EXISTS (SELECT 1 FROM bill WHERE status <> 'paid')`;
+      if (failed) ctes.push(`reported AS (${this.platformEvents.paymentFailedSql(add, 'vendor', paymentFailedData(invoice), unpaid)})`);
+      if (subscriptionId !== null) {
+        ctes.push(
+          `plan AS (${
+            failed
+              ? this.writer.paymentFailedSql(add, 'vendor', subscriptionId, Math.max(0, invoice.attempt_count ?? 0), unpaid)
+              : this.writer.invoicePaidSql(add, 'vendor', subscriptionId, {
+                  amountPaidCents: Math.max(0, invoice.amount_paid ?? 0),
+                  paidAt: fromUnix(invoice.status_transitions?.paid_at) ?? this.clock.now(),
+                  newPeriod: NEW_PERIOD_REASONS.has(invoice.billing_reason ?? '') ? newPeriodOf(invoice) : null,
+                }, 'EXISTS (SELECT 1 FROM bill)')
+          })`,
+        );
+      }
     }
-    if (billStatus === 'paid') return processed(`invoice ${invoice.id} is already paid; the failure changes nothing`);
-    await this.writer.applyPaymentFailed(manager, vendor.vendorId, subscriptionId, Math.max(0, invoice.attempt_count ?? 0));
-    return processed();
+    const [row] = await queryRows<{ report: ClaimReport }>(manager, `WITH ${ctes.join(',\n')} SELECT ${claim.report} AS report`, p.values);
+    return row.report;
   }
 
-  /** `payment.failed` (CONTRACT §9), in the event's transaction. */
-  private async reportPaymentFailed(manager: EntityManager, vendorId: number, invoice: Stripe.Invoice): Promise<void> {
-    await this.platformEvents.recordPaymentFailed(manager, vendorId, {
-      invoice_id: invoice.id!,
-      amount_due_cents: invoice.amount_due ?? 0,
-      attempt_count: invoice.attempt_count ?? 0,
-      next_payment_attempt: fromUnix(invoice.next_payment_attempt)?.toISOString() ?? null,
-    });
-  }
-
-  /** The billing history row of the invoice, by Stripe invoice id; answers its status after the upsert. */
-  private async upsertBillingHistory(manager: EntityManager, vendorId: number, subscriptionId: string | null, kind: InvoiceEventKind, invoice: Stripe.Invoice): Promise<string> {
-    const now = this.clock.now();
-    const [row] = await queryRows<{ status: string }>(
-      manager,
-      `INSERT INTO billing_history (vendor_id, stripe_invoice_id, stripe_subscription_id, invoice_number, invoice_date, due_date,
-                                   total_cents, amount_paid_cents, currency, status, pdf_url, hosted_url, description, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+  /** The billing history row of the invoice, by Stripe invoice id, for the vendor of `vendor` when `when` holds. */
+  private billingHistorySql(add: AddParam, kind: InvoiceEventKind, invoice: Stripe.Invoice, subscriptionId: string | null, when: string): string {
+    const now = add(this.clock.now(), 'timestamptz');
+    return `INSERT INTO billing_history (vendor_id, stripe_invoice_id, stripe_subscription_id, invoice_number, invoice_date, due_date,
+                                 total_cents, amount_paid_cents, currency, status, pdf_url, hosted_url, description, created_at, updated_at)
+       SELECT vendor.vendor_id, ${add(invoice.id, 'varchar')}, ${add(subscriptionId, 'varchar')}, ${add(invoice.number ?? null, 'varchar')},
+              COALESCE(${add(fromUnix(invoice.created), 'timestamptz')}, ${now}), ${add(fromUnix(invoice.due_date), 'timestamptz')},
+              ${add(invoice.total ?? 0, 'int')}, ${add(Math.max(0, invoice.amount_paid ?? 0), 'int')}, ${add((invoice.currency ?? 'eur').toLowerCase(), 'varchar')},
+              ${add(kind === 'invoice.paid' ? 'paid' : 'open', 'varchar')}, ${add(invoice.invoice_pdf ?? null, 'text')}, ${add(invoice.hosted_invoice_url ?? null, 'text')},
+              ${add(invoice.description ?? invoice.lines?.data?.[0]?.description ?? null, 'text')}, ${now}, ${now}
+         FROM vendor WHERE ${when}
        ON CONFLICT (stripe_invoice_id) DO UPDATE SET
          invoice_number = COALESCE(EXCLUDED.invoice_number, billing_history.invoice_number),
          due_date = EXCLUDED.due_date, total_cents = EXCLUDED.total_cents,
@@ -82,15 +87,18 @@ export class InvoiceEventHandlers {
          status = CASE WHEN billing_history.status = 'paid' THEN 'paid' ELSE EXCLUDED.status END,
          pdf_url = COALESCE(EXCLUDED.pdf_url, billing_history.pdf_url), hosted_url = COALESCE(EXCLUDED.hosted_url, billing_history.hosted_url),
          updated_at = EXCLUDED.updated_at
-       RETURNING status`,
-      [
-        vendorId, invoice.id, subscriptionId, invoice.number ?? null, fromUnix(invoice.created) ?? now, fromUnix(invoice.due_date),
-        invoice.total ?? 0, Math.max(0, invoice.amount_paid ?? 0), (invoice.currency ?? 'eur').toLowerCase(), kind === 'invoice.paid' ? 'paid' : 'open',
-        invoice.invoice_pdf ?? null, invoice.hosted_invoice_url ?? null, invoice.description ?? invoice.lines?.data?.[0]?.description ?? null, now,
-      ],
-    );
-    return row.status;
+       RETURNING status`;
   }
+}
+
+/** `payment.failed` (CONTRACT §9). */
+function paymentFailedData(invoice: Stripe.Invoice) {
+  return {
+    invoice_id: invoice.id!,
+    amount_due_cents: invoice.amount_due ?? 0,
+    attempt_count: invoice.attempt_count ?? 0,
+    next_payment_attempt: fromUnix(invoice.next_payment_attempt)?.toISOString() ?? null,
+  };
 }
 
 /**

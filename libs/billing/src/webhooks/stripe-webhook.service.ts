@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
-import { queryRows, transactionThatMayRollBack } from '@app/database';
+import { queryRows, SqlParams, transactionThatMayRollBack, type AddParam } from '@app/database';
+import type { FusedStep } from '@app/subscription';
 import { StripeService, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isHandledEventType } from './handled-event-types.js';
 import { InvoiceEventHandlers } from './invoice-event.handlers.js';
 import { idOf } from './stripe-mapping.js';
-import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
-import { ignored, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
+import { REREAD_NOTE, SubscriptionEventHandlers } from './subscription-event.handlers.js';
+import { ignored, type ClaimReport, type HandlerOutcome, type LedgerClaim, type Prefetched } from './webhook-handler.types.js';
 import { metricType, webhookEventsTotal, webhookProcessingSeconds } from './webhook.metrics.js';
 import { InvalidWebhookError, WebhookProcessingFailedError, WebhookSecretNotConfiguredError } from './webhooks.errors.js';
 
@@ -112,24 +113,73 @@ export class StripeWebhookService {
       const note = `event type ${event.type} is not handled`;
       return (await this.record(event, payload, 'ignored', note, replay)) ? { eventId: event.id, outcome: 'ignored', note } : { eventId: event.id, outcome: 'duplicate' };
     }
+    const claim: Claim = { event, payload, createdAt, replay, now: this.clock.now() };
     let prefetched = await this.prefetch(event, replay);
     if (prefetched === 'duplicate') return { eventId: event.id, outcome: 'duplicate' };
     // A same-second tie asks once for Stripe's current object; with it in hand the event always settles.
     for (;;) {
-      const given = prefetched;
-      const result = await transactionThatMayRollBack<ProcessEventResult | { status: 'reread'; subscriptionId: string }>(this.dataSource, async (manager) => {
-        if (!(await this.claim(manager, event, payload, createdAt, replay))) return { commit: false, value: { eventId: event.id, outcome: 'duplicate' } };
-        const outcome = await this.apply(manager, event, given);
-        if (outcome.status === 'reread') return { commit: false, value: outcome };
-        if (outcome.note || outcome.status !== 'processed') {
-          await manager.query(`UPDATE stripe_webhook_events SET status = $2, error = $3 WHERE event_id = $1`, [event.id, outcome.status, outcome.note ?? null]);
-        }
-        return { commit: true, value: { eventId: event.id, outcome: outcome.status, ...(outcome.note && { note: outcome.note }) } };
-      });
+      const result = await this.applyOnce(claim, prefetched);
       if (!('status' in result)) return result;
       if (prefetched.subscription) throw new Error(`subscription ${result.subscriptionId} still ties after a re-read`);
       prefetched = await this.readSubscription(result.subscriptionId);
     }
+  }
+
+  /**
+   * The event's effect with its claim. A plan's `customer.subscription.*` and the invoices — nearly all that Stripe
+   * sends — run as one statement each, outside any transaction: the handler composes its writes (each written by
+   * the owner of its table) with the ledger's claim, so one round trip claims and applies. The rest, and a
+   * subscription event that statement left unclaimed (an add-on's), run in a transaction.
+   */
+  private async applyOnce(claim: Claim, prefetched: Prefetched): Promise<ProcessEventResult | Reread> {
+    const { event } = claim;
+    if (event.type === 'invoice.paid' || event.type === 'invoice.payment_failed') {
+      return this.settled(claim, await this.invoices.handle(this.dataSource.manager, event.type, event.data.object, this.ledgerClaim(claim)));
+    }
+    if (isPlanSubscriptionEvent(event)) {
+      const subscription = event.data.object;
+      const ledger = this.ledgerClaim(claim);
+      const step: FusedStep = { ctes: (add) => ledger.ctes(add, subscriptionOutcomeSql(add, subscription.id, prefetched)), requires: ledger.taken, report: ledger.report };
+      const outcome = await this.subscriptions.subscriptionChanged(this.dataSource.manager, event, subscription, prefetched, step);
+      const report = outcome.step as ClaimReport;
+      if (report.status === 'processing') return { status: 'reread', subscriptionId: subscription.id };
+      if (report.wanted !== null) return this.settled(claim, report);
+    }
+    return this.inTransaction(claim, prefetched);
+  }
+
+  /** The ledger's claim for a handler's one statement (see LedgerClaim). */
+  private ledgerClaim(claim: Claim): LedgerClaim {
+    return {
+      ctes: (add, outcome) => `claim_outcome AS (${outcome}),\n      claimed AS (${claimSql(add, claim, 'claim_outcome')})`,
+      taken: `EXISTS (SELECT 1 FROM claimed WHERE status = 'processed')`,
+      report: `json_build_object('wanted', (SELECT status FROM claim_outcome), 'status', (SELECT status FROM claimed), 'note', (SELECT error FROM claimed))`,
+    };
+  }
+
+  /** The result of a one-statement claim: what the ledger now says, or a duplicate when it took nothing. */
+  private settled(claim: Claim, report: ClaimReport): ProcessEventResult {
+    if (!report.status) return { eventId: claim.event.id, outcome: 'duplicate' };
+    return { eventId: claim.event.id, outcome: report.status as ProcessEventOutcome, ...(report.note && { note: report.note }) };
+  }
+
+  /**
+   * Every other event: in one transaction the event is claimed, its handler's effect applied on the same
+   * EntityManager, and the event marked when the handler says more than "processed".
+   */
+  private inTransaction(claim: Claim, prefetched: Prefetched): Promise<ProcessEventResult | Reread> {
+    const { event } = claim;
+    return transactionThatMayRollBack<ProcessEventResult | Reread>(this.dataSource, async (manager) => {
+      const params = new SqlParams();
+      const claimed = await queryRows(manager, claimSql((v, cast) => params.add(v, cast), claim, `(SELECT 'processed'::varchar AS status, NULL::text AS note)`), params.values);
+      if (!claimed.length) return { commit: false, value: { eventId: event.id, outcome: 'duplicate' } };
+      const outcome = await this.apply(manager, event, prefetched);
+      if (outcome.status === 'reread') return { commit: false, value: outcome };
+      if (outcome.note || outcome.status !== 'processed') {
+        await manager.query(`UPDATE stripe_webhook_events SET status = $2, error = $3 WHERE event_id = $1`, [event.id, outcome.status, outcome.note ?? null]);
+      }
+      return { commit: true, value: { eventId: event.id, outcome: outcome.status, ...(outcome.note && { note: outcome.note }) } };
+    });
   }
 
   /**
@@ -149,30 +199,6 @@ export class StripeWebhookService {
     return { subscription: await this.stripe.call('read the subscription', (s) => s.subscriptions.retrieve(id)), readAt };
   }
 
-  /**
-   * Claims the event: a new id is inserted as processed (the transaction makes that true or absent); an existing
-   * row is locked, so a concurrent delivery waits here for the first one's commit and then finds it done.
-   */
-  private async claim(manager: EntityManager, event: Stripe.Event, payload: string, createdAt: Date, replay: boolean): Promise<boolean> {
-    const now = this.clock.now();
-    const inserted = await queryRows<{ id: number }>(
-      manager,
-      `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, payload, event_created_at, received_at, processed_at)
-       VALUES ($1, $2, 'processed', 1, $3::jsonb, $4, $5, $5)
-       ON CONFLICT (event_id) DO NOTHING
-       RETURNING id`,
-      [event.id, event.type, payload, createdAt, now],
-    );
-    if (inserted.length) return true;
-    const [row] = await queryRows<{ status: string }>(manager, `SELECT status FROM stripe_webhook_events WHERE event_id = $1 FOR UPDATE`, [event.id]);
-    if (!row || row.status === 'processed' || (FINAL.has(row.status) && !replay)) return false;
-    await manager.query(
-      `UPDATE stripe_webhook_events SET status = 'processed', attempts = attempts + 1, error = NULL, processed_at = $2, payload = COALESCE(payload, $3::jsonb) WHERE event_id = $1`,
-      [event.id, now, payload],
-    );
-    return true;
-  }
-
   private apply(manager: EntityManager, event: Stripe.Event, prefetched: Prefetched): Promise<HandlerOutcome> {
     switch (event.type) {
       case 'checkout.session.completed':
@@ -184,9 +210,6 @@ export class StripeWebhookService {
       case 'customer.subscription.updated':
       case 'customer.subscription.deleted':
         return this.subscriptions.subscriptionChanged(manager, event, event.data.object, prefetched);
-      case 'invoice.paid':
-      case 'invoice.payment_failed':
-        return this.invoices.handle(manager, event.type, event.data.object);
       default:
         return Promise.resolve(ignored(`event type ${event.type} is not handled`));
     }
@@ -201,7 +224,8 @@ export class StripeWebhookService {
       this.dataSource.manager,
       `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
        VALUES ($1, $2, $3::varchar, 1, $4, $5::jsonb, $6, $7, CASE WHEN $3::varchar = 'failed' THEN NULL ELSE $7::timestamptz END)
-       ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, attempts = stripe_webhook_events.attempts + 1, error = EXCLUDED.error,
+       ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, error = EXCLUDED.error,
+           attempts = stripe_webhook_events.attempts + CASE WHEN stripe_webhook_events.status = 'processing' THEN 0 ELSE 1 END,
               processed_at = EXCLUDED.processed_at
        WHERE stripe_webhook_events.status <> 'processed' AND ($8 OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
        RETURNING id`,
@@ -214,6 +238,64 @@ export class StripeWebhookService {
     webhookEventsTotal.inc({ type: 'unknown', outcome: 'invalid_signature' });
     return new InvalidWebhookError(field, message);
   }
+}
+
+/** An event on its way into the ledger. */
+interface Claim {
+  event: Stripe.Event;
+  payload: string;
+  createdAt: Date;
+  replay: boolean;
+  now: Date;
+}
+
+type Reread = { status: 'reread'; subscriptionId: string };
+
+/**
+ * The ledger's claim of an event, one statement: a new id is inserted with the status and note that `outcome` (a
+ * subquery of one row, `status` and `note`; a null status claims nothing) gives; a failed one — or, on an admin's
+ * replay, an ignored or needs-attention one — is taken again with one more attempt (a `processing` one, the same
+ * delivery's run after a re-read, with none); one that is done is left as it is and nothing is returned. A concurrent delivery of the same id waits for the first one's commit here (the
+ * unique index), then finds it done.
+ */
+function claimSql(add: AddParam, claim: Claim, outcome: string): string {
+  const now = add(claim.now, 'timestamptz');
+  return `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
+    SELECT ${add(claim.event.id, 'varchar')}, ${add(claim.event.type, 'varchar')}, o.status, 1, o.note, ${add(claim.payload, 'jsonb')}, ${add(claim.createdAt, 'timestamptz')}, ${now}, ${now}
+      FROM ${outcome} AS o WHERE o.status IS NOT NULL
+    ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, error = EXCLUDED.error,
+           attempts = stripe_webhook_events.attempts + CASE WHEN stripe_webhook_events.status = 'processing' THEN 0 ELSE 1 END,
+           processed_at = EXCLUDED.processed_at, payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
+     WHERE stripe_webhook_events.status <> 'processed' AND (${add(claim.replay, 'boolean')} OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
+    RETURNING status, error`;
+}
+
+/**
+ * What the claim of a plan's subscription event records, from the writer's verdict (`v`): applied or skipped
+ * (`processed`, with why it was skipped); a tie kept as `processing` — the caller re-reads Stripe and runs the event
+ * again, which takes it up (were the process to die meanwhile, Stripe's retry or the hourly recovery would); no
+ * vendor: `ignored`, unless the subscription pays for an add-on (then nothing is claimed, and the add-on code
+ * applies it in a transaction). A second delivery of an event applied meanwhile finds the ledger row done.
+ */
+function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched): string {
+  const sub = add(subscriptionId, 'varchar');
+  return `SELECT CASE WHEN v.vendor_id IS NOT NULL THEN CASE WHEN v.verdict = 'tie' THEN 'processing' ELSE 'processed' END
+                      WHEN EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${sub}) THEN NULL
+                      ELSE 'ignored' END AS status,
+                 CASE WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
+                      WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
+                      WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
+                      WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
+                      ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text')} END AS note
+            FROM (SELECT 1) AS one LEFT JOIN v ON true`;
+}
+
+/** `customer.subscription.*` of a plan (an add-on's subscription carries `metadata.addon_code`). */
+function isPlanSubscriptionEvent(event: Stripe.Event): event is Stripe.CustomerSubscriptionCreatedEvent | Stripe.CustomerSubscriptionUpdatedEvent | Stripe.CustomerSubscriptionDeletedEvent {
+  return (
+    (event.type === 'customer.subscription.created' || event.type === 'customer.subscription.updated' || event.type === 'customer.subscription.deleted') &&
+    !(event.data.object as Stripe.Subscription).metadata?.addon_code
+  );
 }
 
 /** What the signature check cannot tell: that the signed JSON is shaped like an event. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Stripe } from '@app/stripe';
-import { SubscriptionWriter } from '@app/subscription';
+import { SubscriptionWriter, type FusedStep } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import { AddOnGrantService } from '../add-ons/add-on-grant.service.js';
 import { idOf, metadataVendorId } from './stripe-mapping.js';
@@ -19,15 +19,17 @@ export class SubscriptionEventHandlers {
 
   /**
    * created/updated/deleted: applied unless older than the last state applied to the plan; one of the same second
-   * asks for a re-read (the caller reads Stripe outside the transaction and runs the event again with it).
+   * asks for a re-read (the caller reads Stripe outside the transaction and runs the event again with it). With a
+   * `step` (the ledger's claim), a plan's subscription is applied in one statement with it; `step` reports back.
    */
-  async subscriptionChanged(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched): Promise<HandlerOutcome> {
+  async subscriptionChanged(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched, step?: FusedStep): Promise<HandlerOutcome & { step?: unknown }> {
     const deleted = event.type === 'customer.subscription.deleted';
     const result = prefetched.subscription
-      ? await this.sync.applySubscription(manager, prefetched.subscription, readStamp(prefetched.readAt!))
-      : await this.sync.applySubscription(manager, subscription, { kind: 'event', at: new Date(event.created * 1000) }, { deleted });
-    if (result.outcome === 'tie') return { status: 'reread', subscriptionId: subscription.id };
-    return outcomeOf(result, prefetched.subscription ? 'same-second tie: applied the subscription as Stripe holds it now' : undefined);
+      ? await this.sync.applySubscription(manager, prefetched.subscription, readStamp(prefetched.readAt!), { step })
+      : await this.sync.applySubscription(manager, subscription, { kind: 'event', at: new Date(event.created * 1000) }, { deleted, step });
+    const reported = 'step' in result ? { step: result.step } : {};
+    if (result.outcome === 'tie') return { status: 'reread', subscriptionId: subscription.id, ...reported };
+    return { ...outcomeOf(result, prefetched.subscription ? REREAD_NOTE : undefined), ...reported };
   }
 
   /**
@@ -63,6 +65,9 @@ export class SubscriptionEventHandlers {
     return this.addOns.recordCheckoutPurchase(manager, { vendorId, session, subscription: subscription ?? null });
   }
 }
+
+/** The note of an event that tied and was settled by Stripe's current object. */
+export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe holds it now';
 
 function outcomeOf(result: ApplySubscriptionResult, appliedNote?: string): HandlerOutcome {
   switch (result.outcome) {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, NotFoundError } from '@app/common';
 import { StripeService, type Stripe } from '@app/stripe';
-import { SubscriptionWriter, type ApplyStripeResult, type StripeStamp } from '@app/subscription';
+import { SubscriptionWriter, type ApplyStripeResult, type FusedStep, type StripeStamp } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
 import { VendorAddOnRepository } from '../add-ons/vendor-add-on.repository.js';
 import { readStamp, toSubscriptionPatch } from './subscription-patch.js';
@@ -33,11 +33,15 @@ export class SubscriptionSyncService {
     private readonly clock: Clock,
   ) {}
 
-  /** Applies `subscription`, stamped with the event that carried it or the second it was read. */
-  async applySubscription(manager: EntityManager, subscription: Stripe.Subscription, stamp: StripeStamp, opts: { deleted?: boolean } = {}): Promise<ApplySubscriptionResult> {
+  /**
+   * Applies `subscription`, stamped with the event that carried it or the second it was read. With `step` (a
+   * plan's subscription only), the caller's write is fused into the writer's one statement and the add-on code is
+   * not asked: the caller sees `not_found` with the step's report and decides.
+   */
+  async applySubscription(manager: EntityManager, subscription: Stripe.Subscription, stamp: StripeStamp, opts: { deleted?: boolean; step?: FusedStep } = {}): Promise<ApplySubscriptionResult> {
     if (!subscription.metadata?.addon_code) {
-      const result = await this.writer.applyStripeSubscription(manager, toSubscriptionPatch(subscription, { deleted: opts.deleted, now: this.clock.now() }), stamp);
-      if (result.outcome !== 'not_found') return result;
+      const result = await this.writer.applyStripeSubscription(manager, toSubscriptionPatch(subscription, { deleted: opts.deleted, now: this.clock.now() }), stamp, opts.step);
+      if (result.outcome !== 'not_found' || opts.step) return result;
     }
     const addOn = await this.applyAddOnSubscription(manager, subscription, opts.deleted === true);
     if (addOn) return addOn;

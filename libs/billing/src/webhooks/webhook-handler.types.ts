@@ -1,3 +1,4 @@
+import type { AddParam } from '@app/database';
 import type { Stripe } from '@app/stripe';
 
 /**
@@ -19,4 +20,24 @@ export interface Prefetched {
   subscription?: Stripe.Subscription;
   /** When it was read: the whole second the read began. */
   readAt?: Date;
+}
+
+/**
+ * The ledger's claim of an event, for a handler that applies its event in one statement together with the claim
+ * (one round trip, one implicit transaction; see StripeWebhookService). `ctes(add, outcome)` defines the CTEs
+ * `claim_outcome` — the handler's `outcome`, a query of one row with `status` and `note` (a null status claims
+ * nothing) — and `claimed`, the claim itself. The handler's writes must wait on `taken` (SQL: the event was claimed
+ * as processed, so a duplicate delivery changes nothing), and its statement answers `report` (a ClaimReport).
+ */
+export interface LedgerClaim {
+  ctes(add: AddParam, outcome: string): string;
+  readonly taken: string;
+  readonly report: string;
+}
+
+/** What the claim did: the status the handler wanted, and what the ledger row now says (null: a duplicate). */
+export interface ClaimReport {
+  wanted: string | null;
+  status: string | null;
+  note: string | null;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
-import { DEFAULT_TIERS, queryRows } from '@app/database';
+import { DEFAULT_TIERS, queryRows, SqlParams, type AddParam } from '@app/database';
 import type { EntityManager } from 'typeorm';
 import type { SubscriptionStatus } from './vendor-subscription.entity.js';
 
@@ -57,26 +57,37 @@ export interface PlanState {
   orders_this_period: number;
 }
 
-export type ApplyStripeResult =
+export type ApplyStripeResult = (
   | { outcome: 'applied'; vendorId: number; changed: (keyof PlanState)[]; before: PlanState; after: PlanState }
   | { outcome: 'stale' | 'tie' | 'not_current'; vendorId: number; reason: string }
-  | { outcome: 'not_found'; reason: string };
+  | { outcome: 'not_found'; reason: string }
+) & { step?: unknown };
+
+/** What identifies the vendor of a Stripe object (any may be null). */
+export interface VendorRef {
+  subscriptionId: string | null;
+  customerId: string | null;
+  vendorId: number | null;
+}
+
+/**
+ * A caller's write fused into the writer's statement, so that both happen in one statement (one round trip, one
+ * implicit transaction) — the webhook ledger's claim of the event that carries the patch. `ctes` come after the
+ * writer's verdict CTE `v` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'not_current', and the
+ * row's plan columns — or none when no vendor row matches) and may read it; the update happens only when
+ * `requires` holds too; `report` is a JSON expression answered back as `step`.
+ */
+export interface FusedStep {
+  ctes(add: AddParam): string;
+  requires: string;
+  report: string;
+}
 
 const PLAN_COLUMNS: (keyof PlanState)[] = [
   'tier_code', 'is_annual', 'status', 'trial_ends_at', 'period_start', 'period_end', 'cancel_at_period_end', 'cancelled_at',
   'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'has_payment_method', 'past_due_since', 'payment_retry_count',
   'orders_this_period',
 ];
-
-/** Collects positional parameters while a statement is composed: `p.add(value, 'timestamptz')` → `$3::timestamptz`. */
-class Params {
-  readonly values: unknown[] = [];
-
-  add(value: unknown, cast: string): string {
-    this.values.push(value === undefined ? null : value);
-    return `$${this.values.length}::${cast}`;
-  }
-}
 
 /**
  * The one writer of a plan's Stripe state on `vendor_subscriptions` (the limit claims, which write the counters,
@@ -96,8 +107,8 @@ export class SubscriptionWriter {
    * tier row with that price id), else a known `metadata.tier_code`; the period of one subscription only moves
    * forward and a forward move resets the period's order count; `past_due_since` runs from entering past_due.
    */
-  async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp): Promise<ApplyStripeResult> {
-    const p = new Params();
+  async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp, step?: FusedStep): Promise<ApplyStripeResult> {
+    const p = new SqlParams();
     const subId = p.add(patch.subscriptionId, 'varchar');
     const at = p.add(stamp.at, 'timestamptz');
     const price = p.add(patch.priceId, 'varchar');
@@ -125,7 +136,7 @@ export class SubscriptionWriter {
                  (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${p.add(patch.customerId, 'varchar')}))
            AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${subId})
          FOR UPDATE),
-      v AS (SELECT b.*, ${verdict} AS verdict FROM b),
+      v AS (SELECT b.*, ${verdict} AS verdict FROM b),${step ? `\n      ${step.ctes((value, cast) => p.add(value, cast))},` : ''}
       a AS (
         UPDATE vendor_subscriptions s SET
           tier_code = COALESCE(${tierOfPrice}, ${knownMeta}, b.tier_code),
@@ -147,77 +158,80 @@ export class SubscriptionWriter {
           payment_retry_count = CASE WHEN b.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE b.payment_retry_count END,
           last_stripe_event_at = GREATEST(b.last_stripe_event_at, ${at}),
           updated_at = ${now}
-        FROM v AS b WHERE s.id = b.id AND b.verdict = 'apply'
+        FROM v AS b WHERE s.id = b.id AND b.verdict = 'apply'${step ? ` AND ${step.requires}` : ''}
         RETURNING ${PLAN_COLUMNS.map((c) => `s.${c}`).join(', ')})
       SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
-             (SELECT row_to_json(a) FROM a) AS after
-        FROM v AS b`;
-    const [row] = await queryRows<{ vendor_id: number; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null }>(manager, sql, p.values);
-    if (!row) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})` };
+             (SELECT row_to_json(a) FROM a) AS after, ${step ? step.report : 'NULL::json'} AS step
+        FROM (SELECT 1) AS one LEFT JOIN v AS b ON true`;
+    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null; step: unknown }>(manager, sql, p.values);
+    const reported = step ? { step: row.step } : {};
+    if (row.vendor_id === null) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})`, ...reported };
     const vendorId = row.vendor_id;
     switch (row.verdict) {
       case 'not_current':
-        return { outcome: 'not_current', vendorId, reason: `subscription ${patch.subscriptionId} has ended and is not the vendor's current subscription ${String(row.before.stripe_subscription_id)}` };
+        return { outcome: 'not_current', vendorId, reason: `subscription ${patch.subscriptionId} has ended and is not the vendor's current subscription ${String(row.before.stripe_subscription_id)}`, ...reported };
       case 'stale':
-        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
+        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})`, ...reported };
       case 'tie':
-        return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})` };
+        return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})`, ...reported };
     }
+    // Applied unless the step held it back (the event was a duplicate): then nothing changed.
     const before = planState(row.before);
-    const after = planState(row.after!);
-    return { outcome: 'applied', vendorId, before, after, changed: PLAN_COLUMNS.filter((c) => !same(before[c], after[c])) };
+    const after = row.after ? planState(row.after) : before;
+    return { outcome: 'applied', vendorId, before, after, changed: PLAN_COLUMNS.filter((c) => !same(before[c], after[c])), ...reported };
   }
 
   /**
-   * An invoice of the vendor's plan subscription, paid: active (a trial only once money was paid), failure state
-   * cleared; a cycle invoice whose period starts after the stored one moves the period and resets the order count,
-   * so a late or second delivery never resets twice.
+   * An invoice of the vendor's plan subscription, paid, as one data-modifying statement for the caller's statement
+   * (the webhook's, with its ledger claim and the billing history row): `vendor` names the caller's CTE of the
+   * vendor (see vendorOfSql), `when` a condition it must meet as well. Active (a trial only once money was paid),
+   * failure state cleared; a cycle invoice whose period starts after the stored one moves the period and resets the
+   * order count, so a late or second delivery never resets twice.
    */
-  async applyInvoicePaid(manager: EntityManager, vendorId: number, subscriptionId: string, paid: { amountPaidCents: number; paidAt: Date; newPeriod: { start: Date; end: Date | null } | null }): Promise<void> {
-    const start = '$4::timestamptz';
-    const end = `COALESCE($5::timestamptz, CASE WHEN s.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
-    const becomesActive = `(s.status IN ('past_due', 'active') OR (s.status = 'trial' AND $3::int > 0))`;
-    await queryRows(
-      manager,
-      `UPDATE vendor_subscriptions s SET
+  invoicePaidSql(add: AddParam, vendor: string, subscriptionId: string, paid: { amountPaidCents: number; paidAt: Date; newPeriod: { start: Date; end: Date | null } | null }, when: string): string {
+    const start = add(paid.newPeriod?.start ?? null, 'timestamptz');
+    const end = `COALESCE(${add(paid.newPeriod?.end ?? null, 'timestamptz')}, CASE WHEN s.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
+    const amount = add(paid.amountPaidCents, 'int');
+    const becomesActive = `(s.status IN ('past_due', 'active') OR (s.status = 'trial' AND ${amount} > 0))`;
+    return `UPDATE vendor_subscriptions s SET
          status = CASE WHEN ${becomesActive} THEN 'active' ELSE s.status END,
          past_due_since = CASE WHEN ${becomesActive} THEN NULL ELSE s.past_due_since END,
          payment_retry_count = 0,
-         has_payment_method = s.has_payment_method OR $3::int > 0,
-         last_payment_at = GREATEST(s.last_payment_at, $6::timestamptz),
+         has_payment_method = s.has_payment_method OR ${amount} > 0,
+         last_payment_at = GREATEST(s.last_payment_at, ${add(paid.paidAt, 'timestamptz')}),
          orders_this_period = CASE WHEN ${start} > s.period_start THEN 0 ELSE s.orders_this_period END,
          period_end = CASE WHEN ${start} > s.period_start THEN ${end} ELSE s.period_end END,
          period_start = CASE WHEN ${start} > s.period_start THEN ${start} ELSE s.period_start END,
-         updated_at = $7
-       WHERE s.vendor_id = $1 AND s.stripe_subscription_id = $2`,
-      [vendorId, subscriptionId, paid.amountPaidCents, paid.newPeriod?.start ?? null, paid.newPeriod?.end ?? null, paid.paidAt, this.clock.now()],
-    );
+         updated_at = ${add(this.clock.now(), 'timestamptz')}
+       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND s.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
   }
 
-  /** An invoice of the plan failed: past_due from the first failure on (the grace counts from there). */
-  async applyPaymentFailed(manager: EntityManager, vendorId: number, subscriptionId: string, attemptCount: number): Promise<void> {
-    await queryRows(
-      manager,
-      `UPDATE vendor_subscriptions s SET
-         past_due_since = CASE WHEN s.status IN ('trial', 'active', 'past_due') THEN COALESCE(s.past_due_since, $4) ELSE s.past_due_since END,
+  /** An invoice of the plan failed (as invoicePaidSql): past_due from the first failure on (the grace counts from there). */
+  paymentFailedSql(add: AddParam, vendor: string, subscriptionId: string, attemptCount: number, when: string): string {
+    const now = add(this.clock.now(), 'timestamptz');
+    return `UPDATE vendor_subscriptions s SET
+         past_due_since = CASE WHEN s.status IN ('trial', 'active', 'past_due') THEN COALESCE(s.past_due_since, ${now}) ELSE s.past_due_since END,
          status = CASE WHEN s.status IN ('trial', 'active', 'past_due') THEN 'past_due' ELSE s.status END,
-         payment_retry_count = $3, updated_at = $4
-       WHERE s.vendor_id = $1 AND s.stripe_subscription_id = $2`,
-      [vendorId, subscriptionId, attemptCount, this.clock.now()],
-    );
+         payment_retry_count = ${add(attemptCount, 'int')}, updated_at = ${now}
+       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND s.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
   }
 
   /** The vendor of a Stripe object: by subscription, else customer, else metadata vendor id; null when none. */
-  async findVendorOf(manager: EntityManager, ref: { subscriptionId: string | null; customerId: string | null; vendorId: number | null }): Promise<{ vendorId: number; stripeSubscriptionId: string | null } | null> {
-    const [row] = await queryRows<{ vendor_id: number; stripe_subscription_id: string | null }>(
-      manager,
-      `SELECT vendor_id, stripe_subscription_id FROM vendor_subscriptions WHERE id = COALESCE(
-         (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = $1),
-         (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = $2),
-         (SELECT id FROM vendor_subscriptions WHERE vendor_id = $3))`,
-      [ref.subscriptionId, ref.customerId, ref.vendorId],
-    );
+  async findVendorOf(manager: EntityManager, ref: VendorRef): Promise<{ vendorId: number; stripeSubscriptionId: string | null } | null> {
+    const p = new SqlParams();
+    const [row] = await queryRows<{ vendor_id: number; stripe_subscription_id: string | null }>(manager, this.vendorOfSql((v, cast) => p.add(v, cast), ref), p.values);
     return row ? { vendorId: row.vendor_id, stripeSubscriptionId: row.stripe_subscription_id } : null;
+  }
+
+  /**
+   * findVendorOf as a query for a caller's statement (zero or one row: `vendor_id`, `stripe_subscription_id`);
+   * `lock` takes the row as an update of it would (FOR NO KEY UPDATE), before anything else the statement does.
+   */
+  vendorOfSql(add: AddParam, ref: VendorRef, opts: { lock?: boolean } = {}): string {
+    return `SELECT vendor_id, stripe_subscription_id FROM vendor_subscriptions WHERE id = COALESCE(
+         (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = ${add(ref.subscriptionId, 'varchar')}),
+         (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${add(ref.customerId, 'varchar')}),
+         (SELECT id FROM vendor_subscriptions WHERE vendor_id = ${add(ref.vendorId, 'int')}))${opts.lock ? ' FOR NO KEY UPDATE' : ''}`;
   }
 
   /** Stores the vendor's Stripe customer unless one is stored already; answers the one that stands. */
