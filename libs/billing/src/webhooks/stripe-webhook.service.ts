@@ -153,7 +153,7 @@ export class StripeWebhookService {
     return {
       ctes: (add, outcome) => `claim_outcome AS (${outcome}),\n      claimed AS (${claimSql(add, claim, 'claim_outcome')})`,
       taken: `EXISTS (SELECT 1 FROM claimed WHERE status = 'processed')`,
-      report: `json_build_object('wanted', (SELECT status FROM claim_outcome), 'status', (SELECT status FROM claimed), 'note', (SELECT error FROM claimed))`,
+      report: `(SELECT json_build_object('wanted', o.status, 'status', c.status, 'note', c.error) FROM claim_outcome AS o LEFT JOIN claimed AS c ON true)`,
     };
   }
 

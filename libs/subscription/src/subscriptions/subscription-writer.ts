@@ -106,6 +106,9 @@ export class SubscriptionWriter {
    * one has ended (`not_current`). The rules that depend on the row live here: the tier comes from the price (a
    * tier row with that price id), else a known `metadata.tier_code`; the period of one subscription only moves
    * forward and a forward move resets the period's order count; `past_due_since` runs from entering past_due.
+   * PostgreSQL plans the statement on every run (a transaction-mode pooler allows no named prepared statements),
+   * and each subquery costs planning time, so the row is found by one scan (the three keys in priority order) and
+   * the tier by one query (price, else known metadata tier: first of a UNION ALL).
    */
   async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp, step?: FusedStep): Promise<ApplyStripeResult> {
     const p = new SqlParams();
@@ -113,9 +116,9 @@ export class SubscriptionWriter {
     const at = p.add(stamp.at, 'timestamptz');
     const price = p.add(patch.priceId, 'varchar');
     const meta = p.add(patch.tierCode, 'varchar');
-    const tierOfPrice = `(SELECT t.code FROM subscription_tiers t WHERE t.stripe_price_monthly_id = ${price} OR t.stripe_price_annual_id = ${price} ORDER BY t.is_active DESC, t.id LIMIT 1)`;
-    const annualOfPrice = `(SELECT t.stripe_price_annual_id IS NOT DISTINCT FROM ${price} FROM subscription_tiers t WHERE t.stripe_price_monthly_id = ${price} OR t.stripe_price_annual_id = ${price} ORDER BY t.is_active DESC, t.id LIMIT 1)`;
-    const knownMeta = `COALESCE((SELECT t.code FROM subscription_tiers t WHERE t.code = ${meta}), CASE WHEN ${p.add(DEFAULT_TIERS.some((t) => t.code === patch.tierCode), 'boolean')} THEN ${meta} END)`;
+    const isAnnual = p.add(patch.isAnnual, 'boolean');
+    const vendorRef = p.add(patch.vendorId, 'int');
+    const customerId = p.add(patch.customerId, 'varchar');
     const status = `COALESCE(${p.add(patch.status, 'varchar')}, b.status)`;
     const start = p.add(patch.period?.start ?? null, 'timestamptz');
     const end = p.add(patch.period?.end ?? null, 'timestamptz');
@@ -130,17 +133,22 @@ export class SubscriptionWriter {
     const sql = `
       WITH b AS (
         SELECT id, vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions
-         WHERE id = COALESCE(
-                 (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = ${subId}),
-                 (SELECT id FROM vendor_subscriptions WHERE vendor_id = ${p.add(patch.vendorId, 'int')}),
-                 (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${p.add(patch.customerId, 'varchar')}))
+         WHERE (stripe_subscription_id = ${subId} OR vendor_id = ${vendorRef} OR stripe_customer_id = ${customerId})
            AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${subId})
+         ORDER BY stripe_subscription_id IS NOT DISTINCT FROM ${subId} DESC, vendor_id IS NOT DISTINCT FROM ${vendorRef} DESC
+         LIMIT 1
          FOR UPDATE),
       v AS (SELECT b.*, ${verdict} AS verdict FROM b),${step ? `\n      ${step.ctes((value, cast) => p.add(value, cast))},` : ''}
+      tier AS (
+        (SELECT t.code, t.stripe_price_annual_id IS NOT DISTINCT FROM ${price} AS annual FROM subscription_tiers t
+          WHERE t.stripe_price_monthly_id = ${price} OR t.stripe_price_annual_id = ${price} ORDER BY t.is_active DESC, t.id LIMIT 1)
+        UNION ALL (SELECT t.code, ${isAnnual} FROM subscription_tiers t WHERE t.code = ${meta})
+        UNION ALL (SELECT ${meta}, ${isAnnual} WHERE ${p.add(DEFAULT_TIERS.some((t) => t.code === patch.tierCode), 'boolean')})
+        LIMIT 1),
       a AS (
         UPDATE vendor_subscriptions s SET
-          tier_code = COALESCE(${tierOfPrice}, ${knownMeta}, b.tier_code),
-          is_annual = COALESCE(${annualOfPrice}, CASE WHEN ${knownMeta} IS NOT NULL THEN ${p.add(patch.isAnnual, 'boolean')} END, b.is_annual),
+          tier_code = COALESCE(tier.code, b.tier_code),
+          is_annual = COALESCE(tier.annual, b.is_annual),
           status = ${status},
           trial_ends_at = COALESCE(${p.add(patch.trialEndsAt, 'timestamptz')}, CASE WHEN ${status} = 'trial' THEN b.trial_ends_at END),
           period_start = CASE WHEN ${movesPeriod} THEN ${start} ELSE b.period_start END,
@@ -150,7 +158,7 @@ export class SubscriptionWriter {
           orders_this_period = CASE WHEN ${movesPeriod} AND ${start} > b.period_start THEN 0 ELSE s.orders_this_period END,
           cancel_at_period_end = ${p.add(patch.cancelAtPeriodEnd, 'boolean')},
           cancelled_at = ${p.add(patch.cancelledAt, 'timestamptz')},
-          stripe_customer_id = COALESCE(${p.add(patch.customerId, 'varchar')}, b.stripe_customer_id),
+          stripe_customer_id = COALESCE(${customerId}, b.stripe_customer_id),
           stripe_subscription_id = ${subId},
           stripe_price_id = COALESCE(${price}, b.stripe_price_id),
           has_payment_method = b.has_payment_method OR ${p.add(patch.hasPaymentMethod, 'boolean')},
@@ -158,7 +166,7 @@ export class SubscriptionWriter {
           payment_retry_count = CASE WHEN b.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE b.payment_retry_count END,
           last_stripe_event_at = GREATEST(b.last_stripe_event_at, ${at}),
           updated_at = ${now}
-        FROM v AS b WHERE s.id = b.id AND b.verdict = 'apply'${step ? ` AND ${step.requires}` : ''}
+        FROM v AS b LEFT JOIN tier ON true WHERE s.id = b.id AND b.verdict = 'apply'${step ? ` AND ${step.requires}` : ''}
         RETURNING ${PLAN_COLUMNS.map((c) => `s.${c}`).join(', ')})
       SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
              (SELECT row_to_json(a) FROM a) AS after, ${step ? step.report : 'NULL::json'} AS step
