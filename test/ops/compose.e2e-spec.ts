@@ -29,6 +29,10 @@ interface ComposeFile {
 const CONTRACT_VARIABLES = [
   'PORT',
   'DATABASE_URL',
+  'DATABASE_DIRECT_URL',
+  'METRICS_TOKEN',
+  'PLATFORM_WEBHOOK_URL',
+  'PLATFORM_WEBHOOK_SECRET',
   'JWT_SECRET',
   'ADMIN_EMAIL',
   'ADMIN_PASSWORD',
@@ -40,7 +44,7 @@ const CONTRACT_VARIABLES = [
   'STRIPE_AUTOMATIC_TAX',
   'PAST_DUE_GRACE_DAYS',
 ];
-const SECRETS = ['JWT_SECRET', 'ADMIN_PASSWORD', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'];
+const SECRETS = ['JWT_SECRET', 'ADMIN_PASSWORD', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'METRICS_TOKEN', 'PLATFORM_WEBHOOK_SECRET'];
 
 /** Compose's interpolation: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`, `$$`. */
 function interpolate(value: string, env: Record<string, string>): string {
@@ -95,13 +99,13 @@ describe('docker-compose.yml', () => {
     expect(service('migrate').depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
   });
 
-  it('hands every contract variable to the api, and the database and Stripe ones to the worker', () => {
+  it('hands every contract variable to the api, and the database, Stripe and platform-event ones to the worker', () => {
     const api = service('api').environment ?? {};
     for (const name of CONTRACT_VARIABLES) expect(Object.keys(api)).toContain(name);
     expect(api.NODE_ENV).toBe('production');
 
     const worker = service('worker').environment ?? {};
-    for (const name of ['DATABASE_URL', 'JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_TRIAL_DAYS', 'PAST_DUE_GRACE_DAYS']) {
+    for (const name of ['DATABASE_URL', 'DATABASE_DIRECT_URL', 'JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_TRIAL_DAYS', 'PAST_DUE_GRACE_DAYS', 'PLATFORM_WEBHOOK_URL', 'PLATFORM_WEBHOOK_SECRET']) {
       expect(Object.keys(worker)).toContain(name);
     }
     expect(worker.NODE_ENV).toBe('production');
