@@ -1,3 +1,4 @@
+import { reusesPlans } from '@app/database';
 import Stripe from 'stripe';
 import request from 'supertest';
 import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
@@ -119,6 +120,8 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed', attempts: 1 });
     expect(await subscriptionRow(t, vendor.vendorId)).toMatchObject({ tier_code: 'business' });
     expect((await duplicateCount()) - duplicatesBefore).toBe(9);
+    // Directly on the server the webhook statements keep their plans (named); behind PgBouncer they are unnamed.
+    expect(reusesPlans(t.db)).toBe(!t.pgbouncer);
     // A delivery that waited for the first one finds the row at the event's own second: that is the event done,
     // not a same-second tie to settle by reading Stripe (a tie's re-read would 500 while Stripe is unreachable).
     expect(double.requestsTo('GET', '/v1/subscriptions/').length).toBe(readsBefore);

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 
 export interface StatementResult<T> {
@@ -6,11 +9,42 @@ export interface StatementResult<T> {
 }
 
 /**
+ * Data sources whose connections reach PostgreSQL itself, not a transaction-mode pooler: their statements may be
+ * named prepared statements, whose plan PostgreSQL keeps per connection (see `reusePlan`).
+ */
+const planReuse = new WeakSet<DataSource>();
+
+/**
+ * Lets `reusePlan` statements of this data source keep their plans: only for a connection to the server itself
+ * (no DATABASE_DIRECT_URL beside DATABASE_URL). Behind a transaction-mode pooler a named statement prepared on one
+ * server connection is unknown on the next, so there every statement is planned each time it runs.
+ */
+export function allowPlanReuse(dataSource: DataSource): void {
+  planReuse.add(dataSource);
+}
+
+/** Whether `reusePlan` statements of this data source are named prepared statements (now). */
+export function reusesPlans(dataSource: DataSource): boolean {
+  return planReuse.has(dataSource);
+}
+
+export interface StatementOptions {
+  /**
+   * A statement run often, outside any transaction (an implicit transaction of its own): on a direct connection it
+   * runs as a named prepared statement (named by its text), so PostgreSQL plans it once per connection instead of
+   * every time. Should the server not know the name after all (a pooler nobody declared), it runs again unnamed —
+   * safe, since the failed statement did nothing — and the data source stops naming statements.
+   */
+  reusePlan?: boolean;
+}
+
+/**
  * Runs one SQL statement on the manager's connection (its transaction, when it has one) and answers rows and
  * row count alike for every command. `EntityManager.query` answers `[rows, count]` for UPDATE/DELETE but plain
  * rows otherwise, and drops the structured-result flag; the query runner keeps it.
  */
-export async function runStatement<T = Record<string, unknown>>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<StatementResult<T>> {
+export async function runStatement<T = Record<string, unknown>>(manager: EntityManager, sql: string, params: unknown[] = [], opts: StatementOptions = {}): Promise<StatementResult<T>> {
+  if (opts.reusePlan && !manager.queryRunner && planReuse.has(manager.connection)) return runNamed<T>(manager, sql, params);
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   try {
     const result = await runner.query(sql, params, true);
@@ -18,6 +52,31 @@ export async function runStatement<T = Record<string, unknown>>(manager: EntityM
   } finally {
     if (runner !== manager.queryRunner) await runner.release();
   }
+}
+
+/** SQLSTATEs of a named statement the server does not hold (or holds already): a pooler between us and it. */
+const LOST_STATEMENT = new Set(['26000', '42P05']);
+
+async function runNamed<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<StatementResult<T>> {
+  const runner = manager.connection.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    const result = await client.query({ name: statementName(sql), text: sql, values: params });
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+  } catch (error) {
+    if (!LOST_STATEMENT.has(String((error as { code?: unknown }).code))) throw error;
+  } finally {
+    await runner.release();
+  }
+  // Only reached when the name was lost: the statement did nothing, so it runs again, unnamed, as all will now.
+  planReuse.delete(manager.connection);
+  new Logger('Database').warn('A named prepared statement was lost between two uses (a transaction-mode pooler?): statements are planned on every run from now on. Set DATABASE_DIRECT_URL when DATABASE_URL is a pooler.');
+  return runStatement<T>(manager, sql, params);
+}
+
+/** Deterministic per text: the same statement has the same name on every connection. */
+function statementName(sql: string): string {
+  return `vb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
 }
 
 /** Adds a positional parameter to the statement being composed and answers its placeholder: `$3::timestamptz`. */
@@ -38,8 +97,8 @@ export class SqlParams {
 }
 
 /** The rows of one statement, whatever its command (`SELECT`, or `UPDATE … RETURNING`). */
-export async function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await runStatement<T>(manager, sql, params)).rows;
+export async function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = [], opts: StatementOptions = {}): Promise<T[]> {
+  return (await runStatement<T>(manager, sql, params, opts)).rows;
 }
 
 /**

@@ -65,7 +65,7 @@ export class InvoiceEventHandlers {
         );
       }
     }
-    const [row] = await queryRows<{ report: ClaimReport }>(manager, `WITH ${ctes.join(',\n')} SELECT ${claim.report} AS report`, p.values);
+    const [row] = await queryRows<{ report: ClaimReport }>(manager, `WITH ${ctes.join(',\n')} SELECT ${claim.report} AS report`, p.values, { reusePlan: true });
     return row.report;
   }
 

@@ -230,6 +230,7 @@ export class StripeWebhookService {
        WHERE stripe_webhook_events.status <> 'processed' AND ($8 OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
        RETURNING id`,
       [event.id, String(event.type).slice(0, 100), status, note.slice(0, 2000), payload, eventTime(event), this.clock.now(), replay],
+      { reusePlan: true },
     );
     return rows.length > 0;
   }

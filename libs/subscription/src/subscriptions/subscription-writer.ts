@@ -171,7 +171,7 @@ export class SubscriptionWriter {
       SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
              (SELECT row_to_json(a) FROM a) AS after, ${step ? step.report : 'NULL::json'} AS step
         FROM (SELECT 1) AS one LEFT JOIN v AS b ON true`;
-    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null; step: unknown }>(manager, sql, p.values);
+    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null; step: unknown }>(manager, sql, p.values, { reusePlan: true });
     const reported = step ? { step: row.step } : {};
     if (row.vendor_id === null) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})`, ...reported };
     const vendorId = row.vendor_id;
