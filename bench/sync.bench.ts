@@ -1,14 +1,16 @@
 // npm run bench:sync — the worker's `sync-stripe-status` over many Stripe subscriptions, paced like Stripe.
 //
 // The Stripe double (in this process, request recording off) holds N subscriptions (BENCH_SYNC_SIZES, a comma list;
-// default 1,000 and 4,000: the job applies each subscription in its own transaction, tens of ms each on a busy
-// 2-core machine, so 100,000 would run for the better part of an hour; BENCH_SYNC_SIZES=100000 runs it) seeded
-// straight into its store; PostgreSQL holds the same vendors, seeded with generate_series,
-// 1% of them drifted (our row says past_due on another tier where Stripe says active). The job runs as operators run
-// it (`node dist/apps/worker/src/run-job.js sync-stripe-status`, its own process) at STRIPE_MAX_REQUESTS_PER_SECOND
-// (default 100, Stripe's live limit). Reported: the job's own duration against the pacing's lower bound (list pages
-// of 100 → N / 100 requests at that rate), its peak RSS (VmHWM), what it counted, and the drift left afterwards,
-// checked by SQL against what the double holds (aim 0). Two sizes show whether memory stays flat in N.
+// default 10,000 and 100,000, under a minute in all) seeded straight into its store; PostgreSQL holds the same
+// vendors, seeded with generate_series, every BENCH_SYNC_DRIFT_EVERY-th one drifted (default 100: 1%; our row says
+// past_due on another tier where Stripe says active). The job runs as operators run it
+// (`node dist/apps/worker/src/run-job.js sync-stripe-status`, its own process; BENCH_SYNC_NODE_ARGS adds node flags,
+// e.g. `--cpu-prof`) at STRIPE_MAX_REQUESTS_PER_SECOND (BENCH_SYNC_RPS, default 100, Stripe's live limit). It reads
+// the list a page of 100 at a time, compares each page with our rows in one statement, and corrects only what
+// differs, each in its own transaction, while the next page is read and compared. Reported: the job's own duration
+// against the pacing's lower bound (N / 100 list pages, plus one events page, at that rate; aim, at the largest N:
+// within 20%), its peak RSS (VmHWM; aim: flat in N — the largest N under 1.5× the smallest), what it counted, and
+// the drift left afterwards, checked by SQL against what the double holds (aim 0; a miss here fails the run).
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,10 +22,12 @@ import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@
 import { subscriptionObject } from '../test/stripe-double/objects.js';
 import { startStripeDouble, type StripeDouble } from '../test/stripe-double/stripe-double.js';
 
-const SIZES = (process.env.BENCH_SYNC_SIZES ?? '1000,4000').split(',').map(Number);
+const SIZES = (process.env.BENCH_SYNC_SIZES ?? '10000,100000').split(',').map(Number);
 const RPS = Number(process.env.BENCH_SYNC_RPS ?? 100);
 const PAGE = 100;
-const DRIFT_EVERY = 100; // 1%
+const AIM_RATIO = 1.2;
+const FLAT_RSS = 1.5;
+const DRIFT_EVERY = Number(process.env.BENCH_SYNC_DRIFT_EVERY ?? 100); // 1%
 const DAY = 86_400;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TIERS = [['essential', 4900], ['professional', 9900], ['business', 19900]] as const;
@@ -85,7 +89,8 @@ async function driftAfter(db: pg.Client, n: number, seeded: Seeded): Promise<num
 /** Runs the job in its own process; answers its result line and peak RSS (VmHWM, polled until it exits). */
 function runJob(env: Record<string, string>): Promise<{ code: number | null; line: string; peakRssMb: number; wallS: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/run-job.js'), 'sync-stripe-status'], { env: { ...process.env, ...env }, stdio: ['ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore', 'pipe'] });
+  const nodeArgs = process.env.BENCH_SYNC_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/worker/src/run-job.js'), 'sync-stripe-status'], { env: { ...process.env, ...env }, stdio: ['ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   let peakKb = 0;
@@ -155,6 +160,17 @@ async function main(): Promise<void> {
     }
     console.log(`\nsync-stripe-status at ${RPS} Stripe requests/s (pages of ${PAGE}); aim: job within 20% of the pacing bound, RSS flat in N, 0 drift after`);
     console.table(table);
+    const byN = [...table].sort((x, y) => Number(x.subscriptions) - Number(y.subscriptions));
+    if (byN.length > 1) {
+      const [small, large] = [byN[0], byN[byN.length - 1]];
+      const growth = Number(large['peak RSS MB']) / Number(small['peak RSS MB']);
+      const perThousand = (Number(large['peak RSS MB']) - Number(small['peak RSS MB'])) / ((Number(large.subscriptions) - Number(small.subscriptions)) / 1000);
+      console.log(`peak RSS ${small['peak RSS MB']} MB at ${small.subscriptions} → ${large['peak RSS MB']} MB at ${large.subscriptions}: ×${growth.toFixed(2)}, ${perThousand.toFixed(2)} MB per 1,000 more (aim: flat, under ×${FLAT_RSS}: ${growth < FLAT_RSS ? 'met' : 'missed'})`);
+    }
+    // Judged at the largest size: at a small one the job's fixed start (lock, job row, the events page) dominates.
+    const largest = byN[byN.length - 1];
+    const ratio = Number(largest['job / bound']);
+    console.log(`pacing aim at ${largest.subscriptions} (job within ${Math.round((AIM_RATIO - 1) * 100)}% of the ${largest['pacing bound s']} s bound): ${ratio <= AIM_RATIO ? 'met' : 'missed'} (×${ratio}); drift after: ${table.every((r) => r['drift after'] === 0) ? '0 at every size' : 'NOT 0'}`);
     if (table.some((r) => r['drift after'] !== 0 || r.exit !== 0)) process.exitCode = 1;
   } finally {
     await db.end().catch(() => undefined);

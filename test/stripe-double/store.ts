@@ -22,12 +22,32 @@ export interface SessionExtras {
   trialPeriodDays: number | null;
 }
 
+/** A Map that counts its changes, so a sorted view of it lasts until it changes (see `newestFirstView`). */
+export class VersionedMap<K, V> extends Map<K, V> {
+  version = 0;
+
+  override set(key: K, value: V): this {
+    this.version = (this.version ?? 0) + 1;
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    this.version++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
+
 /** Stripe-side truth. Tests may read it and (through the double's helpers) change it. */
 export class StripeState {
   readonly customers = new Map<string, Stripe.Customer>();
   readonly products = new Map<string, Stripe.Product>();
   readonly prices = new Map<string, Stripe.Price>();
-  readonly subscriptions = new Map<string, Stripe.Subscription>();
+  readonly subscriptions = new VersionedMap<string, Stripe.Subscription>();
   readonly invoices = new Map<string, Stripe.Invoice>();
   readonly sessions = new Map<string, Stripe.Checkout.Session>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();

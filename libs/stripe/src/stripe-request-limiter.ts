@@ -29,37 +29,55 @@ export interface BackoffOptions {
 }
 
 /**
- * Stripe's auto-pagination, resumable: the SDK's iterator dies with its first failed page, so on a 429 this
- * waits (exponential backoff) and lists again `starting_after` the last item it yielded. Every page request
- * first takes a turn from the limiter.
+ * A Stripe list, page by page, resumable: `list(after)` asks for the page after the item `after` (the caller may
+ * carry more on the page it answers, such as the time it asked). Every request first takes a turn from the
+ * limiter; on a 429 it waits (exponential backoff) and asks for the same page again.
  */
-export async function* paginateWithBackoff<T extends { id: string }>(
-  list: (startingAfter: string | undefined) => AsyncIterable<T>,
+export async function* listPagesWithBackoff<P extends { data: { id: string }[]; has_more: boolean }>(
+  list: (startingAfter: string | undefined) => Promise<P>,
   limiter: StripeRequestLimiter,
-  pageSize: number,
   options: BackoffOptions = {},
-): AsyncGenerator<T> {
+): AsyncGenerator<P> {
   const retries = options.retries ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 1000;
   let after: string | undefined;
   let attempt = 0;
   for (;;) {
+    let page: P;
     try {
       await limiter.take();
-      let inPage = 0;
-      for await (const item of list(after)) {
-        after = item.id;
-        attempt = 0;
-        yield item;
-        // The iterator fetches the next page when this one is used up: that request waits its turn too.
-        if (++inPage % pageSize === 0) await limiter.take();
-      }
-      return;
+      page = await list(after);
     } catch (error) {
       if (!isRateLimited(error) || attempt >= retries) throw error;
       const delay = baseDelayMs * 2 ** attempt++;
       options.onBackoff?.(attempt, delay);
       await sleep(delay);
+      continue;
     }
+    attempt = 0;
+    if (page.data.length > 0) yield page;
+    if (!page.has_more || page.data.length === 0) return;
+    after = page.data[page.data.length - 1].id;
+  }
+}
+
+/**
+ * Asks `source` for its next value as soon as it hands one out, so the next page's request (and its wait for the
+ * limiter) runs while the caller works on this one. Holds at most one value ahead.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = it.next();
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await it.return?.();
   }
 }

@@ -1,7 +1,7 @@
 import type { Params } from '../form-parser.js';
 import { listObject } from '../objects.js';
 import { invalid, num, str } from '../params.js';
-import type { StripeState } from '../store.js';
+import type { StripeState, VersionedMap } from '../store.js';
 
 /** What a handler gets: the parsed params, path captures, Stripe-side state and a way to record the events Stripe would send. */
 export interface RouteContext {
@@ -37,10 +37,44 @@ export function newestFirst<T extends object>(items: Iterable<T>): T[] {
   return [...items].reverse().sort((a, b) => createdOf(b) - createdOf(a));
 }
 
-/** A Stripe list page with `limit` (1–100, default 10), `starting_after` and `ending_before`. */
-export function listPage<T extends { id: string }>(items: T[], params: Params, url: string) {
+interface SortedView<T> {
+  version: number;
+  items: T[];
+  position: Map<string, number>;
+}
+const sortedViews = new WeakMap<object, SortedView<unknown>>();
+
+/** `newestFirst` of a store map, sorted again only when the map has changed: a long list pages in O(page), as Stripe's does. */
+export function newestFirstView<T extends { id: string }>(map: VersionedMap<string, T>): SortedView<T> {
+  const cached = sortedViews.get(map) as SortedView<T> | undefined;
+  if (cached?.version === map.version) return cached;
+  const items = newestFirst(map.values());
+  const view = { version: map.version, items, position: new Map(items.map((item, i) => [item.id, i])) };
+  sortedViews.set(map, view);
+  return view;
+}
+
+/** `listPage` of the view's items that `keep`, filtering only as far as the page reaches (`ending_before`: all of them). */
+export function listViewPage<T extends { id: string }>(view: SortedView<T>, keep: (item: T) => boolean, params: Params, url: string) {
+  const limit = pageLimit(params);
+  const after = str(params, 'starting_after');
+  if (str(params, 'ending_before') || !after) return listPage(view.items.filter(keep), params, url);
+  const index = view.position.get(after);
+  if (index === undefined) throw invalid(`No such object: '${after}'`, 'starting_after', 'resource_missing');
+  const found: T[] = [];
+  for (let i = index + 1; i < view.items.length && found.length <= limit; i++) if (keep(view.items[i])) found.push(view.items[i]);
+  return listObject(found.slice(0, limit), url, found.length > limit);
+}
+
+function pageLimit(params: Params): number {
   const limit = num(params, 'limit') ?? 10;
   if (limit < 1 || limit > 100) throw invalid('This value must be between 1 and 100 (it currently is ' + limit + ').', 'limit');
+  return limit;
+}
+
+/** A Stripe list page with `limit` (1–100, default 10), `starting_after` and `ending_before`. */
+export function listPage<T extends { id: string }>(items: T[], params: Params, url: string) {
+  const limit = pageLimit(params);
   const after = str(params, 'starting_after');
   const before = str(params, 'ending_before');
   if (after) {

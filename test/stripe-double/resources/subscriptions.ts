@@ -6,7 +6,7 @@ import {
 import { setItemPrice, subscriptionItemObject } from '../objects.js';
 import { applyMetadata, bool, invalid, matchesRange, missing, num, obj, objects, required, str } from '../params.js';
 import type { StripeState } from '../store.js';
-import { listPage, newestFirst, route, searchPage, type Route, type RouteContext } from './common.js';
+import { listPage, listViewPage, newestFirst, newestFirstView, route, searchPage, type Route, type RouteContext } from './common.js';
 
 export function itemChanges(params: Params, key = 'items'): ItemChange[] {
   return objects(params, key).map((item) => ({
@@ -166,7 +166,7 @@ export const subscriptionRoutes: Route[] = [
   route('GET', '/v1/subscriptions/:id', ({ captures, state }) => findSubscription(state, captures[0])),
   route('POST', '/v1/subscriptions/:id', updateSubscription),
   route('DELETE', '/v1/subscriptions/:id', cancelSubscription),
-  route('GET', '/v1/subscriptions', ({ params, state }) => listPage(newestFirst(state.subscriptions.values()).filter(listFilter(params)), params, '/v1/subscriptions')),
+  route('GET', '/v1/subscriptions', ({ params, state }) => listViewPage(newestFirstView(state.subscriptions), listFilter(params), params, '/v1/subscriptions')),
   route('GET', '/v1/subscription_items', ({ params, state }) => {
     const subscription = findSubscription(state, required(params, 'subscription'), 'subscription');
     return listPage(subscription.items.data, params, '/v1/subscription_items');

@@ -251,6 +251,12 @@ export class VendorAddOnRepository {
     return { addOnId: addOn.id, vendorId: addOn.vendor_id };
   }
 
+  /** Which of these Stripe subscriptions pay for an add-on (one read for a page of them). */
+  async linkedSubscriptionIds(manager: EntityManager, subscriptionIds: string[]): Promise<Set<string>> {
+    const rows = await queryRows<{ stripe_subscription_id: string }>(manager, `SELECT stripe_subscription_id FROM vendor_add_ons WHERE stripe_subscription_id = ANY($1::varchar[])`, [subscriptionIds]);
+    return new Set(rows.map((r) => r.stripe_subscription_id));
+  }
+
   /** The vendor's add-ons, live first; open Checkouts (`pending`) are not add-ons yet and are left out. */
   async listForVendor(manager: EntityManager, vendorId: number): Promise<VendorAddOnRow[]> {
     return queryRows<VendorAddOnRow>(

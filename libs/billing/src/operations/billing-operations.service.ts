@@ -34,6 +34,8 @@ const QUEUED_MAX_S = 120;
 /** How long a request waits for the vendor's earlier operations before it gives up (409). */
 const WAIT_MAX_MS = 30_000;
 const POLL_MS = 25;
+/** Operations a state read from Stripe completes: Stripe answered but the local write did not land, or the process died mid-call. */
+const SETTLEABLE = `(status = 'stripe_succeeded' OR (status = 'running' AND lease_expires_at <= now()))`;
 
 interface OperationRow {
   id: number;
@@ -110,11 +112,24 @@ export class BillingOperationsService {
       manager,
       `UPDATE billing_operations SET status = CASE WHEN status = 'stripe_succeeded' THEN 'succeeded' ELSE 'abandoned' END,
               completed_at = now(), lease_expires_at = NULL
-        WHERE vendor_id = $1 AND (status = 'stripe_succeeded' OR (status = 'running' AND lease_expires_at <= now()))
+        WHERE vendor_id = $1 AND ${SETTLEABLE}
         RETURNING id`,
       [vendorId],
     );
     return rows.length;
+  }
+
+  /**
+   * The vendors, among those whose row holds one of these Stripe subscriptions, with operations that
+   * `settleOpenOperations` would settle (one read for a page of subscriptions).
+   */
+  async vendorsWithSettleableOperations(stripeSubscriptionIds: string[]): Promise<Set<number>> {
+    const rows: { vendor_id: number }[] = await this.dataSource.query(
+      `SELECT DISTINCT vendor_id FROM billing_operations
+        WHERE ${SETTLEABLE} AND vendor_id IN (SELECT vendor_id FROM vendor_subscriptions WHERE stripe_subscription_id = ANY($1::varchar[]))`,
+      [stripeSubscriptionIds],
+    );
+    return new Set(rows.map((r) => Number(r.vendor_id)));
   }
 
   /**

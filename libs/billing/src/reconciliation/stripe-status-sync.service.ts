@@ -3,14 +3,14 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
 import { transactionThatMayRollBack, type JobResult } from '@app/database';
-import { paginateWithBackoff, StripeRequestLimiter, StripeService, type BackoffOptions, type Stripe } from '@app/stripe';
+import { listPagesWithBackoff, readAhead, StripeRequestLimiter, StripeService, type BackoffOptions, type Stripe } from '@app/stripe';
 import type { PlanState } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { HANDLED_EVENT_TYPES } from '../webhooks/handled-event-types.js';
 import { readStamp } from '../webhooks/subscription-patch.js';
 import { StripeWebhookService } from '../webhooks/stripe-webhook.service.js';
-import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
+import { SubscriptionSyncService, type SubscriptionDiff } from '../webhooks/subscription-sync.service.js';
 
 /** Stripe retries a webhook for three days; past that an event it could not deliver is ours to fetch. */
 const EVENT_WINDOW_SECONDS = 3 * 86_400;
@@ -23,6 +23,12 @@ const DRIFT_FIELDS: Record<string, (keyof PlanState)[]> = {
   period: ['period_start', 'period_end'],
   cancel_at_period_end: ['cancel_at_period_end'],
 };
+
+/** A page's corrections, committing in order, and the vendors whose rows they write. */
+interface Corrections {
+  done: Promise<void>;
+  vendors: Set<number>;
+}
 
 interface SyncCounts {
   events_seen: number;
@@ -41,10 +47,12 @@ interface SyncCounts {
 /**
  * The hourly reconciliation with Stripe, for what webhooks missed. First the events of the handled types from
  * the last three days that the `stripe_webhook_events` ledger lacks (or holds as failed) go through the webhook
- * path (`processEvent`), page by page (oldest first within a page), so memory holds one page, not three days. Then every Stripe subscription, paged with auto-pagination, is applied
- * through the same `applyStripeSubscription` the webhooks use, each in its own transaction; one whose row
- * already matches is rolled back (no write), one that differed is counted as drift by field and logged.
- * Subscriptions go last so Stripe's current state is what stays. Requests stay under
+ * path (`processEvent`), page by page (oldest first within a page), so memory holds one page, not three days.
+ * Then every Stripe subscription, a page at a time: one read compares the page with our rows through the
+ * writer's own rules (`diffStripeSubscriptions`); only a subscription that would change something is applied
+ * through the same `applyStripeSubscription` the webhooks use, in its own transaction, and one that differed is
+ * counted as drift by field and logged. A row that matches costs no transaction, so the run is paced by Stripe's
+ * rate, not by our writes. Subscriptions go last so Stripe's current state is what stays. Requests stay under
  * STRIPE_MAX_REQUESTS_PER_SECOND and back off on 429.
  */
 @Injectable()
@@ -93,18 +101,13 @@ export class StripeStatusSyncService {
     const stripe = this.stripe.client;
     const since = Math.floor(this.clock.now().getTime() / 1000) - EVENT_WINDOW_SECONDS;
     // One page in memory at a time, however many events three days hold.
-    let page: Stripe.Event[] = [];
-    for await (const event of paginateWithBackoff(
+    for await (const page of listPagesWithBackoff(
       (after) => stripe.events.list({ types: [...HANDLED_EVENT_TYPES], created: { gte: since }, limit: PAGE_SIZE, ...(after && { starting_after: after }) }),
-      limiter, PAGE_SIZE, backoff,
+      limiter, backoff,
     )) {
-      counts.events_seen++;
-      page.push(event);
-      if (page.length < PAGE_SIZE) continue;
-      await this.recoverPage(page, limiter, counts);
-      page = [];
+      counts.events_seen += page.data.length;
+      await this.recoverPage(page.data, limiter, counts);
     }
-    if (page.length > 0) await this.recoverPage(page, limiter, counts);
   }
 
   /**
@@ -139,23 +142,81 @@ export class StripeStatusSyncService {
 
   private async reconcileSubscriptions(limiter: StripeRequestLimiter, backoff: BackoffOptions, counts: SyncCounts): Promise<void> {
     const stripe = this.stripe.client;
-    // Each page's items carry the second the page was asked for: an event applied after that is newer than them.
-    let pageReadAt = this.clock.now();
-    for await (const subscription of paginateWithBackoff(
-      (after) => {
-        pageReadAt = this.clock.now();
-        return stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, ...(after && { starting_after: after }) });
+    const pages = listPagesWithBackoff(
+      async (after) => {
+        // A page's items carry the second it was asked for: an event applied after that is newer than them.
+        const readAt = this.clock.now();
+        const page = await stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, ...(after && { starting_after: after }) });
+        return { data: page.data, has_more: page.has_more, readAt };
       },
-      limiter, PAGE_SIZE, backoff,
-    )) {
-      counts.subscriptions_seen++;
-      await this.reconcileOne(subscription, pageReadAt, counts);
+      limiter, backoff,
+    );
+    // The next page is read while this one is compared, and this page's corrections commit while the next one is
+    // compared: a few pages in memory at most, whatever N.
+    let corrections: Corrections = { done: Promise.resolve(), vendors: new Set() };
+    try {
+      for await (const page of readAhead(pages)) corrections = await this.reconcilePage(page.data, page.readAt, corrections, counts);
+    } catch (error) {
+      await corrections.done.catch(() => undefined);
+      throw error;
     }
+    await corrections.done;
+  }
+
+  /**
+   * One page: what applying each subscription would do, in one read for the page (`diffSubscriptions`). Only
+   * those that would change something — a plan that drifted, an add-on, a vendor with operations to settle —
+   * take a transaction of their own (`reconcileOne`, the same path as before); a row that matches costs nothing
+   * more. A vendor with two subscriptions on the page takes them one by one, in Stripe's order, since the first
+   * may change what the second finds. The page is compared while the previous page's corrections commit; what
+   * they may have changed (their vendors' rows, a customer linked to a vendor) is compared again once they have.
+   * Answers this page's corrections, started and not awaited.
+   */
+  private async reconcilePage(page: Stripe.Subscription[], readAt: Date, previous: Corrections, counts: SyncCounts): Promise<Corrections> {
+    const stamp = readStamp(readAt);
+    // A row that matches holds the subscription's id: its vendor's open operations are found by that id meanwhile.
+    const [diffs, settleable] = await Promise.all([
+      this.sync.diffSubscriptions(page, stamp),
+      this.operations.vendorsWithSettleableOperations(page.map((s) => s.id)),
+    ]);
+    await previous.done;
+    const readEarly = page.flatMap((_, i) => {
+      const d = diffs[i];
+      return previous.vendors.size > 0 && (d.outcome === 'not_found' || ('vendorId' in d && previous.vendors.has(d.vendorId))) ? [i] : [];
+    });
+    if (readEarly.length > 0) {
+      const again = await this.sync.diffSubscriptions(readEarly.map((i) => page[i]), stamp);
+      readEarly.forEach((i, k) => (diffs[i] = again[k]));
+    }
+    const perVendor = new Map<number, number>();
+    for (const d of diffs) if ('vendorId' in d) perVendor.set(d.vendorId, (perVendor.get(d.vendorId) ?? 0) + 1);
+    const needsTransaction = (d: SubscriptionDiff) =>
+      d.outcome === 'differs' || d.outcome === 'add_on' || ('vendorId' in d && (perVendor.get(d.vendorId)! > 1 || (d.outcome === 'matches' && settleable.has(d.vendorId))));
+    const corrected: Stripe.Subscription[] = [];
+    const vendors = new Set<number>();
+    for (const [i, subscription] of page.entries()) {
+      counts.subscriptions_seen++;
+      const diff = diffs[i];
+      if (needsTransaction(diff)) {
+        corrected.push(subscription);
+        if ('vendorId' in diff) vendors.add(diff.vendorId);
+      } else if (diff.outcome === 'not_found') counts.subscriptions_unmatched++;
+      else if (diff.outcome !== 'matches') counts.subscriptions_skipped++;
+    }
+    const done = (async () => {
+      for (const subscription of corrected) await this.reconcileOne(subscription, readAt, counts);
+    })();
+    // Awaited with the next page; a failure meanwhile is not unhandled.
+    done.catch(() => undefined);
+    return { done, vendors };
   }
 
   /** Applies one Stripe subscription; commits only when something differed (drift), which is counted and logged. */
   private async reconcileOne(subscription: Stripe.Subscription, readAt: Date, counts: SyncCounts): Promise<void> {
     const result = await transactionThatMayRollBack(this.dataSource, async (manager) => {
+      // Not waiting for the commit's flush to disk: a correction lost to a crash is Stripe's state, found again
+      // by the next run; atomicity stays (the row, its outbox event and settled operations commit together).
+      await manager.query(`SET LOCAL synchronous_commit = off`);
       const applied = await this.sync.applySubscription(manager, subscription, readStamp(readAt));
       // Operations Stripe answered whose local write failed (or whose process died) are complete with this state.
       const settled = applied.outcome === 'applied' ? await this.operations.settleOpenOperations(manager, applied.vendorId) : 0;

@@ -1,12 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, NotFoundError } from '@app/common';
 import { StripeService, type Stripe } from '@app/stripe';
-import { SubscriptionWriter, type ApplyStripeResult, type FusedStep, type StripeStamp } from '@app/subscription';
+import { SubscriptionWriter, type ApplyStripeResult, type FusedStep, type StripeDiff, type StripeStamp } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
 import { VendorAddOnRepository } from '../add-ons/vendor-add-on.repository.js';
 import { readStamp, toSubscriptionPatch } from './subscription-patch.js';
 
 export type ApplySubscriptionResult = ApplyStripeResult | { outcome: 'applied_add_on'; vendorId: number; addOnId: number };
+
+/** What `applySubscription` would do with a subscription: a plan's diff, or `add_on` (it pays for a vendor add-on). */
+export type SubscriptionDiff = StripeDiff | { outcome: 'add_on' };
 
 export type SyncVendorResult =
   | { outcome: 'synced'; subscriptionId: string; result: ApplySubscriptionResult }
@@ -47,6 +50,26 @@ export class SubscriptionSyncService {
     if (addOn) return addOn;
     if (subscription.metadata?.addon_code) return { outcome: 'not_found', reason: `add-on subscription ${subscription.id} is not linked to a vendor add-on yet` };
     return { outcome: 'not_found', reason: `no vendor for subscription ${subscription.id}` };
+  }
+
+  /**
+   * What `applySubscription` would do with each of many subscriptions read at one stamp, in two reads and no
+   * transaction: plans through the writer's `diffStripeSubscriptions`, the rest looked up among the add-ons.
+   * Answers one entry per subscription, in order.
+   */
+  async diffSubscriptions(subscriptions: Stripe.Subscription[], stamp: StripeStamp): Promise<SubscriptionDiff[]> {
+    const manager = this.dataSource.manager;
+    const now = this.clock.now();
+    const plans = subscriptions.filter((s) => !s.metadata?.addon_code);
+    const diffs = await this.writer.diffStripeSubscriptions(manager, plans.map((s) => ({ patch: toSubscriptionPatch(s, { now }), stamp })));
+    const planDiff = new Map(plans.map((s, i) => [s.id, diffs[i]]));
+    const unmatched = subscriptions.filter((s) => (planDiff.get(s.id)?.outcome ?? 'not_found') === 'not_found').map((s) => s.id);
+    const addOns = unmatched.length > 0 ? await this.addOns.linkedSubscriptionIds(manager, unmatched) : new Set<string>();
+    return subscriptions.map((s): SubscriptionDiff => {
+      const diff = planDiff.get(s.id);
+      if (diff && diff.outcome !== 'not_found') return diff;
+      return addOns.has(s.id) ? { outcome: 'add_on' } : { outcome: 'not_found' };
+    });
   }
 
   /** The vendor's plan subscription as Stripe holds it now: the stored one, else the customer's newest plan. */

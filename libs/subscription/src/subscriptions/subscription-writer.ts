@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
-import { DEFAULT_TIERS, queryRows, SqlParams, type AddParam } from '@app/database';
+import { queryRows, SqlParams, type AddParam } from '@app/database';
 import type { EntityManager } from 'typeorm';
+import { patchAssignments, patchLookup, patchParams, patchRows, patchTier, patchVerdict } from './stripe-patch-expressions.js';
 import type { SubscriptionStatus } from './vendor-subscription.entity.js';
 
 /**
@@ -83,6 +84,11 @@ export interface FusedStep {
   report: string;
 }
 
+/** What applying a patch now would do (see `diffStripeSubscriptions`). */
+export type StripeDiff =
+  | { outcome: 'matches' | 'differs' | 'stale' | 'tie' | 'not_current'; vendorId: number }
+  | { outcome: 'not_found' };
+
 const PLAN_COLUMNS: (keyof PlanState)[] = [
   'tier_code', 'is_annual', 'status', 'trial_ends_at', 'period_start', 'period_end', 'cancel_at_period_end', 'cancelled_at',
   'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'has_payment_method', 'past_due_since', 'payment_retry_count',
@@ -103,69 +109,22 @@ export class SubscriptionWriter {
    * Applies what Stripe says to the vendor's row — found by the subscription id, else the metadata's vendor id,
    * else the customer, never for a subscription that pays for an add-on — unless the row's watermark is newer
    * (`stale`), of the same second as an event (`tie`), or the row stands for another, live subscription and this
-   * one has ended (`not_current`). The rules that depend on the row live here: the tier comes from the price (a
-   * tier row with that price id), else a known `metadata.tier_code`; the period of one subscription only moves
-   * forward and a forward move resets the period's order count; `past_due_since` runs from entering past_due.
-   * PostgreSQL plans the statement on every run (a transaction-mode pooler allows no named prepared statements),
-   * and each subquery costs planning time, so the row is found by one scan (the three keys in priority order) and
-   * the tier by one query (price, else known metadata tier: first of a UNION ALL).
+   * one has ended (`not_current`). The rules that depend on the row are `patchAssignments`, shared with
+   * `diffStripeSubscriptions`. PostgreSQL plans the statement on every run (a transaction-mode pooler allows no
+   * named prepared statements), and each subquery costs planning time, so the row is found by one scan
+   * (`patchLookup`) and the tier by one query (`patchTier`).
    */
   async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp, step?: FusedStep): Promise<ApplyStripeResult> {
     const p = new SqlParams();
-    const subId = p.add(patch.subscriptionId, 'varchar');
-    const at = p.add(stamp.at, 'timestamptz');
-    const price = p.add(patch.priceId, 'varchar');
-    const meta = p.add(patch.tierCode, 'varchar');
-    const isAnnual = p.add(patch.isAnnual, 'boolean');
-    const vendorRef = p.add(patch.vendorId, 'int');
-    const customerId = p.add(patch.customerId, 'varchar');
-    const status = `COALESCE(${p.add(patch.status, 'varchar')}, b.status)`;
-    const start = p.add(patch.period?.start ?? null, 'timestamptz');
-    const end = p.add(patch.period?.end ?? null, 'timestamptz');
-    const endedAt = p.add(patch.endedAt, 'timestamptz');
-    const movesPeriod = `(${start} IS NOT NULL AND (b.stripe_subscription_id IS DISTINCT FROM ${subId} OR ${start} >= b.period_start))`;
-    const verdict = `CASE
-        WHEN b.stripe_subscription_id IS NOT NULL AND b.stripe_subscription_id <> ${subId} AND ${p.add(patch.ended, 'boolean')} THEN 'not_current'
-        WHEN b.last_stripe_event_at > ${at} THEN 'stale'
-        WHEN ${p.add(stamp.kind === 'event', 'boolean')} AND b.last_stripe_event_at = ${at} THEN 'tie'
-        ELSE 'apply' END`;
-    const now = p.add(this.clock.now(), 'timestamptz');
+    const add: AddParam = (value, cast) => p.add(value, cast);
+    const x = patchParams(add, { patch, stamp }, this.clock.now());
+    const set = patchAssignments(x, 'b', 'tier', 's');
     const sql = `
-      WITH b AS (
-        SELECT id, vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions
-         WHERE (stripe_subscription_id = ${subId} OR vendor_id = ${vendorRef} OR stripe_customer_id = ${customerId})
-           AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${subId})
-         ORDER BY stripe_subscription_id IS NOT DISTINCT FROM ${subId} DESC, vendor_id IS NOT DISTINCT FROM ${vendorRef} DESC
-         LIMIT 1
-         FOR UPDATE),
-      v AS (SELECT b.*, ${verdict} AS verdict FROM b),${step ? `\n      ${step.ctes((value, cast) => p.add(value, cast))},` : ''}
-      tier AS (
-        (SELECT t.code, t.stripe_price_annual_id IS NOT DISTINCT FROM ${price} AS annual FROM subscription_tiers t
-          WHERE t.stripe_price_monthly_id = ${price} OR t.stripe_price_annual_id = ${price} ORDER BY t.is_active DESC, t.id LIMIT 1)
-        UNION ALL (SELECT t.code, ${isAnnual} FROM subscription_tiers t WHERE t.code = ${meta})
-        UNION ALL (SELECT ${meta}, ${isAnnual} WHERE ${p.add(DEFAULT_TIERS.some((t) => t.code === patch.tierCode), 'boolean')})
-        LIMIT 1),
+      WITH b AS (SELECT id, vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
+      v AS (SELECT b.*, ${patchVerdict(x, 'b')} AS verdict FROM b),${step ? `\n      ${step.ctes(add)},` : ''}
+      tier AS (${patchTier(x)}),
       a AS (
-        UPDATE vendor_subscriptions s SET
-          tier_code = COALESCE(tier.code, b.tier_code),
-          is_annual = COALESCE(tier.annual, b.is_annual),
-          status = ${status},
-          trial_ends_at = COALESCE(${p.add(patch.trialEndsAt, 'timestamptz')}, CASE WHEN ${status} = 'trial' THEN b.trial_ends_at END),
-          period_start = CASE WHEN ${movesPeriod} THEN ${start} ELSE b.period_start END,
-          period_end = CASE WHEN ${status} = 'cancelled' AND ${endedAt} IS NOT NULL
-                              THEN GREATEST(CASE WHEN ${movesPeriod} THEN ${start} ELSE b.period_start END + interval '1 millisecond', LEAST(CASE WHEN ${movesPeriod} THEN ${end} ELSE b.period_end END, ${endedAt}))
-                            WHEN ${movesPeriod} THEN ${end} ELSE b.period_end END,
-          orders_this_period = CASE WHEN ${movesPeriod} AND ${start} > b.period_start THEN 0 ELSE s.orders_this_period END,
-          cancel_at_period_end = ${p.add(patch.cancelAtPeriodEnd, 'boolean')},
-          cancelled_at = ${p.add(patch.cancelledAt, 'timestamptz')},
-          stripe_customer_id = COALESCE(${customerId}, b.stripe_customer_id),
-          stripe_subscription_id = ${subId},
-          stripe_price_id = COALESCE(${price}, b.stripe_price_id),
-          has_payment_method = b.has_payment_method OR ${p.add(patch.hasPaymentMethod, 'boolean')},
-          past_due_since = CASE WHEN ${status} = 'past_due' THEN COALESCE(b.past_due_since, ${now}) END,
-          payment_retry_count = CASE WHEN b.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE b.payment_retry_count END,
-          last_stripe_event_at = GREATEST(b.last_stripe_event_at, ${at}),
-          updated_at = ${now}
+        UPDATE vendor_subscriptions s SET ${Object.entries(set).map(([column, value]) => `${column} = ${value}`).join(',\n          ')}
         FROM v AS b LEFT JOIN tier ON true WHERE s.id = b.id AND b.verdict = 'apply'${step ? ` AND ${step.requires}` : ''}
         RETURNING ${PLAN_COLUMNS.map((c) => `s.${c}`).join(', ')})
       SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
@@ -187,6 +146,34 @@ export class SubscriptionWriter {
     const before = planState(row.before);
     const after = row.after ? planState(row.after) : before;
     return { outcome: 'applied', vendorId, before, after, changed: PLAN_COLUMNS.filter((c) => !same(before[c], after[c])), ...reported };
+  }
+
+  /**
+   * What `applyStripeSubscription` would do with each of many patches, in one read-only statement and without
+   * locks: the same row lookup, verdict and column rules, over an unnest() of the patches. `differs`: applying it
+   * would change a plan column; `matches`: it would change none (the caller need not open a transaction for it).
+   * Answers one entry per patch, in order. A reader that acts on `differs` applies through
+   * `applyStripeSubscription`, which decides again under the row lock.
+   */
+  async diffStripeSubscriptions(manager: EntityManager, items: { patch: StripeSubscriptionPatch; stamp: StripeStamp }[]): Promise<StripeDiff[]> {
+    if (items.length === 0) return [];
+    const p = new SqlParams();
+    const { from, sql: x } = patchRows((value, cast) => p.add(value, cast), items, this.clock.now(), 'x');
+    const set = patchAssignments(x, 'b', 'tier');
+    const rows = await queryRows<{ vendor_id: number | null; verdict: string; differs: boolean }>(
+      manager,
+      `SELECT b.vendor_id, ${patchVerdict(x, 'b')} AS verdict, (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM b.${c}`).join('\n OR ')}) AS differs
+         FROM ${from}
+         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) b ON true
+         LEFT JOIN LATERAL (${patchTier(x)}) tier ON true
+        ORDER BY x.i`,
+      p.values,
+    );
+    return rows.map((r): StripeDiff => {
+      if (r.vendor_id === null) return { outcome: 'not_found' };
+      if (r.verdict !== 'apply') return { outcome: r.verdict as 'stale' | 'tie' | 'not_current', vendorId: r.vendor_id };
+      return { outcome: r.differs ? 'differs' : 'matches', vendorId: r.vendor_id };
+    });
   }
 
   /**

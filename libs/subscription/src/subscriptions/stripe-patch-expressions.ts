@@ -1,0 +1,123 @@
+import { DEFAULT_TIERS, type AddParam } from '@app/database';
+import type { PlanState, StripeStamp, StripeSubscriptionPatch } from './subscription-writer.js';
+
+interface StampedPatch {
+  patch: StripeSubscriptionPatch;
+  stamp: StripeStamp;
+}
+
+/** Each value of a stamped patch that the SQL reads, with its type: one list for the single and the batched form. */
+const PATCH_FIELDS = {
+  sub_id: ['varchar', ({ patch }) => patch.subscriptionId],
+  at: ['timestamptz', ({ stamp }) => stamp.at],
+  is_event: ['boolean', ({ stamp }) => stamp.kind === 'event'],
+  customer_id: ['varchar', ({ patch }) => patch.customerId],
+  vendor_id: ['int', ({ patch }) => patch.vendorId],
+  price_id: ['varchar', ({ patch }) => patch.priceId],
+  tier_code: ['varchar', ({ patch }) => patch.tierCode],
+  tier_code_is_default: ['boolean', ({ patch }) => DEFAULT_TIERS.some((t) => t.code === patch.tierCode)],
+  is_annual: ['boolean', ({ patch }) => patch.isAnnual],
+  status: ['varchar', ({ patch }) => patch.status],
+  ended: ['boolean', ({ patch }) => patch.ended],
+  trial_ends_at: ['timestamptz', ({ patch }) => patch.trialEndsAt],
+  period_start: ['timestamptz', ({ patch }) => patch.period?.start ?? null],
+  period_end: ['timestamptz', ({ patch }) => patch.period?.end ?? null],
+  cancel_at_period_end: ['boolean', ({ patch }) => patch.cancelAtPeriodEnd],
+  cancelled_at: ['timestamptz', ({ patch }) => patch.cancelledAt],
+  ended_at: ['timestamptz', ({ patch }) => patch.endedAt],
+  has_payment_method: ['boolean', ({ patch }) => patch.hasPaymentMethod],
+} satisfies Record<string, [string, (x: StampedPatch) => unknown]>;
+
+/** A stamped patch's values as SQL expressions, plus the statement's `now`. */
+export type PatchSql = Record<keyof typeof PATCH_FIELDS, string> & { now: string };
+
+const FIELD_NAMES = Object.keys(PATCH_FIELDS) as (keyof typeof PATCH_FIELDS)[];
+
+/** One patch: each value a bound parameter. */
+export function patchParams(add: AddParam, item: StampedPatch, now: Date): PatchSql {
+  const out = Object.fromEntries(FIELD_NAMES.map((f) => [f, add(PATCH_FIELDS[f][1](item), PATCH_FIELDS[f][0])]));
+  return { ...out, now: add(now, 'timestamptz') } as PatchSql;
+}
+
+/**
+ * Many patches: one array parameter per value, unnested into rows `alias(…, i)` (i: 1-based position). Answers the
+ * FROM item and the values as that row's columns.
+ */
+export function patchRows(add: AddParam, items: StampedPatch[], now: Date, alias: string): { from: string; sql: PatchSql } {
+  const arrays = FIELD_NAMES.map((f) => add(items.map((item) => PATCH_FIELDS[f][1](item) ?? null), `${PATCH_FIELDS[f][0]}[]`));
+  const sql = Object.fromEntries(FIELD_NAMES.map((f) => [f, `${alias}.${f}`]));
+  return {
+    from: `unnest(${arrays.join(', ')}) WITH ORDINALITY AS ${alias}(${FIELD_NAMES.join(', ')}, i)`,
+    sql: { ...sql, now: add(now, 'timestamptz') } as PatchSql,
+  };
+}
+
+/**
+ * How the vendor row a patch is for is found, after `FROM vendor_subscriptions`: by the subscription id, else the
+ * metadata's vendor id, else the customer (one scan, the three keys in priority order) — never for a subscription
+ * that pays for an add-on.
+ */
+export function patchLookup(x: PatchSql): string {
+  return `WHERE (stripe_subscription_id = ${x.sub_id} OR vendor_id = ${x.vendor_id} OR stripe_customer_id = ${x.customer_id})
+           AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${x.sub_id})
+         ORDER BY stripe_subscription_id IS NOT DISTINCT FROM ${x.sub_id} DESC, vendor_id IS NOT DISTINCT FROM ${x.vendor_id} DESC
+         LIMIT 1`;
+}
+
+/**
+ * The patch's tier (`code`, `annual`), zero or one row: the tier row with the price id, else a known
+ * `metadata.tier_code` (a tier row's, or a built-in one's) with the price's interval. First of a UNION ALL: one
+ * query, whatever decides.
+ */
+export function patchTier(x: PatchSql): string {
+  return `(SELECT t.code, t.stripe_price_annual_id IS NOT DISTINCT FROM ${x.price_id} AS annual FROM subscription_tiers t
+          WHERE t.stripe_price_monthly_id = ${x.price_id} OR t.stripe_price_annual_id = ${x.price_id} ORDER BY t.is_active DESC, t.id LIMIT 1)
+        UNION ALL (SELECT t.code, ${x.is_annual} FROM subscription_tiers t WHERE t.code = ${x.tier_code})
+        UNION ALL (SELECT ${x.tier_code}, ${x.is_annual} WHERE ${x.tier_code_is_default})
+        LIMIT 1`;
+}
+
+/** Whether the patch applies to the row `b`: 'apply', or why not ('not_current', 'stale', 'tie'). */
+export function patchVerdict(x: PatchSql, b: string): string {
+  return `CASE
+        WHEN ${b}.stripe_subscription_id IS NOT NULL AND ${b}.stripe_subscription_id <> ${x.sub_id} AND ${x.ended} THEN 'not_current'
+        WHEN ${b}.last_stripe_event_at > ${x.at} THEN 'stale'
+        WHEN ${x.is_event} AND ${b}.last_stripe_event_at = ${x.at} THEN 'tie'
+        ELSE 'apply' END`;
+}
+
+/**
+ * The new value of each column the patch sets on the row `b`, with `tier` the patch's tier (see patchTier; `s`: the
+ * row being updated, for the counters others write meanwhile; the same as `b` when nothing is updated). The rules
+ * that depend on the row live here, once: the tier comes from the price, else a known `metadata.tier_code`; the
+ * period of one subscription only moves forward and a forward move resets the period's order count;
+ * `past_due_since` runs from entering past_due.
+ */
+export function patchAssignments(x: PatchSql, b: string, tier: string, s: string = b): Record<keyof PlanState | 'last_stripe_event_at' | 'updated_at', string> {
+  const price = x.price_id;
+  const status = `COALESCE(${x.status}, ${b}.status)`;
+  const start = x.period_start;
+  const end = x.period_end;
+  const movesPeriod = `(${start} IS NOT NULL AND (${b}.stripe_subscription_id IS DISTINCT FROM ${x.sub_id} OR ${start} >= ${b}.period_start))`;
+  return {
+    tier_code: `COALESCE(${tier}.code, ${b}.tier_code)`,
+    is_annual: `COALESCE(${tier}.annual, ${b}.is_annual)`,
+    status,
+    trial_ends_at: `COALESCE(${x.trial_ends_at}, CASE WHEN ${status} = 'trial' THEN ${b}.trial_ends_at END)`,
+    period_start: `CASE WHEN ${movesPeriod} THEN ${start} ELSE ${b}.period_start END`,
+    period_end: `CASE WHEN ${status} = 'cancelled' AND ${x.ended_at} IS NOT NULL
+                      THEN GREATEST(CASE WHEN ${movesPeriod} THEN ${start} ELSE ${b}.period_start END + interval '1 millisecond', LEAST(CASE WHEN ${movesPeriod} THEN ${end} ELSE ${b}.period_end END, ${x.ended_at}))
+                    WHEN ${movesPeriod} THEN ${end} ELSE ${b}.period_end END`,
+    orders_this_period: `CASE WHEN ${movesPeriod} AND ${start} > ${b}.period_start THEN 0 ELSE ${s}.orders_this_period END`,
+    cancel_at_period_end: x.cancel_at_period_end,
+    cancelled_at: x.cancelled_at,
+    stripe_customer_id: `COALESCE(${x.customer_id}, ${b}.stripe_customer_id)`,
+    stripe_subscription_id: x.sub_id,
+    stripe_price_id: `COALESCE(${price}, ${b}.stripe_price_id)`,
+    has_payment_method: `${b}.has_payment_method OR ${x.has_payment_method}`,
+    past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${b}.past_due_since, ${x.now}) END`,
+    payment_retry_count: `CASE WHEN ${b}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${b}.payment_retry_count END`,
+    last_stripe_event_at: `GREATEST(${b}.last_stripe_event_at, ${x.at})`,
+    updated_at: x.now,
+  };
+}
