@@ -124,10 +124,12 @@ export class BillingOperationsService {
    * `settleOpenOperations` would settle (one read for a page of subscriptions).
    */
   async vendorsWithSettleableOperations(stripeSubscriptionIds: string[]): Promise<Set<number>> {
-    const rows: { vendor_id: number }[] = await this.dataSource.query(
+    const rows = await queryRows<{ vendor_id: number }>(
+      this.dataSource.manager,
       `SELECT DISTINCT vendor_id FROM billing_operations
         WHERE ${SETTLEABLE} AND vendor_id IN (SELECT vendor_id FROM vendor_subscriptions WHERE stripe_subscription_id = ANY($1::varchar[]))`,
       [stripeSubscriptionIds],
+      { reusePlan: true },
     );
     return new Set(rows.map((r) => Number(r.vendor_id)));
   }

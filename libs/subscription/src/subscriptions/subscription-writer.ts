@@ -168,6 +168,8 @@ export class SubscriptionWriter {
          LEFT JOIN LATERAL (${patchTier(x)}) tier ON true
         ORDER BY x.i`,
       p.values,
+      // One text for every page (the patches are array parameters): planned once per connection where allowed.
+      { reusePlan: true },
     );
     return rows.map((r): StripeDiff => {
       if (r.vendor_id === null) return { outcome: 'not_found' };
