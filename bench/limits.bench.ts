@@ -2,7 +2,8 @@
  * `npm run bench:limits`: order creation with limit enforcement under load.
  *
  * The real API (createApiApp on 127.0.0.1, LOG_LEVEL=silent) and, as the ceiling, plain node:http + a pg Pool
- * running the same transaction (BEGIN; the API's conditional UPDATE … RETURNING; INSERT; COMMIT). Each server
+ * running the API's statement (the claim's conditional UPDATE … RETURNING and the INSERT in one statement, named
+ * as the API's is on a direct connection) without framework, token check or user lookup. Each server
  * runs in its own child process and gets its own vendors: many on a tier with a large but finite orders limit,
  * one near its limit. autocannon (this process) drives each with 32 connections for 10 s; afterwards every
  * vendor's order rows are checked against its counter and its limit. Embedded PostgreSQL in a temp dir unless
@@ -75,7 +76,12 @@ async function serveApi(): Promise<void> {
 /** The ceiling: no framework, no auth lookup; the token's payload is read, not verified. */
 async function serveCeiling(): Promise<void> {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
-  const claim = claimStatement('orders');
+  // The API's own statement shape (LimitService.claimAndInsert): the claim's CTEs and the INSERT in one statement,
+  // named, so PostgreSQL keeps its plan per connection as the API's direct connection does.
+  const claimAndInsert = `${claimStatement('orders', { ctesOnly: true })},
+  inserted AS (INSERT INTO orders (vendor_id, total_cents, customer_email, created_at)
+               SELECT vendor_id, $5::int, $6::varchar, $7::timestamptz FROM claimed RETURNING id, total_cents, currency, customer_email, created_at)
+  SELECT * FROM inserted`;
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
@@ -86,25 +92,13 @@ async function serveCeiling(): Promise<void> {
     const vendorId = Number(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}').vid);
     const body = JSON.parse(raw) as { total_cents?: unknown; customer_email?: string };
     if (!Number.isInteger(vendorId) || !Number.isInteger(body.total_cents)) return send(res, 400, { error_code: 'VALIDATION_FAILED' });
-    const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      const claimed = await client.query(claim, [vendorId, new Date(), 14, DEFAULT_LIMITS_JSON]);
-      if (claimed.rowCount === 0) {
-        await client.query('ROLLBACK');
-        return send(res, 403, { error_code: 'TIER_LIMIT_EXCEEDED' });
-      }
-      const { rows } = await client.query(
-        `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at) VALUES ($1, $2, $3, $4) RETURNING id, total_cents, currency, customer_email, created_at`,
-        [vendorId, body.total_cents, body.customer_email ?? null, new Date()],
-      );
-      await client.query('COMMIT');
+      const now = new Date();
+      const { rows } = await pool.query({ name: 'claim-and-insert', text: claimAndInsert, values: [vendorId, now, 14, DEFAULT_LIMITS_JSON, body.total_cents, body.customer_email ?? null, now] });
+      if (rows.length === 0) return send(res, 403, { error_code: 'TIER_LIMIT_EXCEEDED' });
       send(res, 201, rows[0]);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       send(res, 500, { error_code: 'INTERNAL_ERROR', message: String(error) });
-    } finally {
-      client.release();
     }
   };
   const server = createServer((req, res) => {

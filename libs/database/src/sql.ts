@@ -88,7 +88,12 @@ export type AddParam = (value: unknown, cast: string) => string;
  * SQL reads the same whoever composes it.
  */
 export class SqlParams {
-  readonly values: unknown[] = [];
+  readonly values: unknown[];
+
+  /** `initial` are `$1`… of a fixed statement text the composed parts follow. */
+  constructor(initial: unknown[] = []) {
+    this.values = [...initial];
+  }
 
   add(value: unknown, cast: string): string {
     this.values.push(value === undefined ? null : value);

@@ -32,16 +32,13 @@ export class OrderService {
     private readonly clock: Clock,
   ) {}
 
-  /** The hot path: one transaction, one conditional UPDATE and one INSERT. created_at comes from the Clock, like the period. */
+  /** The hot path: one statement, the conditional UPDATE of the claim and the INSERT. created_at comes from the Clock, like the period. */
   async create(vendorId: number, input: CreateOrderInput): Promise<OrderView> {
-    return this.dataSource.transaction(async (manager) => {
-      await this.limits.claimOrderSlot(manager, vendorId);
-      const [row] = await manager.query(
-        `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-        [vendorId, input.totalCents, input.customerEmail?.toLowerCase() ?? null, this.clock.now()],
-      );
-      return view(row);
-    });
+    const row = await this.limits.claimAndInsert<Parameters<typeof view>[0]>(vendorId, 'orders', (claimed, add) =>
+      `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at)
+       SELECT vendor_id, ${add(input.totalCents, 'int')}, ${add(input.customerEmail?.toLowerCase() ?? null, 'varchar')}, ${add(this.clock.now(), 'timestamptz')} FROM ${claimed}
+       RETURNING ${COLUMNS}`);
+    return view(row);
   }
 
   async list(vendorId: number, page: Page): Promise<{ items: OrderView[]; total: number }> {

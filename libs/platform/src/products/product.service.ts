@@ -46,16 +46,13 @@ export class ProductService {
     return { items: rows.map(view), total };
   }
 
-  /** The slot and the row in one transaction: a refused claim writes nothing. */
+  /** The slot and the row in one statement: a refused claim writes nothing. */
   async create(vendorId: number, input: CreateProductInput): Promise<ProductView> {
-    return this.dataSource.transaction(async (manager) => {
-      await this.limits.claimProductSlot(manager, vendorId);
-      const [row] = await manager.query(
-        `INSERT INTO products (vendor_id, name, sku, price_cents, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-        [vendorId, input.name, input.sku ?? null, input.priceCents, this.clock.now()],
-      );
-      return view(row);
-    });
+    const row = await this.limits.claimAndInsert<Parameters<typeof view>[0]>(vendorId, 'products', (claimed, add) =>
+      `INSERT INTO products (vendor_id, name, sku, price_cents, created_at)
+       SELECT vendor_id, ${add(input.name, 'varchar')}, ${add(input.sku ?? null, 'varchar')}, ${add(input.priceCents, 'int')}, ${add(this.clock.now(), 'timestamptz')} FROM ${claimed}
+       RETURNING ${COLUMNS}`);
+    return view(row);
   }
 
   /** Deletes the vendor's product and frees its slot; another vendor's or a missing id changes nothing (404). */

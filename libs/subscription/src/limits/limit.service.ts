@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
-import { runStatement } from '@app/database';
+import { queryRows, runStatement, SqlParams, type AddParam } from '@app/database';
 import { usageThresholdEventsSql } from '@app/platform-events';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
@@ -55,10 +55,11 @@ const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions s SET pending_tier_cod
  * data-modifying CTE writes the `usage.threshold_reached` event when this claim is the one that reached 80 % or
  * 100 % (CONTRACT §9), in the claim's transaction — a refused claim or a rolled-back create reports nothing.
  */
-const claimSql = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1
+const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1
   WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND COALESCE(s.${m.counter} < ${limitOf(m)}, true)
   RETURNING s.vendor_id, s.${m.counter} AS current, ${limitOf(m)} AS "limit", s.period_start),
-  threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})
+  threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})`;
+const claimSql = (m: Meter) => `${claimCtes(m)}
   SELECT current FROM claimed`;
 
 const explainSql = (m: Meter) => `SELECT s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit"
@@ -67,24 +68,28 @@ const explainSql = (m: Meter) => `SELECT s.tier_code, s.status, ${MAY_CREATE} AS
 const releaseSql = (m: Meter) => `UPDATE vendor_subscriptions SET ${m.counter} = ${m.counter} - 1 WHERE vendor_id = $1 AND ${m.counter} > 0`;
 
 // Built once: the statements are constant text, so PostgreSQL and pg see the same query every time.
-const SQL = new Map<Meter, { claim: string; explain: string; release: string }>(
-  [PRODUCTS, ORDERS, TEAM].map((m) => [m, { claim: claimSql(m), explain: explainSql(m), release: releaseSql(m) }]),
+const SQL = new Map<Meter, { claim: string; claimCtes: string; explain: string; release: string }>(
+  [PRODUCTS, ORDERS, TEAM].map((m) => [m, { claim: claimSql(m), claimCtes: claimCtes(m), explain: explainSql(m), release: releaseSql(m) }]),
 );
+
+const meterOf = (limitType: LimitType) => [PRODUCTS, ORDERS, TEAM].find((m) => m.limitType === limitType)!;
 
 /**
  * The text of a claim, for tools that must run exactly what the API runs (the limits benchmark's ceiling).
  * Parameters: $1 vendor id, $2 now, $3 PAST_DUE_GRACE_DAYS, $4 DEFAULT_LIMITS_JSON; one row back when claimed.
+ * `ctesOnly`: the claim's `WITH claimed AS (…), …` for a statement that goes on (see `claimAndInsert`).
  */
-export function claimStatement(limitType: LimitType): string {
-  const meter = [PRODUCTS, ORDERS, TEAM].find((m) => m.limitType === limitType)!;
-  return SQL.get(meter)!.claim;
+export function claimStatement(limitType: LimitType, opts: { ctesOnly?: boolean } = {}): string {
+  const sql = SQL.get(meterOf(limitType))!;
+  return opts.ctesOnly ? sql.claimCtes : sql.claim;
 }
 
 /**
  * The usage counters and the limits on them. Each claim is ONE conditional UPDATE … RETURNING on the vendor's
- * subscription row, run with the caller's EntityManager inside the transaction that inserts the counted row:
+ * subscription row, either composed with the INSERT of the counted row into one statement (`claimAndInsert`:
+ * products, orders) or run with the caller's EntityManager inside the transaction that inserts it (team seats):
  * the row lock serialises concurrent claims, so N parallel creates at one free slot create exactly one, and a
- * refusal rolls back with the insert. There is no count-then-insert anywhere.
+ * refusal writes nothing. There is no count-then-insert anywhere.
  */
 @Injectable()
 export class LimitService {
@@ -98,17 +103,10 @@ export class LimitService {
     this.graceDays = config.get<number>('PAST_DUE_GRACE_DAYS', 14);
   }
 
-  /** Takes one product slot, or throws TIER_LIMIT_EXCEEDED / SUBSCRIPTION_INACTIVE. Answers the new count. */
-  claimProductSlot(manager: EntityManager, vendorId: number): Promise<number> {
-    return this.claim(manager, vendorId, PRODUCTS);
-  }
-
-  /** Counts one order toward orders_this_period, or throws. */
-  claimOrderSlot(manager: EntityManager, vendorId: number): Promise<number> {
-    return this.claim(manager, vendorId, ORDERS);
-  }
-
-  /** Takes one team seat, or throws. */
+  /**
+   * Takes one team seat in the caller's transaction (the user row it counts is written beside other rows), or
+   * throws TIER_LIMIT_EXCEEDED / SUBSCRIPTION_INACTIVE. Answers the new count. Products and orders: claimAndInsert.
+   */
   claimTeamSeat(manager: EntityManager, vendorId: number): Promise<number> {
     return this.claim(manager, vendorId, TEAM);
   }
@@ -138,16 +136,50 @@ export class LimitService {
       `UPDATE vendor_subscriptions SET pending_tier_code = NULL, pending_tier_expires_at = NULL WHERE vendor_id = $1 AND pending_tier_code = $2`, [vendorId, tierCode]);
   }
 
+  /**
+   * Takes one slot and writes the row it counts in ONE statement, outside any transaction (the statement is its
+   * own): `insert(claimed, add)` is an `INSERT … SELECT … FROM <claimed> … RETURNING …`, which inserts only when
+   * the claim took a slot (`claimed` names the claim's CTE: one row with `vendor_id`). One round trip instead of
+   * BEGIN, claim, insert, COMMIT, and on a direct connection a plan kept per connection; a refused claim or a
+   * failing insert leaves nothing. Refusals throw as the claims in a transaction do. Answers the inserted row.
+   */
+  async claimAndInsert<T>(vendorId: number, limitType: LimitType, insert: (claimed: string, add: AddParam) => string): Promise<T> {
+    const meter = meterOf(limitType);
+    const manager = this.dataSource.manager;
+    for (let retried = false; ; retried = true) {
+      const params = this.claimParams(vendorId);
+      const p = new SqlParams(params);
+      const sql = `${SQL.get(meter)!.claimCtes},
+  inserted AS (${insert('claimed', (value, cast) => p.add(value, cast))})
+  SELECT * FROM inserted`;
+      const rows = await queryRows<T>(manager, sql, p.values, { reusePlan: true });
+      if (rows.length === 1) return rows[0];
+      await this.refused(manager, meter, params, retried);
+    }
+  }
+
   private async claim(manager: EntityManager, vendorId: number, meter: Meter, retried = false): Promise<number> {
-    const params = [vendorId, this.clock.now(), this.graceDays, DEFAULT_LIMITS_JSON];
+    const params = this.claimParams(vendorId);
     const { rows: claimed } = await runStatement<{ current: number }>(manager, SQL.get(meter)!.claim, params);
     if (claimed.length === 1) return claimed[0].current;
-    // Refused: one read says why. Inside the same transaction, so it sees what the UPDATE saw or newer.
+    await this.refused(manager, meter, params, retried);
+    return this.claim(manager, vendorId, meter, true);
+  }
+
+  private claimParams(vendorId: number): unknown[] {
+    return [vendorId, this.clock.now(), this.graceDays, DEFAULT_LIMITS_JSON];
+  }
+
+  /**
+   * A claim was refused: one read says why, and throws it — unless a slot freed (or a limit rose) between the two
+   * statements; then it returns once, and the caller claims again rather than report "4 of 5 exceeded". In a
+   * transaction the read sees what the UPDATE saw or newer.
+   */
+  private async refused(manager: EntityManager, meter: Meter, params: unknown[], retried: boolean): Promise<void> {
     const [why]: Array<{ tier_code: string; status: string; may_create: boolean; current: number; limit: number | null }> = await manager.query(SQL.get(meter)!.explain, params);
     if (!why) throw new SubscriptionInactiveError(null);
     if (!why.may_create) throw new SubscriptionInactiveError(why.status);
-    // A slot freed (or a limit raised) between the two statements: claim again once rather than report "4 of 5 exceeded".
-    if ((why.limit === null || why.current < why.limit) && !retried) return this.claim(manager, vendorId, meter, true);
+    if ((why.limit === null || why.current < why.limit) && !retried) return;
     throw new TierLimitExceededError({ limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code });
   }
 
