@@ -8,8 +8,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { isHandledEventType } from './handled-event-types.js';
 import { InvoiceEventHandlers } from './invoice-event.handlers.js';
 import { idOf } from './stripe-mapping.js';
-import { REREAD_NOTE, SubscriptionEventHandlers } from './subscription-event.handlers.js';
-import { ignored, type ClaimReport, type HandlerOutcome, type LedgerClaim, type Prefetched } from './webhook-handler.types.js';
+import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
+import { claimSql, fixedOutcome, ledgerClaim, subscriptionOutcomeSql, type Claim } from './webhook-ledger.js';
+import { ignored, type ClaimReport, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
 import { metricType, webhookEventsTotal, webhookProcessingSeconds } from './webhook.metrics.js';
 import { InvalidWebhookError, WebhookProcessingFailedError, WebhookSecretNotConfiguredError } from './webhooks.errors.js';
 
@@ -134,11 +135,11 @@ export class StripeWebhookService {
   private async applyOnce(claim: Claim, prefetched: Prefetched): Promise<ProcessEventResult | Reread> {
     const { event } = claim;
     if (event.type === 'invoice.paid' || event.type === 'invoice.payment_failed') {
-      return this.settled(claim, await this.invoices.handle(this.dataSource.manager, event.type, event.data.object, this.ledgerClaim(claim)));
+      return this.settled(claim, await this.invoices.handle(this.dataSource.manager, event.type, event.data.object, ledgerClaim(claim)));
     }
     if (isPlanSubscriptionEvent(event)) {
       const subscription = event.data.object;
-      const ledger = this.ledgerClaim(claim);
+      const ledger = ledgerClaim(claim);
       const step: FusedStep = { ctes: (add) => ledger.ctes(add, subscriptionOutcomeSql(add, subscription.id, prefetched)), requires: ledger.taken, report: ledger.report };
       const outcome = await this.subscriptions.subscriptionChanged(this.dataSource.manager, event, subscription, prefetched, step);
       const report = outcome.step as ClaimReport;
@@ -146,15 +147,6 @@ export class StripeWebhookService {
       if (report.wanted !== null) return this.settled(claim, report);
     }
     return this.inTransaction(claim, prefetched);
-  }
-
-  /** The ledger's claim for a handler's one statement (see LedgerClaim). */
-  private ledgerClaim(claim: Claim): LedgerClaim {
-    return {
-      ctes: (add, outcome) => `claim_outcome AS (${outcome}),\n      claimed AS (${claimSql(add, claim, 'claim_outcome')})`,
-      taken: `EXISTS (SELECT 1 FROM claimed WHERE status = 'processed')`,
-      report: `(SELECT json_build_object('wanted', o.status, 'status', c.status, 'note', c.error) FROM claim_outcome AS o LEFT JOIN claimed AS c ON true)`,
-    };
   }
 
   /** The result of a one-statement claim: what the ledger now says, or a duplicate when it took nothing. */
@@ -170,8 +162,9 @@ export class StripeWebhookService {
   private inTransaction(claim: Claim, prefetched: Prefetched): Promise<ProcessEventResult | Reread> {
     const { event } = claim;
     return transactionThatMayRollBack<ProcessEventResult | Reread>(this.dataSource, async (manager) => {
-      const params = new SqlParams();
-      const claimed = await queryRows(manager, claimSql((v, cast) => params.add(v, cast), claim, `(SELECT 'processed'::varchar AS status, NULL::text AS note)`), params.values);
+      const p = new SqlParams();
+      const add: AddParam = (value, cast) => p.add(value, cast);
+      const claimed = await queryRows(manager, claimSql(add, claim, fixedOutcome(add, 'processed', null)), p.values);
       if (!claimed.length) return { commit: false, value: { eventId: event.id, outcome: 'duplicate' } };
       const outcome = await this.apply(manager, event, prefetched);
       if (outcome.status === 'reread') return { commit: false, value: outcome };
@@ -220,18 +213,10 @@ export class StripeWebhookService {
    * more attempt, unless it is done already. Answers whether it wrote.
    */
   private async record(event: Stripe.Event, payload: string, status: 'failed' | 'ignored' | 'needs_attention', note: string, replay: boolean): Promise<boolean> {
-    const rows = await queryRows<{ id: number }>(
-      this.dataSource.manager,
-      `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
-       VALUES ($1, $2, $3::varchar, 1, $4, $5::jsonb, $6, $7, CASE WHEN $3::varchar = 'failed' THEN NULL ELSE $7::timestamptz END)
-       ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, error = EXCLUDED.error,
-           attempts = stripe_webhook_events.attempts + CASE WHEN stripe_webhook_events.status = 'processing' THEN 0 ELSE 1 END,
-              processed_at = EXCLUDED.processed_at
-       WHERE stripe_webhook_events.status <> 'processed' AND ($8 OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
-       RETURNING id`,
-      [event.id, String(event.type).slice(0, 100), status, note.slice(0, 2000), payload, eventTime(event), this.clock.now(), replay],
-      { reusePlan: true },
-    );
+    const p = new SqlParams();
+    const add: AddParam = (value, cast) => p.add(value, cast);
+    const claim: Claim = { event, payload, createdAt: eventTime(event), replay, now: this.clock.now() };
+    const rows = await queryRows(this.dataSource.manager, claimSql(add, claim, fixedOutcome(add, status, note)), p.values, { reusePlan: true });
     return rows.length > 0;
   }
 
@@ -241,55 +226,7 @@ export class StripeWebhookService {
   }
 }
 
-/** An event on its way into the ledger. */
-interface Claim {
-  event: Stripe.Event;
-  payload: string;
-  createdAt: Date;
-  replay: boolean;
-  now: Date;
-}
-
 type Reread = { status: 'reread'; subscriptionId: string };
-
-/**
- * The ledger's claim of an event, one statement: a new id is inserted with the status and note that `outcome` (a
- * subquery of one row, `status` and `note`; a null status claims nothing) gives; a failed one — or, on an admin's
- * replay, an ignored or needs-attention one — is taken again with one more attempt (a `processing` one, the same
- * delivery's run after a re-read, with none); one that is done is left as it is and nothing is returned. A concurrent delivery of the same id waits for the first one's commit here (the
- * unique index), then finds it done.
- */
-function claimSql(add: AddParam, claim: Claim, outcome: string): string {
-  const now = add(claim.now, 'timestamptz');
-  return `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
-    SELECT ${add(claim.event.id, 'varchar')}, ${add(claim.event.type, 'varchar')}, o.status, 1, o.note, ${add(claim.payload, 'jsonb')}, ${add(claim.createdAt, 'timestamptz')}, ${now}, ${now}
-      FROM ${outcome} AS o WHERE o.status IS NOT NULL
-    ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, error = EXCLUDED.error,
-           attempts = stripe_webhook_events.attempts + CASE WHEN stripe_webhook_events.status = 'processing' THEN 0 ELSE 1 END,
-           processed_at = EXCLUDED.processed_at, payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
-     WHERE stripe_webhook_events.status <> 'processed' AND (${add(claim.replay, 'boolean')} OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
-    RETURNING status, error`;
-}
-
-/**
- * What the claim of a plan's subscription event records, from the writer's verdict (`v`): applied or skipped
- * (`processed`, with why it was skipped); a tie kept as `processing` — the caller re-reads Stripe and runs the event
- * again, which takes it up (were the process to die meanwhile, Stripe's retry or the hourly recovery would); no
- * vendor: `ignored`, unless the subscription pays for an add-on (then nothing is claimed, and the add-on code
- * applies it in a transaction). A second delivery of an event applied meanwhile finds the ledger row done.
- */
-function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched): string {
-  const sub = add(subscriptionId, 'varchar');
-  return `SELECT CASE WHEN v.vendor_id IS NOT NULL THEN CASE WHEN v.verdict = 'tie' THEN 'processing' ELSE 'processed' END
-                      WHEN EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${sub}) THEN NULL
-                      ELSE 'ignored' END AS status,
-                 CASE WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
-                      WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
-                      WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
-                      WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
-                      ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text')} END AS note
-            FROM (SELECT 1) AS one LEFT JOIN v ON true`;
-}
 
 /** `customer.subscription.*` of a plan (an add-on's subscription carries `metadata.addon_code`). */
 function isPlanSubscriptionEvent(event: Stripe.Event): event is Stripe.CustomerSubscriptionCreatedEvent | Stripe.CustomerSubscriptionUpdatedEvent | Stripe.CustomerSubscriptionDeletedEvent {

@@ -7,6 +7,7 @@ import { idOf, metadataVendorId } from './stripe-mapping.js';
 import { readStamp } from './subscription-patch.js';
 import { SubscriptionSyncService, type ApplySubscriptionResult } from './subscription-sync.service.js';
 import { ignored, processed, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
+import { REREAD_NOTE } from './webhook-ledger.js';
 
 /** `checkout.session.completed|async_payment_succeeded` and `customer.subscription.*`. */
 @Injectable()
@@ -65,9 +66,6 @@ export class SubscriptionEventHandlers {
     return this.addOns.recordCheckoutPurchase(manager, { vendorId, session, subscription: subscription ?? null });
   }
 }
-
-/** The note of an event that tied and was settled by Stripe's current object. */
-export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe holds it now';
 
 function outcomeOf(result: ApplySubscriptionResult, appliedNote?: string): HandlerOutcome {
   switch (result.outcome) {

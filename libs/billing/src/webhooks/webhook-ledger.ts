@@ -1,0 +1,76 @@
+import type { AddParam } from '@app/database';
+import type { Stripe } from '@app/stripe';
+import type { LedgerClaim, Prefetched } from './webhook-handler.types.js';
+
+/**
+ * The `stripe_webhook_events` ledger's SQL: written only from here (the webhook service runs it, a handler's one
+ * statement embeds it through a LedgerClaim).
+ */
+
+/** An event on its way into the ledger. */
+export interface Claim {
+  event: Stripe.Event;
+  payload: string;
+  /** Stripe's `created`; null when it is no plausible time (the event is then only recorded, ignored). */
+  createdAt: Date | null;
+  replay: boolean;
+  now: Date;
+}
+
+/**
+ * The claim of an event, one statement: a new id is inserted with the status and note that `outcome` (a subquery
+ * of one row, `status` and `note`; a null status claims nothing) gives; a failed one — or, on an admin's replay,
+ * an ignored or needs-attention one — is taken again with one more attempt (a `processing` one, the same
+ * delivery's run after a re-read, with none); one that is done is left as it is and nothing is returned. A
+ * concurrent delivery of the same id waits for the first one's commit here (the unique index), then finds it done.
+ * `failed` keeps `processed_at` empty.
+ */
+export function claimSql(add: AddParam, claim: Claim, outcome: string): string {
+  const now = add(claim.now, 'timestamptz');
+  return `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
+    SELECT ${add(claim.event.id, 'varchar')}, ${add(String(claim.event.type).slice(0, 100), 'varchar')}, o.status, 1, left(o.note, 2000), ${add(claim.payload, 'jsonb')},
+           ${add(claim.createdAt, 'timestamptz')}, ${now}, CASE WHEN o.status = 'failed' THEN NULL ELSE ${now} END
+      FROM ${outcome} AS o WHERE o.status IS NOT NULL
+    ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, error = EXCLUDED.error,
+           attempts = stripe_webhook_events.attempts + CASE WHEN stripe_webhook_events.status = 'processing' THEN 0 ELSE 1 END,
+           processed_at = EXCLUDED.processed_at, payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
+     WHERE stripe_webhook_events.status <> 'processed' AND (${add(claim.replay, 'boolean')} OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
+    RETURNING status, error`;
+}
+
+/** An outcome known before the statement runs, for claimSql. */
+export function fixedOutcome(add: AddParam, status: string, note: string | null): string {
+  return `(SELECT ${add(status, 'varchar')} AS status, ${add(note, 'text')} AS note)`;
+}
+
+/** The claim for a handler's one statement (see LedgerClaim). */
+export function ledgerClaim(claim: Claim): LedgerClaim {
+  return {
+    ctes: (add, outcome) => `claim_outcome AS (${outcome}),\n      claimed AS (${claimSql(add, claim, 'claim_outcome')})`,
+    taken: `EXISTS (SELECT 1 FROM claimed WHERE status = 'processed')`,
+    report: `(SELECT json_build_object('wanted', o.status, 'status', c.status, 'note', c.error) FROM claim_outcome AS o LEFT JOIN claimed AS c ON true)`,
+  };
+}
+
+/** The note of an event that tied and was settled by Stripe's current object. */
+export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe holds it now';
+
+/**
+ * What the claim of a plan's subscription event records, from the writer's verdict (`v`): applied or skipped
+ * (`processed`, with why it was skipped); a tie kept as `processing` — the caller re-reads Stripe and runs the event
+ * again, which takes it up (were the process to die meanwhile, Stripe's retry or the hourly recovery would); no
+ * vendor: `ignored`, unless the subscription pays for an add-on (then nothing is claimed, and the add-on code
+ * applies it in a transaction). A second delivery of an event applied meanwhile finds the ledger row done.
+ */
+export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched): string {
+  const sub = add(subscriptionId, 'varchar');
+  return `SELECT CASE WHEN v.vendor_id IS NOT NULL THEN CASE WHEN v.verdict = 'tie' THEN 'processing' ELSE 'processed' END
+                      WHEN EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${sub}) THEN NULL
+                      ELSE 'ignored' END AS status,
+                 CASE WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
+                      WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
+                      WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
+                      WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
+                      ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text')} END AS note
+            FROM (SELECT 1) AS one LEFT JOIN v ON true`;
+}
