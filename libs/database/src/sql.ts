@@ -74,9 +74,18 @@ async function runNamed<T>(manager: EntityManager, sql: string, params: unknown[
   return runStatement<T>(manager, sql, params);
 }
 
+/** Names by text, remembered: hashing a few kilobytes of SQL on every run is not free. A handful of texts exist. */
+const names = new Map<string, string>();
+
 /** Deterministic per text: the same statement has the same name on every connection. */
 function statementName(sql: string): string {
-  return `vb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+  let name = names.get(sql);
+  if (name === undefined) {
+    if (names.size >= 1000) names.clear(); // a caller that inlines values would make texts without end
+    name = `vb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    names.set(sql, name);
+  }
+  return name;
 }
 
 /** Adds a positional parameter to the statement being composed and answers its placeholder: `$3::timestamptz`. */
