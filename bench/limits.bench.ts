@@ -2,8 +2,9 @@
  * `npm run bench:limits`: order creation with limit enforcement under load.
  *
  * The real API (createApiApp on 127.0.0.1, LOG_LEVEL=silent) and, as the ceiling, plain node:http + a pg Pool
- * running the API's statement (the claim's conditional UPDATE … RETURNING and the INSERT in one statement, named
- * as the API's is on a direct connection) without framework, token check or user lookup. Each server
+ * doing the API's work without the framework: the token's signature, the API's user check and its statement (the
+ * claim's conditional UPDATE … RETURNING and the INSERT in one statement), named as the API's are on a direct
+ * connection. Each server
  * runs in its own child process and gets its own vendors: many on a tier with a large but finite orders limit,
  * one near its limit. autocannon (this process) drives each with 32 connections for 10 s; afterwards every
  * vendor's order rows are checked against its counter and its limit. Embedded PostgreSQL in a temp dir unless
@@ -12,8 +13,10 @@
 import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
 import { DEFAULT_LIMITS_JSON, claimStatement } from '@app/subscription';
+import { TOKEN_USER_SQL } from '@app/platform';
 import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
 import { fork, type ChildProcess } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -73,7 +76,11 @@ async function serveApi(): Promise<void> {
   process.send!({ port });
 }
 
-/** The ceiling: no framework, no auth lookup; the token's payload is read, not verified. */
+/**
+ * The ceiling: the API's work without the framework — the token's HS256 signature checked with node:crypto, the
+ * API's own user check (TOKEN_USER_SQL) and its one claim-and-insert statement, both named as the API's are on a
+ * direct connection.
+ */
 async function serveCeiling(): Promise<void> {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
   // The API's own statement shape (LimitService.claimAndInsert): the claim's CTEs and the INSERT in one statement,
@@ -89,7 +96,15 @@ async function serveCeiling(): Promise<void> {
   const handle = async (req: IncomingMessage, res: ServerResponse, raw: string) => {
     if (req.method !== 'POST' || req.url !== ORDERS_PATH) return send(res, 404, { error_code: 'NOT_FOUND' });
     const token = (req.headers.authorization ?? '').split(' ')[1] ?? '';
-    const vendorId = Number(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}').vid);
+    const [head, payload, signature] = token.split('.');
+    const expected = createHmac('sha256', JWT_SECRET).update(`${head}.${payload}`).digest();
+    const given = Buffer.from(signature ?? '', 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return send(res, 401, { error_code: 'UNAUTHORIZED' });
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string; role: string; vid: number; exp: number };
+    if (claims.exp * 1000 < Date.now()) return send(res, 401, { error_code: 'UNAUTHORIZED' });
+    const { rows: [user] } = await pool.query({ name: 'token-user', text: TOKEN_USER_SQL, values: [Number(claims.sub)] });
+    if (!user || user.role !== claims.role || (user.vendor_id !== null && user.vendor_active !== true)) return send(res, 401, { error_code: 'UNAUTHORIZED' });
+    const vendorId = Number(user.vendor_id);
     const body = JSON.parse(raw) as { total_cents?: unknown; customer_email?: string };
     if (!Number.isInteger(vendorId) || !Number.isInteger(body.total_cents)) return send(res, 400, { error_code: 'VALIDATION_FAILED' });
     try {

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ConflictError, isUniqueViolation, UnauthorizedError } from '@app/common';
+import { queryRows } from '@app/database';
 import { SubscriptionService } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { User } from '../users/user.entity.js';
@@ -22,6 +23,13 @@ interface TokenClaims {
   role: AuthUser['role'];
   vid: number | null;
 }
+
+/**
+ * What every authenticated request checks after the token's signature: the user still exists with the token's role,
+ * and its vendor is active (a removed member or a deactivated vendor is refused at once, not when the token expires).
+ * Exported for the limits benchmark's ceiling, which runs exactly this.
+ */
+export const TOKEN_USER_SQL = `SELECT u.role, u.vendor_id, u.is_owner, v.is_active AS vendor_active FROM users u LEFT JOIN vendors v ON v.id = u.vendor_id WHERE u.id = $1::int`;
 
 @Injectable()
 export class AuthService {
@@ -97,10 +105,9 @@ export class AuthService {
       throw new UnauthorizedError('The access token is invalid or expired.');
     }
     const userId = Number(claims.sub);
-    // Plain SQL: this runs on every authenticated request, and the repository's query builder costs more than the query.
-    const [row]: Array<{ role: AuthUser['role']; vendor_id: number | null; is_owner: boolean; vendor_active: boolean | null }> = await this.dataSource.query(
-      `SELECT u.role, u.vendor_id, u.is_owner, v.is_active AS vendor_active FROM users u LEFT JOIN vendors v ON v.id = u.vendor_id WHERE u.id = $1`,
-      [userId],
+    // Plain SQL, its plan kept per connection: this runs on every authenticated request.
+    const [row] = await queryRows<{ role: AuthUser['role']; vendor_id: number | null; is_owner: boolean; vendor_active: boolean | null }>(
+      this.dataSource.manager, TOKEN_USER_SQL, [userId], { reusePlan: true },
     );
     if (!row || row.role !== claims.role || (row.vendor_id !== null && row.vendor_active !== true)) {
       throw new UnauthorizedError('The access token is invalid or expired.');
