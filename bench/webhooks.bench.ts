@@ -1,12 +1,13 @@
-// npm run bench:webhooks — Stripe webhooks through the real API against a plain node:http + pg ceiling.
+// npm run bench:webhooks — Stripe webhooks through the real API against a node:http ceiling doing the same work.
 //
 // 1,000 vendors (set-based seed, 950 with a Stripe customer and subscription, 50 that arrive through a plan
 // Checkout) and pre-generated events: a mix of the handled types, unknown customers and unhandled types, with 10%
 // duplicates interleaved as Stripe's retries would be. Every event has its own `created` second (no ties: a tie
 // re-reads from Stripe, and the bench is about our path). Both servers run as child processes on one embedded
-// PostgreSQL; autocannon drives each (32 connections, a 2 s warm-up, then 10 s measured), signing each body as it
-// is sent. Afterwards the ledger, billing history, add-ons and every vendor's row are checked against what was
-// sent: every effect exactly once.
+// PostgreSQL, each on its own copy of the seeded database; the ceiling (serveCeiling) runs the API's own statement
+// for each subscription and invoice event without the framework. autocannon drives each (32 connections, a 2 s
+// warm-up, then 10 s measured), signing each body as it is sent. Afterwards the ledger, billing history, add-ons
+// and every vendor's row are checked against what was sent: every effect exactly once.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -167,10 +168,25 @@ function sign(body: string): string {
   return `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}`;
 }
 
-// ---- the ceiling: node:http + pg, HMAC check, event insert and one row update -------------------------------------
+// ---- the ceiling: node:http, the HMAC check and the API's own statements ---------------------------------------
 
+/**
+ * The same work without the framework: the signature checked with node:crypto, the body parsed once, and the
+ * API's own statement for the event (its text composed by the same builders: the subscription writer with the
+ * ledger's claim, the invoice handler with it), named as the API's are on a direct connection. Other events
+ * (checkouts, unhandled types) are only recorded in the ledger. It runs on its own copy of the seeded database.
+ */
 async function serveCeiling(): Promise<void> {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
+  const [{ DataSource }, db, subscription, platformEvents, ledger, invoices, patch] = await Promise.all([
+    import('typeorm'), import('@app/database'), import('@app/subscription'), import('@app/platform-events'),
+    import('../libs/billing/src/webhooks/webhook-ledger.js'), import('../libs/billing/src/webhooks/invoice-event.handlers.js'),
+    import('../libs/billing/src/webhooks/subscription-patch.js'),
+  ]);
+  const dataSource = await new DataSource(db.dataSourceOptions(process.env.DATABASE_URL!, { extra: { max: POOL_SIZE } })).initialize();
+  db.allowPlanReuse(dataSource);
+  const clock = { now: () => new Date() } as ConstructorParameters<typeof subscription.SubscriptionWriter>[0];
+  const writer = new subscription.SubscriptionWriter(clock);
+  const invoiceHandlers = new invoices.InvoiceEventHandlers(writer, clock, new platformEvents.PlatformEventWriter());
   const verify = (body: Buffer, header: string | undefined): boolean => {
     const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
     const t = Number(parts.t);
@@ -179,6 +195,24 @@ async function serveCeiling(): Promise<void> {
     const given = Buffer.from(parts.v1, 'hex');
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
+  const apply = async (event: Stripe.Event, payload: string): Promise<void> => {
+    const now = new Date();
+    const claim = { event, payload, createdAt: new Date(event.created * 1000), replay: false, now };
+    if (event.type === 'invoice.paid' || event.type === 'invoice.payment_failed') {
+      await invoiceHandlers.handle(dataSource.manager, event.type, event.data.object, ledger.ledgerClaim(claim));
+      return;
+    }
+    if (event.type.startsWith('customer.subscription.')) {
+      const sub = event.data.object as Stripe.Subscription;
+      const claimed = ledger.ledgerClaim(claim);
+      await writer.applyStripeSubscription(dataSource.manager, patch.toSubscriptionPatch(sub, { deleted: event.type === 'customer.subscription.deleted', now }),
+        { kind: 'event', at: claim.createdAt }, { ctes: (add) => claimed.ctes(add, ledger.subscriptionOutcomeSql(add, sub.id, {})), requires: claimed.taken, report: claimed.report });
+      return;
+    }
+    const p = new db.SqlParams();
+    const add = (value: unknown, cast: string) => p.add(value, cast);
+    await db.queryRows(dataSource.manager, ledger.claimSql(add, claim, ledger.fixedOutcome(add, 'ignored', 'recorded by the ceiling')), p.values, { reusePlan: true });
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -186,22 +220,15 @@ async function serveCeiling(): Promise<void> {
       const body = Buffer.concat(chunks);
       if (req.method !== 'POST') return void res.writeHead(200).end('ok');
       if (!verify(body, req.headers['stripe-signature'] as string | undefined)) return void res.writeHead(400).end('{"error":"signature"}');
-      const event = JSON.parse(body.toString('utf8')) as { id: string; type: string; created: number; data: { object: { customer?: string } } };
-      pool
-        .query(
-          `WITH claimed AS (
-             INSERT INTO bench_ceiling_events (event_id, type, status, attempts, payload, event_created_at, received_at, processed_at)
-             VALUES ($1, $2, 'processed', 1, $3::jsonb, to_timestamp($4), now(), now()) ON CONFLICT (event_id) DO NOTHING RETURNING id)
-           UPDATE vendor_subscriptions SET updated_at = now() WHERE stripe_customer_id = $5 AND EXISTS (SELECT 1 FROM claimed)`,
-          [event.id, event.type, body.toString('utf8'), event.created, event.data.object.customer ?? null],
-        )
+      const text = body.toString('utf8');
+      apply(JSON.parse(text) as Stripe.Event, text)
         .then(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"received":true}'))
         .catch(() => res.writeHead(500).end('{"error":"db"}'));
     });
   });
   server.keepAliveTimeout = 30_000;
   server.listen(Number(process.env.PORT), '127.0.0.1');
-  process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
+  process.on('SIGTERM', () => server.close(() => void dataSource.destroy().then(() => process.exit(0))));
 }
 
 // ---- driving ----------------------------------------------------------------------------------------------------
@@ -405,9 +432,29 @@ async function seed(db: pg.Client, double: StripeDouble): Promise<{ prices: Pric
     const customer = double.createCustomer({ metadata: { vendor_id: String(v) } });
     checkoutSubs.set(v, double.createSubscription({ customer: customer.id, price: priceList[v % priceList.length].price.id, metadata: { vendor_id: String(v) } }));
   }
-  await db.query(`CREATE TABLE bench_ceiling_events (LIKE stripe_webhook_events INCLUDING ALL)`);
   await db.query(`VACUUM ANALYZE`);
   return { prices, checkoutSubs };
+}
+
+/** A copy of `url`'s database (CREATE DATABASE … TEMPLATE, retried while an autovacuum worker is still on it). */
+async function cloneDatabase(url: string, name: string): Promise<string> {
+  const at = (database: string) => Object.assign(new URL(url), { pathname: `/${database}` }).toString();
+  const admin = new pg.Client({ connectionString: at('postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE "${new URL(url).pathname.slice(1)}"`);
+        return at(name);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 async function main(): Promise<void> {
@@ -420,12 +467,17 @@ async function main(): Promise<void> {
     url = embedded.url;
   }
   const double = await startStripeDouble();
-  const db = new pg.Client({ connectionString: url });
+  let db = new pg.Client({ connectionString: url });
   const children: ChildProcess[] = [];
   try {
     await migrateDatabase(url);
     await db.connect();
     const { prices, checkoutSubs } = await seed(db, double);
+    // The ceiling gets its own copy of the seeded database: the same rows, so the same work.
+    await db.end();
+    const ceilingUrl = await cloneDatabase(url, 'vb_bench_webhooks_ceiling');
+    db = new pg.Client({ connectionString: url });
+    await db.connect();
     const backend = Number((await db.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid);
     const postmaster = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
     const planned = performance.now();
@@ -462,14 +514,18 @@ async function main(): Promise<void> {
     const checks = await verify(db, distinct, apiSent);
 
     const ceilingPort = await freePort();
-    const ceiling = startChild([fileURLToPath(import.meta.url), '--ceiling'], { PORT: String(ceilingPort), DATABASE_URL: url });
+    const ceiling = startChild([fileURLToPath(import.meta.url), '--ceiling'], { PORT: String(ceilingPort), DATABASE_URL: ceilingUrl });
     children.push(ceiling);
     await waitForHttp(ceilingPort, '/');
     const ceilingSent = new Set<string>();
     const ceilingResult = await drive(ceilingPort, '/', sends, ceilingSent, ceiling.pid, postmaster);
     await new Promise((r) => setTimeout(r, 1000));
     await stopChild(ceiling);
-    const ceilingRows = Number((await db.query(`SELECT count(*) FROM bench_ceiling_events`)).rows[0].count);
+    const ceilingDb = new pg.Client({ connectionString: ceilingUrl });
+    await ceilingDb.connect();
+    const ceilingRows = Number((await ceilingDb.query(`SELECT count(*) FROM stripe_webhook_events`)).rows[0].count);
+    const ceilingStuck = Number((await ceilingDb.query(`SELECT count(*) FROM stripe_webhook_events WHERE status NOT IN ('processed', 'ignored')`)).rows[0].count);
+    await ceilingDb.end();
 
     const outcome = (o: string) => [...metrics.matchAll(new RegExp(`^stripe_webhook_events_total\\{[^}]*outcome="${o}"[^}]*\\} (\\d+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
     const row = (name: string, r: Measured) => ({
@@ -481,7 +537,7 @@ async function main(): Promise<void> {
     const ratio = apiResult.requests.average / ceilingResult.requests.average;
     console.log(`ratio API / ceiling: ${(ratio * 100).toFixed(1)}% (aim >= 70%); API p99 ${apiResult.latency.p99} ms (aim <= 2x the ceiling's ${ceilingResult.latency.p99} ms)`);
     console.log(`API outcomes (metrics, incl. warm-up): processed ${outcome('processed')}, duplicate ${outcome('duplicate')}, ignored ${outcome('ignored')}, failed ${outcome('failed')}, invalid ${outcome('invalid_signature')}`);
-    console.log(`ceiling ledger rows ${ceilingRows} of ${ceilingSent.size} distinct events sent`);
+    console.log(`ceiling ledger rows ${ceilingRows} of ${ceilingSent.size} distinct events sent, ${ceilingStuck} failed or stuck`);
     console.log('\nExactly once, checked against what was sent:');
     console.table(checks);
     const lost = checks.filter((c) => !c.ok);
