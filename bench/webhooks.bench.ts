@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type Stripe from 'stripe';
-import { freePort, migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
+import { freePort, migrateDatabase, startEmbeddedPostgres, type AddParam, type EmbeddedDatabase } from '@app/database';
 import { eventObject, invoiceObject, subscriptionObject } from '../test/stripe-double/objects.js';
 import { startStripeDouble, type StripeDouble } from '../test/stripe-double/stripe-double.js';
 
@@ -205,8 +205,8 @@ async function serveCeiling(): Promise<void> {
     if (event.type.startsWith('customer.subscription.')) {
       const sub = event.data.object as Stripe.Subscription;
       const claimed = ledger.ledgerClaim(claim);
-      await writer.applyStripeSubscription(dataSource.manager, patch.toSubscriptionPatch(sub, { deleted: event.type === 'customer.subscription.deleted', now }),
-        { kind: 'event', at: claim.createdAt }, { ctes: (add) => claimed.ctes(add, ledger.subscriptionOutcomeSql(add, sub.id, {})), requires: claimed.taken, report: claimed.report });
+      await writer.applyStripeSubscriptionWith(dataSource.manager, patch.toSubscriptionPatch(sub, { deleted: event.type === 'customer.subscription.deleted', now }),
+        { kind: 'event', at: claim.createdAt }, { ctes: (add: AddParam) => claimed.ctes(add, ledger.subscriptionOutcomeSql(add, sub.id, {})), requires: claimed.taken, report: claimed.report });
       return;
     }
     const p = new db.SqlParams();

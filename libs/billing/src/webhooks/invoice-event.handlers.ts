@@ -39,10 +39,11 @@ export class InvoiceEventHandlers {
     const vendor = this.writer.vendorOfSql(add, { subscriptionId, customerId: idOf(invoice.customer), vendorId: metadataVendorId(invoice.parent?.subscription_details?.metadata) }, { lock: true });
     const outOfRange = (['total', 'amount_paid', 'amount_due', 'attempt_count'] as const).find((k) => Math.abs(invoice[k] ?? 0) > MAX_CENTS || !Number.isInteger(invoice[k] ?? 0));
     const invoiceId = add(invoice.id, 'varchar');
+    const unstorable = add(Boolean(outOfRange), 'boolean');
     // Signed and well formed, but not storable (a value beyond PostgreSQL's integer): an admin must look.
-    const outcome = `SELECT CASE WHEN vendor.vendor_id IS NULL THEN 'ignored' WHEN ${add(Boolean(outOfRange), 'boolean')} THEN 'needs_attention' ELSE 'processed' END AS status,
+    const outcome = `SELECT CASE WHEN vendor.vendor_id IS NULL THEN 'ignored' WHEN ${unstorable} THEN 'needs_attention' ELSE 'processed' END AS status,
         CASE WHEN vendor.vendor_id IS NULL THEN ${add(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`, 'text')}
-             WHEN ${add(Boolean(outOfRange), 'boolean')} THEN ${add(outOfRange ? `invoice ${invoice.id}: ${outOfRange} ${invoice[outOfRange]} is out of range` : null, 'text')}
+             WHEN ${unstorable} THEN ${add(outOfRange ? `invoice ${invoice.id}: ${outOfRange} ${invoice[outOfRange]} is out of range` : null, 'text')}
              WHEN ${add(failed, 'boolean')} AND EXISTS (SELECT 1 FROM billing_history WHERE stripe_invoice_id = ${invoiceId} AND status = 'paid')
                THEN ${add(`invoice ${invoice.id} is already paid; the failure changes nothing`, 'text')} END AS note
       FROM (SELECT 1) AS one LEFT JOIN vendor ON true`;

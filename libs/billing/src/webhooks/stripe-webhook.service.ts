@@ -141,8 +141,7 @@ export class StripeWebhookService {
       const subscription = event.data.object;
       const ledger = ledgerClaim(claim);
       const step: FusedStep = { ctes: (add) => ledger.ctes(add, subscriptionOutcomeSql(add, subscription.id, prefetched)), requires: ledger.taken, report: ledger.report };
-      const outcome = await this.subscriptions.subscriptionChanged(this.dataSource.manager, event, subscription, prefetched, step);
-      const report = outcome.step as ClaimReport;
+      const report = await this.subscriptions.planSubscriptionChanged<ClaimReport>(this.dataSource.manager, event, subscription, prefetched, step);
       if (report.status === 'processing') return { status: 'reread', subscriptionId: subscription.id };
       if (report.wanted !== null) return this.settled(claim, report);
     }

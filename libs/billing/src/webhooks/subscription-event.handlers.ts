@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Stripe } from '@app/stripe';
-import { SubscriptionWriter, type FusedStep } from '@app/subscription';
+import { SubscriptionWriter, type FusedStep, type StripeStamp } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import { AddOnGrantService } from '../add-ons/add-on-grant.service.js';
 import { idOf, metadataVendorId } from './stripe-mapping.js';
@@ -20,17 +20,22 @@ export class SubscriptionEventHandlers {
 
   /**
    * created/updated/deleted: applied unless older than the last state applied to the plan; one of the same second
-   * asks for a re-read (the caller reads Stripe outside the transaction and runs the event again with it). With a
-   * `step` (the ledger's claim), a plan's subscription is applied in one statement with it; `step` reports back.
+   * asks for a re-read (the caller reads Stripe outside the transaction and runs the event again with it).
    */
-  async subscriptionChanged(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched, step?: FusedStep): Promise<HandlerOutcome & { step?: unknown }> {
-    const deleted = event.type === 'customer.subscription.deleted';
-    const result = prefetched.subscription
-      ? await this.sync.applySubscription(manager, prefetched.subscription, readStamp(prefetched.readAt!), { step })
-      : await this.sync.applySubscription(manager, subscription, { kind: 'event', at: new Date(event.created * 1000) }, { deleted, step });
-    const reported = 'step' in result ? { step: result.step } : {};
-    if (result.outcome === 'tie') return { status: 'reread', subscriptionId: subscription.id, ...reported };
-    return { ...outcomeOf(result, prefetched.subscription ? REREAD_NOTE : undefined), ...reported };
+  async subscriptionChanged(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched): Promise<HandlerOutcome> {
+    const { applied, stamp, deleted } = subscriptionToApply(event, subscription, prefetched);
+    const result = await this.sync.applySubscription(manager, applied, stamp, { deleted });
+    if (result.outcome === 'tie') return { status: 'reread', subscriptionId: subscription.id };
+    return outcomeOf(result, prefetched.subscription ? REREAD_NOTE : undefined);
+  }
+
+  /**
+   * The same for a plan's subscription, in one statement with the ledger's claim (`step`) outside any transaction;
+   * answers the claim's report (the claim's outcome follows from the writer's verdict).
+   */
+  planSubscriptionChanged<R>(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched, step: FusedStep): Promise<R> {
+    const { applied, stamp, deleted } = subscriptionToApply(event, subscription, prefetched);
+    return this.sync.applyPlanSubscriptionWith<R>(manager, applied, stamp, step, { deleted });
   }
 
   /**
@@ -65,6 +70,12 @@ export class SubscriptionEventHandlers {
   private addOnPurchased(manager: EntityManager, vendorId: number, session: Stripe.Checkout.Session, subscription: Stripe.Subscription | undefined): Promise<HandlerOutcome> {
     return this.addOns.recordCheckoutPurchase(manager, { vendorId, session, subscription: subscription ?? null });
   }
+}
+
+/** The subscription a `customer.subscription.*` event applies: the one re-read after a tie, else the event's own. */
+function subscriptionToApply(event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched): { applied: Stripe.Subscription; stamp: StripeStamp; deleted?: boolean } {
+  if (prefetched.subscription) return { applied: prefetched.subscription, stamp: readStamp(prefetched.readAt!) };
+  return { applied: subscription, stamp: { kind: 'event', at: new Date(event.created * 1000) }, deleted: event.type === 'customer.subscription.deleted' };
 }
 
 function outcomeOf(result: ApplySubscriptionResult, appliedNote?: string): HandlerOutcome {

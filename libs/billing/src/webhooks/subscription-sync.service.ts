@@ -36,20 +36,28 @@ export class SubscriptionSyncService {
     private readonly clock: Clock,
   ) {}
 
-  /**
-   * Applies `subscription`, stamped with the event that carried it or the second it was read. With `step` (a
-   * plan's subscription only), the caller's write is fused into the writer's one statement and the add-on code is
-   * not asked: the caller sees `not_found` with the step's report and decides.
-   */
-  async applySubscription(manager: EntityManager, subscription: Stripe.Subscription, stamp: StripeStamp, opts: { deleted?: boolean; step?: FusedStep } = {}): Promise<ApplySubscriptionResult> {
+  /** Applies `subscription`, stamped with the event that carried it or the second it was read. */
+  async applySubscription(manager: EntityManager, subscription: Stripe.Subscription, stamp: StripeStamp, opts: { deleted?: boolean } = {}): Promise<ApplySubscriptionResult> {
     if (!subscription.metadata?.addon_code) {
-      const result = await this.writer.applyStripeSubscription(manager, toSubscriptionPatch(subscription, { deleted: opts.deleted, now: this.clock.now() }), stamp, opts.step);
-      if (result.outcome !== 'not_found' || opts.step) return result;
+      const result = await this.writer.applyStripeSubscription(manager, this.patchOf(subscription, opts.deleted), stamp);
+      if (result.outcome !== 'not_found') return result;
     }
     const addOn = await this.applyAddOnSubscription(manager, subscription, opts.deleted === true);
     if (addOn) return addOn;
     if (subscription.metadata?.addon_code) return { outcome: 'not_found', reason: `add-on subscription ${subscription.id} is not linked to a vendor add-on yet` };
     return { outcome: 'not_found', reason: `no vendor for subscription ${subscription.id}` };
+  }
+
+  /**
+   * A plan's subscription (never an add-on's) applied in one statement with the caller's write, outside any
+   * transaction (see SubscriptionWriter.applyStripeSubscriptionWith); answers the step's report.
+   */
+  applyPlanSubscriptionWith<R>(manager: EntityManager, subscription: Stripe.Subscription, stamp: StripeStamp, step: FusedStep, opts: { deleted?: boolean } = {}): Promise<R> {
+    return this.writer.applyStripeSubscriptionWith<R>(manager, this.patchOf(subscription, opts.deleted), stamp, step);
+  }
+
+  private patchOf(subscription: Stripe.Subscription, deleted: boolean | undefined) {
+    return toSubscriptionPatch(subscription, { deleted, now: this.clock.now() });
   }
 
   /**

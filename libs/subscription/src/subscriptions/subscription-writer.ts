@@ -58,11 +58,10 @@ export interface PlanState {
   orders_this_period: number;
 }
 
-export type ApplyStripeResult = (
+export type ApplyStripeResult =
   | { outcome: 'applied'; vendorId: number; changed: (keyof PlanState)[]; before: PlanState; after: PlanState }
   | { outcome: 'stale' | 'tie' | 'not_current'; vendorId: number; reason: string }
-  | { outcome: 'not_found'; reason: string }
-) & { step?: unknown };
+  | { outcome: 'not_found'; reason: string };
 
 /** What identifies the vendor of a Stripe object (any may be null). */
 export interface VendorRef {
@@ -76,7 +75,7 @@ export interface VendorRef {
  * implicit transaction) — the webhook ledger's claim of the event that carries the patch. `ctes` come after the
  * writer's verdict CTE `v` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'not_current', and the
  * row's plan columns — or none when no vendor row matches) and may read it; the update happens only when
- * `requires` holds too; `report` is a JSON expression answered back as `step`.
+ * `requires` holds too; `report` is a JSON expression, the statement's answer.
  */
 export interface FusedStep {
   ctes(add: AddParam): string;
@@ -114,38 +113,53 @@ export class SubscriptionWriter {
    * named prepared statements), and each subquery costs planning time, so the row is found by one scan
    * (`patchLookup`) and the tier by one query (`patchTier`).
    */
-  async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp, step?: FusedStep): Promise<ApplyStripeResult> {
+  async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp): Promise<ApplyStripeResult> {
     const p = new SqlParams();
-    const add: AddParam = (value, cast) => p.add(value, cast);
+    const sql = `${this.applySql((value, cast) => p.add(value, cast), patch, stamp)}
+      SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
+             (SELECT row_to_json(a) FROM a) AS after
+        FROM (SELECT 1) AS one LEFT JOIN v AS b ON true`;
+    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null }>(manager, sql, p.values, { reusePlan: true });
+    if (row.vendor_id === null) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})` };
+    const vendorId = row.vendor_id;
+    switch (row.verdict) {
+      case 'not_current':
+        return { outcome: 'not_current', vendorId, reason: `subscription ${patch.subscriptionId} has ended and is not the vendor's current subscription ${String(row.before.stripe_subscription_id)}` };
+      case 'stale':
+        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
+      case 'tie':
+        return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})` };
+    }
+    const before = planState(row.before);
+    const after = planState(row.after!);
+    return { outcome: 'applied', vendorId, before, after, changed: PLAN_COLUMNS.filter((c) => !same(before[c], after[c])) };
+  }
+
+  /**
+   * `applyStripeSubscription` fused with a caller's write (see FusedStep) in one statement, on a manager outside
+   * any transaction: the same lookup, verdict and update, answering only `step.report` — no before and after
+   * states, which nobody on that path reads.
+   */
+  async applyStripeSubscriptionWith<R>(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp, step: FusedStep): Promise<R> {
+    const p = new SqlParams();
+    const sql = `${this.applySql((value, cast) => p.add(value, cast), patch, stamp, step)}
+      SELECT ${step.report} AS report`;
+    const [row] = await queryRows<{ report: R }>(manager, sql, p.values, { reusePlan: true });
+    return row.report;
+  }
+
+  /** The CTEs both apply methods share, up to the update `a` (its RETURNING: the plan columns), under `v`'s verdict. */
+  private applySql(add: AddParam, patch: StripeSubscriptionPatch, stamp: StripeStamp, step?: FusedStep): string {
     const x = patchParams(add, { patch, stamp }, this.clock.now());
     const set = patchAssignments(x, 'b', 'tier', 's');
-    const sql = `
+    return `
       WITH b AS (SELECT id, vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
       v AS (SELECT b.*, ${patchVerdict(x, 'b')} AS verdict FROM b),${step ? `\n      ${step.ctes(add)},` : ''}
       tier AS (${patchTier(x)}),
       a AS (
         UPDATE vendor_subscriptions s SET ${Object.entries(set).map(([column, value]) => `${column} = ${value}`).join(',\n          ')}
         FROM v AS b LEFT JOIN tier ON true WHERE s.id = b.id AND b.verdict = 'apply'${step ? ` AND ${step.requires}` : ''}
-        RETURNING ${PLAN_COLUMNS.map((c) => `s.${c}`).join(', ')})
-      SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
-             (SELECT row_to_json(a) FROM a) AS after, ${step ? step.report : 'NULL::json'} AS step
-        FROM (SELECT 1) AS one LEFT JOIN v AS b ON true`;
-    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null; step: unknown }>(manager, sql, p.values, { reusePlan: true });
-    const reported = step ? { step: row.step } : {};
-    if (row.vendor_id === null) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})`, ...reported };
-    const vendorId = row.vendor_id;
-    switch (row.verdict) {
-      case 'not_current':
-        return { outcome: 'not_current', vendorId, reason: `subscription ${patch.subscriptionId} has ended and is not the vendor's current subscription ${String(row.before.stripe_subscription_id)}`, ...reported };
-      case 'stale':
-        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})`, ...reported };
-      case 'tie':
-        return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})`, ...reported };
-    }
-    // Applied unless the step held it back (the event was a duplicate): then nothing changed.
-    const before = planState(row.before);
-    const after = row.after ? planState(row.after) : before;
-    return { outcome: 'applied', vendorId, before, after, changed: PLAN_COLUMNS.filter((c) => !same(before[c], after[c])), ...reported };
+        RETURNING ${PLAN_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
   }
 
   /**
