@@ -1,4 +1,3 @@
-import { PlatformEventWriter } from '@app/platform-events';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
 import { ADMIN_ENV, adminToken, insertTier, moveToTier } from '../limits/limits.helpers.js';
 import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
@@ -66,7 +65,10 @@ describe('platform events: signed delivery to the platform receiver', () => {
     expect((await deliver(t, double, double.makeEvent('invoice.payment_failed', invoice))).status).toBe(200);
 
     const addon = await signUpVendor(t);
-    await t.db.transaction((m) => t.app.get(PlatformEventWriter).recordAddonNeedsAttention(m, addon.vendorId, { addon_code: 'custom_domain', domain_name: 'shop.example', checkout_session_id: 'cs_test_1', reason: 'the domain is held by another vendor' }));
+    // A paid Checkout for an add-on that does not exist: recorded needs_attention, and the platform is told.
+    const paidForNothing = { id: 'cs_test_1', object: 'checkout.session', mode: 'payment', status: 'complete', payment_status: 'paid', customer: null, subscription: null,
+      metadata: { vendor_id: String(addon.vendorId), addon_code: 'custom_domain', domain_name: 'Shop.Example' } };
+    expect((await deliver(t, double, double.makeEvent('checkout.session.completed', paidForNothing))).status).toBe(200);
 
     await receiver.waitFor(() =>
       acceptedOf(usage.vendorId).some((r) => r.type === 'usage.threshold_reached') && acceptedOf(trial.vendorId).length === 1 &&
@@ -82,7 +84,7 @@ describe('platform events: signed delivery to the platform receiver', () => {
     expect(byType(trial.vendorId, 'trial.ending').data).toEqual({ trial_ends_at: expect.stringMatching(/Z$/), has_payment_method: false });
     expect(byType(payer.vendorId, 'payment.failed').data).toEqual({ invoice_id: invoice.id, amount_due_cents: invoice.amount_due, attempt_count: 1, next_payment_attempt: null });
     expect(byType(payer.vendorId, 'subscription.updated').data).toMatchObject({ status: 'past_due' });
-    expect(byType(addon.vendorId, 'addon.needs_attention').data).toEqual({ addon_code: 'custom_domain', domain_name: 'shop.example', checkout_session_id: 'cs_test_1', reason: 'the domain is held by another vendor' });
+    expect(byType(addon.vendorId, 'addon.needs_attention').data).toEqual({ addon_code: 'custom_domain', domain_name: 'shop.example', checkout_session_id: 'cs_test_1', reason: 'checkout session cs_test_1: unknown add-on "custom_domain"' });
 
     await receiver.waitFor(() => acceptedOf(usage.vendorId).length === 2);
     await waitUntil(async () => (await t.db.query(`SELECT status FROM platform_events WHERE public_id = $1`, [threshold.id]))[0].status === 'delivered');

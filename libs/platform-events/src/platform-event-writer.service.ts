@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows, SqlParams, type AddParam } from '@app/database';
 import type { EntityManager } from 'typeorm';
+import { insertPlatformEventsSql } from './platform-event.sql.js';
 import type { AddonNeedsAttentionData, PaymentFailedData, PlatformEventType } from './platform-event.types.js';
 
 export interface NewPlatformEvent {
@@ -52,9 +53,16 @@ export class PlatformEventWriter {
     return this.recordSql(add, { type: 'payment.failed', data, dedupeKey: `payment.failed:${data.invoice_id}:${data.attempt_count}` }, vendor, when);
   }
 
-  /** `addon.needs_attention`: a paid add-on that could not be granted (once per Checkout session when it has one). */
-  recordAddonNeedsAttention(manager: EntityManager, vendorId: number, data: AddonNeedsAttentionData): Promise<string | null> {
-    const dedupeKey = data.checkout_session_id ? `addon.needs_attention:${data.checkout_session_id}` : undefined;
-    return this.record(manager, { type: 'addon.needs_attention', vendorId, data, dedupeKey });
+  /**
+   * `addon.needs_attention` (a paid add-on that could not be granted), once per Checkout session, as recordSql;
+   * `reason` is an SQL text expression (the statement decides why).
+   */
+  addonNeedsAttentionSql(add: AddParam, vendor: string, data: Omit<AddonNeedsAttentionData, 'reason'> & { checkout_session_id: string }, reason: string, when: string): string {
+    return insertPlatformEventsSql(`(SELECT vendor_id FROM ${vendor} WHERE ${when}) AS v`, {
+      type: add('addon.needs_attention' satisfies PlatformEventType, 'varchar'),
+      vendorId: 'v.vendor_id',
+      data: `jsonb_build_object('addon_code', ${add(data.addon_code, 'text')}, 'domain_name', ${add(data.domain_name, 'text')}, 'checkout_session_id', ${add(data.checkout_session_id, 'text')}, 'reason', (${reason}))`,
+      dedupeKey: add(`addon.needs_attention:${data.checkout_session_id}`, 'text'),
+    });
   }
 }

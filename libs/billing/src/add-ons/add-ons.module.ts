@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PlatformEventsModule } from '@app/platform-events';
+import { SubscriptionModule } from '@app/subscription';
 import { AddOnGrantService } from './add-on-grant.service.js';
 import { VendorAddOnRepository } from './vendor-add-on.repository.js';
 
@@ -8,7 +9,7 @@ import { VendorAddOnRepository } from './vendor-add-on.repository.js';
  * (which BillingModule imports) can call them without importing BillingModule back.
  */
 @Module({
-  imports: [PlatformEventsModule],
+  imports: [PlatformEventsModule, SubscriptionModule],
   providers: [VendorAddOnRepository, AddOnGrantService],
   exports: [VendorAddOnRepository, AddOnGrantService],
 })

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, isUniqueViolation } from '@app/common';
-import { queryRows } from '@app/database';
+import { Clock } from '@app/common';
+import { queryRows, type AddParam } from '@app/database';
 import type { Stripe } from '@app/stripe';
 import type { EntityManager } from 'typeorm';
 import { fromUnix, mapSubscriptionStatus, subscriptionPeriod } from '../webhooks/stripe-mapping.js';
@@ -51,26 +51,32 @@ export interface VendorAddOnRow {
   cancelled_at: Date | null;
 }
 
-export interface AddOnGrant {
+/** A paid add-on's grant, for grantSql: values, and SQL expressions where the statement decides them. */
+export interface AddOnGrantSql {
   vendorId: number;
-  addOnProductId: number;
+  /** SQL: the add-on product's id. */
+  productId: string;
   domainName: string | null;
   quantity: number;
   sessionId: string;
   subscriptionId: string | null;
-  period: { start: Date; end: Date };
+  periodStart: Date;
+  /** SQL: the period's end. */
+  periodEnd: string;
 }
 
-export interface AddOnAttention extends Omit<AddOnGrant, 'addOnProductId'> {
-  addOnProductId: number | null;
+/** A paid add-on that cannot be granted, for needsAttentionSql (its product may be unknown: `productId` SQL may be null). */
+export interface AddOnAttentionSql extends AddOnGrantSql {
   addonCode: string;
+  /** SQL: why, for the admins. */
   reason: string;
 }
 
 /**
  * The one writer of `vendor_add_ons` (and its reads): domain holds for open Checkouts, the grant of a paid add-on,
  * the record of one that could not be granted, Stripe's later word on its subscription, and cancellation. Every
- * method runs on the caller's EntityManager, so it joins the caller's transaction; none calls Stripe.
+ * method runs on the caller's EntityManager, so it joins the caller's transaction, or (the `…Sql` builders: the
+ * grant) answers CTEs for the caller's one statement; none calls Stripe.
  */
 @Injectable()
 export class VendorAddOnRepository {
@@ -142,83 +148,86 @@ export class VendorAddOnRepository {
     return rows.length > 0;
   }
 
-  /** The add-on row of a Checkout session, locked for the caller's transaction. */
-  async lockByCheckoutSession(manager: EntityManager, sessionId: string): Promise<{ id: number; vendor_id: number; status: VendorAddOnStatus } | undefined> {
-    const [row] = await queryRows<{ id: number; vendor_id: number; status: VendorAddOnStatus }>(
-      manager,
-      `SELECT id, vendor_id, status FROM vendor_add_ons WHERE stripe_checkout_session_id = $1 FOR UPDATE`,
-      [sessionId],
-    );
-    return row;
-  }
-
-  /** The vendor's own open hold of the domain for this add-on, whichever of its Checkout sessions it now names. */
-  async lockOwnHold(manager: EntityManager, vendorId: number, addOnProductId: number, domainName: string): Promise<number | undefined> {
-    const [row] = await queryRows<{ id: number }>(
-      manager,
-      `SELECT id FROM vendor_add_ons WHERE vendor_id = $1 AND add_on_product_id = $2 AND domain_name = $3 AND status = 'pending' FOR UPDATE`,
-      [vendorId, addOnProductId, domainName],
-    );
-    return row?.id;
+  /**
+   * The rows a paid Checkout may land on, as CTEs of the grant's one statement (each locked for it):
+   * `addon_mine` (`id`, `status`: the row that already names the session — its hold, or an earlier grant or
+   * record), `addon_target` (`id`: that row, else the vendor's own open hold of the domain for this add-on under
+   * another of its sessions — two tabs — else null) and `addon_domain_held` (`held`: another row holds the domain).
+   * `product` is a query with the add-on's `id`. Read at the statement's start: a holder that commits after it makes
+   * the grant's write fail on the unique index, and the statement is run again (see AddOnGrantService).
+   */
+  checkoutRowsSql(add: AddParam, sessionId: string, vendorId: number, domainName: string | null, product: string): string[] {
+    const domain = add(domainName, 'varchar');
+    const ownHold = domainName
+      ? `SELECT va.id FROM vendor_add_ons va WHERE va.vendor_id = ${add(vendorId, 'int')} AND va.add_on_product_id = (${product}) AND va.domain_name = ${domain} AND va.status = 'pending' FOR UPDATE`
+      : `SELECT NULL::int AS id WHERE false`;
+    return [
+      `addon_mine AS (SELECT id, status FROM vendor_add_ons WHERE stripe_checkout_session_id = ${add(sessionId, 'varchar')} FOR UPDATE)`,
+      `addon_own_hold AS (${ownHold})`,
+      `addon_target AS (SELECT COALESCE((SELECT id FROM addon_mine), (SELECT id FROM addon_own_hold LIMIT 1)) AS id)`,
+      `addon_domain_held AS (SELECT ${domain} IS NOT NULL AND EXISTS (SELECT 1 FROM vendor_add_ons WHERE domain_name = ${domain} AND ${HOLDING}
+         AND id IS DISTINCT FROM (SELECT id FROM addon_target)) AS held)`,
+    ];
   }
 
   /**
-   * Turns row `id` (a hold, or an earlier `needs_attention`) into the live add-on. Under a savepoint: if another
-   * vendor holds the domain by now, the unique index refuses it and the caller's transaction goes on ('held').
+   * The grant, as CTEs after checkoutRowsSql's: `addon_target` becomes the live add-on, or, without one, a new live
+   * row is inserted; only when `when` holds. `productId` and `periodEnd` are SQL expressions (the period of a
+   * one-off purchase follows the product's billing period). A domain or session another row took meanwhile fails
+   * the statement on the unique index.
    */
-  async activate(manager: EntityManager, id: number, grant: AddOnGrant): Promise<'granted' | 'held'> {
-    const ok = await this.underSavepoint(manager, () =>
-      manager.query(
-        `UPDATE vendor_add_ons SET status = 'active', add_on_product_id = $2, domain_name = $3, quantity = $4, stripe_checkout_session_id = $5,
-                stripe_subscription_id = $6, period_start = $7, period_end = $8, hold_expires_at = NULL, attention_reason = NULL, updated_at = $9
-          WHERE id = $1`,
-        [id, grant.addOnProductId, grant.domainName, grant.quantity, grant.sessionId, grant.subscriptionId, grant.period.start, grant.period.end, this.clock.now()],
-      ),
-    );
-    return ok ? 'granted' : 'held';
-  }
-
-  /** A new live add-on for a paid Checkout; 'held' when the domain (or the session) is taken, and nothing is written. */
-  async insertActive(manager: EntityManager, grant: AddOnGrant): Promise<{ outcome: 'granted'; id: number } | { outcome: 'held' }> {
-    const now = this.clock.now();
-    const [row] = await queryRows<{ id: number }>(
-      manager,
-      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, stripe_subscription_id,
-                                   stripe_checkout_session_id, period_start, period_end, created_at, updated_at)
-       VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $9)
-       ON CONFLICT DO NOTHING
-       RETURNING id`,
-      [grant.vendorId, grant.addOnProductId, grant.domainName, grant.quantity, grant.subscriptionId, grant.sessionId, grant.period.start, grant.period.end, now],
-    );
-    return row ? { outcome: 'granted', id: row.id } : { outcome: 'held' };
+  grantSql(add: AddParam, g: AddOnGrantSql, when: string): string[] {
+    const now = add(this.clock.now(), 'timestamptz');
+    const v = {
+      domain: add(g.domainName, 'varchar'), quantity: add(g.quantity, 'int'), session: add(g.sessionId, 'varchar'),
+      subscription: add(g.subscriptionId, 'varchar'), start: add(g.periodStart, 'timestamptz'),
+    };
+    return [
+      `addon_activated AS (
+        UPDATE vendor_add_ons SET status = 'active', add_on_product_id = (${g.productId}), domain_name = ${v.domain}, quantity = ${v.quantity},
+               stripe_checkout_session_id = ${v.session}, stripe_subscription_id = ${v.subscription}, period_start = ${v.start}, period_end = (${g.periodEnd}),
+               hold_expires_at = NULL, attention_reason = NULL, updated_at = ${now}
+         WHERE id = (SELECT id FROM addon_target) AND ${when}
+        RETURNING id)`,
+      `addon_inserted AS (
+        INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, stripe_subscription_id,
+                                    stripe_checkout_session_id, period_start, period_end, created_at, updated_at)
+        SELECT ${add(g.vendorId, 'int')}, (${g.productId}), 'active', ${v.domain}, ${v.quantity}, ${v.subscription}, ${v.session}, ${v.start}, (${g.periodEnd}), ${now}, ${now}
+         WHERE (SELECT id FROM addon_target) IS NULL AND ${when}
+        RETURNING id)`,
+    ];
   }
 
   /**
-   * Records a paid add-on that cannot be granted, on the row `id` when there is one (the session's hold or an
-   * earlier record), else a new row. `needs_attention` holds no domain, so this never meets the unique index.
+   * The record of a paid add-on that cannot be granted, as CTEs after checkoutRowsSql's: on `addon_mine` when there
+   * is one (the session's hold or an earlier record), else a new row; only when `when` holds. `needs_attention`
+   * holds no domain, so this never meets the unique index. `productId` and `reason` are SQL expressions; the
+   * answer's `id` is an expression for the row written.
    */
-  async recordNeedsAttention(manager: EntityManager, id: number | undefined, a: AddOnAttention): Promise<number> {
-    const now = this.clock.now();
-    const values = [a.vendorId, a.addOnProductId, a.addonCode, a.domainName, a.quantity, a.subscriptionId, a.sessionId, a.period.start, a.period.end, a.reason, now];
-    if (id !== undefined) {
-      await manager.query(
-        `UPDATE vendor_add_ons SET status = 'needs_attention', add_on_product_id = $1, addon_code = $2, domain_name = $3, quantity = $4,
-                stripe_subscription_id = $5, stripe_checkout_session_id = $6, period_start = $7, period_end = $8, attention_reason = $9,
-                hold_expires_at = NULL, updated_at = $10
-          WHERE id = $11`,
-        [...values.slice(1), id],
-      );
-      return id;
-    }
-    const [row] = await queryRows<{ id: number }>(
-      manager,
-      `INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, addon_code, status, domain_name, quantity, stripe_subscription_id,
-                                   stripe_checkout_session_id, period_start, period_end, attention_reason, created_at, updated_at)
-       VALUES ($1, $2, $3, 'needs_attention', $4, $5, $6, $7, $8, $9, $10, $11, $11)
-       RETURNING id`,
-      values,
-    );
-    return row.id;
+  needsAttentionSql(add: AddParam, a: AddOnAttentionSql, when: string): { ctes: string[]; id: string } {
+    const now = add(this.clock.now(), 'timestamptz');
+    const v = {
+      code: add(a.addonCode, 'varchar'), domain: add(a.domainName, 'varchar'), quantity: add(a.quantity, 'int'), subscription: add(a.subscriptionId, 'varchar'),
+      session: add(a.sessionId, 'varchar'), start: add(a.periodStart, 'timestamptz'),
+    };
+    return {
+      ctes: [
+        `addon_attention_set AS (
+          UPDATE vendor_add_ons SET status = 'needs_attention', add_on_product_id = (${a.productId}), addon_code = ${v.code}, domain_name = ${v.domain},
+                 quantity = ${v.quantity}, stripe_subscription_id = ${v.subscription}, stripe_checkout_session_id = ${v.session}, period_start = ${v.start},
+                 period_end = (${a.periodEnd}), attention_reason = (${a.reason}), hold_expires_at = NULL, updated_at = ${now}
+           WHERE id = (SELECT id FROM addon_mine) AND ${when}
+          RETURNING id)`,
+        `addon_attention_new AS (
+          INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, addon_code, status, domain_name, quantity, stripe_subscription_id,
+                                      stripe_checkout_session_id, period_start, period_end, attention_reason, created_at, updated_at)
+          SELECT ${add(a.vendorId, 'int')}, (${a.productId}), ${v.code}, 'needs_attention', ${v.domain}, ${v.quantity}, ${v.subscription}, ${v.session},
+                 ${v.start}, (${a.periodEnd}), (${a.reason}), ${now}, ${now}
+           WHERE NOT EXISTS (SELECT 1 FROM addon_mine) AND ${when}
+          RETURNING id)`,
+      ],
+      id: `(SELECT id FROM addon_attention_set UNION ALL SELECT id FROM addon_attention_new LIMIT 1)`,
+    };
   }
 
   /**
@@ -279,19 +288,5 @@ export class VendorAddOnRepository {
       `UPDATE vendor_add_ons SET status = 'cancelled', cancelled_at = COALESCE(cancelled_at, $2), updated_at = $2 WHERE id = $1 AND status = 'active'`,
       [id, now],
     );
-  }
-
-  /** Runs `write` under a savepoint: a unique violation undoes only it (false), and the transaction goes on. */
-  private async underSavepoint(manager: EntityManager, write: () => Promise<unknown>): Promise<boolean> {
-    await manager.query(`SAVEPOINT vendor_add_on_write`);
-    try {
-      await write();
-      await manager.query(`RELEASE SAVEPOINT vendor_add_on_write`);
-      return true;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      await manager.query(`ROLLBACK TO SAVEPOINT vendor_add_on_write`);
-      return false;
-    }
   }
 }

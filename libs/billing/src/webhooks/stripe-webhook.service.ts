@@ -127,8 +127,8 @@ export class StripeWebhookService {
   }
 
   /**
-   * The event's effect with its claim. A plan's `customer.subscription.*` and the invoices — nearly all that Stripe
-   * sends — run as one statement each, outside any transaction: the handler composes its writes (each written by
+   * The event's effect with its claim. A plan's `customer.subscription.*`, the invoices and a paid add-on Checkout —
+   * nearly all that Stripe sends — run as one statement each, outside any transaction: the handler composes its writes (each written by
    * the owner of its table) with the ledger's claim, so one round trip claims and applies. The rest, and a
    * subscription event that statement left unclaimed (an add-on's), run in a transaction.
    */
@@ -136,6 +136,9 @@ export class StripeWebhookService {
     const { event } = claim;
     if (event.type === 'invoice.paid' || event.type === 'invoice.payment_failed') {
       return this.settled(claim, await this.invoices.handle(this.dataSource.manager, event.type, event.data.object, ledgerClaim(claim)));
+    }
+    if (isAddOnCheckoutPaid(event)) {
+      return this.settled(claim, await this.subscriptions.addOnCheckoutCompleted(this.dataSource.manager, event.data.object, prefetched, ledgerClaim(claim)));
     }
     if (isPlanSubscriptionEvent(event)) {
       const subscription = event.data.object;
@@ -180,10 +183,11 @@ export class StripeWebhookService {
    */
   private async prefetch(event: Stripe.Event, replay: boolean): Promise<Prefetched | 'duplicate'> {
     if (event.type !== 'checkout.session.completed' && event.type !== 'checkout.session.async_payment_succeeded') return {};
+    const subscriptionId = idOf(event.data.object.subscription);
+    if (!subscriptionId) return {};
     const [row] = await this.dataSource.query<{ status: string }[]>(`SELECT status FROM stripe_webhook_events WHERE event_id = $1`, [event.id]);
     if (row && (row.status === 'processed' || (FINAL.has(row.status) && !replay))) return 'duplicate';
-    const subscriptionId = idOf(event.data.object.subscription);
-    return subscriptionId ? this.readSubscription(subscriptionId) : {};
+    return this.readSubscription(subscriptionId);
   }
 
   private async readSubscription(id: string): Promise<Prefetched> {
@@ -226,6 +230,11 @@ export class StripeWebhookService {
 }
 
 type Reread = { status: 'reread'; subscriptionId: string };
+
+/** A Checkout of an add-on (`metadata.addon_code`) completed or paid later. */
+function isAddOnCheckoutPaid(event: Stripe.Event): event is Stripe.CheckoutSessionCompletedEvent | Stripe.CheckoutSessionAsyncPaymentSucceededEvent {
+  return (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded') && Boolean(event.data.object.metadata?.addon_code);
+}
 
 /** `customer.subscription.*` of a plan (an add-on's subscription carries `metadata.addon_code`). */
 function isPlanSubscriptionEvent(event: Stripe.Event): event is Stripe.CustomerSubscriptionCreatedEvent | Stripe.CustomerSubscriptionUpdatedEvent | Stripe.CustomerSubscriptionDeletedEvent {

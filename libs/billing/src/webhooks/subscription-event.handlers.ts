@@ -6,7 +6,7 @@ import { AddOnGrantService } from '../add-ons/add-on-grant.service.js';
 import { idOf, metadataVendorId } from './stripe-mapping.js';
 import { readStamp } from './subscription-patch.js';
 import { SubscriptionSyncService, type ApplySubscriptionResult } from './subscription-sync.service.js';
-import { ignored, processed, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
+import { ignored, processed, type ClaimReport, type HandlerOutcome, type LedgerClaim, type Prefetched } from './webhook-handler.types.js';
 import { REREAD_NOTE } from './webhook-ledger.js';
 
 /** `checkout.session.completed|async_payment_succeeded` and `customer.subscription.*`. */
@@ -39,20 +39,13 @@ export class SubscriptionEventHandlers {
   }
 
   /**
-   * A completed Checkout: for a plan (`metadata.tier_code`), link the customer to the vendor and apply the
-   * subscription as Stripe holds it now (read before the transaction); for an add-on, create the add-on.
+   * A plan's completed Checkout (`metadata.tier_code`): link the customer to the vendor and apply the subscription
+   * as Stripe holds it now (read before the transaction).
    */
   async checkoutCompleted(manager: EntityManager, event: Stripe.Event, session: Stripe.Checkout.Session, prefetched: Prefetched): Promise<HandlerOutcome> {
     const vendorId = metadataVendorId(session.metadata);
     if (!vendorId) return ignored(`checkout session ${session.id} carries no metadata.vendor_id`);
-    const addOnCode = session.metadata?.addon_code;
-    if (addOnCode && session.mode === 'payment' && session.payment_status === 'unpaid') {
-      // A delayed payment method (a bank debit): the add-on starts when Stripe reports the payment, not before.
-      return ignored(`checkout session ${session.id}: the payment is still pending`);
-    }
     if (!(await this.writer.findVendorOf(manager, { subscriptionId: null, customerId: null, vendorId }))) return ignored(`checkout session ${session.id}: unknown vendor ${vendorId}`);
-    if (addOnCode) return this.addOnPurchased(manager, vendorId, session, prefetched.subscription);
-
     if (session.mode !== 'subscription' || !prefetched.subscription) return ignored(`checkout session ${session.id} has neither a subscription nor an add-on`);
     const subscription = prefetched.subscription;
     const customerId = idOf(session.customer) ?? idOf(subscription.customer);
@@ -66,9 +59,12 @@ export class SubscriptionEventHandlers {
     return this.addOns.checkoutExpired(manager, session);
   }
 
-  /** The add-on code grants it (or records it `needs_attention`); its subscription was read from Stripe first. */
-  private addOnPurchased(manager: EntityManager, vendorId: number, session: Stripe.Checkout.Session, subscription: Stripe.Subscription | undefined): Promise<HandlerOutcome> {
-    return this.addOns.recordCheckoutPurchase(manager, { vendorId, session, subscription: subscription ?? null });
+  /**
+   * An add-on's completed Checkout: the add-on code grants it (or records it `needs_attention`) in one statement
+   * with the ledger's claim; its subscription, if any, was read from Stripe first. Answers the claim's report.
+   */
+  addOnCheckoutCompleted(manager: EntityManager, session: Stripe.Checkout.Session, prefetched: Prefetched, claim: LedgerClaim): Promise<ClaimReport> {
+    return this.addOns.recordCheckoutPurchase(manager, { vendorId: metadataVendorId(session.metadata), session, subscription: prefetched.subscription ?? null }, claim);
   }
 }
 

@@ -32,6 +32,8 @@ export interface Prefetched {
 export interface LedgerClaim {
   ctes(add: AddParam, outcome: string): string;
   readonly taken: string;
+  /** SQL: the claim wrote the ledger row, whatever its status (a handler's write of a needs_attention record waits on it). */
+  readonly recorded: string;
   readonly report: string;
 }
 

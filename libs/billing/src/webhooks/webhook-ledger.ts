@@ -48,6 +48,7 @@ export function ledgerClaim(claim: Claim): LedgerClaim {
   return {
     ctes: (add, outcome) => `claim_outcome AS (${outcome}),\n      claimed AS (${claimSql(add, claim, 'claim_outcome')})`,
     taken: `EXISTS (SELECT 1 FROM claimed WHERE status = 'processed')`,
+    recorded: `EXISTS (SELECT 1 FROM claimed)`,
     report: `(SELECT json_build_object('wanted', o.status, 'status', c.status, 'note', c.error) FROM claim_outcome AS o LEFT JOIN claimed AS c ON true)`,
   };
 }
