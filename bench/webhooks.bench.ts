@@ -173,20 +173,23 @@ function sign(body: string): string {
 /**
  * The same work without the framework: the signature checked with node:crypto, the body parsed once, and the
  * API's own statement for the event (its text composed by the same builders: the subscription writer with the
- * ledger's claim, the invoice handler with it), named as the API's are on a direct connection. Other events
- * (checkouts, unhandled types) are only recorded in the ledger. It runs on its own copy of the seeded database.
+ * ledger's claim, the invoice handler with it, the add-on grant with it), named as the API's are on a direct
+ * connection. Other events (a plan's Checkout, which reads Stripe first; unhandled types) are only recorded in the
+ * ledger. It runs on its own copy of the seeded database.
  */
 async function serveCeiling(): Promise<void> {
-  const [{ DataSource }, db, subscription, platformEvents, ledger, invoices, patch] = await Promise.all([
+  const [{ DataSource }, db, subscription, platformEvents, ledger, invoices, patch, grants, addOns] = await Promise.all([
     import('typeorm'), import('@app/database'), import('@app/subscription'), import('@app/platform-events'),
     import('../libs/billing/src/webhooks/webhook-ledger.js'), import('../libs/billing/src/webhooks/invoice-event.handlers.js'),
-    import('../libs/billing/src/webhooks/subscription-patch.js'),
+    import('../libs/billing/src/webhooks/subscription-patch.js'), import('../libs/billing/src/add-ons/add-on-grant.service.js'),
+    import('../libs/billing/src/add-ons/vendor-add-on.repository.js'),
   ]);
   const dataSource = await new DataSource(db.dataSourceOptions(process.env.DATABASE_URL!, { extra: { max: POOL_SIZE } })).initialize();
   db.allowPlanReuse(dataSource);
   const clock = { now: () => new Date() } as ConstructorParameters<typeof subscription.SubscriptionWriter>[0];
   const writer = new subscription.SubscriptionWriter(clock);
   const invoiceHandlers = new invoices.InvoiceEventHandlers(writer, clock, new platformEvents.PlatformEventWriter());
+  const addOnGrants = new grants.AddOnGrantService(new addOns.VendorAddOnRepository(clock), clock, new platformEvents.PlatformEventWriter(), writer);
   const verify = (body: Buffer, header: string | undefined): boolean => {
     const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
     const t = Number(parts.t);
@@ -207,6 +210,11 @@ async function serveCeiling(): Promise<void> {
       const claimed = ledger.ledgerClaim(claim);
       await writer.applyStripeSubscriptionWith(dataSource.manager, patch.toSubscriptionPatch(sub, { deleted: event.type === 'customer.subscription.deleted', now }),
         { kind: 'event', at: claim.createdAt }, { ctes: (add: AddParam) => claimed.ctes(add, ledger.subscriptionOutcomeSql(add, sub.id, {})), requires: claimed.taken, report: claimed.report });
+      return;
+    }
+    if (event.type === 'checkout.session.completed' && event.data.object.metadata?.addon_code) {
+      const session = event.data.object;
+      await addOnGrants.recordCheckoutPurchase(dataSource.manager, { vendorId: Number(session.metadata!.vendor_id), session, subscription: null }, ledger.ledgerClaim(claim));
       return;
     }
     const p = new db.SqlParams();
