@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 
 export interface StatementResult<T> {
@@ -57,16 +57,34 @@ export async function runStatement<T = Record<string, unknown>>(manager: EntityM
 /** SQLSTATEs of a named statement the server does not hold (or holds already): a pooler between us and it. */
 const LOST_STATEMENT = new Set(['26000', '42P05']);
 
+/**
+ * The pool behind the data source: a named statement needs a connection of its own for one statement, and taking it
+ * from pg's pool directly skips building a TypeORM query runner (and its EntityManager) on every hot statement.
+ */
+function poolOf(manager: EntityManager): Pool {
+  return (manager.connection.driver as unknown as { master: Pool }).master;
+}
+
+/**
+ * Clients that swallow a socket error while checked out here: pg reports it to the running query (which rejects),
+ * and the pool drops a client that is no longer queryable when it comes back. Without a listener an `error` event
+ * would be thrown (TypeORM's query runner attaches one per use for the same reason).
+ */
+const guarded = new WeakSet<PoolClient>();
+
 async function runNamed<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<StatementResult<T>> {
-  const runner = manager.connection.createQueryRunner();
+  const client = await poolOf(manager).connect();
+  if (!guarded.has(client)) {
+    client.on('error', () => undefined);
+    guarded.add(client);
+  }
   try {
-    const client = (await runner.connect()) as PoolClient;
     const result = await client.query({ name: statementName(sql), text: sql, values: params });
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   } catch (error) {
     if (!LOST_STATEMENT.has(String((error as { code?: unknown }).code))) throw error;
   } finally {
-    await runner.release();
+    client.release();
   }
   // Only reached when the name was lost: the statement did nothing, so it runs again, unnamed, as all will now.
   planReuse.delete(manager.connection);
@@ -74,17 +92,27 @@ async function runNamed<T>(manager: EntityManager, sql: string, params: unknown[
   return runStatement<T>(manager, sql, params);
 }
 
-/** Names by text, remembered: hashing a few kilobytes of SQL on every run is not free. A handful of texts exist. */
-const names = new Map<string, string>();
+/**
+ * Names by text, remembered, found by length and then compared: a composed text is a new string on every run, and
+ * hashing a few kilobytes of it for a Map key costs more (about 2 ns a character) than comparing it with the one
+ * or two remembered texts of its length. A handful of texts exist.
+ */
+const names = new Map<number, { text: string; name: string }[]>();
+let remembered = 0;
 
 /** Deterministic per text: the same statement has the same name on every connection. */
 function statementName(sql: string): string {
-  let name = names.get(sql);
-  if (name === undefined) {
-    if (names.size >= 1000) names.clear(); // a caller that inlines values would make texts without end
-    name = `vb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
-    names.set(sql, name);
+  const sameLength = names.get(sql.length);
+  if (sameLength) {
+    for (const known of sameLength) if (known.text === sql) return known.name;
   }
+  if (remembered >= 1000) {
+    names.clear(); // a caller that inlines values would make texts without end
+    remembered = 0;
+  }
+  const name = `vb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+  names.set(sql.length, [...(names.get(sql.length) ?? []), { text: sql, name }]);
+  remembered++;
   return name;
 }
 

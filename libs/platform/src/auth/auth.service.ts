@@ -10,6 +10,7 @@ import { User } from '../users/user.entity.js';
 import { Vendor } from '../vendors/vendor.entity.js';
 import { vendorRoleOf, type AuthSession, type AuthUser } from './auth.types.js';
 import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from './password-hasher.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface SignupInput {
   vendorName: string;
@@ -22,6 +23,8 @@ interface TokenClaims {
   sub: string;
   role: AuthUser['role'];
   vid: number | null;
+  /** Set by the signer from `expiresIn` (seconds since the epoch). */
+  exp?: number;
 }
 
 /**
@@ -31,9 +34,14 @@ interface TokenClaims {
  */
 export const TOKEN_USER_SQL = `SELECT u.role, u.vendor_id, u.is_owner, v.is_active AS vendor_active FROM users u LEFT JOIN vendors v ON v.id = u.vendor_id WHERE u.id = $1::int`;
 
+/** How many verified tokens a process remembers (a few hundred bytes each). */
+const VERIFIED_TOKENS = 10_000;
+
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
+  /** Signatures already checked (the user is still read every time): see VerifiedTokens. */
+  private readonly verified = new VerifiedTokens<TokenClaims>(VERIFIED_TOKENS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -94,11 +102,14 @@ export class AuthService {
    * vendor and owner status come from the row, not from the token.
    */
   async verifyToken(token: string): Promise<AuthUser> {
-    let claims: TokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(token, { algorithms: ['HS256'] });
-    } catch {
-      throw new UnauthorizedError('The access token is invalid or expired.');
+    let claims = this.verified.get(token);
+    if (!claims) {
+      try {
+        claims = await this.jwt.verifyAsync<TokenClaims>(token, { algorithms: ['HS256'] });
+      } catch {
+        throw new UnauthorizedError('The access token is invalid or expired.');
+      }
+      this.verified.remember(token, claims, claims.exp);
     }
     // A signed token is still only as good as its claims: `sub` must be a users.id (int4) before it reaches SQL.
     if (typeof claims.sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(claims.sub) || Number(claims.sub) > 2_147_483_647) {
