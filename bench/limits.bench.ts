@@ -6,9 +6,11 @@
  * claim's conditional UPDATE … RETURNING and the INSERT in one statement), named as the API's are on a direct
  * connection. Each server
  * runs in its own child process and gets its own vendors: many on a tier with a large but finite orders limit,
- * one near its limit. autocannon (this process) drives each with 32 connections for 10 s; afterwards every
- * vendor's order rows are checked against its counter and its limit. Embedded PostgreSQL in a temp dir unless
- * BENCH_DATABASE_URL is set. Knobs: BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_VENDORS, DATABASE_POOL_SIZE.
+ * one near its limit. autocannon (this process) drives each with 32 connections for 10 s, in turns: both servers
+ * run at once, and the load alternates between them (API, ceiling, ceiling, API: 2.5 s each), so that the
+ * machine's slow and fast stretches fall on both. Afterwards every vendor's order rows are checked against its
+ * counter and its limit. Embedded PostgreSQL in a temp dir unless BENCH_DATABASE_URL is set. Knobs:
+ * BENCH_DURATION_S, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_VENDORS, DATABASE_POOL_SIZE.
  */
 import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
@@ -29,6 +31,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const VENDORS = Number(process.env.BENCH_VENDORS ?? 16);
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? 20);
+/** The measured seconds of each server are split into this many turns, alternating between the two. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const LARGE_LIMIT = 10_000_000;
 const NEAR_LIMIT = 250;
 const NEAR_HEADROOM = 5;
@@ -37,6 +41,8 @@ const ORDERS_PATH = '/api/v1/vendor/orders';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
+  /** Seconds the run took. */
+  duration: number;
   latency: { p50: number; p99: number; average: number; max: number };
   statusCodeStats: Record<string, { count: number }>;
   errors: number;
@@ -208,6 +214,12 @@ function sampleActivity(db: pg.Pool) {
   return { stop: async () => (clearInterval(timer), counts) };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** Rows vs counter vs limit for every vendor of the target. */
 async function verify(db: pg.Pool, target: Target) {
   const { rows } = await db.query(
@@ -257,31 +269,52 @@ async function main(): Promise<void> {
       targets.push({ name: mode === 'api' ? 'NestJS API (auth, validation, enforcement)' : 'ceiling: node:http + pg', mode, vendors });
     }
 
-    const table: Record<string, Record<string, number | string>> = {};
-    const rps: Record<string, number> = {};
+    // Both servers run at once and take turns under load (ABBA…: API, ceiling, ceiling, API), so a slower or faster
+    // stretch of this shared machine falls on both alike instead of on whichever happened to run then.
+    const servers = new Map<Target['mode'], ChildProcess>();
+    const ports = new Map<Target['mode'], number>();
     for (const target of targets) {
       const { child, port } = await startChild(target.mode, url, join(dir, `data-${target.mode}`));
       children.push(child);
+      servers.set(target.mode, child);
+      ports.set(target.mode, port);
       await load(port, target, 2, 8); // warm-up (JIT, pools); its orders are verified with the rest
-      const sampling = process.env.BENCH_DEBUG ? sampleActivity(db) : undefined;
-      const cpuBefore = await cpuOf(child);
-      const result = await load(port, target, DURATION_S, CONNECTIONS);
-      const cpuMs = (await cpuOf(child)) - cpuBefore;
-      if (sampling) console.log(target.mode, 'pg_stat_activity (state/wait, samples):', await sampling.stop());
-      await stopChild(child);
+    }
+    const rounds = new Map<Target['mode'], { result: AutocannonResult; cpuMs: number }[]>(targets.map((t) => [t.mode, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const pair = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of pair) {
+        const child = servers.get(target.mode)!;
+        const sampling = process.env.BENCH_DEBUG ? sampleActivity(db) : undefined;
+        const cpuBefore = await cpuOf(child);
+        const result = await load(ports.get(target.mode)!, target, DURATION_S / ROUNDS, CONNECTIONS);
+        rounds.get(target.mode)!.push({ result, cpuMs: (await cpuOf(child)) - cpuBefore });
+        if (sampling) console.log(target.mode, 'pg_stat_activity (state/wait, samples):', await sampling.stop());
+      }
+    }
+    for (const child of servers.values()) await stopChild(child);
+
+    const table: Record<string, Record<string, number | string>> = {};
+    const rps: Record<string, number> = {};
+    const perRound: Record<string, number[]> = {};
+    for (const target of targets) {
+      const runs = rounds.get(target.mode)!;
       const check = await verify(db, target);
-      const count = (code: string) => result.statusCodeStats[code]?.count ?? 0;
-      const known = count('201') + count('403');
-      const all = Object.values(result.statusCodeStats).reduce((n, s) => n + s.count, 0);
-      rps[target.mode] = result.requests.average;
+      const total = runs.reduce((n, r) => n + r.result.requests.total, 0);
+      const count = (code: string) => runs.reduce((n, r) => n + (r.result.statusCodeStats[code]?.count ?? 0), 0);
+      const all = runs.reduce((n, r) => n + Object.values(r.result.statusCodeStats).reduce((m, c) => m + c.count, 0) + r.result.errors, 0);
+      // Requests over seconds: autocannon's per-second average counts a round's last, partial second as a whole one.
+      perRound[target.mode] = runs.map((r) => r.result.requests.total / r.result.duration);
+      rps[target.mode] = total / runs.reduce((n, r) => n + r.result.duration, 0);
       table[target.name] = {
-        'req/s': Math.round(result.requests.average),
-        'p50 ms': result.latency.p50,
-        'p99 ms': result.latency.p99,
-        'server CPU ms/req': Number((cpuMs / Math.max(1, result.requests.total)).toFixed(2)),
+        'req/s': Math.round(rps[target.mode]),
+        // The median of the rounds' medians, and the worst round's p99.
+        'p50 ms': median(runs.map((r) => r.result.latency.p50)),
+        'p99 ms': Math.max(...runs.map((r) => r.result.latency.p99)),
+        'server CPU ms/req': Number((runs.reduce((n, r) => n + r.cpuMs, 0) / Math.max(1, total)).toFixed(2)),
         '201': count('201'),
         '403': count('403'),
-        other: all - known + result.errors,
+        other: all - count('201') - count('403'),
         'orders over a limit': check.overLimit,
         'counter ≠ rows': check.counterMismatches,
         'near vendor full': check.nearVendorAtLimit ? 'yes' : 'no',
@@ -291,7 +324,9 @@ async function main(): Promise<void> {
     console.log(`\nlimits benchmark: POST ${ORDERS_PATH}, ${CONNECTIONS} connections, ${DURATION_S} s, ${VENDORS} vendors at ${LARGE_LIMIT} orders + 1 at ${NEAR_LIMIT - NEAR_HEADROOM}/${NEAR_LIMIT}, pool ${POOL_SIZE}\n`);
     console.table(table);
     const ratio = rps.api / rps.ceiling;
-    console.log(`API / ceiling: ${(ratio * 100).toFixed(1)}% of the ceiling's requests/s (aim: ≥ 70%, p99 within 2x the ceiling's, 0 over a limit)\n`);
+    const roundRatios = perRound.api.map((r, i) => `${Math.round((100 * r) / perRound.ceiling[i])}%`).join(', ');
+    console.log(`API / ceiling: ${(ratio * 100).toFixed(1)}% of the ceiling's requests/s (aim: ≥ 70%, p99 within 2x the ceiling's, 0 over a limit)`);
+    console.log(`rounds of ${DURATION_S / ROUNDS} s (API ${perRound.api.map(Math.round).join(', ')} req/s; ceiling ${perRound.ceiling.map(Math.round).join(', ')}): ${roundRatios} round by round\n`);
   } finally {
     for (const child of children) await stopChild(child);
     if (embedded) await embedded.stop();
