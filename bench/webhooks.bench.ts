@@ -5,8 +5,9 @@
 // duplicates interleaved as Stripe's retries would be. Every event has its own `created` second (no ties: a tie
 // re-reads from Stripe, and the bench is about our path). Both servers run as child processes on one embedded
 // PostgreSQL, each on its own copy of the seeded database; the ceiling (serveCeiling) runs the API's own statement
-// for each subscription and invoice event without the framework. autocannon drives each (32 connections, a 2 s
-// warm-up, then 10 s measured), signing each body as it is sent. Afterwards the ledger, billing history, add-ons
+// for each subscription, invoice and add-on Checkout event without the framework. autocannon drives each (32
+// connections, a 2 s warm-up, then 10 s measured in alternating turns of 2.5 s: API, ceiling, ceiling, API), signing
+// each body as it is sent. Afterwards the ledger, billing history, add-ons
 // and every vendor's row are checked against what was sent: every effect exactly once.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,6 +32,8 @@ const DISTINCT_EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 40_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 2;
+/** The measured seconds of each server are split into this many turns, alternating between the two. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const POOL_SIZE = 20;
 const DAY = 86_400;
 const P0 = Math.floor(Date.UTC(2026, 9, 1) / 1000);
@@ -315,7 +318,8 @@ interface Measured extends CannonResult {
   pgCpuMsPerEvent: number;
 }
 
-async function drive(port: number, path: string, sends: Planned[], sent: Set<string>, pid: number | undefined, postmaster: number): Promise<Measured> {
+/** Sends the planned stream to one server, in turns: each call goes on where the last one stopped. */
+function driver(port: number, path: string, sends: Planned[], sent: Set<string>, pid: number | undefined, postmaster: number) {
   let cursor = 0;
   const run = (duration: number) =>
     autocannon({
@@ -329,15 +333,32 @@ async function drive(port: number, path: string, sends: Planned[], sent: Set<str
         },
       }],
     });
-  await run(WARMUP_S);
-  const cpuBefore = cpuSeconds(pid);
-  const pgBefore = postgresCpuSeconds(postmaster);
-  const measured = await run(DURATION_S);
-  const per = (seconds: number) => (seconds * 1000) / Math.max(1, measured.requests.total);
-  const cpuMsPerEvent = per(cpuSeconds(pid) - cpuBefore);
-  const pgCpuMsPerEvent = per(postgresCpuSeconds(postmaster) - pgBefore);
-  if (cursor >= sends.length) console.warn(`the stream wrapped around (${cursor} sends > ${sends.length} planned): raise BENCH_WEBHOOK_EVENTS`);
-  return { ...measured, cpuMsPerEvent, pgCpuMsPerEvent };
+  return {
+    warmUp: () => run(WARMUP_S),
+    async measure(duration: number): Promise<Measured> {
+      const cpuBefore = cpuSeconds(pid);
+      const pgBefore = postgresCpuSeconds(postmaster);
+      const measured = await run(duration);
+      const per = (seconds: number) => (seconds * 1000) / Math.max(1, measured.requests.total);
+      if (cursor >= sends.length) console.warn(`the stream wrapped around (${cursor} sends > ${sends.length} planned): raise BENCH_WEBHOOK_EVENTS`);
+      return { ...measured, cpuMsPerEvent: per(cpuSeconds(pid) - cpuBefore), pgCpuMsPerEvent: per(postgresCpuSeconds(postmaster) - pgBefore) };
+    },
+  };
+}
+
+/** The rounds of one server as one result: events over seconds, the median round's p50, the worst round's p99. */
+function combine(rounds: Measured[]): Measured & { perRound: number[] } {
+  const sum = (f: (r: Measured) => number) => rounds.reduce((n, r) => n + f(r), 0);
+  const total = sum((r) => r.requests.total);
+  const seconds = sum((r) => r.duration);
+  const p50s = rounds.map((r) => r.latency.p50).sort((a, b) => a - b);
+  return {
+    requests: { total, average: total / seconds },
+    latency: { p50: p50s[p50s.length >> 1], p99: Math.max(...rounds.map((r) => r.latency.p99)), max: Math.max(...rounds.map((r) => r.latency.max)), average: sum((r) => r.latency.average * r.requests.total) / total },
+    non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), duration: seconds, '2xx': sum((r) => r['2xx']),
+    cpuMsPerEvent: sum((r) => r.cpuMsPerEvent * r.requests.total) / total, pgCpuMsPerEvent: sum((r) => r.pgCpuMsPerEvent * r.requests.total) / total,
+    perRound: rounds.map((r) => r.requests.total / r.duration),
+  };
 }
 
 async function measureFloor(port: number, pid: number | undefined, postmaster: number): Promise<Measured> {
@@ -502,33 +523,50 @@ async function main(): Promise<void> {
     });
     children.push(api);
     await waitForHttp(apiPort, '/health/live');
+    const ceilingPort = await freePort();
+    const ceiling = startChild([fileURLToPath(import.meta.url), '--ceiling'], { PORT: String(ceilingPort), DATABASE_URL: ceilingUrl });
+    children.push(ceiling);
+    await waitForHttp(ceilingPort, '/');
+
+    // Both servers run at once and take turns under load (API, ceiling, ceiling, API, …), so a slower or faster
+    // stretch of this shared machine falls on both alike; each turn goes on with the stream where its last stopped.
     const apiSent = new Set<string>();
+    const ceilingSent = new Set<string>();
+    const targets = [
+      { name: 'api', drive: driver(apiPort, '/api/v1/webhooks/stripe', sends, apiSent, api.pid, postmaster), rounds: [] as Measured[] },
+      { name: 'ceiling', drive: driver(ceilingPort, '/', sends, ceilingSent, ceiling.pid, postmaster), rounds: [] as Measured[] },
+    ];
+    for (const t of targets) await t.drive.warmUp();
     const dbStats = async () => (await db.query(`SELECT xact_commit + xact_rollback AS xacts, tup_inserted, tup_updated, tup_fetched FROM pg_stat_database WHERE datname = current_database()`)).rows[0];
-    const statsBefore = await dbStats();
-    const sampler = process.env.BENCH_DEBUG ? sampleWaits(url) : null;
-    const apiResult = await drive(apiPort, '/api/v1/webhooks/stripe', sends, apiSent, api.pid, postmaster);
-    if (sampler) console.log('PostgreSQL wait events during the API run (samples):', await sampler.stop());
-    if (process.env.BENCH_DEBUG) {
-      await new Promise((r) => setTimeout(r, 800));
-      const after = await dbStats();
-      const n = apiSent.size;
-      console.log('per distinct event:', Object.fromEntries(Object.keys(after).map((k) => [k, ((Number(after[k]) - Number(statsBefore[k])) / n).toFixed(2)])));
+    const waits: Record<string, number> = {};
+    const apiStats: Record<string, number> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
+        const debug = process.env.BENCH_DEBUG && t.name === 'api';
+        const sampler = debug ? sampleWaits(url) : null;
+        const statsBefore = debug ? await dbStats() : null;
+        t.rounds.push(await t.drive.measure(DURATION_S / ROUNDS));
+        if (sampler) for (const [k, n] of Object.entries(await sampler.stop())) waits[k] = (waits[k] ?? 0) + n;
+        if (statsBefore) {
+          await new Promise((r) => setTimeout(r, 800));
+          const after = await dbStats();
+          for (const k of Object.keys(after)) apiStats[k] = (apiStats[k] ?? 0) + Number(after[k]) - Number(statsBefore[k]);
+        }
+      }
     }
+    if (process.env.BENCH_DEBUG) {
+      console.log('PostgreSQL wait events during the API turns (samples):', waits);
+      console.log('per distinct event:', Object.fromEntries(Object.entries(apiStats).map(([k, v]) => [k, (v / apiSent.size).toFixed(2)])));
+    }
+    const apiResult = combine(targets[0].rounds);
+    const ceilingResult = combine(targets[1].rounds);
     await new Promise((r) => setTimeout(r, 1500));
     // For scale: the same process answering its cheapest route, i.e. what the framework costs per request.
     const floor = await measureFloor(apiPort, api.pid, postmaster);
     const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
     await stopChild(api);
-    const checks = await verify(db, distinct, apiSent);
-
-    const ceilingPort = await freePort();
-    const ceiling = startChild([fileURLToPath(import.meta.url), '--ceiling'], { PORT: String(ceilingPort), DATABASE_URL: ceilingUrl });
-    children.push(ceiling);
-    await waitForHttp(ceilingPort, '/');
-    const ceilingSent = new Set<string>();
-    const ceilingResult = await drive(ceilingPort, '/', sends, ceilingSent, ceiling.pid, postmaster);
-    await new Promise((r) => setTimeout(r, 1000));
     await stopChild(ceiling);
+    const checks = await verify(db, distinct, apiSent);
     const ceilingDb = new pg.Client({ connectionString: ceilingUrl });
     await ceilingDb.connect();
     const ceilingRows = Number((await ceilingDb.query(`SELECT count(*) FROM stripe_webhook_events`)).rows[0].count);
@@ -540,10 +578,12 @@ async function main(): Promise<void> {
       server: name, 'events/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'max ms': r.latency.max,
       requests: r.requests.total, '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, 'server CPU ms/event': Number(r.cpuMsPerEvent.toFixed(2)), 'PostgreSQL CPU ms/event': Number(r.pgCpuMsPerEvent.toFixed(2)),
     });
-    console.log(`\nStripe webhooks: ${VENDORS} vendors, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured, ~10% redeliveries`);
+    console.log(`\nStripe webhooks: ${VENDORS} vendors, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured in ${ROUNDS} alternating turns each, ~10% redeliveries`);
     console.table([row('API (Nest, claim/apply/mark)', apiResult), row('ceiling (node:http + pg)', ceilingResult), row('for scale: API GET /health/live', floor)]);
     const ratio = apiResult.requests.average / ceilingResult.requests.average;
     console.log(`ratio API / ceiling: ${(ratio * 100).toFixed(1)}% (aim >= 70%); API p99 ${apiResult.latency.p99} ms (aim <= 2x the ceiling's ${ceilingResult.latency.p99} ms)`);
+    const perRound = (r: { perRound: number[] }) => r.perRound.map(Math.round).join(', ');
+    console.log(`rounds of ${DURATION_S / ROUNDS} s (API ${perRound(apiResult)} events/s; ceiling ${perRound(ceilingResult)}): ${apiResult.perRound.map((a, i) => `${Math.round((100 * a) / ceilingResult.perRound[i])}%`).join(', ')} round by round`);
     console.log(`API outcomes (metrics, incl. warm-up): processed ${outcome('processed')}, duplicate ${outcome('duplicate')}, ignored ${outcome('ignored')}, failed ${outcome('failed')}, invalid ${outcome('invalid_signature')}`);
     console.log(`ceiling ledger rows ${ceilingRows} of ${ceilingSent.size} distinct events sent, ${ceilingStuck} failed or stuck`);
     console.log('\nExactly once, checked against what was sent:');
