@@ -14,7 +14,7 @@
  */
 import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
-import { DEFAULT_LIMITS_JSON, claimStatement } from '@app/subscription';
+import { DEFAULT_LIMITS_JSON, claimRefusalTail, claimStatement } from '@app/subscription';
 import { TOKEN_USER_SQL } from '@app/platform';
 import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -84,8 +84,8 @@ async function serveApi(): Promise<void> {
 
 /**
  * The ceiling: the API's work without the framework — the token's HS256 signature checked with node:crypto, the
- * API's own user check (TOKEN_USER_SQL) and its one claim-and-insert statement, both named as the API's are on a
- * direct connection.
+ * API's own user check (TOKEN_USER_SQL) and its one claim-and-insert statement (with the refusal's explanation),
+ * both named as the API's are on a direct connection.
  */
 async function serveCeiling(): Promise<void> {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
@@ -93,8 +93,7 @@ async function serveCeiling(): Promise<void> {
   // named, so PostgreSQL keeps its plan per connection as the API's direct connection does.
   const claimAndInsert = `${claimStatement('orders', { ctesOnly: true })},
   inserted AS (INSERT INTO orders (vendor_id, total_cents, customer_email, created_at)
-               SELECT vendor_id, $5::int, $6::varchar, $7::timestamptz FROM claimed RETURNING id, total_cents, currency, customer_email, created_at)
-  SELECT * FROM inserted`;
+               SELECT vendor_id, $5::int, $6::varchar, $7::timestamptz FROM claimed RETURNING id, total_cents, currency, customer_email, created_at)${claimRefusalTail('orders')}`;
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
@@ -116,8 +115,9 @@ async function serveCeiling(): Promise<void> {
     try {
       const now = new Date();
       const { rows } = await pool.query({ name: 'claim-and-insert', text: claimAndInsert, values: [vendorId, now, 14, DEFAULT_LIMITS_JSON, body.total_cents, body.customer_email ?? null, now] });
-      if (rows.length === 0) return send(res, 403, { error_code: 'TIER_LIMIT_EXCEEDED' });
-      send(res, 201, rows[0]);
+      const [{ refusal, ...order }] = rows;
+      if (refusal) return send(res, 403, { error_code: 'TIER_LIMIT_EXCEEDED', details: refusal });
+      send(res, 201, order);
     } catch (error) {
       send(res, 500, { error_code: 'INTERNAL_ERROR', message: String(error) });
     }

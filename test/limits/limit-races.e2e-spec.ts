@@ -20,6 +20,10 @@ describe('limits under concurrency', () => {
     for (let i = 0; i < taken; i++) expect((await api(t, v.token).post(path).send(body(1000 + i))).status).toBe(201);
     const answers = await Promise.all(Array.from({ length: PARALLEL }, (_, i) => api(t, v.token).post(path).send(body(i))));
     const statuses = answers.map((r) => r.status);
+    // Every refusal tells the state that refused it: the last slot taken, never "4 of 5 exceeded".
+    const explained = answers.filter((r) => r.status === 403).map((r) => `${r.body.details?.current} of ${r.body.details?.limit}`);
+    const full = `${explained[0]?.split(' of ')[1]} of ${explained[0]?.split(' of ')[1]}`;
+    expect(explained).toEqual(Array(explained.length).fill(full));
     return { v, created: statuses.filter((s) => s === 201).length, refused: answers.filter((r) => r.status === 403 && r.body.error_code === 'TIER_LIMIT_EXCEEDED').length };
   }
 

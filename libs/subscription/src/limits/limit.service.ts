@@ -62,15 +62,47 @@ const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s 
 const claimSql = (m: Meter) => `${claimCtes(m)}
   SELECT current FROM claimed`;
 
-const explainSql = (m: Meter) => `SELECT s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit"
-  FROM vendor_subscriptions s WHERE s.vendor_id = $1`;
+const explainColumns = (m: Meter) => `s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit"`;
+const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscriptions s WHERE s.vendor_id = $1`;
+
+/**
+ * After claimCtes and an `inserted` CTE, in the same statement: the refusal's explanation when the claim took
+ * nothing (as explainSql, from the statement's snapshot; all nulls without a subscription row), so a refusal
+ * costs no second round trip. Answers one row: `refusal` (json, null when claimed) and the inserted row's columns.
+ */
+const refusalTail = (m: Meter) => `,
+  refusal AS (SELECT ${explainColumns(m)} FROM (SELECT 1) AS one LEFT JOIN vendor_subscriptions s ON s.vendor_id = $1
+               WHERE NOT EXISTS (SELECT 1 FROM claimed))
+  SELECT (SELECT row_to_json(refusal) FROM refusal) AS refusal, inserted.* FROM (SELECT 1) AS one LEFT JOIN inserted ON true`;
 
 const releaseSql = (m: Meter) => `UPDATE vendor_subscriptions SET ${m.counter} = ${m.counter} - 1 WHERE vendor_id = $1 AND ${m.counter} > 0`;
 
 // Built once: the statements are constant text, so PostgreSQL and pg see the same query every time.
-const SQL = new Map<Meter, { claim: string; claimCtes: string; explain: string; release: string }>(
-  [PRODUCTS, ORDERS, TEAM].map((m) => [m, { claim: claimSql(m), claimCtes: claimCtes(m), explain: explainSql(m), release: releaseSql(m) }]),
+const SQL = new Map<Meter, { claim: string; claimCtes: string; refusalTail: string; explain: string; release: string }>(
+  [PRODUCTS, ORDERS, TEAM].map((m) => [m, { claim: claimSql(m), claimCtes: claimCtes(m), refusalTail: refusalTail(m), explain: explainSql(m), release: releaseSql(m) }]),
 );
+
+/** Why a claim took nothing (explainSql's row); `tier_code` null: the vendor has no subscription row. */
+interface Refusal {
+  tier_code: string | null;
+  status: string;
+  may_create: boolean;
+  current: number;
+  limit: number | null;
+}
+
+/**
+ * Throws what a refused claim means: no subscription, one that may not create now, or the limit reached — unless a
+ * slot freed (or a limit rose) since the claim, or the claim waited on a concurrent one that the explanation's
+ * earlier snapshot does not show yet; then it returns once, and the caller claims again rather than report
+ * "4 of 5 exceeded".
+ */
+function judgeRefusal(meter: Meter, why: Refusal | undefined, retried: boolean): void {
+  if (!why) throw new SubscriptionInactiveError(null);
+  if (!why.may_create) throw new SubscriptionInactiveError(why.status);
+  if ((why.limit === null || why.current < why.limit) && !retried) return;
+  throw new TierLimitExceededError({ limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code! });
+}
 
 const meterOf = (limitType: LimitType) => [PRODUCTS, ORDERS, TEAM].find((m) => m.limitType === limitType)!;
 
@@ -82,6 +114,11 @@ const meterOf = (limitType: LimitType) => [PRODUCTS, ORDERS, TEAM].find((m) => m
 export function claimStatement(limitType: LimitType, opts: { ctesOnly?: boolean } = {}): string {
   const sql = SQL.get(meterOf(limitType))!;
   return opts.ctesOnly ? sql.claimCtes : sql.claim;
+}
+
+/** What follows the claim's CTEs and an `inserted` CTE in `claimAndInsert`'s statement: the refusal's explanation and the answer. */
+export function claimRefusalTail(limitType: LimitType): string {
+  return SQL.get(meterOf(limitType))!.refusalTail;
 }
 
 /**
@@ -141,20 +178,21 @@ export class LimitService {
    * own): `insert(claimed, add)` is an `INSERT … SELECT … FROM <claimed> … RETURNING …`, which inserts only when
    * the claim took a slot (`claimed` names the claim's CTE: one row with `vendor_id`). One round trip instead of
    * BEGIN, claim, insert, COMMIT, and on a direct connection a plan kept per connection; a refused claim or a
-   * failing insert leaves nothing. Refusals throw as the claims in a transaction do. Answers the inserted row.
+   * failing insert leaves nothing, and the same statement says why it refused. Refusals throw as the claims in a
+   * transaction do. Answers the inserted row.
    */
   async claimAndInsert<T>(vendorId: number, limitType: LimitType, insert: (claimed: string, add: AddParam) => string): Promise<T> {
     const meter = meterOf(limitType);
     const manager = this.dataSource.manager;
     for (let retried = false; ; retried = true) {
-      const params = this.claimParams(vendorId);
-      const p = new SqlParams(params);
+      const p = new SqlParams(this.claimParams(vendorId));
       const sql = `${SQL.get(meter)!.claimCtes},
-  inserted AS (${insert('claimed', (value, cast) => p.add(value, cast))})
-  SELECT * FROM inserted`;
-      const rows = await queryRows<T>(manager, sql, p.values, { reusePlan: true });
-      if (rows.length === 1) return rows[0];
-      await this.refused(manager, meter, params, retried);
+  inserted AS (${insert('claimed', (value, cast) => p.add(value, cast))})${SQL.get(meter)!.refusalTail}`;
+      const [{ refusal, ...row }] = await queryRows<{ refusal: Refusal | null }>(manager, sql, p.values, { reusePlan: true });
+      if (!refusal) return row as T;
+      // Explained from the statement's snapshot: if the claim waited on a concurrent one the snapshot does not show
+      // yet, it shows room, and the claim runs once more (then seeing it).
+      judgeRefusal(meter, refusal.tier_code === null ? undefined : refusal, retried);
     }
   }
 
@@ -171,16 +209,12 @@ export class LimitService {
   }
 
   /**
-   * A claim was refused: one read says why, and throws it — unless a slot freed (or a limit rose) between the two
-   * statements; then it returns once, and the caller claims again rather than report "4 of 5 exceeded". In a
-   * transaction the read sees what the UPDATE saw or newer.
+   * A claim in a transaction was refused: one read says why (judgeRefusal). In a transaction the read sees what
+   * the UPDATE saw or newer.
    */
   private async refused(manager: EntityManager, meter: Meter, params: unknown[], retried: boolean): Promise<void> {
-    const [why]: Array<{ tier_code: string; status: string; may_create: boolean; current: number; limit: number | null }> = await manager.query(SQL.get(meter)!.explain, params);
-    if (!why) throw new SubscriptionInactiveError(null);
-    if (!why.may_create) throw new SubscriptionInactiveError(why.status);
-    if ((why.limit === null || why.current < why.limit) && !retried) return;
-    throw new TierLimitExceededError({ limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code });
+    const [why]: Refusal[] = await manager.query(SQL.get(meter)!.explain, params);
+    judgeRefusal(meter, why, retried);
   }
 
   private async release(manager: EntityManager, vendorId: number, meter: Meter): Promise<void> {
