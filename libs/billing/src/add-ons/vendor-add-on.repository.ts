@@ -138,6 +138,33 @@ export class VendorAddOnRepository {
     await manager.query(`DELETE FROM vendor_add_ons WHERE id = $1 AND status = 'pending' AND stripe_checkout_session_id IS NULL`, [holdId]);
   }
 
+  /**
+   * Drops the holds whose time was up by `before` and that never reached Stripe (no Checkout session: the purchase
+   * failed before it); answers how many.
+   */
+  async dropUnsentHolds(manager: EntityManager, before: Date): Promise<number> {
+    const rows = await queryRows<{ id: number }>(
+      manager,
+      `DELETE FROM vendor_add_ons WHERE status = 'pending' AND stripe_checkout_session_id IS NULL AND hold_expires_at <= $1 RETURNING id`,
+      [before],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Holds of a Checkout whose time was up by `before`, oldest first, at most `limit`: Stripe must say whether each
+   * expired (then releaseExpiredCheckoutHold) or was paid, its webhook late.
+   */
+  lapsedCheckoutHolds(manager: EntityManager, before: Date, limit: number): Promise<{ id: number; session_id: string }[]> {
+    return queryRows(
+      manager,
+      `SELECT id, stripe_checkout_session_id AS session_id FROM vendor_add_ons
+        WHERE status = 'pending' AND stripe_checkout_session_id IS NOT NULL AND hold_expires_at <= $1
+        ORDER BY hold_expires_at, id LIMIT $2`,
+      [before, limit],
+    );
+  }
+
   /** Drops the hold of a Checkout that Stripe says expired (its `checkout.session.expired`, or a read). */
   async releaseExpiredCheckoutHold(manager: EntityManager, sessionId: string, holdId?: number): Promise<boolean> {
     const rows = await queryRows<{ id: number }>(

@@ -6,6 +6,7 @@ import { transactionThatMayRollBack, type JobResult } from '@app/database';
 import { listPagesWithBackoff, readAhead, StripeRequestLimiter, StripeService, type BackoffOptions, type Stripe } from '@app/stripe';
 import type { PlanState } from '@app/subscription';
 import { DataSource } from 'typeorm';
+import { VendorAddOnRepository } from '../add-ons/vendor-add-on.repository.js';
 import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { HANDLED_EVENT_TYPES } from '../webhooks/handled-event-types.js';
 import { readStamp } from '../webhooks/subscription-patch.js';
@@ -15,6 +16,12 @@ import { SubscriptionSyncService, type SubscriptionDiff } from '../webhooks/subs
 /** Stripe retries a webhook for three days; past that an event it could not deliver is ours to fetch. */
 const EVENT_WINDOW_SECONDS = 3 * 86_400;
 const PAGE_SIZE = 100;
+/**
+ * A domain hold past its time is looked at once Stripe's own `checkout.session.expired` has had time to free it:
+ * this long after. Each run reads at most HOLDS_PER_RUN of their Checkouts (the rest wait for the next hour).
+ */
+const HOLD_GRACE_MS = 10 * 60_000;
+const HOLDS_PER_RUN = 500;
 
 /** Drift the operator cares about, by what differed. */
 const DRIFT_FIELDS: Record<string, (keyof PlanState)[]> = {
@@ -41,6 +48,9 @@ interface SyncCounts {
   subscriptions_unmatched: number;
   subscriptions_skipped: number;
   add_ons_applied: number;
+  holds_released: number;
+  holds_paid: number;
+  holds_unconfirmed: number;
   rate_limit_backoffs: number;
 }
 
@@ -52,7 +62,7 @@ interface SyncCounts {
  * writer's own rules (`diffStripeSubscriptions`); only a subscription that would change something is applied
  * through the same `applyStripeSubscription` the webhooks use, in its own transaction, and one that differed is
  * counted as drift by field and logged. A row that matches costs no transaction, so the run is paced by Stripe's
- * rate, not by our writes. Subscriptions go last so Stripe's current state is what stays. Requests stay under
+ * rate, not by our writes. Between the two, domain holds whose Checkout ended unseen are released (releaseLapsedHolds). Subscriptions go last so Stripe's current state is what stays. Requests stay under
  * STRIPE_MAX_REQUESTS_PER_SECOND and back off on 429.
  */
 @Injectable()
@@ -69,6 +79,7 @@ export class StripeStatusSyncService {
     private readonly operations: BillingOperationsService,
     private readonly webhooks: StripeWebhookService,
     private readonly clock: Clock,
+    private readonly addOns: VendorAddOnRepository,
     config: ConfigService,
   ) {
     this.requestsPerSecond = config.get<number>('STRIPE_MAX_REQUESTS_PER_SECOND') ?? 20;
@@ -81,7 +92,8 @@ export class StripeStatusSyncService {
     }
     const counts: SyncCounts = {
       events_seen: 0, events_recovered: 0, events_retried: 0, events_failed: 0, subscriptions_seen: 0, subscriptions_drifted: 0,
-      drift: {}, subscriptions_unmatched: 0, subscriptions_skipped: 0, add_ons_applied: 0, rate_limit_backoffs: 0,
+      drift: {}, subscriptions_unmatched: 0, subscriptions_skipped: 0, add_ons_applied: 0, holds_released: 0, holds_paid: 0, holds_unconfirmed: 0,
+      rate_limit_backoffs: 0,
     };
     const limiter = new StripeRequestLimiter(this.requestsPerSecond);
     const backoff: BackoffOptions = {
@@ -92,9 +104,41 @@ export class StripeStatusSyncService {
       },
     };
     await this.recoverMissedEvents(limiter, backoff, counts);
+    await this.releaseLapsedHolds(limiter, counts);
     await this.reconcileSubscriptions(limiter, backoff, counts);
     this.logger.log({ ...counts, msg: `sync-stripe-status: ${counts.subscriptions_drifted} drifted subscriptions corrected, ${counts.events_recovered + counts.events_retried} missed events recovered` });
-    return { rowsAffected: counts.subscriptions_drifted + counts.events_recovered + counts.events_retried, details: { ...counts } };
+    return { rowsAffected: counts.subscriptions_drifted + counts.events_recovered + counts.events_retried + counts.holds_released, details: { ...counts } };
+  }
+
+  /**
+   * Domain holds whose Checkout ended without a word from Stripe (its `checkout.session.expired` not subscribed to,
+   * lost, or older than the event window): a hold that never reached Stripe is dropped; one of a Checkout is
+   * released once Stripe says that Checkout expired. One whose Checkout was paid is kept — the domain is that
+   * vendor's — and reported: its grant waits for its event (recovered above while Stripe still lists it) or an
+   * admin. Each read happens outside any transaction; the release is one statement that takes only a hold still
+   * pending. Until then a later buyer would take over the hold the same way, so nothing here blocks a purchase.
+   */
+  private async releaseLapsedHolds(limiter: StripeRequestLimiter, counts: SyncCounts): Promise<void> {
+    const manager = this.dataSource.manager;
+    const before = new Date(this.clock.now().getTime() - HOLD_GRACE_MS);
+    counts.holds_released += await this.addOns.dropUnsentHolds(manager, before);
+    for (const hold of await this.addOns.lapsedCheckoutHolds(manager, before, HOLDS_PER_RUN)) {
+      await limiter.take();
+      let session: Stripe.Checkout.Session;
+      try {
+        session = await this.stripe.call('read the Checkout holding a domain', (stripe) => stripe.checkout.sessions.retrieve(hold.session_id));
+      } catch (error) {
+        counts.holds_unconfirmed++;
+        this.logger.warn({ add_on_id: hold.id, session_id: hold.session_id, err: error, msg: `could not read Checkout ${hold.session_id} holding a domain; the next run asks again` });
+        continue;
+      }
+      if (session.status === 'expired') {
+        if (await this.addOns.releaseExpiredCheckoutHold(manager, hold.session_id, hold.id)) counts.holds_released++;
+      } else if (session.status === 'complete') {
+        counts.holds_paid++;
+        this.logger.warn({ add_on_id: hold.id, session_id: hold.session_id, msg: `Checkout ${hold.session_id} was paid but its add-on is still a hold: its checkout.session.completed has not been processed` });
+      }
+    }
   }
 
   private async recoverMissedEvents(limiter: StripeRequestLimiter, backoff: BackoffOptions, counts: SyncCounts): Promise<void> {
