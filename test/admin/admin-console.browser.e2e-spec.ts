@@ -176,6 +176,30 @@ describeWithBrowser('admin console in a browser', () => {
     });
   });
 
+  // The shared fetch wrapper (/assets/api-client.js) with the console's session and wording.
+  it('goes back to sign-in when the session has ended, and says so when the server cannot be reached', async () => {
+    await withScreenshotOnFailure(page, 'admin-session-network', async () => {
+      await signIn();
+      await page.evaluate(() => sessionStorage.setItem('vb.admin.token', 'expired-token'));
+      await page.reload({ waitUntil: 'networkidle0' });
+      await page.waitForSelector('#login-form', { visible: true });
+      expect(await page.$eval('#message', (el) => [el.className, el.textContent])).toEqual(['message info', 'Your session has ended. Please sign in again.']);
+      expect(await page.evaluate(() => [sessionStorage.getItem('vb.admin.token'), sessionStorage.getItem('vb.admin.account')])).toEqual([null, null]);
+      expect(await page.$eval('#app', (el) => (el as HTMLElement).hidden)).toBe(true);
+
+      await page.setRequestInterception(true);
+      page.on('request', (req) => void (req.url().includes('/api/v1/') ? req.abort('failed') : req.continue()));
+      await page.type('#login-form input[name="email"]', ADMIN.email);
+      await page.type('#login-form input[name="password"]', ADMIN.password);
+      await page.click('#login-form button[type="submit"]');
+      await page.waitForSelector('#message.error', { visible: true });
+      expect(await page.$eval('#message', (el) => el.textContent)).toBe('The server could not be reached.');
+      // The aborted request (and Chromium's line about it) and nothing else: no exception escaped the page.
+      expect(errors).toContain(`request: POST ${base}/api/v1/auth/login net::ERR_FAILED`);
+      expect(errors.filter((e) => !e.includes('net::ERR_FAILED'))).toEqual([]);
+    });
+  });
+
   it('has no horizontal overflow at 390 px on any view', async () => {
     await withScreenshotOnFailure(page, 'admin-390', async () => {
       await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });

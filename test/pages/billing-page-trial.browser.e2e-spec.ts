@@ -148,6 +148,34 @@ describeWithBrowser('billing page in Chromium: a trial without Stripe', () => {
     });
   });
 
+  // The shared fetch wrapper (apps/api/public/api-client.js) with this page's session and wording.
+  it('goes back to sign-in when the session has ended, and says so when the server cannot be reached', async () => {
+    const v = await signUpVendor(t);
+    open = await openBillingPage(browser, base, v.code);
+    const { page, errors } = open;
+    await withScreenshotOnFailure(page, 'trial-session-network', async () => {
+      await signIn(page, v.email, v.password);
+      // A token the API no longer accepts: the page's first calls answer 401.
+      await page.evaluate(() => sessionStorage.setItem('vb.billing.token', 'expired-token'));
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('#login-form [name=email]', { visible: true });
+      expect(await readBanner(page)).toMatchObject({ hidden: false, kind: 'info', text: 'Your session has ended. Please sign in again.' });
+      expect(await page.evaluate(() => [sessionStorage.getItem('vb.billing.token'), sessionStorage.getItem('vb.billing.account')])).toEqual([null, null]);
+      expect(await page.$eval('#billing', (el) => (el as HTMLElement).hidden)).toBe(true);
+
+      await page.setRequestInterception(true);
+      page.on('request', (req) => void (req.url().includes('/api/v1/') ? req.abort('failed') : req.continue()));
+      await page.type('#login-form [name=email]', v.email);
+      await page.type('#login-form [name=password]', v.password);
+      await page.click('#login-form button[type=submit]');
+      await page.waitForSelector('#message[data-kind=error]:not([hidden])', { visible: true });
+      expect((await readBanner(page)).text).toBe('The server could not be reached. Check your connection and try again.');
+      // The aborted request (and Chromium's line about it) and nothing else: no exception escaped the page.
+      expect(errors).toContain(`request: POST ${base}/api/v1/auth/login net::ERR_FAILED`);
+      expect(errors.filter((e) => !e.includes('net::ERR_FAILED'))).toEqual([]);
+    });
+  });
+
   it('shows a member the plan without the owner-only buttons', async () => {
     const v = await signUpVendor(t);
     expect((await api(t, v.token).post(`${BILLING}/change-tier`).send({ tier_code: 'professional' })).status).toBe(200); // room for a member
