@@ -33,7 +33,7 @@ describe('vendor billing page', () => {
   it('loads only its own script and style sheet, and forbids everything else by CSP', async () => {
     const res = await request(t.http).get('/vendor/acme-shop/billing');
     const scripts = [...res.text.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-    expect(scripts).toEqual(['<script src="/assets/billing.js" defer>']);
+    expect(scripts).toEqual(['<script type="module" src="/assets/billing.js">']);
     expect(res.text).not.toMatch(/<script\b[^>]*>[^<]+<\/script>/); // no inline code
     const styles = [...res.text.matchAll(/<link rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1]);
     expect(styles).toEqual(['/assets/billing.css']);
@@ -62,10 +62,21 @@ describe('vendor billing page', () => {
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.headers['x-content-type-options']).toBe('nosniff');
-    expect(js.text).toContain("'/api/v1'");
+    // Its one import is the shared fetch wrapper, from /assets/ like itself (script-src 'self').
+    expect([...js.text.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual(['./api-client.js']);
     for (const path of ['/subscription', '/tiers', '/invoices', '/addons', '/my-addons', '/checkout', '/change-tier', '/upcoming-invoice', '/portal', '/sync', '/cancel', '/reactivate', '/addons/purchase']) {
       expect(js.text).toContain(`\${BILLING}${path}`);
     }
+
+    // A module script must come as JavaScript (the browser refuses any other type); revalidated like the rest.
+    const client = await request(t.http).get('/assets/api-client.js');
+    expect(client.status).toBe(200);
+    expect(client.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(client.headers['x-content-type-options']).toBe('nosniff');
+    expect(client.headers['cache-control']).toBe('no-cache');
+    expect(client.headers.etag).toBeTruthy();
+    expect(client.text).toContain("'/api/v1'");
+    expect(client.text).toMatch(/export class ApiError\b/);
 
     const css = await request(t.http).get('/assets/billing.css');
     expect(css.status).toBe(200);
@@ -80,8 +91,10 @@ describe('vendor billing page', () => {
   });
 
   it('never puts an API string into the page as HTML', async () => {
-    const js = (await request(t.http).get('/assets/billing.js')).text;
-    expect(js).not.toMatch(/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
+    for (const file of ['billing.js', 'api-client.js']) {
+      const js = (await request(t.http).get(`/assets/${file}`)).text;
+      expect(js).not.toMatch(/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
+    }
   });
 
   it('serves nothing but its own files under /assets', async () => {

@@ -1,11 +1,11 @@
 /* global sessionStorage, location, history, URLSearchParams, FormData, Node, HTMLDialogElement */
 // The vendor billing page: plain JavaScript, no framework, no build step, served by the API (CONTRACT §8).
 // It talks only to /api/v1 with the signed-in user's bearer token (kept in sessionStorage, so it dies with the
-// tab). Every string that comes from the API enters the page through text nodes, never as HTML.
-'use strict';
+// tab). Every string that comes from the API enters the page through text nodes, never as HTML. An ES module: its
+// fetch wrapper is shared with the admin console.
+import { ApiError, createApi } from './api-client.js';
 
 (() => {
-  const API = '/api/v1';
   const BILLING = '/vendor/billing';
   const TOKEN_KEY = 'vb.billing.token';
   const ACCOUNT_KEY = 'vb.billing.account';
@@ -82,39 +82,12 @@
 
   // ---------- the API ----------
 
-  class ApiError extends Error {
-    constructor(status, body) {
-      super(body && typeof body.message === 'string' ? body.message : `The server answered ${status}.`);
-      this.status = status;
-      this.code = (body && body.error_code) || (status === 404 ? 'NOT_FOUND' : `HTTP_${status}`);
-      this.details = body && typeof body.details === 'object' ? body.details : undefined;
-    }
-  }
-
-  async function api(method, path, body) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    const headers = { Accept: 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let res;
-    try {
-      res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw new ApiError(0, { error_code: 'NETWORK', message: 'The server could not be reached. Check your connection and try again.' });
-    }
-    const text = await res.text();
-    let data;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null; // not JSON: a proxy's error page, say
-    }
-    if (!res.ok) {
-      if (res.status === 401 && token) signOut('Your session has ended. Please sign in again.');
-      throw new ApiError(res.status, data);
-    }
-    return data;
-  }
+  // A 401 to a signed-in request ends the session: back to the sign-in form, saying why.
+  const api = createApi({
+    token: () => sessionStorage.getItem(TOKEN_KEY),
+    onSessionEnded: (message) => signOut(message),
+    networkMessage: 'The server could not be reached. Check your connection and try again.',
+  });
 
   /** The envelope's message, plus what its details say, as text lines. */
   function describeError(err) {

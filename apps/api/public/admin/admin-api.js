@@ -1,18 +1,12 @@
 /* global sessionStorage */
-// The admin API, with the signed-in admin's bearer token (kept in sessionStorage: it dies with the tab).
+// The admin API, with the signed-in admin's bearer token (kept in sessionStorage: it dies with the tab). The fetch
+// wrapper is the one the billing page uses too (apps/api/public/api-client.js, served under /assets/).
+import { ApiError, createApi } from '/assets/api-client.js';
 
-const API = '/api/v1';
+export { ApiError };
+
 const TOKEN_KEY = 'vb.admin.token';
 const ACCOUNT_KEY = 'vb.admin.account';
-
-export class ApiError extends Error {
-  constructor(status, body) {
-    super(body && typeof body.message === 'string' ? body.message : `The server answered ${status}.`);
-    this.status = status;
-    this.code = (body && body.error_code) || `HTTP_${status}`;
-    this.details = body && typeof body.details === 'object' ? body.details : undefined;
-  }
-}
 
 let onSignedOut = () => {};
 export function whenSignedOut(callback) {
@@ -36,33 +30,13 @@ export const session = {
   },
 };
 
-export async function api(method, path, body) {
-  const token = session.token;
-  const headers = { Accept: 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res;
-  try {
-    res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, { error_code: 'NETWORK', message: 'The server could not be reached.' });
-  }
-  const text = await res.text();
-  let data;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null; // not JSON: a proxy's error page, say
-  }
-  if (!res.ok) {
-    if (res.status === 401 && token) {
-      session.clear();
-      onSignedOut('Your session has ended. Please sign in again.');
-    }
-    throw new ApiError(res.status, data);
-  }
-  return data;
-}
+export const api = createApi({
+  token: () => session.token,
+  onSessionEnded: (message) => {
+    session.clear();
+    onSignedOut(message);
+  },
+});
 
 export const get = (path) => api('GET', path);
 export const post = (path, body = {}) => api('POST', path, body);

@@ -24,6 +24,8 @@ export const PUBLIC_FILES = {
   'billing.html': 'text/html; charset=utf-8',
   'billing.js': 'text/javascript; charset=utf-8',
   'billing.css': 'text/css; charset=utf-8',
+  // The fetch wrapper both pages import (the admin console too, from /assets/api-client.js).
+  'api-client.js': 'text/javascript; charset=utf-8',
 } as const;
 
 export type PublicFile = keyof typeof PUBLIC_FILES;
