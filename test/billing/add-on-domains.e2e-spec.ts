@@ -1,32 +1,24 @@
-import request from 'supertest';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { ADMIN_ENV, adminToken } from '../limits/limits.helpers.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { deliver, eventRow, stripeClient } from '../webhooks/webhook-fixtures.js';
 import { BILLING, sentSince, syncCatalog } from './billing-fixtures.js';
 
-const ADMIN = { ADMIN_EMAIL: 'ops@platform.test', ADMIN_PASSWORD: 'admin-password-1' };
 const HOLD_SECONDS = 60 * 60;
 
 /** CONTRACT §5: a domain is held from the moment its Checkout is created until that Checkout expires. §6: a paid add-on that cannot be granted is recorded, never a 500. */
 describe('billing: add-on domains held from Checkout', () => {
-  let t: TestApp;
-  let double: StripeDouble;
-  let adminToken: string;
+  const { t, double } = useStripeTestApp(ADMIN_ENV);
+  let admin: string;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp({ ...stripeEnv(double), ...ADMIN });
     await syncCatalog(t);
-    adminToken = (await request(t.http).post('/api/v1/auth/login').send({ email: ADMIN.ADMIN_EMAIL, password: ADMIN.ADMIN_PASSWORD })).body.access_token;
+    admin = await adminToken(t);
   });
   afterEach(() => {
     t.clock.reset();
     double.setTime(null);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   const purchase = (v: SignedUpVendor, domain: string, key?: string) => {
@@ -182,7 +174,7 @@ describe('billing: add-on domains held from Checkout', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: true });
     expect(await eventRow(t, event.id)).toMatchObject({ status: 'needs_attention', error: expect.stringContaining('race-y.example.com') });
-    const listed = await api(t, adminToken).get('/api/v1/admin/webhook-events?status=needs_attention&limit=100');
+    const listed = await api(t, admin).get('/api/v1/admin/webhook-events?status=needs_attention&limit=100');
     expect(listed.status).toBe(200);
     expect(listed.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ event_id: event.id, status: 'needs_attention', error: expect.stringContaining('held by another vendor') })]));
     const rows = await rowsOf('race-y.example.com');
@@ -204,7 +196,7 @@ describe('billing: add-on domains held from Checkout', () => {
     expect(await eventRow(t, event.id)).toMatchObject({ status: 'needs_attention', attempts: 1 });
 
     // An admin's replay while A still holds the domain changes nothing (the refused write is undone alone).
-    const early = await api(t, adminToken).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
+    const early = await api(t, admin).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
     expect(early.status).toBe(200);
     expect(early.body).toMatchObject({ status: 'needs_attention' });
     expect((await rowsOf('race-y.example.com')).map((r: { status: string }) => r.status)).toEqual(['active', 'needs_attention']);
@@ -213,7 +205,7 @@ describe('billing: add-on domains held from Checkout', () => {
     // Once the domain is free (A cancels), an admin's replay grants B what it paid for.
     const [aRow] = await t.db.query(`SELECT id FROM vendor_add_ons WHERE vendor_id = $1`, [a.vendorId]);
     expect((await api(t, a.token).delete(`${BILLING}/addons/${aRow.id}`)).status).toBe(200);
-    const replay = await api(t, adminToken).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
+    const replay = await api(t, admin).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
     expect(replay.status).toBe(200);
     expect(replay.body).toMatchObject({ status: 'processed' });
     expect((await api(t, b.token).get(`${BILLING}/my-addons`)).body).toEqual([expect.objectContaining({ id: bRow.id, status: 'active', domain_name: 'race-y.example.com' })]);

@@ -1,24 +1,17 @@
 import request from 'supertest';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { BILLING, sentSince, subscriptionRow, syncCatalog } from './billing-fixtures.js';
 
 describe('billing: add-ons', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
   let addOnPrice: Record<string, string>;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     await syncCatalog(t);
     const rows: Array<{ code: string; stripe_price_id: string }> = await t.db.query(`SELECT code, stripe_price_id FROM add_on_products`);
     addOnPrice = Object.fromEntries(rows.map((r) => [r.code, r.stripe_price_id]));
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   /** The vendor buys `body` through Checkout and pays; Stripe's checkout.session.completed reaches the webhook. */

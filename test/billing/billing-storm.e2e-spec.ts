@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { deliver } from '../webhooks/webhook-fixtures.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { BILLING, subscribedVendor, type SubscribedVendor } from './billing-fixtures.js';
 
 /** A small seeded PRNG (mulberry32), so a failing storm can be replayed with its seed. */
@@ -28,12 +28,9 @@ const STATUS: Record<string, string> = { active: 'active', trialing: 'trial', pa
  * ever left a vendor's usage above its tier's limits (a trigger records every row version that would).
  */
 describe('billing storm: local state equals Stripe after random concurrent operations and webhooks', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     await t.app.get((await import('@app/billing')).CatalogSyncService).syncCatalog();
     await t.db.query(`CREATE TABLE storm_violations (vendor_id int, tier_code text, products_count int, products_limit int, at timestamptz DEFAULT clock_timestamp())`);
     await t.db.query(`CREATE FUNCTION storm_check() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -46,10 +43,6 @@ describe('billing storm: local state equals Stripe after random concurrent opera
         RETURN NEW;
       END $$`);
     await t.db.query(`CREATE TRIGGER storm_check AFTER INSERT OR UPDATE ON vendor_subscriptions FOR EACH ROW EXECUTE FUNCTION storm_check()`);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   it('ends with drift 0 and never above a limit', async () => {

@@ -1,6 +1,6 @@
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { BILLING, subscribedVendor, subscriptionRow, syncCatalog } from './billing-fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -11,17 +11,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Stripe holds, and the answer must say what Stripe did.
  */
 describe('billing truth under concurrency and faults', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     await syncCatalog(t);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   const stripeTierOf = async (subscriptionId: string) => {

@@ -1,22 +1,15 @@
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { BILLING, sentSince, subscribedVendor, subscriptionRow, syncCatalog } from './billing-fixtures.js';
 
 describe('billing: cancel and reactivate', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     await syncCatalog(t);
   });
   afterEach(() => t.clock.reset());
-  afterAll(async () => {
-    await t.close();
-    await double.close();
-  });
 
   it('cancels at the end of the period by default, and reactivates before it ends', async () => {
     const v = await subscribedVendor(t, double, 'professional');

@@ -1,21 +1,13 @@
 import { CatalogSyncService } from '@app/billing';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { runSyncCatalog } from '../../apps/worker/src/sync-catalog.js';
 
 describe('billing: Stripe catalog sync', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
   let sync: CatalogSyncService;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     sync = t.app.get(CatalogSyncService);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   const writes = (from: number) => double.requests.slice(from).filter((r) => r.method !== 'GET');

@@ -1,20 +1,13 @@
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { BILLING, sentSince, syncCatalog } from './billing-fixtures.js';
 
 describe('billing: Checkout with STRIPE_AUTOMATIC_TAX=true', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp({ STRIPE_AUTOMATIC_TAX: 'true', APP_BASE_URL: 'https://shop.platform.test/' });
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp({ ...stripeEnv(double), STRIPE_AUTOMATIC_TAX: 'true', APP_BASE_URL: 'https://shop.platform.test/' });
     await syncCatalog(t);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   it('turns on automatic tax and tax-id collection, letting Checkout save the address and name on the customer', async () => {

@@ -1,22 +1,15 @@
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { BILLING, endTrial, sentSince, subscribedVendor, subscriptionRow, syncCatalog, type TierPriceIds } from './billing-fixtures.js';
 
 describe('billing: Checkout, customer, Portal and sync', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  // A short timeout so the "Stripe does not answer" test is quick; the SDK still retries twice.
+  const { t, double } = useStripeTestApp({ STRIPE_TIMEOUT_MS: '400' });
   let prices: TierPriceIds;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    // A short timeout so the "Stripe does not answer" test is quick; the SDK still retries twice.
-    t = await createTestApp({ ...stripeEnv(double), STRIPE_TIMEOUT_MS: '400' });
     prices = await syncCatalog(t);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   it('opens Checkout for a tier with its monthly price, metadata, return URLs and the remaining trial', async () => {

@@ -1,21 +1,14 @@
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { BILLING, sentSince, subscribedVendor, subscriptionRow, syncCatalog, type TierPriceIds } from './billing-fixtures.js';
 
 describe('billing: invoices, upcoming invoice and tier change', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
   let prices: TierPriceIds;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     prices = await syncCatalog(t);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   describe('GET /invoices', () => {
