@@ -1,7 +1,6 @@
 import type { QueryRunner } from 'typeorm';
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { deliver } from './webhook-fixtures.js';
 
 /**
@@ -11,17 +10,7 @@ import { deliver } from './webhook-fixtures.js';
  * rows on the unique indexes, and must run again, not fail.
  */
 describe('webhooks: paid add-on Checkouts that overlap', () => {
-  let t: TestApp;
-  let double: StripeDouble;
-
-  beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
-  });
+  const { t, double } = useStripeTestApp();
 
   const paidSession = (id: string, vendorId: number, metadata: Record<string, string>) => ({
     id, object: 'checkout.session', mode: 'payment', status: 'complete', payment_status: 'paid', customer: null, subscription: null,

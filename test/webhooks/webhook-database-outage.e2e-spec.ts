@@ -1,21 +1,10 @@
 import pg from 'pg';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { waitForDatabase } from '../support/database.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { deliver, eventRow, linkedVendor, priceTheTiers, subscriptionRow } from './webhook-fixtures.js';
 
 describe('Stripe webhooks while the database is unreachable', () => {
-  let t: TestApp;
-  let double: StripeDouble;
-
-  beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
-  });
+  const { t, double } = useStripeTestApp();
 
   it('answers 5xx and keeps nothing, so that the retry processes the event', async () => {
     const prices = await priceTheTiers(t, double);

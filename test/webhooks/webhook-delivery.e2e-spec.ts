@@ -1,29 +1,20 @@
 import { reusesPlans } from '@app/database';
 import Stripe from 'stripe';
 import request from 'supertest';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { ADMIN_ENV, adminToken } from '../limits/limits.helpers.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { deliver, eventRow, linkedVendor, priceTheTiers, stripeClient, subscriptionRow, unix, WEBHOOK_PATH, type TierPrices } from './webhook-fixtures.js';
 
-const ADMIN = { ADMIN_EMAIL: 'ops@platform.test', ADMIN_PASSWORD: 'admin-password-1' };
-
 describe('Stripe webhook delivery: verified, exactly once, in order, observable', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp(ADMIN_ENV);
   let prices: TierPrices;
-  let adminToken: string;
+  let admin: string;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp({ ...stripeEnv(double), ...ADMIN });
     prices = await priceTheTiers(t, double);
-    const login = await request(t.http).post('/api/v1/auth/login').send({ email: ADMIN.ADMIN_EMAIL, password: ADMIN.ADMIN_PASSWORD });
-    adminToken = login.body.access_token;
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
+    admin = await adminToken(t);
   });
 
   const duplicateCount = async () => {
@@ -214,16 +205,16 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     const ignoredEvent = double.makeEvent('customer.subscription.updated', stranger);
     await deliver(t, double, ignoredEvent);
 
-    const all = await api(t, adminToken).get('/api/v1/admin/webhook-events?limit=100');
+    const all = await api(t, admin).get('/api/v1/admin/webhook-events?limit=100');
     expect(all.status).toBe(200);
     expect(all.body.items.length).toBeGreaterThan(3);
     expect(all.body.items[0]).toMatchObject({ event_id: ignoredEvent.id, type: 'customer.subscription.updated', status: 'ignored', attempts: 1, error: expect.any(String), received_at: expect.any(String), processed_at: expect.any(String) });
 
-    const failed = await api(t, adminToken).get('/api/v1/admin/webhook-events?status=ignored&type=customer.subscription.updated&limit=5');
+    const failed = await api(t, admin).get('/api/v1/admin/webhook-events?status=ignored&type=customer.subscription.updated&limit=5');
     expect(failed.body.items.length).toBeGreaterThan(0);
     expect(failed.body.items.every((e: { status: string; type: string }) => e.status === 'ignored' && e.type === 'customer.subscription.updated')).toBe(true);
 
-    expect((await api(t, adminToken).get('/api/v1/admin/webhook-events?status=bogus')).status).toBe(400);
+    expect((await api(t, admin).get('/api/v1/admin/webhook-events?status=bogus')).status).toBe(400);
     const vendor = await signUpVendor(t);
     expect((await api(t, vendor.token).get('/api/v1/admin/webhook-events')).status).toBe(403);
   });
@@ -236,16 +227,16 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     expect((await eventRow(t, event.id)).status).toBe('ignored');
     await t.db.query(`UPDATE vendor_subscriptions SET stripe_customer_id = $2 WHERE vendor_id = $1`, [vendor.vendorId, customerId]);
 
-    const replay = await api(t, adminToken).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
+    const replay = await api(t, admin).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
 
     expect(replay.status).toBe(200);
     expect(replay.body).toMatchObject({ event_id: event.id, status: 'processed', attempts: 2, error: null });
     expect(await subscriptionRow(t, vendor.vendorId)).toMatchObject({ tier_code: 'business', stripe_subscription_id: subscription.id });
 
-    const again = await api(t, adminToken).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
+    const again = await api(t, admin).post(`/api/v1/admin/webhook-events/${event.id}/replay`);
     expect(again.status).toBe(409);
     expect(again.body.error_code).toBe('CONFLICT');
-    expect((await api(t, adminToken).post('/api/v1/admin/webhook-events/evt_nothing_here/replay')).status).toBe(404);
+    expect((await api(t, admin).post('/api/v1/admin/webhook-events/evt_nothing_here/replay')).status).toBe(404);
   });
 
   it('counts events by type and outcome on /metrics', async () => {

@@ -1,21 +1,14 @@
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { signUpVendor } from '../factories/vendor.factory.js';
-import { api, createTestApp, type TestApp } from '../support/test-app.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { deliver, eventRow, linkedVendor, priceTheTiers, stripeClient, subscriptionRow, unix, type TierPrices } from './webhook-fixtures.js';
 
 describe('Stripe webhook handlers', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
   let prices: TierPrices;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     prices = await priceTheTiers(t, double);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   it('applies customer.subscription.updated: tier from the price, status, period from the items, Stripe ids', async () => {

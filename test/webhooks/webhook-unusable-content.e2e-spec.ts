@@ -1,5 +1,4 @@
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { deliver, eventRow, linkedVendor, priceTheTiers, subscriptionRow, type TierPrices } from './webhook-fixtures.js';
 
 /**
@@ -7,18 +6,11 @@ import { deliver, eventRow, linkedVendor, priceTheTiers, subscriptionRow, type T
  * `needs_attention` with the reason, never 5xx on every retry; nothing of it is applied.
  */
 describe('Stripe webhooks: signed events the system cannot use', () => {
-  let t: TestApp;
-  let double: StripeDouble;
+  const { t, double } = useStripeTestApp();
   let prices: TierPrices;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    t = await createTestApp(stripeEnv(double));
     prices = await priceTheTiers(t, double);
-  });
-  afterAll(async () => {
-    await t.close();
-    await double.close();
   });
 
   it('keeps an event with a NUL in a string (jsonb refuses it) with the character replaced, and applies it', async () => {
