@@ -1,8 +1,7 @@
 import type Stripe from 'stripe';
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { stripeClient } from '../webhooks/webhook-fixtures.js';
 import { insertSubscription } from './subscription-rows.js';
-import { prepareWorkerEnvironment, startWorkerContext, type WorkerContext } from './worker-context.js';
+import { useStripeWorker } from './worker-context.js';
 
 const MINUTE_MS = 60_000;
 
@@ -11,21 +10,13 @@ const MINUTE_MS = 60_000;
  * arrives, the hourly reconciliation asks Stripe and releases the hold; a paid one is kept.
  */
 describe('sync-stripe-status: domain holds whose Checkout ended unseen', () => {
-  let double: StripeDouble;
-  let w: WorkerContext;
+  const { w, double } = useStripeWorker();
   let priceId: string;
   let domainProduct: number;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    await prepareWorkerEnvironment(stripeEnv(double));
-    w = await startWorkerContext();
     priceId = double.createPrice({ unit_amount: 1500, interval: 'year', product_name: 'Custom Domain' }).id;
     [{ id: domainProduct }] = await w.db.query(`SELECT id FROM add_on_products WHERE code = 'domain'`);
-  });
-  afterAll(async () => {
-    await w.close();
-    await double.close();
   });
 
   /** A vendor's pending hold of `domain` until `expiresAt`, behind a Checkout session whose status Stripe says is `status` (or none). */

@@ -1,6 +1,5 @@
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { insertSubscription, subscriptionOf } from './subscription-rows.js';
-import { prepareWorkerEnvironment, startWorkerContext, type WorkerContext } from './worker-context.js';
+import { useStripeWorker, type WorkerContext } from './worker-context.js';
 
 const DAY_S = 86_400;
 const UNTOUCHED = '2026-01-01T00:00:00.000Z';
@@ -10,23 +9,15 @@ const UNTOUCHED = '2026-01-01T00:00:00.000Z';
  * transaction; a row that already matches is compared in the page's one read and never written or locked.
  */
 describe('sync-stripe-status, one page of every kind', () => {
-  let double: StripeDouble;
-  let w: WorkerContext;
+  const { w, double } = useStripeWorker();
   let priceId: string;
   const now = Math.floor(Date.now() / 1000);
   const start = now - 5 * DAY_S;
   const end = start + 30 * DAY_S;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    await prepareWorkerEnvironment(stripeEnv(double));
-    w = await startWorkerContext();
     priceId = double.createPrice({ unit_amount: 4900, interval: 'month', product_name: 'Essential' }).id;
     await w.db.query(`UPDATE subscription_tiers SET stripe_price_monthly_id = $1 WHERE code = 'essential'`, [priceId]);
-  });
-  afterAll(async () => {
-    await w.close();
-    await double.close();
   });
 
   /** A vendor whose row is linked to a new Stripe subscription; the row as `ours` says, last written long ago. */

@@ -1,26 +1,17 @@
-import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { insertSubscription, subscriptionOf } from './subscription-rows.js';
-import { prepareWorkerEnvironment, startWorkerContext, type WorkerContext } from './worker-context.js';
+import { useStripeWorker } from './worker-context.js';
 
 const DAY_S = 86_400;
 
 describe('sync-stripe-status against Stripe (the double)', () => {
-  let double: StripeDouble;
-  let w: WorkerContext;
+  const { w, double } = useStripeWorker();
   let priceId: string;
 
   beforeAll(async () => {
-    double = await startStripeDouble();
-    await prepareWorkerEnvironment(stripeEnv(double));
-    w = await startWorkerContext();
     const { StripeStatusSyncService } = await import('@app/billing');
     w.app.get(StripeStatusSyncService).backoff = { baseDelayMs: 100 };
     priceId = double.createPrice({ unit_amount: 4900, interval: 'month', product_name: 'Essential' }).id;
     await w.db.query(`UPDATE subscription_tiers SET stripe_price_monthly_id = $1 WHERE code = 'essential'`, [priceId]);
-  });
-  afterAll(async () => {
-    await w.close();
-    await double.close();
   });
 
   /** A Stripe subscription and our row for the same vendor, our row as `ours` says. */

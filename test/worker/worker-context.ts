@@ -7,6 +7,7 @@ import { Clock } from '@app/common';
 import { JobRunnerService } from '@app/database';
 import { createTestDatabase } from '../support/database.js';
 import { testTempDir } from '../support/temp-dir.js';
+import { StripeDouble, stripeEnv } from '../stripe-double/stripe-double.js';
 import { applyEnvironment, TEST_JWT_SECRET } from '../support/test-app.js';
 import type { WorkerJobs } from '../../apps/worker/src/jobs/worker-jobs.service.js';
 
@@ -69,4 +70,28 @@ export async function startWorkerContext(options: { scheduler?: boolean } = {}):
     },
     close: () => app.close(),
   };
+}
+
+/**
+ * The set-up of a worker test file against the Stripe double, as useStripeTestApp is for the API: beforeAll starts
+ * the double, points the worker's environment at it (plus `env`) and starts the jobs' context; afterAll closes the
+ * context, then the double. `w` is filled in place, so a file can take the answer apart once.
+ */
+export function useStripeWorker(env: Record<string, string | undefined> = {}): { w: WorkerContext; double: StripeDouble } {
+  const double = new StripeDouble();
+  const w = {} as WorkerContext;
+  let listening = false;
+  let context: WorkerContext | undefined;
+  beforeAll(async () => {
+    await double.listen();
+    listening = true;
+    await prepareWorkerEnvironment({ ...stripeEnv(double), ...env });
+    context = await startWorkerContext();
+    Object.assign(w, context);
+  });
+  afterAll(async () => {
+    await context?.close();
+    if (listening) await double.close();
+  });
+  return { w, double };
 }
