@@ -112,6 +112,20 @@ describe('auth and tenancy', () => {
     expect((await api(t, expired).get(path)).status).toBe(401);
   });
 
+  it('stops taking a token it has already verified once the token expires', async () => {
+    const v = await signUpVendor(t);
+    const path = '/api/v1/auth/me';
+    // Whole seconds: `exp` is in seconds, so the token lives until the next second boundary after 1 s.
+    const shortLived = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: String(v.userId), role: 'vendor', vid: v.vendorId }, { expiresIn: 1 });
+    const { exp } = JSON.parse(Buffer.from(shortLived.split('.')[1], 'base64url').toString()) as { exp: number };
+    expect((await api(t, shortLived).get(path)).status).toBe(200);
+    expect((await api(t, shortLived).get(path)).status).toBe(200); // remembered as verified
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 50));
+    const late = await api(t, shortLived).get(path);
+    expect(late.status).toBe(401);
+    expect(late.body.error_code).toBe('UNAUTHORIZED');
+  });
+
   it('forbids a vendor token on an admin route, and lets the bootstrapped admin in', async () => {
     const v = await signUpVendor(t);
     const vendorOnAdmin = await api(t, v.token).get('/api/v1/admin/jobs');
