@@ -39,10 +39,10 @@ const MAX_CREATED = 4_102_444_800;
 /**
  * The one path every Stripe event takes — the HTTP endpoint, the admin replay and the worker's recovery of missed
  * events. What the handler needs from Stripe is read first, outside any transaction (a Checkout's subscription);
- * then in one transaction the event id is claimed in `stripe_webhook_events`, its effect applied on the same
- * EntityManager, and the event marked. Concurrent deliveries of one event serialize on its ledger row: the second
- * finds it done. A subscription event of the same second as the state applied last rolls back, re-reads the
- * subscription from Stripe and runs again with it. Content that can never be applied (a value out of range, a
+ * then the event id is claimed in `stripe_webhook_events` together with its effect: in one statement for nearly
+ * all events (applyOnce), in one transaction for the rest. Concurrent deliveries of one event serialize on its
+ * ledger row: the second finds it done. A subscription event of the same second as the state applied last is
+ * recorded `processing`, the subscription re-read from Stripe, and the event run again with it. Content that can never be applied (a value out of range, a
  * conflict with another vendor's purchase) is recorded `needs_attention` and answered 200; only a failure that a
  * retry can cure (the database is unreachable) answers 500 with nothing kept as processed.
  */
