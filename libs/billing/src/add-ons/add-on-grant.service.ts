@@ -117,7 +117,8 @@ export class AddOnGrantService {
                      WHEN 'grant' THEN NULL ELSE ${reason} END AS note
       FROM addon_verdict`;
     const attention = `${claim.recorded} AND ${verdict} NOT IN ('no_vendor', 'done', 'grant')`;
-    const attentionRow = this.addOns.needsAttentionSql(add, { ...row, addonCode: code, reason }, attention);
+    const granted = this.addOns.landSql(add, 'addon_granted', { ...row, status: 'active', addonCode: null, reason: 'NULL' }, 'addon_target', `${claim.taken} AND ${verdict} = 'grant'`);
+    const recorded = this.addOns.landSql(add, 'addon_attention', { ...row, status: 'needs_attention', addonCode: code, reason }, 'addon_mine', attention);
     const ctes = [
       `vendor AS (${this.writer.vendorOfSql(add, { subscriptionId: null, customerId: null, vendorId }, { lock: true })})`,
       `product AS (SELECT id, billing_period, requires_domain FROM add_on_products WHERE code = ${add(code, 'varchar')})`,
@@ -132,14 +133,14 @@ export class AddOnGrantService {
                     ELSE 'grant' END AS verdict
           FROM addon_domain_held AS held LEFT JOIN addon_mine AS mine ON true LEFT JOIN product ON true)`,
       claim.ctes(add, outcome),
-      ...this.addOns.grantSql(add, row, `${claim.taken} AND ${verdict} = 'grant'`),
-      ...attentionRow.ctes,
+      ...granted.ctes,
+      ...recorded.ctes,
       `addon_reported AS (${this.platformEvents.addonNeedsAttentionSql(add, 'vendor', { addon_code: code, domain_name: domainName, checkout_session_id: session.id }, reason, attention)})`,
     ];
     const [result] = await queryRows<{ report: ClaimReport; attention_id: number | null }>(
       manager,
       `WITH ${ctes.join(',\n')}
-       SELECT ${claim.report} AS report, ${attentionRow.id} AS attention_id`,
+       SELECT ${claim.report} AS report, ${recorded.id} AS attention_id`,
       p.values,
       { reusePlan: true },
     );

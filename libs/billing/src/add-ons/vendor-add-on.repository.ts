@@ -51,11 +51,16 @@ export interface VendorAddOnRow {
   cancelled_at: Date | null;
 }
 
-/** A paid add-on's grant, for grantSql: values, and SQL expressions where the statement decides them. */
-export interface AddOnGrantSql {
+/**
+ * A paid Checkout's purchase as landSql writes it: values, and SQL expressions where the statement decides them.
+ * A grant is `active` with no `addonCode` (the row keeps any it had) and a null `reason`.
+ */
+export interface CheckoutLanding {
+  status: 'active' | 'needs_attention';
   vendorId: number;
-  /** SQL: the add-on product's id. */
+  /** SQL: the add-on product's id (null when the code names none). */
   productId: string;
+  addonCode: string | null;
   domainName: string | null;
   quantity: number;
   sessionId: string;
@@ -63,12 +68,7 @@ export interface AddOnGrantSql {
   periodStart: Date;
   /** SQL: the period's end. */
   periodEnd: string;
-}
-
-/** A paid add-on that cannot be granted, for needsAttentionSql (its product may be unknown: `productId` SQL may be null). */
-export interface AddOnAttentionSql extends AddOnGrantSql {
-  addonCode: string;
-  /** SQL: why, for the admins. */
+  /** SQL: why it needs attention, or NULL. */
   reason: string;
 }
 
@@ -198,62 +198,36 @@ export class VendorAddOnRepository {
   }
 
   /**
-   * The grant, as CTEs after checkoutRowsSql's: `addon_target` becomes the live add-on, or, without one, a new live
-   * row is inserted; only when `when` holds. `productId` and `periodEnd` are SQL expressions (the period of a
-   * one-off purchase follows the product's billing period). A domain or session another row took meanwhile fails
-   * the statement on the unique index.
-   */
-  grantSql(add: AddParam, g: AddOnGrantSql, when: string): string[] {
-    const now = add(this.clock.now(), 'timestamptz');
-    const v = {
-      domain: add(g.domainName, 'varchar'), quantity: add(g.quantity, 'int'), session: add(g.sessionId, 'varchar'),
-      subscription: add(g.subscriptionId, 'varchar'), start: add(g.periodStart, 'timestamptz'),
-    };
-    return [
-      `addon_activated AS (
-        UPDATE vendor_add_ons SET status = 'active', add_on_product_id = (${g.productId}), domain_name = ${v.domain}, quantity = ${v.quantity},
-               stripe_checkout_session_id = ${v.session}, stripe_subscription_id = ${v.subscription}, period_start = ${v.start}, period_end = (${g.periodEnd}),
-               hold_expires_at = NULL, attention_reason = NULL, updated_at = ${now}
-         WHERE id = (SELECT id FROM addon_target) AND ${when}
-        RETURNING id)`,
-      `addon_inserted AS (
-        INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, status, domain_name, quantity, stripe_subscription_id,
-                                    stripe_checkout_session_id, period_start, period_end, created_at, updated_at)
-        SELECT ${add(g.vendorId, 'int')}, (${g.productId}), 'active', ${v.domain}, ${v.quantity}, ${v.subscription}, ${v.session}, ${v.start}, (${g.periodEnd}), ${now}, ${now}
-         WHERE (SELECT id FROM addon_target) IS NULL AND ${when}
-        RETURNING id)`,
-    ];
-  }
-
-  /**
-   * The record of a paid add-on that cannot be granted, as CTEs after checkoutRowsSql's: on `addon_mine` when there
-   * is one (the session's hold or an earlier record), else a new row; only when `when` holds. `needs_attention`
-   * holds no domain, so this never meets the unique index. `productId` and `reason` are SQL expressions; the
+   * Where a paid Checkout lands, as two CTEs after checkoutRowsSql's, named `<name>_set` and `<name>_new`: the row
+   * `onto` (`addon_target` for a grant: the session's or the vendor's own hold; `addon_mine` for a record that
+   * needs attention) takes the purchase, or without one a new row does; only when `when` holds. A grant can meet
+   * the unique indexes (a domain or session another row took meanwhile fails the statement); `needs_attention`
+   * holds no domain, so its record never does. `productId`, `periodEnd` and `reason` are SQL expressions; the
    * answer's `id` is an expression for the row written.
    */
-  needsAttentionSql(add: AddParam, a: AddOnAttentionSql, when: string): { ctes: string[]; id: string } {
+  landSql(add: AddParam, name: string, a: CheckoutLanding, onto: 'addon_target' | 'addon_mine', when: string): { ctes: string[]; id: string } {
     const now = add(this.clock.now(), 'timestamptz');
     const v = {
-      code: add(a.addonCode, 'varchar'), domain: add(a.domainName, 'varchar'), quantity: add(a.quantity, 'int'), subscription: add(a.subscriptionId, 'varchar'),
-      session: add(a.sessionId, 'varchar'), start: add(a.periodStart, 'timestamptz'),
+      status: add(a.status, 'varchar'), code: add(a.addonCode, 'varchar'), domain: add(a.domainName, 'varchar'), quantity: add(a.quantity, 'int'),
+      subscription: add(a.subscriptionId, 'varchar'), session: add(a.sessionId, 'varchar'), start: add(a.periodStart, 'timestamptz'),
     };
     return {
       ctes: [
-        `addon_attention_set AS (
-          UPDATE vendor_add_ons SET status = 'needs_attention', add_on_product_id = (${a.productId}), addon_code = ${v.code}, domain_name = ${v.domain},
+        `${name}_set AS (
+          UPDATE vendor_add_ons SET status = ${v.status}, add_on_product_id = (${a.productId}), addon_code = COALESCE(${v.code}, addon_code), domain_name = ${v.domain},
                  quantity = ${v.quantity}, stripe_subscription_id = ${v.subscription}, stripe_checkout_session_id = ${v.session}, period_start = ${v.start},
                  period_end = (${a.periodEnd}), attention_reason = (${a.reason}), hold_expires_at = NULL, updated_at = ${now}
-           WHERE id = (SELECT id FROM addon_mine) AND ${when}
+           WHERE id = (SELECT id FROM ${onto}) AND ${when}
           RETURNING id)`,
-        `addon_attention_new AS (
+        `${name}_new AS (
           INSERT INTO vendor_add_ons (vendor_id, add_on_product_id, addon_code, status, domain_name, quantity, stripe_subscription_id,
                                       stripe_checkout_session_id, period_start, period_end, attention_reason, created_at, updated_at)
-          SELECT ${add(a.vendorId, 'int')}, (${a.productId}), ${v.code}, 'needs_attention', ${v.domain}, ${v.quantity}, ${v.subscription}, ${v.session},
+          SELECT ${add(a.vendorId, 'int')}, (${a.productId}), ${v.code}, ${v.status}, ${v.domain}, ${v.quantity}, ${v.subscription}, ${v.session},
                  ${v.start}, (${a.periodEnd}), (${a.reason}), ${now}, ${now}
-           WHERE NOT EXISTS (SELECT 1 FROM addon_mine) AND ${when}
+           WHERE (SELECT id FROM ${onto}) IS NULL AND ${when}
           RETURNING id)`,
       ],
-      id: `(SELECT id FROM addon_attention_set UNION ALL SELECT id FROM addon_attention_new LIMIT 1)`,
+      id: `(SELECT id FROM ${name}_set UNION ALL SELECT id FROM ${name}_new LIMIT 1)`,
     };
   }
 
