@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { stopChild } from './bench-support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const VENDORS = Number(process.env.BENCH_EVENT_VENDORS ?? 1_000);
@@ -79,14 +80,6 @@ function start(mode: string, env: Record<string, string>): Promise<{ child: Chil
   });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((ok) => child.once('exit', ok));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ------------------------------------------------------------------------------------------- the receiver
 
@@ -173,7 +166,7 @@ async function main(): Promise<void> {
     children.push(ceiling.child);
     const ceilingRate = EVENTS / (ceiling.message.seconds as number);
     table['ceiling: signed POSTs, no database'] = { 'events/s': Math.round(ceilingRate), received: receiver.count, duplicates: receiver.duplicates, 'bad signatures': receiver.bad };
-    await stop(ceiling.child);
+    await stopChild(ceiling.child, 10_000);
     receiver.reset();
 
     // 1b. the worker on a seeded outbox
@@ -247,7 +240,7 @@ async function main(): Promise<void> {
     console.log(`worker / ceiling: ${((rate / ceilingRate) * 100).toFixed(1)}% of the ceiling's events/s (aim: ≥ ${AIM_EVENTS_PER_S} events/s, none lost, no duplicate, none out of order)`);
     console.log(`commit → delivery under load: p50 ${pct(receiver.delays, 50)} ms, p99 ${pct(receiver.delays, 99)} ms (aim: p99 < ${AIM_P99_MS} ms with the default 500 ms idle poll)\n`);
   } finally {
-    for (const child of children) await stop(child);
+    for (const child of children) await stopChild(child, 10_000);
     receiver.server?.closeAllConnections();
     receiver.server?.close();
     if (embedded) await embedded.stop();

@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { stopChild, summarizeTurns, turnOrder } from './bench-support.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -174,14 +175,6 @@ function startChild(mode: Target['mode'], databaseUrl: string, dataDir: string):
   });
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((ok) => child.once('exit', ok));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 function load(port: number, target: Target, durationS: number, connections: number): Promise<AutocannonResult> {
   // One request template; each request takes the next vendor in turn, so every vendor (the near one too) is hit evenly.
@@ -214,11 +207,6 @@ function sampleActivity(db: pg.Pool) {
   return { stop: async () => (clearInterval(timer), counts) };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Rows vs counter vs limit for every vendor of the target. */
 async function verify(db: pg.Pool, target: Target) {
@@ -282,8 +270,7 @@ async function main(): Promise<void> {
     }
     const rounds = new Map<Target['mode'], { result: AutocannonResult; cpuMs: number }[]>(targets.map((t) => [t.mode, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      const pair = round % 2 === 0 ? targets : [...targets].reverse();
-      for (const target of pair) {
+      for (const target of turnOrder(round, targets)) {
         const child = servers.get(target.mode)!;
         const sampling = process.env.BENCH_DEBUG ? sampleActivity(db) : undefined;
         const cpuBefore = await cpuOf(child);
@@ -300,18 +287,16 @@ async function main(): Promise<void> {
     for (const target of targets) {
       const runs = rounds.get(target.mode)!;
       const check = await verify(db, target);
-      const total = runs.reduce((n, r) => n + r.result.requests.total, 0);
+      const turns = summarizeTurns(runs.map((r) => r.result));
       const count = (code: string) => runs.reduce((n, r) => n + (r.result.statusCodeStats[code]?.count ?? 0), 0);
       const all = runs.reduce((n, r) => n + Object.values(r.result.statusCodeStats).reduce((m, c) => m + c.count, 0) + r.result.errors, 0);
-      // Requests over seconds: autocannon's per-second average counts a round's last, partial second as a whole one.
-      perRound[target.mode] = runs.map((r) => r.result.requests.total / r.result.duration);
-      rps[target.mode] = total / runs.reduce((n, r) => n + r.result.duration, 0);
+      perRound[target.mode] = turns.perTurn;
+      rps[target.mode] = turns.rate;
       table[target.name] = {
-        'req/s': Math.round(rps[target.mode]),
-        // The median of the rounds' medians, and the worst round's p99.
-        'p50 ms': median(runs.map((r) => r.result.latency.p50)),
-        'p99 ms': Math.max(...runs.map((r) => r.result.latency.p99)),
-        'server CPU ms/req': Number((runs.reduce((n, r) => n + r.cpuMs, 0) / Math.max(1, total)).toFixed(2)),
+        'req/s': Math.round(turns.rate),
+        'p50 ms': turns.p50,
+        'p99 ms': turns.p99,
+        'server CPU ms/req': Number((runs.reduce((n, r) => n + r.cpuMs, 0) / Math.max(1, turns.total)).toFixed(2)),
         '201': count('201'),
         '403': count('403'),
         other: all - count('201') - count('403'),

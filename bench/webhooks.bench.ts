@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { stopChild, summarizeTurns, turnOrder } from './bench-support.js';
 import type Stripe from 'stripe';
 import { freePort, migrateDatabase, startEmbeddedPostgres, type AddParam, type EmbeddedDatabase } from '@app/database';
 import { eventObject, invoiceObject, subscriptionObject } from '../test/stripe-double/objects.js';
@@ -278,14 +279,6 @@ function startChild(args: string[], env: Record<string, string>): ChildProcess {
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** CPU seconds (user + system) a child has used so far, from /proc (Linux); NaN elsewhere. */
 function cpuSeconds(pid: number | undefined): number {
@@ -346,18 +339,16 @@ function driver(port: number, path: string, sends: Planned[], sent: Set<string>,
   };
 }
 
-/** The rounds of one server as one result: events over seconds, the median round's p50, the worst round's p99. */
+/** The turns of one server as one result (summarizeTurns), with its CPU per event weighted by each turn's events. */
 function combine(rounds: Measured[]): Measured & { perRound: number[] } {
   const sum = (f: (r: Measured) => number) => rounds.reduce((n, r) => n + f(r), 0);
-  const total = sum((r) => r.requests.total);
-  const seconds = sum((r) => r.duration);
-  const p50s = rounds.map((r) => r.latency.p50).sort((a, b) => a - b);
+  const turns = summarizeTurns(rounds);
   return {
-    requests: { total, average: total / seconds },
-    latency: { p50: p50s[p50s.length >> 1], p99: Math.max(...rounds.map((r) => r.latency.p99)), max: Math.max(...rounds.map((r) => r.latency.max)), average: sum((r) => r.latency.average * r.requests.total) / total },
-    non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), duration: seconds, '2xx': sum((r) => r['2xx']),
-    cpuMsPerEvent: sum((r) => r.cpuMsPerEvent * r.requests.total) / total, pgCpuMsPerEvent: sum((r) => r.pgCpuMsPerEvent * r.requests.total) / total,
-    perRound: rounds.map((r) => r.requests.total / r.duration),
+    requests: { total: turns.total, average: turns.rate },
+    latency: { p50: turns.p50, p99: turns.p99, max: turns.max, average: sum((r) => r.latency.average * r.requests.total) / turns.total },
+    non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), duration: turns.seconds, '2xx': sum((r) => r['2xx']),
+    cpuMsPerEvent: sum((r) => r.cpuMsPerEvent * r.requests.total) / turns.total, pgCpuMsPerEvent: sum((r) => r.pgCpuMsPerEvent * r.requests.total) / turns.total,
+    perRound: turns.perTurn,
   };
 }
 
@@ -541,7 +532,7 @@ async function main(): Promise<void> {
     const waits: Record<string, number> = {};
     const apiStats: Record<string, number> = {};
     for (let round = 0; round < ROUNDS; round++) {
-      for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
+      for (const t of turnOrder(round, targets)) {
         const debug = process.env.BENCH_DEBUG && t.name === 'api';
         const sampler = debug ? sampleWaits(url) : null;
         const statsBefore = debug ? await dbStats() : null;
