@@ -11,9 +11,10 @@ const project = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { ...jsc, paths: undefined, baseUrl: undefined }, sourceMaps, module: { type: 'es6' } }],
     // @fastify/static (Swagger UI's files on Fastify) require()s the ESM-only content-disposition 3. Node 20.19+
     // loads that natively; jest's module loader does not, so the one package is compiled to CommonJS for tests.
-    '/node_modules/(.+/)?content-disposition/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    // The same for the ESM-only @apidevtools/json-schema-ref-parser, which @apidevtools/swagger-parser require()s.
+    '/node_modules/(.+/)?(content-disposition|@apidevtools/json-schema-ref-parser)/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(.+/)?content-disposition/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(.+/)?(content-disposition|@apidevtools/json-schema-ref-parser)/)'],
   moduleNameMapper: {
     '^@app/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
