@@ -33,7 +33,8 @@ export interface StatementOptions {
    * A statement run often, outside any transaction (an implicit transaction of its own): on a direct connection it
    * runs as a named prepared statement (named by its text), so PostgreSQL plans it once per connection instead of
    * every time. Should the server not know the name after all (a pooler nobody declared), it runs again unnamed —
-   * safe, since the failed statement did nothing — and the data source stops naming statements.
+   * safe, since the failed statement did nothing — and the data source stops naming statements. A plan gone stale
+   * (a migration widened a column the statement answers: SQLSTATE 0A000) is prepared again and run once more.
    */
   reusePlan?: boolean;
 }
@@ -57,6 +58,15 @@ export async function runStatement<T = Record<string, unknown>>(manager: EntityM
 /** SQLSTATEs of a named statement the server does not hold (or holds already): a pooler between us and it. */
 const LOST_STATEMENT = new Set(['26000', '42P05']);
 
+/** "cached plan must not change result type": a named statement prepared before an ALTER of a column it answers. */
+const STALE_PLAN = '0A000';
+
+/**
+ * Part of every statement name: raised when a plan went stale, so every connection prepares each statement afresh
+ * under its new name instead of each meeting the stale one once (the old ones go with their connections).
+ */
+let planGeneration = 0;
+
 /**
  * The pool behind the data source: a named statement needs a connection of its own for one statement, and taking it
  * from pg's pool directly skips building a TypeORM query runner (and its EntityManager) on every hot statement.
@@ -72,6 +82,11 @@ function poolOf(manager: EntityManager): Pool {
  */
 const guarded = new WeakSet<PoolClient>();
 
+async function runPrepared<T>(client: PoolClient, sql: string, params: unknown[]): Promise<StatementResult<T>> {
+  const result = await client.query({ name: statementName(sql), text: sql, values: params });
+  return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+}
+
 async function runNamed<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<StatementResult<T>> {
   const client = await poolOf(manager).connect();
   if (!guarded.has(client)) {
@@ -79,8 +94,19 @@ async function runNamed<T>(manager: EntityManager, sql: string, params: unknown[
     guarded.add(client);
   }
   try {
-    const result = await client.query({ name: statementName(sql), text: sql, values: params });
-    return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+    const generation = planGeneration;
+    try {
+      return await runPrepared<T>(client, sql, params);
+    } catch (error) {
+      if (String((error as { code?: unknown }).code) !== STALE_PLAN) throw error;
+      // A migration changed what the statement answers (a widened column): its plan can never run again on any
+      // connection. It failed before doing anything, so it is prepared again, under a new name, and run once more.
+      if (planGeneration === generation) {
+        planGeneration++;
+        new Logger('Database').warn('A named prepared statement went stale (a migration changed a column it answers): statements are prepared again.');
+      }
+      return await runPrepared<T>(client, sql, params);
+    }
   } catch (error) {
     if (!LOST_STATEMENT.has(String((error as { code?: unknown }).code))) throw error;
   } finally {
@@ -97,23 +123,28 @@ async function runNamed<T>(manager: EntityManager, sql: string, params: unknown[
  * hashing a few kilobytes of it for a Map key costs more (about 2 ns a character) than comparing it with the one
  * or two remembered texts of its length. A handful of texts exist.
  */
-const names = new Map<number, { text: string; name: string }[]>();
+const names = new Map<number, { text: string; hash: string }[]>();
 let remembered = 0;
 
 /** Deterministic per text: the same statement has the same name on every connection. */
 function statementName(sql: string): string {
   const sameLength = names.get(sql.length);
   if (sameLength) {
-    for (const known of sameLength) if (known.text === sql) return known.name;
+    for (const known of sameLength) if (known.text === sql) return generationName(known.hash);
   }
   if (remembered >= 1000) {
     names.clear(); // a caller that inlines values would make texts without end
     remembered = 0;
   }
-  const name = `vb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
-  names.set(sql.length, [...(names.get(sql.length) ?? []), { text: sql, name }]);
+  const hash = `vb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+  names.set(sql.length, [...(names.get(sql.length) ?? []), { text: sql, hash }]);
   remembered++;
-  return name;
+  return generationName(hash);
+}
+
+/** The text's name in this plan generation: the hash alone at first (`vb_…`), then `vb_…_g<generation>`. */
+function generationName(hash: string): string {
+  return planGeneration === 0 ? hash : `${hash}_g${planGeneration}`;
 }
 
 /** Adds a positional parameter to the statement being composed and answers its placeholder: `$3::timestamptz`. */

@@ -19,8 +19,10 @@ export interface CreateOrderInput {
 }
 
 const COLUMNS = `id, total_cents, currency, customer_email, created_at`;
-const view = (r: { id: number; total_cents: number; currency: string; customer_email: string | null; created_at: Date }): OrderView => ({
-  id: r.id, total_cents: r.total_cents, currency: r.currency, customer_email: r.customer_email, created_at: r.created_at.toISOString(),
+/** pg answers an `int8` as a string: a column widened to bigint by a migration still answers a number (CONTRACT §5 "Deploys"). */
+type Integer = number | string;
+const view = (r: { id: Integer; total_cents: Integer; currency: string; customer_email: string | null; created_at: Date }): OrderView => ({
+  id: Number(r.id), total_cents: Number(r.total_cents), currency: r.currency, customer_email: r.customer_email, created_at: r.created_at.toISOString(),
 });
 
 /** A vendor's orders; each one counts toward orders_this_period. */

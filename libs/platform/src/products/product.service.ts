@@ -25,8 +25,10 @@ export interface Page {
 }
 
 const COLUMNS = `id, name, sku, price_cents, created_at`;
-const view = (r: { id: number; name: string; sku: string | null; price_cents: number; created_at: Date }): ProductView => ({
-  id: r.id, name: r.name, sku: r.sku, price_cents: r.price_cents, created_at: r.created_at.toISOString(),
+/** pg answers an `int8` as a string: a column widened to bigint by a migration still answers a number (CONTRACT §5 "Deploys"). */
+type Integer = number | string;
+const view = (r: { id: Integer; name: string; sku: string | null; price_cents: Integer; created_at: Date }): ProductView => ({
+  id: Number(r.id), name: r.name, sku: r.sku, price_cents: Number(r.price_cents), created_at: r.created_at.toISOString(),
 });
 
 /** A vendor's products; each one holds a slot of the tier's products limit. Every query is scoped to the vendor. */
