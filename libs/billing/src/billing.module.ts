@@ -14,6 +14,7 @@ import { StripeCustomerService } from './customers/stripe-customer.service.js';
 import { BillingHistory } from './invoices/billing-history.entity.js';
 import { InvoiceService } from './invoices/invoice.service.js';
 import { BillingOperationsService } from './operations/billing-operations.service.js';
+import { BillingTurn } from './operations/billing-turn.js';
 import { PortalService } from './portal/portal.service.js';
 import { StripeStatusSyncService } from './reconciliation/stripe-status-sync.service.js';
 import { BillingContext } from './shared/billing-context.service.js';
@@ -47,7 +48,7 @@ const services = [
     WebhooksModule,
     AddOnsModule,
   ],
-  providers: [BillingContext, BillingUrls, TierChangePlanner, ...services],
+  providers: [BillingContext, BillingUrls, TierChangePlanner, BillingTurn, ...services],
   exports: [TypeOrmModule, WebhooksModule, AddOnsModule, ...services],
 })
 export class BillingModule {}

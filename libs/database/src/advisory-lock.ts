@@ -17,6 +17,11 @@ export enum AdvisoryLock {
    * a vendor's new billing operations are checked for repeats and queued one at a time.
    */
   BillingOperationIntake = 7_201,
+  /**
+   * With the vendor id as second key, held for one short transaction: whose turn it is among a vendor's billing
+   * operations is decided (taken, renewed) under it, so two takers never both see the turn free.
+   */
+  BillingTurn = 7_202,
 }
 
 /** Takes a transaction-scoped lock without waiting: true when this transaction now holds it. */

@@ -1,10 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Stripe from 'stripe';
 import { PaymentProviderError, PaymentSystemNotConfiguredError } from './stripe.errors.js';
 
 /** Stripe's own tolerance for webhook timestamps: a signature older than this is refused. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/**
+ * What runs before each Stripe call made within `beforeStripeCalls.run(hook, …)`: a billing operation renews the
+ * vendor's turn there, and refuses the call when it lost the turn (see BillingOperationsService).
+ */
+export const beforeStripeCalls = new AsyncLocalStorage<() => Promise<void>>();
 
 /**
  * The one configured `stripe` client of a process, or none when STRIPE_SECRET_KEY is unset. Everything that
@@ -23,7 +30,7 @@ export class StripeService {
     const host = config.get<string>('STRIPE_API_HOST');
     this.stripe = key
       ? new Stripe(key, {
-          maxNetworkRetries: 2,
+          maxNetworkRetries: config.get<number>('STRIPE_MAX_NETWORK_RETRIES') ?? 2,
           timeout: config.get<number>('STRIPE_TIMEOUT_MS') ?? 20_000,
           appInfo: { name: 'vendor-billing' },
           telemetry: false,
@@ -49,10 +56,12 @@ export class StripeService {
 
   /**
    * Runs one Stripe operation. `operation` completes "the payment provider could not …" in the error message.
-   * The SDK has already retried network failures and 409/429/5xx answers (`maxNetworkRetries`).
+   * The SDK has already retried network failures and 409/429/5xx answers (`maxNetworkRetries`). The caller's
+   * `beforeStripeCalls` hook, if any, runs first.
    */
   async call<T>(operation: string, fn: (stripe: Stripe) => Promise<T>): Promise<T> {
     const stripe = this.client;
+    await beforeStripeCalls.getStore()?.();
     try {
       return await fn(stripe);
     } catch (error) {

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, DomainError, ValidationFailedError, type ErrorCode } from '@app/common';
 import { AdvisoryLock, queryRows } from '@app/database';
+import { beforeStripeCalls } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
+import { BillingTurn, WAIT_MAX_MS } from './billing-turn.js';
 
 export type OperationKind = 'checkout' | 'portal' | 'change_tier' | 'cancel' | 'reactivate' | 'addon_purchase' | 'addon_cancel';
 
@@ -15,27 +17,25 @@ export interface OperationHandle {
   readonly idempotencyKey: string;
   /**
    * Stripe agreed: keeps the answer the client will get, in a statement of its own, before the local write — so a
-   * failed local write can never turn into "failed" for something Stripe did; the next sync completes it.
+   * failed local write can never turn into "failed" for something Stripe did; the next sync completes it. The
+   * operation keeps the vendor's turn until its local write is done (or it gives up).
    */
   stripeAnswered(response: unknown, stripeObjectId?: string | null): Promise<void>;
-  /** Marks the operation done, in the transaction of its local write. */
+  /** Marks the operation done, in the transaction of its local write; that releases the turn. */
   complete(manager: EntityManager, response: unknown): Promise<void>;
 }
 
 /** A repeat of the same request (same body) this soon after it is the same operation: a double click. */
 const REPEAT_WINDOW_S = 5;
+/** How long a repeat waits for the operation it repeats: past the longest a live one takes (slow Stripe, retries). */
+const REPEAT_WAIT_MAX_MS = WAIT_MAX_MS + 150_000;
+const POLL_MS = 50;
 /**
- * How long an operation may hold the vendor's turn. Longer than the SDK can take (20 s timeout, 2 retries), so a
- * live operation never loses it; a process that died mid-way frees it after this.
+ * Operations a state read from Stripe completes: ones that no longer hold the turn — Stripe answered but the local
+ * write failed, or the process died (its lease ran out) after Stripe answered or during the call. One whose holder
+ * is alive is left to it: settling it would hand the turn on before its local write.
  */
-const LEASE_S = 90;
-/** A queued operation whose request is gone stops blocking the vendor's queue after this. */
-const QUEUED_MAX_S = 120;
-/** How long a request waits for the vendor's earlier operations before it gives up (409). */
-const WAIT_MAX_MS = 30_000;
-const POLL_MS = 25;
-/** Operations a state read from Stripe completes: Stripe answered but the local write did not land, or the process died mid-call. */
-const SETTLEABLE = `(status = 'stripe_succeeded' OR (status = 'running' AND lease_expires_at <= now()))`;
+const SETTLEABLE = `(status IN ('running', 'stripe_succeeded') AND (lease_expires_at IS NULL OR lease_expires_at <= now()))`;
 
 interface OperationRow {
   id: number;
@@ -48,15 +48,18 @@ interface OperationRow {
 /**
  * Billing operations as rows (`billing_operations`, owned here). Each vendor-initiated Stripe change is written
  * before Stripe is called and completed after; one vendor's operations run one at a time, in the order they
- * arrived, each taking its turn with a lease that is taken and released in single statements — waiting holds no
- * connection and no lock, and Stripe is never called inside a transaction. A client's `Idempotency-Key`, or the
+ * arrived, each holding the vendor's turn (BillingTurn) from its start until its local write is done — waiting
+ * holds no connection and no lock, and Stripe is never called inside a transaction. A client's `Idempotency-Key`, or the
  * same request again within a few seconds, is the same operation and gets its answer; anything else is new.
  */
 @Injectable()
 export class BillingOperationsService {
   private readonly logger = new Logger(BillingOperationsService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly turn: BillingTurn,
+  ) {}
 
   async run<T>(input: { vendorId: number; kind: OperationKind; params: Record<string, unknown>; clientKey?: string }, execute: (op: OperationHandle) => Promise<T>): Promise<T> {
     if (input.clientKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(input.clientKey)) {
@@ -67,7 +70,8 @@ export class BillingOperationsService {
     if (intake.existing) return this.answerOf<T>(await this.awaitDone(intake.existing.id));
 
     const op = intake.id;
-    await this.awaitTurn(input.vendorId, op);
+    await this.turn.take(input.vendorId, op);
+    const held = this.turn.hold(input.vendorId, op);
     const handle: OperationHandle = {
       id: op,
       idempotencyKey: intake.idempotencyKey,
@@ -85,8 +89,10 @@ export class BillingOperationsService {
       },
     };
     try {
-      const result = await execute(handle);
-      // Whatever execute did not complete itself (no local write needed, or it failed after Stripe agreed).
+      // Every Stripe call of the operation renews its turn first, and is refused if the turn was lost.
+      const result = await beforeStripeCalls.run(held.ensure, () => execute(handle));
+      // Whatever execute did not complete itself: no local write was needed, or it failed after Stripe agreed
+      // (then the row stays stripe_succeeded for the next sync, and gives the turn up here).
       await this.dataSource.query(
         `UPDATE billing_operations SET status = CASE WHEN status = 'running' THEN 'succeeded' ELSE status END, response = COALESCE(response, $2::jsonb),
                 completed_at = CASE WHEN status = 'running' THEN now() ELSE completed_at END, lease_expires_at = NULL
@@ -97,9 +103,16 @@ export class BillingOperationsService {
     } catch (error) {
       const stored = error instanceof DomainError ? { code: error.code, message: error.message, details: error.details } : { code: 'INTERNAL_ERROR', message: 'The operation failed.' };
       await this.dataSource
-        .query(`UPDATE billing_operations SET status = 'failed', error = $2::jsonb, completed_at = now(), lease_expires_at = NULL WHERE id = $1 AND status = 'running'`, [op, JSON.stringify(stored)])
+        .query(
+          `UPDATE billing_operations SET status = CASE WHEN status = 'running' THEN 'failed' ELSE status END, error = CASE WHEN status = 'running' THEN $2::jsonb ELSE error END,
+                  completed_at = CASE WHEN status = 'running' THEN now() ELSE completed_at END, lease_expires_at = NULL
+            WHERE id = $1 AND status IN ('running', 'stripe_succeeded')`,
+          [op, JSON.stringify(stored)],
+        )
         .catch((e: unknown) => this.logger.error({ err: e, operation_id: op, msg: 'Could not record the failed billing operation' }));
       throw error;
+    } finally {
+      held.stop();
     }
   }
 
@@ -171,41 +184,14 @@ export class BillingOperationsService {
     });
   }
 
-  /**
-   * Waits, without holding a connection between tries, until no other operation of the vendor is running and no
-   * earlier one is queued; then takes the turn with a lease, in one statement.
-   */
-  private async awaitTurn(vendorId: number, op: number): Promise<void> {
-    const deadline = Date.now() + WAIT_MAX_MS;
-    for (;;) {
-      const taken = await queryRows<{ id: number }>(
-        this.dataSource.manager,
-        `UPDATE billing_operations SET status = 'running', started_at = now(), lease_expires_at = now() + make_interval(secs => ${LEASE_S})
-          WHERE id = $1 AND status = 'queued' AND NOT EXISTS (
-            SELECT 1 FROM billing_operations o
-             WHERE o.vendor_id = $2 AND o.id <> $1 AND o.status IN ('queued', 'running')
-               AND ((o.status = 'running' AND o.lease_expires_at > now())
-                 OR (o.status = 'queued' AND o.id < $1 AND o.created_at > now() - make_interval(secs => ${QUEUED_MAX_S}))))
-          RETURNING id`,
-        [op, vendorId],
-      );
-      if (taken.length) return;
-      if (Date.now() > deadline) {
-        await this.dataSource.query(`UPDATE billing_operations SET status = 'abandoned', completed_at = now() WHERE id = $1 AND status = 'queued'`, [op]);
-        throw new ConflictError('Another billing change of this vendor is still in progress; try again in a moment.');
-      }
-      await sleep(POLL_MS);
-    }
-  }
-
   /** The outcome of an operation another request started: waits for it like for a turn. */
   private async awaitDone(id: number): Promise<OperationRow> {
-    const deadline = Date.now() + WAIT_MAX_MS + LEASE_S * 1000;
+    const deadline = Date.now() + REPEAT_WAIT_MAX_MS;
     for (;;) {
       const [row] = await this.dataSource.query<OperationRow[]>(`SELECT id, status, request_hash, response, error FROM billing_operations WHERE id = $1`, [id]);
       if (row.status !== 'queued' && row.status !== 'running') return row;
       if (Date.now() > deadline) throw new ConflictError('The same request is still in progress; try again in a moment.');
-      await sleep(POLL_MS * 2);
+      await sleep(POLL_MS);
     }
   }
 

@@ -101,6 +101,28 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(100) @Max(120_000)
   STRIPE_TIMEOUT_MS: number = 20_000;
 
+  /** How often the SDK retries a network error, a timeout, 409 or 5xx (each attempt up to STRIPE_TIMEOUT_MS). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(5)
+  STRIPE_MAX_NETWORK_RETRIES: number = 2;
+
+  /**
+   * How long a vendor's billing operation holds the vendor's turn without renewing it: its process renews it every
+   * BILLING_TURN_RENEW_MS while it runs, so only a process that died loses it, this long after its last renewal.
+   */
+  @Type(() => Number) @IsInt() @Min(300) @Max(600_000)
+  BILLING_TURN_LEASE_MS: number = 15_000;
+
+  /** How often the running operation renews its lease; under a third of the lease, so one late renewal costs nothing. */
+  @Type(() => Number) @IsInt() @Min(50) @Max(200_000)
+  @ValidateBy({
+    name: 'renewsWithinLease',
+    validator: {
+      validate: (value: unknown, args) => typeof value === 'number' && value * 3 <= (args?.object as EnvironmentVariables).BILLING_TURN_LEASE_MS,
+      defaultMessage: () => 'BILLING_TURN_RENEW_MS must be at most a third of BILLING_TURN_LEASE_MS',
+    },
+  })
+  BILLING_TURN_RENEW_MS: number = 5_000;
+
   @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   STRIPE_MAX_REQUESTS_PER_SECOND: number = 20;
 
