@@ -3,7 +3,7 @@
  *
  * 1. Throughput: BENCH_EVENTS (100,000) pending events over BENCH_EVENT_VENDORS (1,000) vendors are seeded, then
  *    the real worker (WorkerModule, its delivery loop) runs in a child process and delivers them to a receiver in
- *    this process that verifies every signature. The ceiling is the same POSTs (pre-signed bodies, the same
+ *    this process that verifies every delivery with the `standardwebhooks` package. The ceiling is the same POSTs (pre-signed bodies, the same
  *    concurrency as a delivery round) from a child process with no database. Checked afterwards: every event
  *    received, once, in order per vendor, and recorded delivered.
  * 2. Commit-to-delivery delay under load: the limits benchmark's load (the real API, 32 connections of
@@ -14,7 +14,7 @@
 import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
 import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
-import { signPlatformEvent, verifyPlatformSignature } from '@app/platform-events';
+import { standardWebhookHeaders } from '@app/platform-events';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { Webhook } from 'standardwebhooks';
 import { stopChild } from './bench-support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -31,7 +32,7 @@ const BATCH = Number(process.env.PLATFORM_EVENTS_BATCH_SIZE ?? 100);
 const LOAD_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const EVENTS_PER_S = 50;
-const SECRET = 'bench-platform-secret-0123456789';
+const SECRET = `whsec_${Buffer.from('bench-platform-secret-0123456789').toString('base64')}`;
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const AIM_EVENTS_PER_S = 1_000;
 const AIM_P99_MS = 1_000;
@@ -61,11 +62,13 @@ async function serveApi(): Promise<void> {
 /** The ceiling sender: the same signed POSTs, BATCH at a time, without a database. */
 async function serveCeilingSender(): Promise<void> {
   const url = process.env.PLATFORM_WEBHOOK_URL!;
+  const webhook = new Webhook(SECRET);
   const started = performance.now();
   for (let sent = 0; sent < EVENTS; sent += BATCH) {
     await Promise.all(Array.from({ length: Math.min(BATCH, EVENTS - sent) }, async (_, k) => {
-      const body = JSON.stringify({ id: `ceiling-${sent + k}`, type: 'subscription.updated', created_at: new Date().toISOString(), vendor_id: (sent + k) % VENDORS, data: { seq: sent + k } });
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'platform-signature': signPlatformEvent(body, SECRET, Math.floor(Date.now() / 1000)) } });
+      const id = `ceiling-${sent + k}`;
+      const body = JSON.stringify({ id, type: 'subscription.updated', created_at: new Date().toISOString(), vendor_id: (sent + k) % VENDORS, data: { seq: sent + k } });
+      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...standardWebhookHeaders(webhook, id, body, new Date()) } });
       await res.arrayBuffer();
     }));
   }
@@ -95,6 +98,7 @@ class Receiver {
   private seen = new Set<string>();
   private lastSeq = new Map<number, number>();
   private waiters: Array<() => void> = [];
+  private readonly webhook = new Webhook(SECRET);
   server?: Server;
 
   async start(): Promise<string> {
@@ -104,8 +108,13 @@ class Receiver {
       req.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const now = Date.now();
-        if (!verifyPlatformSignature(raw, req.headers['platform-signature'] as string, SECRET, Math.floor(now / 1000))) this.bad++;
         const body = JSON.parse(raw) as { id: string; vendor_id: number; created_at: string; data: { seq?: number } };
+        try {
+          this.webhook.verify(raw, req.headers as Record<string, string>, { jsonParse: false });
+          if (req.headers['webhook-id'] !== body.id) this.bad++;
+        } catch {
+          this.bad++;
+        }
         if (this.seen.has(body.id)) this.duplicates++;
         this.seen.add(body.id);
         if (typeof body.data.seq === 'number') {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { EnvironmentError, validateEnvironment } from '@app/common';
@@ -72,6 +73,36 @@ describe('the built processes', () => {
       expect(api.output()).toMatch(/PORT/);
       expect(api.output()).not.toContain(JWT_SECRET);
     }, SLOW);
+
+    it('stops the API and the worker with one line naming PLATFORM_WEBHOOK_SECRET when it is not a Standard Webhooks secret', async () => {
+      // A passphrase of the old kind: long enough before, not whsec_ + base64 of 24+ bytes.
+      const passphrase = `platform-passphrase-${randomBytes(12).toString('hex')}`;
+      for (const entry of ['apps/api/src/main.js', 'apps/worker/src/main.js']) {
+        const child = start(entry, productionEnv({ PORT: String(await freePort()), PLATFORM_WEBHOOK_URL: 'http://127.0.0.1:9/hook', PLATFORM_WEBHOOK_SECRET: passphrase }));
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still running:\n${child.output()}`)), 60_000)));
+        const exit = await Promise.race([child.exited, timeout]).finally(() => clearTimeout(timer));
+        expect(exit.code).not.toBe(0);
+        expect(exit.code).not.toBeNull();
+        const lines = child.output().split('\n').filter((l) => l.includes('PLATFORM_WEBHOOK_SECRET'));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/PLATFORM_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 or more random bytes.*npm run platform:secret/);
+        expect(child.output()).not.toContain(passphrase);
+      }
+    }, SLOW);
+
+    it('takes a secret in the Standard Webhooks form, and the one `npm run platform:secret` prints', () => {
+      const env = (secret: string) => () => validateEnvironment({ DATA_DIR: tempDataDir(), PLATFORM_WEBHOOK_URL: 'https://hooks.example/in', PLATFORM_WEBHOOK_SECRET: secret });
+      const printed = execFileSync(process.execPath, [join(process.cwd(), 'scripts/platform-secret.mjs')], { encoding: 'utf8' }).trim();
+      expect(printed).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(env(printed)).not.toThrow();
+      expect(env(`whsec_${randomBytes(24).toString('base64')}`)).not.toThrow();
+      for (const bad of [`whsec_${randomBytes(16).toString('base64')}`, randomBytes(32).toString('base64'), 'whsec_not*base64*at*all*not*base64*at*all']) {
+        expect(env(bad)).toThrow(/^\s*PLATFORM_WEBHOOK_SECRET: .*npm run platform:secret/m);
+      }
+      // Required with the URL.
+      expect(() => validateEnvironment({ DATA_DIR: tempDataDir(), PLATFORM_WEBHOOK_URL: 'https://hooks.example/in' })).toThrow(/PLATFORM_WEBHOOK_SECRET/);
+    });
   });
 
   describe('the API', () => {

@@ -1,16 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
 import { ADMIN_ENV, adminToken, insertTier, moveToTier } from '../limits/limits.helpers.js';
 import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
 import { api, createTestApp, type TestApp } from '../support/test-app.js';
 import { deliver, linkedVendor, priceTheTiers } from '../webhooks/webhook-fixtures.js';
 import { startWorkerContext, type WorkerContext } from '../worker/worker-context.js';
-import { RECEIVER_SECRET, TestReceiver } from './receiver.js';
+import { RECEIVER_SECRET, TestReceiver, verifyDelivery } from './receiver.js';
 
 // Long enough for a loaded CI machine to answer; the hung receiver is cut off after it.
 const TIMEOUT_MS = 2000;
 
 /** The API writes, a worker (its delivery loop running) delivers to a real HTTP receiver on loopback. */
-describe('platform events: signed delivery to the platform receiver', () => {
+describe('platform events: delivery to the platform receiver, signed as Standard Webhooks', () => {
   let t: TestApp;
   let w: WorkerContext;
   let double: StripeDouble;
@@ -75,10 +76,10 @@ describe('platform events: signed delivery to the platform receiver', () => {
       acceptedOf(payer.vendorId).some((r) => r.type === 'payment.failed') && acceptedOf(addon.vendorId).length === 1);
 
     const byType = (vendorId: number, type: string) => acceptedOf(vendorId).find((r) => r.type === type)!;
-    for (const r of receiver.accepted) expect(r.verified).toBe(true);
+    for (const r of receiver.received) expect(r).toMatchObject({ verified: true, webhook: { refusal: null, headers: { 'webhook-id': r.id } } });
     const threshold = byType(usage.vendorId, 'usage.threshold_reached');
     expect(threshold).toMatchObject({ vendor_id: usage.vendorId, data: { meter: 'orders', threshold: 80, current: 8, limit: 10 } });
-    expect(Object.keys(threshold).sort()).toEqual(['answered', 'created_at', 'data', 'id', 'type', 'vendor_id', 'verified']);
+    expect(Object.keys(JSON.parse(threshold.webhook.raw)).sort()).toEqual(['created_at', 'data', 'id', 'type', 'vendor_id']);
     expect(new Date(threshold.created_at).toISOString()).toBe(threshold.created_at);
     expect(byType(usage.vendorId, 'subscription.updated').data).toEqual({ tier_code: 'alerts', status: 'active', cancel_at_period_end: false, previous: { tier_code: 'essential', status: 'trial' } });
     expect(byType(trial.vendorId, 'trial.ending').data).toEqual({ trial_ends_at: expect.stringMatching(/Z$/), has_payment_method: false });
@@ -177,6 +178,37 @@ describe('platform events: signed delivery to the platform receiver', () => {
     const metrics = (await api(t, admin).get('/metrics')).text;
     expect(metrics).toMatch(/^platform_events_delivered_total [1-9]\d*$/m);
     expect(metrics).toMatch(/^platform_event_delivery_failures_total [1-9]\d*$/m);
+  });
+
+  it('signs each attempt at its own time: a retry after a failure carries a new timestamp and a valid signature; a tampered body fails', async () => {
+    const v = await vendorOnAlerts();
+    await receiver.waitFor(() => acceptedOf(v.vendorId).length === 1);
+    receiver.behaviour = 500;
+    await t.db.query(`UPDATE vendor_subscriptions SET status = 'past_due' WHERE vendor_id = $1`, [v.vendorId]);
+    const [id] = (await idsOf(v.vendorId)).slice(-1);
+    await waitUntil(async () => (await t.db.query(`SELECT last_error FROM platform_events WHERE public_id = $1`, [id]))[0].last_error === 'HTTP 500');
+    const first = receiver.received.find((r) => r.id === id)!;
+    // Timestamps are whole seconds of the wall clock: let it pass the first attempt's second, then move the
+    // worker's clock past the back-off, so the retry is certainly signed in a later second.
+    while (Math.floor(Date.now() / 1000) <= first.webhook.timestamp) await new Promise((r) => setTimeout(r, 50));
+    receiver.behaviour = 200;
+    w.clock.advance(10 * 60_000);
+    await receiver.waitFor(() => acceptedOf(v.vendorId).some((r) => r.id === id));
+    const retry = acceptedOf(v.vendorId).find((r) => r.id === id)!;
+
+    expect(first).toMatchObject({ verified: true, answered: 500 });
+    expect(retry).toMatchObject({ verified: true, answered: 200 });
+    expect(retry.webhook.headers['webhook-id']).toBe(id);
+    expect(retry.webhook.raw).toBe(first.webhook.raw); // the same body, signed again
+    expect(retry.webhook.timestamp).toBeGreaterThan(first.webhook.timestamp);
+    expect(Math.abs(retry.webhook.timestamp - Date.now() / 1000)).toBeLessThan(60);
+    expect(retry.webhook.headers['webhook-signature']).not.toBe(first.webhook.headers['webhook-signature']);
+
+    // What the verifier refuses: a changed body, another id, the first attempt's signature on the retry's time.
+    expect(verifyDelivery(retry.webhook.raw.replace('"past_due"', '"active"'), retry.webhook.headers)).toMatch(/No matching signature/);
+    expect(verifyDelivery(retry.webhook.raw, { ...retry.webhook.headers, 'webhook-id': randomUUID() })).toMatch(/No matching signature/);
+    expect(verifyDelivery(retry.webhook.raw, { ...retry.webhook.headers, 'webhook-signature': first.webhook.headers['webhook-signature'] })).toMatch(/No matching signature/);
+    expect(verifyDelivery(retry.webhook.raw, retry.webhook.headers, `whsec_${Buffer.alloc(32, 1).toString('base64')}`)).toMatch(/No matching signature/);
   });
 
   it('sends nothing for a refused order', async () => {

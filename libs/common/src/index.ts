@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './config/environment.js';
+export * from './config/standard-webhook-secret.js';
 export * from './clock.js';
 export * from './common.module.js';
 export * from './logging/logger.js';

@@ -6,3 +6,4 @@ export * from './platform-event-admin.service.js';
 export * from './delivery/platform-event-delivery.service.js';
 export * from './delivery/platform-event-signature.js';
 export * from './delivery/retry-schedule.js';
+export * from './delivery/webhook-target.js';

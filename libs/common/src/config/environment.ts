@@ -18,6 +18,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isStandardWebhookSecret } from './standard-webhook-secret.js';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1' ? true : value === false || value === 'false' || value === '0' ? false : value;
@@ -154,9 +155,15 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'PLATFORM_WEBHOOK_URL must be an http(s):// URL' })
   PLATFORM_WEBHOOK_URL?: string;
 
-  /** Signs every platform event; required with PLATFORM_WEBHOOK_URL (an unsigned event could be forged). */
+  /** Signs every platform event (Standard Webhooks); required with PLATFORM_WEBHOOK_URL (an unsigned event could be forged). */
   @Transform(emptyToUndefined) @ValidateIf((env: EnvironmentVariables) => env.PLATFORM_WEBHOOK_URL !== undefined || env.PLATFORM_WEBHOOK_SECRET !== undefined)
-  @IsString() @MinLength(16, { message: 'PLATFORM_WEBHOOK_SECRET must be at least 16 characters (required when PLATFORM_WEBHOOK_URL is set)' })
+  @ValidateBy({
+    name: 'standardWebhookSecret',
+    validator: {
+      validate: isStandardWebhookSecret,
+      defaultMessage: () => 'PLATFORM_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 or more random bytes (required when PLATFORM_WEBHOOK_URL is set); make one with `npm run platform:secret`',
+    },
+  })
   PLATFORM_WEBHOOK_SECRET?: string;
 
   /** Per delivery attempt: a receiver slower than this counts as a failed attempt. */

@@ -3,11 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
 import { queryRows } from '@app/database';
+import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import type { PlatformEventBody } from '../platform-event.types.js';
 import { recordDeliveryStatsSql, latencyBucketIncrements } from '../metrics/platform-event-stats.js';
-import { PLATFORM_SIGNATURE_HEADER, signPlatformEvent } from './platform-event-signature.js';
+import { standardWebhookHeaders } from './platform-event-signature.js';
 import { retryDelayMs } from './retry-schedule.js';
+import { redactTarget, webhookTarget, type WebhookTarget } from './webhook-target.js';
 
 /** How long a claimed event stays with the worker that claimed it beyond its request timeout. */
 const LEASE_MARGIN_MS = 5_000;
@@ -69,8 +71,8 @@ interface AttemptResult {
 @Injectable()
 export class PlatformEventDeliveryService {
   private readonly logger = new Logger('PlatformEvents');
-  readonly url: string | undefined;
-  private readonly secret: string;
+  private readonly target: WebhookTarget | undefined;
+  private readonly webhook: Webhook | undefined;
   readonly timeoutMs: number;
   readonly batchSize: number;
 
@@ -79,20 +81,22 @@ export class PlatformEventDeliveryService {
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
-    this.url = config.get<string>('PLATFORM_WEBHOOK_URL') || undefined;
-    this.secret = config.get<string>('PLATFORM_WEBHOOK_SECRET') ?? '';
+    const url = config.get<string>('PLATFORM_WEBHOOK_URL') || undefined;
+    // Start-up validated both: a URL comes with a Standard Webhooks secret.
+    this.target = url ? webhookTarget(url) : undefined;
+    this.webhook = url ? new Webhook(config.get<string>('PLATFORM_WEBHOOK_SECRET')!) : undefined;
     this.timeoutMs = config.get<number>('PLATFORM_WEBHOOK_TIMEOUT_MS', 10_000);
     this.batchSize = config.get<number>('PLATFORM_EVENTS_BATCH_SIZE', 100);
   }
 
   /** Without a URL, events are written and kept, never sent. */
   get configured(): boolean {
-    return this.url !== undefined;
+    return this.target !== undefined;
   }
 
   /** One round: answers how many events it attempted (0: nothing was due). */
   async deliverDue(): Promise<number> {
-    if (!this.url) return 0;
+    if (!this.target) return 0;
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.timeoutMs + LEASE_MARGIN_MS);
     const claimed = await queryRows<ClaimedEvent>(this.dataSource.manager, CLAIM_SQL, [now, leaseUntil, this.batchSize]);
@@ -111,21 +115,22 @@ export class PlatformEventDeliveryService {
       data: event.data,
     };
     const text = JSON.stringify(body);
-    // Wall time, not the Clock: the receiver compares it with its own clock (300 s tolerance).
-    const signature = signPlatformEvent(text, this.secret, Math.floor(Date.now() / 1000));
+    const target = this.target!;
+    // Each attempt signed at its own wall time, not the Clock's: the receiver compares it with its own clock
+    // (Standard Webhooks libraries refuse more than 300 s apart).
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'vendor-billing-platform-events/1',
+      ...standardWebhookHeaders(this.webhook!, body.id, text, new Date()),
+    };
+    if (target.authorization) headers.authorization = target.authorization;
     try {
-      const res = await fetch(this.url!, {
-        method: 'POST',
-        body: text,
-        headers: { 'content-type': 'application/json', [PLATFORM_SIGNATURE_HEADER]: signature, 'user-agent': 'vendor-billing-platform-events/1' },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      const res = await fetch(target.url, { method: 'POST', body: text, headers, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
       await res.arrayBuffer().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return { event, ok: true, error: null };
       return { event, ok: false, error: `HTTP ${res.status}` };
     } catch (error) {
-      return { event, ok: false, error: describeFailure(error, this.timeoutMs) };
+      return { event, ok: false, error: describeFailure(error, this.timeoutMs, target) };
     }
   }
 
@@ -156,10 +161,13 @@ export class PlatformEventDeliveryService {
   }
 }
 
-/** A short reason for the admin list, without the URL (it may carry a token). */
-function describeFailure(error: unknown, timeoutMs: number): string {
+/**
+ * A short reason for the admin list and the log, redacted: a cause's message may quote the URL, and neither its
+ * credentials nor its query string may be stored or shown.
+ */
+function describeFailure(error: unknown, timeoutMs: number, target: WebhookTarget): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
   const cause = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
-  return `unreachable: ${cause}`;
+  return `unreachable: ${redactTarget(cause, target)}`;
 }
