@@ -147,26 +147,40 @@ function generationName(hash: string): string {
   return planGeneration === 0 ? hash : `${hash}_g${planGeneration}`;
 }
 
-/** Adds a positional parameter to the statement being composed and answers its placeholder: `$3::timestamptz`. */
-export type AddParam = (value: unknown, cast: string) => string;
+/**
+ * Adds a positional parameter to the statement being composed and answers its placeholder: `$3::timestamptz`.
+ * `name` says what it is in the rendered `*.queries.sql` files (see test/support/queries-file.ts); it changes nothing
+ * that runs.
+ */
+export type AddParam = (value: unknown, cast: string, name?: string) => string;
 
 /**
  * Collects positional parameters while a statement is composed from parts (each part adds what it needs):
  * `params.add(value, 'timestamptz')` answers `$3::timestamptz`. Every placeholder carries its type, so a part's
- * SQL reads the same whoever composes it.
+ * SQL reads the same whoever composes it. `add` is bound: parts can be handed `params.add` itself.
  */
 export class SqlParams {
   readonly values: unknown[];
+  /** Per parameter: its cast and name, when given (for the rendered statements). */
+  readonly described: { cast?: string; name?: string }[];
 
-  /** `initial` are `$1`… of a fixed statement text the composed parts follow. */
-  constructor(initial: unknown[] = []) {
+  /** `initial` are `$1`… of a fixed statement text the composed parts follow; `names` say what they are. */
+  constructor(initial: unknown[] = [], names: string[] = []) {
     this.values = [...initial];
+    this.described = initial.map((_, i) => ({ name: names[i] }));
   }
 
-  add(value: unknown, cast: string): string {
+  readonly add: AddParam = (value, cast, name) => {
     this.values.push(value === undefined ? null : value);
+    this.described.push({ cast, name });
     return `$${this.values.length}::${cast}`;
-  }
+  };
+}
+
+/** A statement composed at run time, with its parameters: what runs, and what the rendered files show. */
+export interface ComposedStatement {
+  text: string;
+  params: SqlParams;
 }
 
 /** The rows of one statement, whatever its command (`SELECT`, or `UPDATE … RETURNING`). */

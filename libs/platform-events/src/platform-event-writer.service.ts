@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { queryRows, SqlParams, type AddParam } from '@app/database';
+import { queryRows, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
 import type { EntityManager } from 'typeorm';
 import { insertPlatformEventsSql } from './platform-event.sql.js';
 import type { AddonNeedsAttentionData, PaymentFailedData, PlatformEventType } from './platform-event.types.js';
@@ -26,16 +26,19 @@ export interface NewPlatformEvent {
 export class PlatformEventWriter {
   /** Answers the event's public id, or null when its dedupe key was written before. */
   async record(manager: EntityManager, event: NewPlatformEvent): Promise<string | null> {
-    const p = new SqlParams();
-    const vendor = p.add(event.vendorId, 'int');
-    const rows = await queryRows<{ public_id: string }>(
-      manager,
-      `WITH vendor_lock AS (SELECT vendor_id FROM vendor_subscriptions WHERE vendor_id = ${vendor} FOR NO KEY UPDATE)
-       ${this.recordSql((v, cast) => p.add(v, cast), { type: event.type, data: event.data, dedupeKey: event.dedupeKey }, `(SELECT ${vendor} AS vendor_id FROM (SELECT count(*) FROM vendor_lock) AS locked)`, 'true')}
-       RETURNING public_id`,
-      p.values,
-    );
+    const { text, params } = this.recordStatement(event);
+    const rows = await queryRows<{ public_id: string }>(manager, text, params.values);
     return rows[0]?.public_id ?? null;
+  }
+
+  /** record's statement (pure: rendered into platform-event-writer.service.queries.sql). */
+  recordStatement(event: NewPlatformEvent): ComposedStatement {
+    const params = new SqlParams();
+    const vendor = params.add(event.vendorId, 'int', 'vendor_id');
+    const text = `WITH vendor_lock AS (SELECT vendor_id FROM vendor_subscriptions WHERE vendor_id = ${vendor} FOR NO KEY UPDATE)
+       ${this.recordSql(params.add, { type: event.type, data: event.data, dedupeKey: event.dedupeKey }, `(SELECT ${vendor} AS vendor_id FROM (SELECT count(*) FROM vendor_lock) AS locked)`, 'true')}
+       RETURNING public_id`;
+    return { text, params };
   }
 
   /**
@@ -44,7 +47,7 @@ export class PlatformEventWriter {
    */
   recordSql(add: AddParam, event: Omit<NewPlatformEvent, 'vendorId'>, vendor: string, when: string): string {
     return `INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
-       SELECT ${add(event.type, 'varchar')}, v.vendor_id, ${add(JSON.stringify(event.data), 'jsonb')}, ${add(event.dedupeKey ?? null, 'text')} FROM ${vendor} AS v WHERE ${when}
+       SELECT ${add(event.type, 'varchar', 'type')}, v.vendor_id, ${add(JSON.stringify(event.data), 'jsonb', 'data')}, ${add(event.dedupeKey ?? null, 'text', 'dedupe_key')} FROM ${vendor} AS v WHERE ${when}
        ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`;
   }
 

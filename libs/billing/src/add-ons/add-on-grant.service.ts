@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, isUniqueViolation } from '@app/common';
-import { queryRows, SqlParams, type AddParam } from '@app/database';
+import { queryRows, SqlParams, type ComposedStatement } from '@app/database';
 import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import { addMonths, SubscriptionWriter } from '@app/subscription';
@@ -82,9 +82,20 @@ export class AddOnGrantService {
   }
 
   private async grant(manager: EntityManager, purchase: CheckoutPurchase & { vendorId: number }, claim: LedgerClaim): Promise<ClaimReport> {
+    const { vendorId, session } = purchase;
+    const { text, params } = this.grantStatement(purchase, claim);
+    const [result] = await queryRows<{ report: ClaimReport; attention_id: number | null }>(manager, text, params.values, { reusePlan: true });
+    if (result.attention_id !== null) {
+      this.logger.warn({ vendor_id: vendorId, add_on_id: result.attention_id, session_id: session.id, msg: `Paid add-on needs attention: ${result.report.note}` });
+    }
+    return result.report;
+  }
+
+  /** The grant's one statement (pure: rendered into add-on-grant.service.queries.sql). */
+  grantStatement(purchase: CheckoutPurchase & { vendorId: number }, claim: LedgerClaim): ComposedStatement {
     const { vendorId, session, subscription } = purchase;
-    const p = new SqlParams();
-    const add: AddParam = (value, cast) => p.add(value, cast);
+    const params = new SqlParams();
+    const add = params.add;
     const code = clean(session.metadata?.addon_code ?? '', 64);
     const rawDomain = session.metadata?.domain_name ?? session.metadata?.domain ?? '';
     const domainName = rawDomain.trim() ? normalizeDomainName(rawDomain) : null;
@@ -137,25 +148,24 @@ export class AddOnGrantService {
       ...recorded.ctes,
       `addon_reported AS (${this.platformEvents.addonNeedsAttentionSql(add, 'vendor', { addon_code: code, domain_name: domainName, checkout_session_id: session.id }, reason, attention)})`,
     ];
-    const [result] = await queryRows<{ report: ClaimReport; attention_id: number | null }>(
-      manager,
-      `WITH ${ctes.join(',\n')}
+    return {
+      text: `WITH ${ctes.join(',\n')}
        SELECT ${claim.report} AS report, ${recorded.id} AS attention_id`,
-      p.values,
-      { reusePlan: true },
-    );
-    if (result.attention_id !== null) {
-      this.logger.warn({ vendor_id: vendorId, add_on_id: result.attention_id, session_id: session.id, msg: `Paid add-on needs attention: ${result.report.note}` });
-    }
-    return result.report;
+      params,
+    };
   }
 
   /** A purchase ignored before anything is read: only the claim, as `ignored`. */
   private async ignore(manager: EntityManager, claim: LedgerClaim, note: string): Promise<ClaimReport> {
-    const p = new SqlParams();
-    const add: AddParam = (value, cast) => p.add(value, cast);
-    const fixed = `SELECT 'ignored'::varchar AS status, ${add(note, 'text')} AS note`;
-    const [result] = await queryRows<{ report: ClaimReport }>(manager, `WITH ${claim.ctes(add, fixed)} SELECT ${claim.report} AS report`, p.values, { reusePlan: true });
+    const { text, params } = this.ignoreStatement(claim, note);
+    const [result] = await queryRows<{ report: ClaimReport }>(manager, text, params.values, { reusePlan: true });
     return result.report;
+  }
+
+  /** ignore's statement (pure: rendered into add-on-grant.service.queries.sql). */
+  ignoreStatement(claim: LedgerClaim, note: string): ComposedStatement {
+    const params = new SqlParams();
+    const fixed = `SELECT 'ignored'::varchar AS status, ${params.add(note, 'text', 'note')} AS note`;
+    return { text: `WITH ${claim.ctes(params.add, fixed)} SELECT ${claim.report} AS report`, params };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
-import { queryRows, SqlParams, type AddParam } from '@app/database';
+import { queryRows, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
 import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import { SubscriptionWriter } from '@app/subscription';
@@ -32,8 +32,15 @@ export class InvoiceEventHandlers {
   ) {}
 
   async handle(manager: EntityManager, kind: InvoiceEventKind, invoice: Stripe.Invoice, claim: LedgerClaim): Promise<ClaimReport> {
-    const p = new SqlParams();
-    const add: AddParam = (value, cast) => p.add(value, cast);
+    const { text, params } = this.statement(kind, invoice, claim);
+    const [row] = await queryRows<{ report: ClaimReport }>(manager, text, params.values, { reusePlan: true });
+    return row.report;
+  }
+
+  /** handle's statement (pure: rendered into invoice-event.handlers.queries.sql). */
+  statement(kind: InvoiceEventKind, invoice: Stripe.Invoice, claim: LedgerClaim): ComposedStatement {
+    const params = new SqlParams();
+    const add = params.add;
     const subscriptionId = invoiceSubscriptionId(invoice);
     const failed = kind === 'invoice.payment_failed';
     const vendor = this.writer.vendorOfSql(add, { subscriptionId, customerId: idOf(invoice.customer), vendorId: metadataVendorId(invoice.parent?.subscription_details?.metadata) }, { lock: true });
@@ -66,8 +73,7 @@ export class InvoiceEventHandlers {
         );
       }
     }
-    const [row] = await queryRows<{ report: ClaimReport }>(manager, `WITH ${ctes.join(',\n')} SELECT ${claim.report} AS report`, p.values, { reusePlan: true });
-    return row.report;
+    return { text: `WITH ${ctes.join(',\n')} SELECT ${claim.report} AS report`, params };
   }
 
   /** The billing history row of the invoice, by Stripe invoice id, for the vendor of `vendor` when `when` holds. */

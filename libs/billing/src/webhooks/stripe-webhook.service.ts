@@ -1,15 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
-import { queryRows, SqlParams, transactionThatMayRollBack, type AddParam } from '@app/database';
-import type { FusedStep } from '@app/subscription';
+import { queryRows, SqlParams, transactionThatMayRollBack } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isHandledEventType } from './handled-event-types.js';
 import { InvoiceEventHandlers } from './invoice-event.handlers.js';
 import { idOf } from './stripe-mapping.js';
 import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
-import { claimSql, fixedOutcome, ledgerClaim, subscriptionOutcomeSql, type Claim } from './webhook-ledger.js';
+import { claimSql, fixedOutcome, ledgerClaim, planEventStep, type Claim } from './webhook-ledger.js';
 import { ignored, type ClaimReport, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
 import { metricType, webhookEventsTotal, webhookProcessingSeconds } from './webhook.metrics.js';
 import { InvalidWebhookError, WebhookProcessingFailedError, WebhookSecretNotConfiguredError } from './webhooks.errors.js';
@@ -142,8 +141,7 @@ export class StripeWebhookService {
     }
     if (isPlanSubscriptionEvent(event)) {
       const subscription = event.data.object;
-      const ledger = ledgerClaim(claim);
-      const step: FusedStep = { ctes: (add) => ledger.ctes(add, subscriptionOutcomeSql(add, subscription.id, prefetched)), requires: ledger.taken, report: ledger.report };
+      const step = planEventStep(ledgerClaim(claim), subscription.id, prefetched);
       const report = await this.subscriptions.planSubscriptionChanged<ClaimReport>(this.dataSource.manager, event, subscription, prefetched, step);
       if (report.status === 'processing') return { status: 'reread', subscriptionId: subscription.id };
       if (report.wanted !== null) return this.settled(claim, report);
@@ -165,7 +163,7 @@ export class StripeWebhookService {
     const { event } = claim;
     return transactionThatMayRollBack<ProcessEventResult | Reread>(this.dataSource, async (manager) => {
       const p = new SqlParams();
-      const add: AddParam = (value, cast) => p.add(value, cast);
+      const add = p.add;
       const claimed = await queryRows(manager, claimSql(add, claim, fixedOutcome(add, 'processed', null)), p.values);
       if (!claimed.length) return { commit: false, value: { eventId: event.id, outcome: 'duplicate' } };
       const outcome = await this.apply(manager, event, prefetched);
@@ -217,7 +215,7 @@ export class StripeWebhookService {
    */
   private async record(event: Stripe.Event, payload: string, status: 'failed' | 'ignored' | 'needs_attention', note: string, replay: boolean): Promise<boolean> {
     const p = new SqlParams();
-    const add: AddParam = (value, cast) => p.add(value, cast);
+    const add = p.add;
     const claim: Claim = { event, payload, createdAt: eventTime(event), replay, now: this.clock.now() };
     const rows = await queryRows(this.dataSource.manager, claimSql(add, claim, fixedOutcome(add, status, note)), p.values, { reusePlan: true });
     return rows.length > 0;

@@ -1,5 +1,6 @@
 import type { AddParam } from '@app/database';
 import type { Stripe } from '@app/stripe';
+import type { FusedStep } from '@app/subscription';
 import type { LedgerClaim, Prefetched } from './webhook-handler.types.js';
 
 /**
@@ -26,21 +27,21 @@ export interface Claim {
  * `failed` keeps `processed_at` empty.
  */
 export function claimSql(add: AddParam, claim: Claim, outcome: string): string {
-  const now = add(claim.now, 'timestamptz');
+  const now = add(claim.now, 'timestamptz', 'now');
   return `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
-    SELECT ${add(claim.event.id, 'varchar')}, ${add(String(claim.event.type).slice(0, 100), 'varchar')}, o.status, 1, left(o.note, 2000), ${add(claim.payload, 'jsonb')},
-           ${add(claim.createdAt, 'timestamptz')}, ${now}, CASE WHEN o.status = 'failed' THEN NULL ELSE ${now} END
+    SELECT ${add(claim.event.id, 'varchar', 'event.id')}, ${add(String(claim.event.type).slice(0, 100), 'varchar', 'event.type')}, o.status, 1, left(o.note, 2000), ${add(claim.payload, 'jsonb', 'payload')},
+           ${add(claim.createdAt, 'timestamptz', 'event.created')}, ${now}, CASE WHEN o.status = 'failed' THEN NULL ELSE ${now} END
       FROM ${outcome} AS o WHERE o.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, error = EXCLUDED.error,
            attempts = stripe_webhook_events.attempts + CASE WHEN stripe_webhook_events.status = 'processing' THEN 0 ELSE 1 END,
            processed_at = EXCLUDED.processed_at, payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
-     WHERE stripe_webhook_events.status <> 'processed' AND (${add(claim.replay, 'boolean')} OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
+     WHERE stripe_webhook_events.status <> 'processed' AND (${add(claim.replay, 'boolean', 'replay')} OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention'))
     RETURNING status, error`;
 }
 
 /** An outcome known before the statement runs, for claimSql. */
 export function fixedOutcome(add: AddParam, status: string, note: string | null): string {
-  return `(SELECT ${add(status, 'varchar')} AS status, ${add(note, 'text')} AS note)`;
+  return `(SELECT ${add(status, 'varchar', 'status')} AS status, ${add(note, 'text', 'note')} AS note)`;
 }
 
 /** The claim for a handler's one statement (see LedgerClaim). */
@@ -64,7 +65,7 @@ export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe 
  * applies it in a transaction). A second delivery of an event applied meanwhile finds the ledger row done.
  */
 export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched): string {
-  const sub = add(subscriptionId, 'varchar');
+  const sub = add(subscriptionId, 'varchar', 'subscription.id');
   return `SELECT CASE WHEN v.vendor_id IS NOT NULL THEN CASE WHEN v.verdict = 'tie' THEN 'processing' ELSE 'processed' END
                       WHEN EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${sub}) THEN NULL
                       ELSE 'ignored' END AS status,
@@ -72,6 +73,11 @@ export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, pr
                       WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
                       WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
                       WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
-                      ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text')} END AS note
+                      ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text', 'note when applied (a re-read: REREAD_NOTE)')} END AS note
             FROM (SELECT 1) AS one LEFT JOIN v ON true`;
+}
+
+/** The ledger's claim as the step fused into the writer's statement for a plan's subscription event. */
+export function planEventStep(ledger: LedgerClaim, subscriptionId: string, prefetched: Prefetched): FusedStep {
+  return { ctes: (add) => ledger.ctes(add, subscriptionOutcomeSql(add, subscriptionId, prefetched)), requires: ledger.taken, report: ledger.report };
 }

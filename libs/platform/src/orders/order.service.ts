@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
+import type { AddParam } from '@app/database';
 import { LimitService } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import type { Page } from '../products/product.service.js';
@@ -36,11 +37,15 @@ export class OrderService {
 
   /** The hot path: one statement, the conditional UPDATE of the claim and the INSERT. created_at comes from the Clock, like the period. */
   async create(vendorId: number, input: CreateOrderInput): Promise<OrderView> {
-    const row = await this.limits.claimAndInsert<Parameters<typeof view>[0]>(vendorId, 'orders', (claimed, add) =>
-      `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at)
-       SELECT vendor_id, ${add(input.totalCents, 'int')}, ${add(input.customerEmail?.toLowerCase() ?? null, 'varchar')}, ${add(this.clock.now(), 'timestamptz')} FROM ${claimed}
-       RETURNING ${COLUMNS}`);
+    const row = await this.limits.claimAndInsert<Parameters<typeof view>[0]>(vendorId, 'orders', this.insertSql(input));
     return view(row);
+  }
+
+  /** The order's INSERT for the claim's statement (`claimed`: the claim's CTE; see LimitService.claimAndInsert). */
+  insertSql(input: CreateOrderInput): (claimed: string, add: AddParam) => string {
+    return (claimed, add) => `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at)
+       SELECT vendor_id, ${add(input.totalCents, 'int', 'total_cents')}, ${add(input.customerEmail?.toLowerCase() ?? null, 'varchar', 'customer_email')}, ${add(this.clock.now(), 'timestamptz', 'now')} FROM ${claimed}
+       RETURNING ${COLUMNS}`;
   }
 
   async list(vendorId: number, page: Page): Promise<{ items: OrderView[]; total: number }> {

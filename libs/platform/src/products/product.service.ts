@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, NotFoundError } from '@app/common';
-import { runStatement } from '@app/database';
+import { runStatement, type AddParam } from '@app/database';
 import { LimitService } from '@app/subscription';
 import { DataSource } from 'typeorm';
 
@@ -50,11 +50,15 @@ export class ProductService {
 
   /** The slot and the row in one statement: a refused claim writes nothing. */
   async create(vendorId: number, input: CreateProductInput): Promise<ProductView> {
-    const row = await this.limits.claimAndInsert<Parameters<typeof view>[0]>(vendorId, 'products', (claimed, add) =>
-      `INSERT INTO products (vendor_id, name, sku, price_cents, created_at)
-       SELECT vendor_id, ${add(input.name, 'varchar')}, ${add(input.sku ?? null, 'varchar')}, ${add(input.priceCents, 'int')}, ${add(this.clock.now(), 'timestamptz')} FROM ${claimed}
-       RETURNING ${COLUMNS}`);
+    const row = await this.limits.claimAndInsert<Parameters<typeof view>[0]>(vendorId, 'products', this.insertSql(input));
     return view(row);
+  }
+
+  /** The product's INSERT for the claim's statement (`claimed`: the claim's CTE; see LimitService.claimAndInsert). */
+  insertSql(input: CreateProductInput): (claimed: string, add: AddParam) => string {
+    return (claimed, add) => `INSERT INTO products (vendor_id, name, sku, price_cents, created_at)
+       SELECT vendor_id, ${add(input.name, 'varchar', 'name')}, ${add(input.sku ?? null, 'varchar', 'sku')}, ${add(input.priceCents, 'int', 'price_cents')}, ${add(this.clock.now(), 'timestamptz', 'now')} FROM ${claimed}
+       RETURNING ${COLUMNS}`;
   }
 
   /** Deletes the vendor's product and frees its slot; another vendor's or a missing id changes nothing (404). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
-import { queryRows, runStatement, SqlParams, type AddParam } from '@app/database';
+import { queryRows, runStatement, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
 import { usageThresholdEventsSql } from '@app/platform-events';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
@@ -81,6 +81,20 @@ const releaseSql = (m: Meter) => `UPDATE vendor_subscriptions SET ${m.counter} =
 const SQL = new Map<Meter, { claim: string; claimCtes: string; refusalTail: string; explain: string; release: string }>(
   [PRODUCTS, ORDERS, TEAM].map((m) => [m, { claim: claimSql(m), claimCtes: claimCtes(m), refusalTail: refusalTail(m), explain: explainSql(m), release: releaseSql(m) }]),
 );
+
+/** What $1…$4 of every claim are (claimParams). */
+export const CLAIM_PARAMS = ['vendor_id', 'now', 'PAST_DUE_GRACE_DAYS', 'DEFAULT_LIMITS_JSON'];
+
+/** The statements built from the rules above that run as they are, by method (rendered into limit.service.queries.sql). */
+export function limitStatements(): { method: string; variant?: string; text: string; params: string[] }[] {
+  return [
+    { method: 'LimitService.claimTeamSeat', text: SQL.get(TEAM)!.claim, params: CLAIM_PARAMS },
+    { method: 'LimitService.claimTeamSeat', variant: 'refused: why', text: SQL.get(TEAM)!.explain, params: CLAIM_PARAMS },
+    { method: 'LimitService.releaseProductSlot', text: SQL.get(PRODUCTS)!.release, params: ['vendor_id'] },
+    { method: 'LimitService.releaseTeamSeat', text: SQL.get(TEAM)!.release, params: ['vendor_id'] },
+    { method: 'LimitService.reservePendingTier', text: RESERVE_PENDING_TIER, params: ['vendor_id', 'tier_code', 'DEFAULT_LIMITS_JSON', 'until'] },
+  ];
+}
 
 /** Why a claim took nothing (explainSql's row); `tier_code` null: the vendor has no subscription row. */
 interface Refusal {
@@ -185,15 +199,20 @@ export class LimitService {
     const meter = meterOf(limitType);
     const manager = this.dataSource.manager;
     for (let retried = false; ; retried = true) {
-      const p = new SqlParams(this.claimParams(vendorId));
-      const sql = `${SQL.get(meter)!.claimCtes},
-  inserted AS (${insert('claimed', (value, cast) => p.add(value, cast))})${SQL.get(meter)!.refusalTail}`;
-      const [{ refusal, ...row }] = await queryRows<{ refusal: Refusal | null }>(manager, sql, p.values, { reusePlan: true });
+      const { text, params } = this.claimAndInsertStatement(vendorId, limitType, insert);
+      const [{ refusal, ...row }] = await queryRows<{ refusal: Refusal | null }>(manager, text, params.values, { reusePlan: true });
       if (!refusal) return row as T;
       // Explained from the statement's snapshot: if the claim waited on a concurrent one the snapshot does not show
       // yet, it shows room, and the claim runs once more (then seeing it).
       judgeRefusal(meter, refusal.tier_code === null ? undefined : refusal, retried);
     }
+  }
+
+  /** claimAndInsert's statement (pure: its callers render it into their `*.queries.sql`). */
+  claimAndInsertStatement(vendorId: number, limitType: LimitType, insert: (claimed: string, add: AddParam) => string): ComposedStatement {
+    const sql = SQL.get(meterOf(limitType))!;
+    const params = new SqlParams(this.claimParams(vendorId), CLAIM_PARAMS);
+    return { text: `${sql.claimCtes},\n  inserted AS (${insert('claimed', params.add)})${sql.refusalTail}`, params };
   }
 
   private async claim(manager: EntityManager, vendorId: number, meter: Meter, retried = false): Promise<number> {

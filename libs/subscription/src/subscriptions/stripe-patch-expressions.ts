@@ -35,8 +35,8 @@ const FIELD_NAMES = Object.keys(PATCH_FIELDS) as (keyof typeof PATCH_FIELDS)[];
 
 /** One patch: each value a bound parameter. */
 export function patchParams(add: AddParam, item: StampedPatch, now: Date): PatchSql {
-  const out = Object.fromEntries(FIELD_NAMES.map((f) => [f, add(PATCH_FIELDS[f][1](item), PATCH_FIELDS[f][0])]));
-  return { ...out, now: add(now, 'timestamptz') } as PatchSql;
+  const out = Object.fromEntries(FIELD_NAMES.map((f) => [f, add(PATCH_FIELDS[f][1](item), PATCH_FIELDS[f][0], `patch.${f}`)]));
+  return { ...out, now: add(now, 'timestamptz', 'now') } as PatchSql;
 }
 
 /**
@@ -44,11 +44,11 @@ export function patchParams(add: AddParam, item: StampedPatch, now: Date): Patch
  * FROM item and the values as that row's columns.
  */
 export function patchRows(add: AddParam, items: StampedPatch[], now: Date, alias: string): { from: string; sql: PatchSql } {
-  const arrays = FIELD_NAMES.map((f) => add(items.map((item) => PATCH_FIELDS[f][1](item) ?? null), `${PATCH_FIELDS[f][0]}[]`));
+  const arrays = FIELD_NAMES.map((f) => add(items.map((item) => PATCH_FIELDS[f][1](item) ?? null), `${PATCH_FIELDS[f][0]}[]`, `each patch's ${f}`));
   const sql = Object.fromEntries(FIELD_NAMES.map((f) => [f, `${alias}.${f}`]));
   return {
     from: `unnest(${arrays.join(', ')}) WITH ORDINALITY AS ${alias}(${FIELD_NAMES.join(', ')}, i)`,
-    sql: { ...sql, now: add(now, 'timestamptz') } as PatchSql,
+    sql: { ...sql, now: add(now, 'timestamptz', 'now') } as PatchSql,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
-import { queryRows, SqlParams, type AddParam } from '@app/database';
+import { queryRows, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
 import type { EntityManager } from 'typeorm';
 import { patchAssignments, patchLookup, patchParams, patchRows, patchTier, patchVerdict } from './stripe-patch-expressions.js';
 import type { SubscriptionStatus } from './vendor-subscription.entity.js';
@@ -114,12 +114,8 @@ export class SubscriptionWriter {
    * (`patchLookup`) and the tier by one query (`patchTier`).
    */
   async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp): Promise<ApplyStripeResult> {
-    const p = new SqlParams();
-    const sql = `${this.applySql((value, cast) => p.add(value, cast), patch, stamp)}
-      SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
-             (SELECT row_to_json(a) FROM a) AS after
-        FROM (SELECT 1) AS one LEFT JOIN v AS b ON true`;
-    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null }>(manager, sql, p.values, { reusePlan: true });
+    const { text, params } = this.applyStatement(patch, stamp);
+    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null }>(manager, text, params.values, { reusePlan: true });
     if (row.vendor_id === null) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})` };
     const vendorId = row.vendor_id;
     switch (row.verdict) {
@@ -135,17 +131,33 @@ export class SubscriptionWriter {
     return { outcome: 'applied', vendorId, before, after, changed: PLAN_COLUMNS.filter((c) => !same(before[c], after[c])) };
   }
 
+  /** applyStripeSubscription's statement (pure: rendered into subscription-writer.queries.sql). */
+  applyStatement(patch: StripeSubscriptionPatch, stamp: StripeStamp): ComposedStatement {
+    const params = new SqlParams();
+    const text = `${this.applySql(params.add, patch, stamp)}
+      SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
+             (SELECT row_to_json(a) FROM a) AS after
+        FROM (SELECT 1) AS one LEFT JOIN v AS b ON true`;
+    return { text, params };
+  }
+
   /**
    * `applyStripeSubscription` fused with a caller's write (see FusedStep) in one statement, on a manager outside
    * any transaction: the same lookup, verdict and update, answering only `step.report` — no before and after
    * states, which nobody on that path reads.
    */
   async applyStripeSubscriptionWith<R>(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp, step: FusedStep): Promise<R> {
-    const p = new SqlParams();
-    const sql = `${this.applySql((value, cast) => p.add(value, cast), patch, stamp, step)}
-      SELECT ${step.report} AS report`;
-    const [row] = await queryRows<{ report: R }>(manager, sql, p.values, { reusePlan: true });
+    const { text, params } = this.applyWithStatement(patch, stamp, step);
+    const [row] = await queryRows<{ report: R }>(manager, text, params.values, { reusePlan: true });
     return row.report;
+  }
+
+  /** applyStripeSubscriptionWith's statement (pure: rendered where the step's owner renders it). */
+  applyWithStatement(patch: StripeSubscriptionPatch, stamp: StripeStamp, step: FusedStep): ComposedStatement {
+    const params = new SqlParams();
+    const text = `${this.applySql(params.add, patch, stamp, step)}
+      SELECT ${step.report} AS report`;
+    return { text, params };
   }
 
   /** The CTEs both apply methods share, up to the update `a` (its RETURNING: the plan columns), under `v`'s verdict. */
@@ -171,25 +183,27 @@ export class SubscriptionWriter {
    */
   async diffStripeSubscriptions(manager: EntityManager, items: { patch: StripeSubscriptionPatch; stamp: StripeStamp }[]): Promise<StripeDiff[]> {
     if (items.length === 0) return [];
-    const p = new SqlParams();
-    const { from, sql: x } = patchRows((value, cast) => p.add(value, cast), items, this.clock.now(), 'x');
-    const set = patchAssignments(x, 'b', 'tier');
-    const rows = await queryRows<{ vendor_id: number | null; verdict: string; differs: boolean }>(
-      manager,
-      `SELECT b.vendor_id, ${patchVerdict(x, 'b')} AS verdict, (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM b.${c}`).join('\n OR ')}) AS differs
-         FROM ${from}
-         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) b ON true
-         LEFT JOIN LATERAL (${patchTier(x)}) tier ON true
-        ORDER BY x.i`,
-      p.values,
-      // One text for every page (the patches are array parameters): planned once per connection where allowed.
-      { reusePlan: true },
-    );
+    const { text, params } = this.diffStatement(items);
+    // One text for every page (the patches are array parameters): planned once per connection where allowed.
+    const rows = await queryRows<{ vendor_id: number | null; verdict: string; differs: boolean }>(manager, text, params.values, { reusePlan: true });
     return rows.map((r): StripeDiff => {
       if (r.vendor_id === null) return { outcome: 'not_found' };
       if (r.verdict !== 'apply') return { outcome: r.verdict as 'stale' | 'tie' | 'not_current', vendorId: r.vendor_id };
       return { outcome: r.differs ? 'differs' : 'matches', vendorId: r.vendor_id };
     });
+  }
+
+  /** diffStripeSubscriptions's statement (pure: rendered into subscription-writer.queries.sql). */
+  diffStatement(items: { patch: StripeSubscriptionPatch; stamp: StripeStamp }[]): ComposedStatement {
+    const params = new SqlParams();
+    const { from, sql: x } = patchRows(params.add, items, this.clock.now(), 'x');
+    const set = patchAssignments(x, 'b', 'tier');
+    const text = `SELECT b.vendor_id, ${patchVerdict(x, 'b')} AS verdict, (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM b.${c}`).join('\n OR ')}) AS differs
+         FROM ${from}
+         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) b ON true
+         LEFT JOIN LATERAL (${patchTier(x)}) tier ON true
+        ORDER BY x.i`;
+    return { text, params };
   }
 
   /**
@@ -230,7 +244,7 @@ export class SubscriptionWriter {
   /** The vendor of a Stripe object: by subscription, else customer, else metadata vendor id; null when none. */
   async findVendorOf(manager: EntityManager, ref: VendorRef): Promise<{ vendorId: number; stripeSubscriptionId: string | null } | null> {
     const p = new SqlParams();
-    const [row] = await queryRows<{ vendor_id: number; stripe_subscription_id: string | null }>(manager, this.vendorOfSql((v, cast) => p.add(v, cast), ref), p.values);
+    const [row] = await queryRows<{ vendor_id: number; stripe_subscription_id: string | null }>(manager, this.vendorOfSql(p.add, ref), p.values);
     return row ? { vendorId: row.vendor_id, stripeSubscriptionId: row.stripe_subscription_id } : null;
   }
 
@@ -240,9 +254,9 @@ export class SubscriptionWriter {
    */
   vendorOfSql(add: AddParam, ref: VendorRef, opts: { lock?: boolean } = {}): string {
     return `SELECT vendor_id, stripe_subscription_id FROM vendor_subscriptions WHERE id = COALESCE(
-         (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = ${add(ref.subscriptionId, 'varchar')}),
-         (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${add(ref.customerId, 'varchar')}),
-         (SELECT id FROM vendor_subscriptions WHERE vendor_id = ${add(ref.vendorId, 'int')}))${opts.lock ? ' FOR NO KEY UPDATE' : ''}`;
+         (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = ${add(ref.subscriptionId, 'varchar', 'stripe_subscription_id')}),
+         (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${add(ref.customerId, 'varchar', 'stripe_customer_id')}),
+         (SELECT id FROM vendor_subscriptions WHERE vendor_id = ${add(ref.vendorId, 'int', 'metadata.vendor_id')}))${opts.lock ? ' FOR NO KEY UPDATE' : ''}`;
   }
 
   /** Stores the vendor's Stripe customer unless one is stored already; answers the one that stands. */

@@ -1,0 +1,377 @@
+-- Rendered by the spec beside this file from the code that composes these statements; do not edit.
+-- Regenerate: npm run sql:render
+
+-- StripeWebhookService.applyOnce (variant: a plan's customer.subscription.*: SubscriptionWriter.applyStripeSubscriptionWith + the ledger's claim)
+-- parameters:
+--   $1::varchar = patch.sub_id
+--   $2::timestamptz = patch.at
+--   $3::boolean = patch.is_event
+--   $4::varchar = patch.customer_id
+--   $5::int = patch.vendor_id
+--   $6::varchar = patch.price_id
+--   $7::varchar = patch.tier_code
+--   $8::boolean = patch.tier_code_is_default
+--   $9::boolean = patch.is_annual
+--   $10::varchar = patch.status
+--   $11::boolean = patch.ended
+--   $12::timestamptz = patch.trial_ends_at
+--   $13::timestamptz = patch.period_start
+--   $14::timestamptz = patch.period_end
+--   $15::boolean = patch.cancel_at_period_end
+--   $16::timestamptz = patch.cancelled_at
+--   $17::timestamptz = patch.ended_at
+--   $18::boolean = patch.has_payment_method
+--   $19::timestamptz = now
+--   $20::varchar = subscription.id
+--   $21::text = note when applied (a re-read: REREAD_NOTE)
+--   $22::timestamptz = now
+--   $23::varchar = event.id
+--   $24::varchar = event.type
+--   $25::jsonb = payload
+--   $26::timestamptz = event.created
+--   $27::boolean = replay
+WITH
+  b AS (
+    SELECT
+      id,
+      vendor_id,
+      last_stripe_event_at,
+      tier_code,
+      is_annual,
+      status,
+      trial_ends_at,
+      period_start,
+      period_end,
+      cancel_at_period_end,
+      cancelled_at,
+      stripe_subscription_id,
+      stripe_customer_id,
+      stripe_price_id,
+      has_payment_method,
+      past_due_since,
+      payment_retry_count,
+      orders_this_period
+    FROM
+      vendor_subscriptions
+    WHERE
+      (
+        stripe_subscription_id = $1::varchar
+        OR vendor_id = $5::int
+        OR stripe_customer_id = $4::varchar
+      )
+      AND NOT EXISTS (
+        SELECT
+          1
+        FROM
+          vendor_add_ons
+        WHERE
+          stripe_subscription_id = $1::varchar
+      )
+    ORDER BY
+      stripe_subscription_id IS NOT DISTINCT FROM $1::varchar DESC,
+      vendor_id IS NOT DISTINCT FROM $5::int DESC
+    LIMIT
+      1
+    FOR UPDATE
+  ),
+  v AS (
+    SELECT
+      b.*,
+      CASE
+        WHEN b.stripe_subscription_id IS NOT NULL
+        AND b.stripe_subscription_id <> $1::varchar
+        AND $11::boolean THEN 'not_current'
+        WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
+        WHEN $3::boolean
+        AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
+        ELSE 'apply'
+      END AS verdict
+    FROM
+      b
+  ),
+  claim_outcome AS (
+    SELECT
+      CASE
+        WHEN v.vendor_id IS NOT NULL THEN CASE
+          WHEN v.verdict = 'tie' THEN 'processing'
+          ELSE 'processed'
+        END
+        WHEN EXISTS (
+          SELECT
+            1
+          FROM
+            vendor_add_ons
+          WHERE
+            stripe_subscription_id = $20::varchar
+        ) THEN NULL
+        ELSE 'ignored'
+      END AS status,
+      CASE
+        WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || $20::varchar
+        WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
+        WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
+        WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || $20::varchar || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
+        ELSE $21::text
+      END AS note
+    FROM
+      (
+        SELECT
+          1
+      ) AS one
+      LEFT JOIN v ON true
+  ),
+  claimed AS (
+    INSERT INTO
+      stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
+    SELECT
+      $23::varchar,
+      $24::varchar,
+      o.status,
+      1,
+      left(o.note, 2000),
+      $25::jsonb,
+      $26::timestamptz,
+      $22::timestamptz,
+      CASE
+        WHEN o.status = 'failed' THEN NULL
+        ELSE $22::timestamptz
+      END
+    FROM
+      claim_outcome AS o
+    WHERE
+      o.status IS NOT NULL
+    ON CONFLICT (event_id) DO UPDATE
+    SET
+      status = EXCLUDED.status,
+      error = EXCLUDED.error,
+      attempts = stripe_webhook_events.attempts + CASE
+        WHEN stripe_webhook_events.status = 'processing' THEN 0
+        ELSE 1
+      END,
+      processed_at = EXCLUDED.processed_at,
+      payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
+    WHERE
+      stripe_webhook_events.status <> 'processed'
+      AND (
+        $27::boolean
+        OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
+      )
+    RETURNING
+      status,
+      error
+  ),
+  tier AS (
+    (
+      SELECT
+        t.code,
+        t.stripe_price_annual_id IS NOT DISTINCT FROM $6::varchar AS annual
+      FROM
+        subscription_tiers t
+      WHERE
+        t.stripe_price_monthly_id = $6::varchar
+        OR t.stripe_price_annual_id = $6::varchar
+      ORDER BY
+        t.is_active DESC,
+        t.id
+      LIMIT
+        1
+    )
+    UNION ALL
+    (
+      SELECT
+        t.code,
+        $9::boolean
+      FROM
+        subscription_tiers t
+      WHERE
+        t.code = $7::varchar
+    )
+    UNION ALL
+    (
+      SELECT
+        $7::varchar,
+        $9::boolean
+      WHERE
+        $8::boolean
+    )
+    LIMIT
+      1
+  ),
+  a AS (
+    UPDATE vendor_subscriptions s
+    SET
+      tier_code = COALESCE(tier.code, b.tier_code),
+      is_annual = COALESCE(tier.annual, b.is_annual),
+      status = COALESCE($10::varchar, b.status),
+      trial_ends_at = COALESCE(
+        $12::timestamptz,
+        CASE
+          WHEN COALESCE($10::varchar, b.status) = 'trial' THEN b.trial_ends_at
+        END
+      ),
+      period_start = CASE
+        WHEN (
+          $13::timestamptz IS NOT NULL
+          AND (
+            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $13::timestamptz >= b.period_start
+          )
+        ) THEN $13::timestamptz
+        ELSE b.period_start
+      END,
+      period_end = CASE
+        WHEN COALESCE($10::varchar, b.status) = 'cancelled'
+        AND $17::timestamptz IS NOT NULL THEN GREATEST(
+          CASE
+            WHEN (
+              $13::timestamptz IS NOT NULL
+              AND (
+                b.stripe_subscription_id IS DISTINCT FROM $1::varchar
+                OR $13::timestamptz >= b.period_start
+              )
+            ) THEN $13::timestamptz
+            ELSE b.period_start
+          END + interval '1 millisecond',
+          LEAST(
+            CASE
+              WHEN (
+                $13::timestamptz IS NOT NULL
+                AND (
+                  b.stripe_subscription_id IS DISTINCT FROM $1::varchar
+                  OR $13::timestamptz >= b.period_start
+                )
+              ) THEN $14::timestamptz
+              ELSE b.period_end
+            END,
+            $17::timestamptz
+          )
+        )
+        WHEN (
+          $13::timestamptz IS NOT NULL
+          AND (
+            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $13::timestamptz >= b.period_start
+          )
+        ) THEN $14::timestamptz
+        ELSE b.period_end
+      END,
+      orders_this_period = CASE
+        WHEN (
+          $13::timestamptz IS NOT NULL
+          AND (
+            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $13::timestamptz >= b.period_start
+          )
+        )
+        AND $13::timestamptz > b.period_start THEN 0
+        ELSE s.orders_this_period
+      END,
+      cancel_at_period_end = $15::boolean,
+      cancelled_at = $16::timestamptz,
+      stripe_customer_id = COALESCE($4::varchar, b.stripe_customer_id),
+      stripe_subscription_id = $1::varchar,
+      stripe_price_id = COALESCE($6::varchar, b.stripe_price_id),
+      has_payment_method = b.has_payment_method
+      OR $18::boolean,
+      past_due_since = CASE
+        WHEN COALESCE($10::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $19::timestamptz)
+      END,
+      payment_retry_count = CASE
+        WHEN b.status = 'past_due'
+        AND COALESCE($10::varchar, b.status) <> 'past_due' THEN 0
+        ELSE b.payment_retry_count
+      END,
+      last_stripe_event_at = GREATEST(b.last_stripe_event_at, $2::timestamptz),
+      updated_at = $19::timestamptz
+    FROM
+      v AS b
+      LEFT JOIN tier ON true
+    WHERE
+      s.id = b.id
+      AND b.verdict = 'apply'
+      AND EXISTS (
+        SELECT
+          1
+        FROM
+          claimed
+        WHERE
+          status = 'processed'
+      )
+    RETURNING
+      s.tier_code,
+      s.is_annual,
+      s.status,
+      s.trial_ends_at,
+      s.period_start,
+      s.period_end,
+      s.cancel_at_period_end,
+      s.cancelled_at,
+      s.stripe_subscription_id,
+      s.stripe_customer_id,
+      s.stripe_price_id,
+      s.has_payment_method,
+      s.past_due_since,
+      s.payment_retry_count,
+      s.orders_this_period
+  )
+SELECT
+  (
+    SELECT
+      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+    FROM
+      claim_outcome AS o
+      LEFT JOIN claimed AS c ON true
+  ) AS report;
+
+-- StripeWebhookService.record (variant: also the claim of inTransaction, with status processed)
+-- parameters:
+--   $1::varchar = status
+--   $2::text = note
+--   $3::timestamptz = now
+--   $4::varchar = event.id
+--   $5::varchar = event.type
+--   $6::jsonb = payload
+--   $7::timestamptz = event.created
+--   $8::boolean = replay
+INSERT INTO
+  stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
+SELECT
+  $4::varchar,
+  $5::varchar,
+  o.status,
+  1,
+  left(o.note, 2000),
+  $6::jsonb,
+  $7::timestamptz,
+  $3::timestamptz,
+  CASE
+    WHEN o.status = 'failed' THEN NULL
+    ELSE $3::timestamptz
+  END
+FROM
+  (
+    SELECT
+      $1::varchar AS status,
+      $2::text AS note
+  ) AS o
+WHERE
+  o.status IS NOT NULL
+ON CONFLICT (event_id) DO UPDATE
+SET
+  status = EXCLUDED.status,
+  error = EXCLUDED.error,
+  attempts = stripe_webhook_events.attempts + CASE
+    WHEN stripe_webhook_events.status = 'processing' THEN 0
+    ELSE 1
+  END,
+  processed_at = EXCLUDED.processed_at,
+  payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
+WHERE
+  stripe_webhook_events.status <> 'processed'
+  AND (
+    $8::boolean
+    OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
+  )
+RETURNING
+  status,
+  error;

@@ -1,0 +1,261 @@
+-- Rendered by the spec beside this file from the code that composes these statements; do not edit.
+-- Regenerate: npm run sql:render
+
+-- ProductService.create (variant: LimitService.claimAndInsert)
+-- parameters:
+--   $1 = vendor_id
+--   $2 = now
+--   $3 = PAST_DUE_GRACE_DAYS
+--   $4 = DEFAULT_LIMITS_JSON
+--   $5::varchar = name
+--   $6::varchar = sku
+--   $7::int = price_cents
+--   $8::timestamptz = now
+WITH
+  claimed AS (
+    UPDATE vendor_subscriptions s
+    SET
+      products_count = s.products_count + 1
+    WHERE
+      s.vendor_id = $1
+      AND (
+        s.status IN ('trial', 'active')
+        OR (
+          s.status = 'past_due'
+          AND (
+            s.past_due_since IS NULL
+            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+          )
+        )
+        OR (
+          s.status = 'cancelled'
+          AND s.period_end > $2::timestamptz
+        )
+      )
+      AND COALESCE(
+        s.products_count < LEAST(
+          (
+            SELECT
+              CASE
+                WHEN t.id IS NOT NULL THEN t.products_limit
+                WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+                ELSE 0
+              END
+            FROM
+              (
+                SELECT
+                  1
+              ) AS one
+              LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+          ),
+          CASE
+            WHEN s.pending_tier_code IS NOT NULL
+            AND s.pending_tier_expires_at > $2::timestamptz THEN (
+              SELECT
+                CASE
+                  WHEN t.id IS NOT NULL THEN t.products_limit
+                  WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+            )
+          END
+        ),
+        true
+      )
+    RETURNING
+      s.vendor_id,
+      s.products_count AS current,
+      LEAST(
+        (
+          SELECT
+            CASE
+              WHEN t.id IS NOT NULL THEN t.products_limit
+              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+              ELSE 0
+            END
+          FROM
+            (
+              SELECT
+                1
+            ) AS one
+            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+        ),
+        CASE
+          WHEN s.pending_tier_code IS NOT NULL
+          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+            SELECT
+              CASE
+                WHEN t.id IS NOT NULL THEN t.products_limit
+                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                ELSE 0
+              END
+            FROM
+              (
+                SELECT
+                  1
+              ) AS one
+              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+          )
+        END
+      ) AS "limit",
+      s.period_start
+  ),
+  threshold_events AS (
+    INSERT INTO
+      platform_events (type, vendor_id, data, dedupe_key)
+    SELECT
+      'usage.threshold_reached',
+      crossed.vendor_id,
+      jsonb_build_object(
+        'meter',
+        'products',
+        'threshold',
+        crossed.threshold,
+        'current',
+        crossed.current,
+        'limit',
+        crossed."limit",
+        'period_start',
+        to_char((crossed.period_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      ),
+      (
+        'usage:' || (crossed.vendor_id) || ':' || ('products') || ':' || (crossed.threshold) || ':' || floor(
+          extract(
+            epoch
+            FROM
+              (crossed.period_start)
+          ) * 1000000
+        )::bigint
+      )
+    FROM
+      (
+        SELECT
+          c.vendor_id,
+          c.current,
+          c."limit",
+          c.period_start,
+          x.threshold
+        FROM
+          claimed c
+          CROSS JOIN (
+            VALUES
+              (80),
+              (100)
+          ) AS x (threshold)
+        WHERE
+          c."limit" > 0
+          AND c.current = CASE x.threshold
+            WHEN 100 THEN c."limit"
+            ELSE ceil(c."limit" * 0.8)::int
+          END
+      ) AS crossed
+    ON CONFLICT (dedupe_key)
+    WHERE
+      dedupe_key IS NOT NULL DO NOTHING
+    RETURNING
+      id
+  ),
+  inserted AS (
+    INSERT INTO
+      products (vendor_id, name, sku, price_cents, created_at)
+    SELECT
+      vendor_id,
+      $5::varchar,
+      $6::varchar,
+      $7::int,
+      $8::timestamptz
+    FROM
+      claimed
+    RETURNING
+      id,
+      name,
+      sku,
+      price_cents,
+      created_at
+  ),
+  refusal AS (
+    SELECT
+      s.tier_code,
+      s.status,
+      (
+        s.status IN ('trial', 'active')
+        OR (
+          s.status = 'past_due'
+          AND (
+            s.past_due_since IS NULL
+            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+          )
+        )
+        OR (
+          s.status = 'cancelled'
+          AND s.period_end > $2::timestamptz
+        )
+      ) AS may_create,
+      s.products_count AS current,
+      LEAST(
+        (
+          SELECT
+            CASE
+              WHEN t.id IS NOT NULL THEN t.products_limit
+              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+              ELSE 0
+            END
+          FROM
+            (
+              SELECT
+                1
+            ) AS one
+            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+        ),
+        CASE
+          WHEN s.pending_tier_code IS NOT NULL
+          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+            SELECT
+              CASE
+                WHEN t.id IS NOT NULL THEN t.products_limit
+                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                ELSE 0
+              END
+            FROM
+              (
+                SELECT
+                  1
+              ) AS one
+              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+          )
+        END
+      ) AS "limit"
+    FROM
+      (
+        SELECT
+          1
+      ) AS one
+      LEFT JOIN vendor_subscriptions s ON s.vendor_id = $1
+    WHERE
+      NOT EXISTS (
+        SELECT
+          1
+        FROM
+          claimed
+      )
+  )
+SELECT
+  (
+    SELECT
+      row_to_json(refusal)
+    FROM
+      refusal
+  ) AS refusal,
+  inserted.*
+FROM
+  (
+    SELECT
+      1
+  ) AS one
+  LEFT JOIN inserted ON true;

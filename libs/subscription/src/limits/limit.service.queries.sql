@@ -1,0 +1,311 @@
+-- Rendered by the spec beside this file from the code that composes these statements; do not edit.
+-- Regenerate: npm run sql:render
+
+-- LimitService.claimTeamSeat
+-- parameters:
+--   $1 = vendor_id
+--   $2 = now
+--   $3 = PAST_DUE_GRACE_DAYS
+--   $4 = DEFAULT_LIMITS_JSON
+WITH
+  claimed AS (
+    UPDATE vendor_subscriptions s
+    SET
+      team_members_count = s.team_members_count + 1
+    WHERE
+      s.vendor_id = $1
+      AND (
+        s.status IN ('trial', 'active')
+        OR (
+          s.status = 'past_due'
+          AND (
+            s.past_due_since IS NULL
+            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+          )
+        )
+        OR (
+          s.status = 'cancelled'
+          AND s.period_end > $2::timestamptz
+        )
+      )
+      AND COALESCE(
+        s.team_members_count < LEAST(
+          (
+            SELECT
+              CASE
+                WHEN t.id IS NOT NULL THEN t.team_members
+                WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+                ELSE 0
+              END
+            FROM
+              (
+                SELECT
+                  1
+              ) AS one
+              LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+          ),
+          CASE
+            WHEN s.pending_tier_code IS NOT NULL
+            AND s.pending_tier_expires_at > $2::timestamptz THEN (
+              SELECT
+                CASE
+                  WHEN t.id IS NOT NULL THEN t.team_members
+                  WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+            )
+          END
+        ),
+        true
+      )
+    RETURNING
+      s.vendor_id,
+      s.team_members_count AS current,
+      LEAST(
+        (
+          SELECT
+            CASE
+              WHEN t.id IS NOT NULL THEN t.team_members
+              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+              ELSE 0
+            END
+          FROM
+            (
+              SELECT
+                1
+            ) AS one
+            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+        ),
+        CASE
+          WHEN s.pending_tier_code IS NOT NULL
+          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+            SELECT
+              CASE
+                WHEN t.id IS NOT NULL THEN t.team_members
+                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+                ELSE 0
+              END
+            FROM
+              (
+                SELECT
+                  1
+              ) AS one
+              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+          )
+        END
+      ) AS "limit",
+      s.period_start
+  ),
+  threshold_events AS (
+    INSERT INTO
+      platform_events (type, vendor_id, data, dedupe_key)
+    SELECT
+      'usage.threshold_reached',
+      crossed.vendor_id,
+      jsonb_build_object(
+        'meter',
+        'team_members',
+        'threshold',
+        crossed.threshold,
+        'current',
+        crossed.current,
+        'limit',
+        crossed."limit",
+        'period_start',
+        to_char((crossed.period_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      ),
+      (
+        'usage:' || (crossed.vendor_id) || ':' || ('team_members') || ':' || (crossed.threshold) || ':' || floor(
+          extract(
+            epoch
+            FROM
+              (crossed.period_start)
+          ) * 1000000
+        )::bigint
+      )
+    FROM
+      (
+        SELECT
+          c.vendor_id,
+          c.current,
+          c."limit",
+          c.period_start,
+          x.threshold
+        FROM
+          claimed c
+          CROSS JOIN (
+            VALUES
+              (80),
+              (100)
+          ) AS x (threshold)
+        WHERE
+          c."limit" > 0
+          AND c.current = CASE x.threshold
+            WHEN 100 THEN c."limit"
+            ELSE ceil(c."limit" * 0.8)::int
+          END
+      ) AS crossed
+    ON CONFLICT (dedupe_key)
+    WHERE
+      dedupe_key IS NOT NULL DO NOTHING
+    RETURNING
+      id
+  )
+SELECT
+  current
+FROM
+  claimed;
+
+-- LimitService.claimTeamSeat (variant: refused: why)
+-- parameters:
+--   $1 = vendor_id
+--   $2 = now
+--   $3 = PAST_DUE_GRACE_DAYS
+--   $4 = DEFAULT_LIMITS_JSON
+SELECT
+  s.tier_code,
+  s.status,
+  (
+    s.status IN ('trial', 'active')
+    OR (
+      s.status = 'past_due'
+      AND (
+        s.past_due_since IS NULL
+        OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+      )
+    )
+    OR (
+      s.status = 'cancelled'
+      AND s.period_end > $2::timestamptz
+    )
+  ) AS may_create,
+  s.team_members_count AS current,
+  LEAST(
+    (
+      SELECT
+        CASE
+          WHEN t.id IS NOT NULL THEN t.team_members
+          WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+          ELSE 0
+        END
+      FROM
+        (
+          SELECT
+            1
+        ) AS one
+        LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+    ),
+    CASE
+      WHEN s.pending_tier_code IS NOT NULL
+      AND s.pending_tier_expires_at > $2::timestamptz THEN (
+        SELECT
+          CASE
+            WHEN t.id IS NOT NULL THEN t.team_members
+            WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+            ELSE 0
+          END
+        FROM
+          (
+            SELECT
+              1
+          ) AS one
+          LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+      )
+    END
+  ) AS "limit"
+FROM
+  vendor_subscriptions s
+WHERE
+  s.vendor_id = $1;
+
+-- LimitService.releaseProductSlot
+-- parameters:
+--   $1 = vendor_id
+UPDATE vendor_subscriptions
+SET
+  products_count = products_count - 1
+WHERE
+  vendor_id = $1
+  AND products_count > 0;
+
+-- LimitService.releaseTeamSeat
+-- parameters:
+--   $1 = vendor_id
+UPDATE vendor_subscriptions
+SET
+  team_members_count = team_members_count - 1
+WHERE
+  vendor_id = $1
+  AND team_members_count > 0;
+
+-- LimitService.reservePendingTier
+-- parameters:
+--   $1 = vendor_id
+--   $2 = tier_code
+--   $3 = DEFAULT_LIMITS_JSON
+--   $4 = until
+UPDATE vendor_subscriptions s
+SET
+  pending_tier_code = $2,
+  pending_tier_expires_at = $4
+WHERE
+  s.vendor_id = $1
+  AND COALESCE(
+    s.products_count <= (
+      SELECT
+        CASE
+          WHEN t.id IS NOT NULL THEN t.products_limit
+          WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'products')::int
+          ELSE 0
+        END
+      FROM
+        (
+          SELECT
+            1
+        ) AS one
+        LEFT JOIN subscription_tiers t ON t.code = $2::varchar
+    ),
+    true
+  )
+  AND COALESCE(
+    s.orders_this_period <= (
+      SELECT
+        CASE
+          WHEN t.id IS NOT NULL THEN t.orders_per_month
+          WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
+          ELSE 0
+        END
+      FROM
+        (
+          SELECT
+            1
+        ) AS one
+        LEFT JOIN subscription_tiers t ON t.code = $2::varchar
+    ),
+    true
+  )
+  AND COALESCE(
+    s.team_members_count <= (
+      SELECT
+        CASE
+          WHEN t.id IS NOT NULL THEN t.team_members
+          WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'team_members')::int
+          ELSE 0
+        END
+      FROM
+        (
+          SELECT
+            1
+        ) AS one
+        LEFT JOIN subscription_tiers t ON t.code = $2::varchar
+    ),
+    true
+  )
+RETURNING
+  s.id;
