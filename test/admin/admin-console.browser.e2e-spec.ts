@@ -176,6 +176,26 @@ describeWithBrowser('admin console in a browser', () => {
     });
   });
 
+  it('redelivers the failed platform events after a confirmation that says how many', async () => {
+    await withScreenshotOnFailure(page, 'admin-platform-redeliver', async () => {
+      // The seeded outbox event, given up on (no receiver is configured here, so it stays pending once queued).
+      await t.db.query(`UPDATE platform_events SET status = 'failed', last_error = 'HTTP 503'`);
+      const [{ n: failed }] = await t.db.query(`SELECT count(*)::int AS n FROM platform_events WHERE status = 'failed'`);
+      expect(failed).toBeGreaterThan(0);
+      await signIn();
+      await open('#/platform-events', '#platform-events table');
+      await page.click('#redeliver-failed button[type="submit"]');
+      await page.waitForSelector('#confirm-dialog[open]');
+      expect(await page.$eval('#confirm-title', (el) => el.textContent)).toBe(failed === 1 ? 'Redeliver 1 failed event?' : `Redeliver ${failed} failed events?`);
+      await shot('platform-events-redeliver-confirm');
+      await page.click('#confirm-ok');
+      await page.waitForSelector('#message.success', { visible: true });
+      expect(await page.$eval('#message', (el) => el.textContent)).toMatch(/^1 failed event queued|^\d+ failed events queued/);
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM platform_events WHERE status = 'failed'`))[0].n).toBe(0);
+      expect(errors).toEqual([]);
+    });
+  });
+
   // The shared fetch wrapper (/assets/api-client.js) with the console's session and wording.
   it('goes back to sign-in when the session has ended, and says so when the server cannot be reached', async () => {
     await withScreenshotOnFailure(page, 'admin-session-network', async () => {

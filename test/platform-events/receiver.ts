@@ -26,12 +26,15 @@ export interface Received {
    * within its 5 minutes of now), and webhook-id equal to the body's id: what a receiver checks.
    */
   verified: boolean;
-  answered: number | 'hang';
+  answered: number | 'hang' | 'drop';
   webhook: Delivery;
 }
 
-/** How the receiver answers the next request: a status, or never (the sender's timeout must end it). */
-export type Behaviour = number | 'hang';
+/**
+ * How the receiver answers the next request: a status, never (the sender's timeout must end it), or by closing
+ * the connection without an answer (the sender sees a network error).
+ */
+export type Behaviour = number | 'hang' | 'drop';
 
 /**
  * The platform's receiver, a real HTTP server on loopback: it verifies each request with the `standardwebhooks`
@@ -94,6 +97,10 @@ export class TestReceiver {
     this.received.push(entry);
     if (behaviour === 'hang') {
       this.hung.push(res);
+      return;
+    }
+    if (behaviour === 'drop') {
+      req.socket.destroy();
       return;
     }
     res.writeHead(behaviour, { 'content-type': 'application/json' }).end('{}');

@@ -44,7 +44,8 @@ export async function renderStripeEvents(view, params) {
 
 export async function renderPlatformEvents(view) {
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  fill(view, card('Platform events', 'platform-events', h('p', { class: 'muted' }, "What this system told the platform's own services, with delivery status."), body));
+  const bulk = h('div', {});
+  fill(view, card('Platform events', 'platform-events', h('p', { class: 'muted' }, "What this system told the platform's own services, with delivery status."), bulk, body));
   let items;
   try {
     ({ items } = await get('/admin/platform-events?limit=100'));
@@ -55,6 +56,7 @@ export async function renderPlatformEvents(view) {
     }
     throw err;
   }
+  fill(bulk, redeliverFailedForm(view));
   fill(body, table(['Created', 'Type', 'Vendor', 'Status', 'Attempts', ''], items.map((e) => [
     dateTime(e.created_at), e.type, e.vendor_id === null || e.vendor_id === undefined ? '—' : h('a', { href: `#/vendors/${e.vendor_id}` }, `#${e.vendor_id}`), badge(e.status), String(e.attempts ?? ''),
     e.status === 'delivered' ? '' : h('button', { type: 'button', onclick: async () => {
@@ -68,4 +70,35 @@ export async function renderPlatformEvents(view) {
       }
     } }, 'Redeliver'),
   ]), 'No platform events.'));
+}
+
+/**
+ * After the receiver was down past the 3-day retry window: every failed event since a time, sent again. The
+ * confirmation says how many (a dry run counts them first, changing nothing).
+ */
+function redeliverFailedForm(view) {
+  const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 16);
+  return h('form', { class: 'search', id: 'redeliver-failed', onsubmit: async (e) => {
+    e.preventDefault();
+    const value = String(new FormData(e.target).get('since') || '');
+    if (!value) return;
+    // The input is read as UTC, as the console shows every time.
+    const since = `${value}${value.length === 16 ? ':00' : ''}Z`;
+    try {
+      const { count } = await post('/admin/platform-events/redeliver', { status: 'failed', since, dry_run: true });
+      if (count === 0) {
+        showMessage('success', `No failed events since ${dateTime(since)}.`);
+        return;
+      }
+      const events = count === 1 ? '1 failed event' : `${count} failed events`;
+      if (!(await confirmAction(`Redeliver ${events}?`, `Every event written since ${dateTime(since)} that failed for good is sent again with its id, in order per vendor.`))) return;
+      const done = await post('/admin/platform-events/redeliver', { status: 'failed', since });
+      await renderPlatformEvents(view);
+      showMessage('success', `${done.count === 1 ? '1 failed event' : `${done.count} failed events`} queued for delivery again.`);
+    } catch (err) {
+      showMessage('error', err.message, errorLines(err));
+    }
+  } },
+  h('label', {}, 'Failed since (UTC)', h('input', { type: 'datetime-local', name: 'since', value: weekAgo, required: true })),
+  h('button', { type: 'submit' }, 'Redeliver failed…'));
 }
