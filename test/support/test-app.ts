@@ -47,6 +47,10 @@ function baseEnvironment(databaseUrl: string, directUrl?: string): Record<string
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     DATA_DIR: testTempDir('vb-data-'),
     DATABASE_POOL_SIZE: '10',
+    // Tests hold rows locked until pg_stat_activity shows the waiter, on a loaded box: the production limits
+    // (seconds) would turn a slow moment into a 503. The files about the limits set their own, short ones.
+    DATABASE_LOCK_TIMEOUT_MS: '30000',
+    DATABASE_STATEMENT_TIMEOUT_MS: '60000',
     APP_BASE_URL: 'http://billing.test',
     STRIPE_SECRET_KEY: undefined,
     STRIPE_PUBLISHABLE_KEY: undefined,

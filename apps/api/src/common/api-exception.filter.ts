@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DomainError, type ErrorCode } from '@app/common';
-import { isDatabaseUnavailable } from '@app/database';
+import { isDatabaseUnavailable, waitExpiredOf } from '@app/database';
 import { randomUUID } from 'node:crypto';
 
 /** The HTTP status of each contract error code; the only place that knows it. */
@@ -120,6 +120,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const status = framework?.statusCode ?? framework?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { status_code: status, error_code: CODE_OF_STATUS[status] ?? 'BAD_REQUEST', message: 'The request could not be read.' };
+    }
+    const expired = waitExpiredOf(exception);
+    if (expired) {
+      // A lock or statement limit passed (DATABASE_*_TIMEOUT_MS): the transaction rolled back, so nothing changed.
+      // The log names the limit, PostgreSQL's context (which relation's row was locked) and the statement's text.
+      this.logger.warn({ route: route(), wait: expired.kind, sqlstate: expired.sqlstate, where: expired.where, statement: expired.statement }, `A database ${expired.kind.replace(/_/g, ' ')} passed: answered 503`);
+      return { status_code: 503, error_code: 'SERVICE_UNAVAILABLE', message: 'The service is busy; nothing was changed. Try again shortly.' };
     }
     if (isDatabaseUnavailable(exception)) {
       // Logged without the error itself: a driver error can carry the query's parameters.

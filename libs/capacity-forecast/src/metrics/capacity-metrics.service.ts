@@ -132,7 +132,7 @@ export class CapacityMetricsService {
   async measure(manager: EntityManager = this.dataSource.manager): Promise<CapacityMetrics> {
     const measuredAt = this.clock.now();
     const known = new Map<string, Limits>();
-    for (const t of await this.tiers.listAllTiers()) known.set(t.code, { products: t.productsLimit, orders: t.ordersPerMonth, team: t.teamMembers });
+    for (const t of await this.tiers.listAllTiers(manager)) known.set(t.code, { products: t.productsLimit, orders: t.ordersPerMonth, team: t.teamMembers });
     const limitList = JSON.stringify([...known].map(([code, l]) => ({ code, ...l })));
     // One pass over the subscriptions alone (no join with a million vendors); deactivated vendors are few and
     // found through their partial index, and their live aggregates are taken off.

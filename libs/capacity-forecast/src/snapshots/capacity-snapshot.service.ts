@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Clock } from '@app/common';
+import { Clock, DomainError } from '@app/common';
 import { AdvisoryLock, JobRunnerService, type JobName } from '@app/database';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CapacityMetricsService } from '../metrics/capacity-metrics.service.js';
 import { CapacitySnapshot } from './capacity-snapshot.entity.js';
 
 const CAPTURE_JOB_NAME: JobName = 'capture-capacity-snapshot';
+/** How long an admin's "capture now" waits for a capture in progress (each takes milliseconds). */
+const CAPTURE_WAIT_MS = 10_000;
 const BYTES_PER_MB = 1024 * 1024;
 const BYTES_PER_GB = 1024 * BYTES_PER_MB;
 
@@ -59,7 +61,8 @@ export class CapacitySnapshotService {
 
   /**
    * The admin's "capture now": a run of the capture-capacity-snapshot job (a `job_runs` row saying who asked),
-   * waiting for the job's lock instead of skipping, so a click during the nightly run runs right after it.
+   * waiting for the job's lock instead of skipping, so a click during the nightly run runs right after it. Runs
+   * wait their turn without holding a connection; one that waited longer than CAPTURE_WAIT_MS answers 503.
    */
   async captureNow(requestedBy: { adminUserId: number }): Promise<CapacitySnapshot> {
     let snapshot: CapacitySnapshot | undefined;
@@ -70,8 +73,9 @@ export class CapacitySnapshotService {
         snapshot = await this.capture(manager);
         return { rowsAffected: 1, details: { snapshot_date: snapshot.snapshotDate, total_vendors: snapshot.totalVendors, trigger: 'manual', admin_user_id: requestedBy.adminUserId } };
       },
-      { waitForLock: true },
+      { waitForLockMs: CAPTURE_WAIT_MS },
     );
+    if (run.status === 'skipped') throw new DomainError('SERVICE_UNAVAILABLE', 'Another capacity snapshot is running; try again shortly.');
     if (run.status !== 'succeeded' || !snapshot) throw new Error(`The capacity snapshot failed: ${run.error ?? run.status}`);
     return snapshot;
   }

@@ -190,6 +190,27 @@ export class EnvironmentVariables {
   @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
   METRICS_TOKEN?: string;
 
+  /**
+   * The API's database waits (DESIGN.md "Connections and waits"): one statement, and one lock wait (row or advisory
+   * lock), in milliseconds; a request past either answers 503 SERVICE_UNAVAILABLE with nothing changed.
+   */
+  @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS: number = 5000;
+
+  @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  DATABASE_LOCK_TIMEOUT_MS: number = 3000;
+
+  /** The worker's jobs work set-based over all due rows: their own, longer limits. */
+  @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000)
+  WORKER_STATEMENT_TIMEOUT_MS: number = 600_000;
+
+  @Type(() => Number) @IsInt() @Min(100) @Max(86_400_000)
+  WORKER_LOCK_TIMEOUT_MS: number = 60_000;
+
+  /** A transaction idle this long (API and worker) is ended by the server, which frees its locks. */
+  @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000)
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number = 30_000;
+
   /** Where the embedded database and generated secrets live. */
   @IsString()
   DATA_DIR: string = '.data';

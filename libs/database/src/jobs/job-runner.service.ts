@@ -27,11 +27,17 @@ export interface JobRunOptions {
    */
   lockScope?: 'transaction' | 'session';
   /**
-   * Wait for the lock instead of skipping when another process holds it (transaction scope only): an admin's
-   * "run now" during the scheduled run then runs right after it rather than being recorded as skipped.
+   * Wait up to this many milliseconds for the lock instead of skipping when another process holds it (transaction
+   * scope only): an admin's "run now" during the scheduled run then runs right after it rather than being recorded
+   * as skipped. The wait holds no connection (the lock is tried again in a new short transaction, with back-off),
+   * so any number of waiters never starve the holder or anyone else of the pool; past the bound the run is
+   * recorded as skipped.
    */
-  waitForLock?: boolean;
+  waitForLockMs?: number;
 }
+
+/** A run that waited for its lock as long as it was allowed to. */
+export const LOCK_WAIT_EXPIRED = 'the lock stayed held by another run for longer than this run could wait';
 
 /**
  * Runs a worker job once across replicas: a `job_runs` row (running → succeeded | failed | skipped), the job's
@@ -95,13 +101,10 @@ export class JobRunnerService implements BeforeApplicationShutdown {
     if (this.closing) return this.finish(run, started, { status: 'skipped', details: { reason: 'the worker is shutting down' } });
     this.logger.log({ job: name, run_id: run.id, msg: `job ${name} started` });
     try {
-      const holding: JobWork = async (manager) => {
-        await this.claimRun(run);
-        return work(manager);
-      };
-      const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, holding) : await this.underTransactionLock(lock, holding, options.waitForLock === true);
-      if (outcome === 'locked') {
-        return await this.finish(run, started, { status: 'skipped', details: { reason: 'another replica holds the lock' } });
+      const outcome = options.lockScope === 'session' ? await this.underSessionLock(lock, run, work) : await this.underTransactionLock(lock, run, work, options.waitForLockMs ?? 0);
+      if (outcome === 'locked' || outcome === 'waited') {
+        const reason = outcome === 'locked' ? 'another replica holds the lock' : LOCK_WAIT_EXPIRED;
+        return await this.finish(run, started, { status: 'skipped', details: { reason } });
       }
       return await this.finish(run, started, { status: 'succeeded', rowsAffected: outcome.rowsAffected, details: outcome.details ?? null });
     } catch (error) {
@@ -132,23 +135,50 @@ export class JobRunnerService implements BeforeApplicationShutdown {
    * `running` belongs to a process that died mid-run: it is closed as failed at once, in its own statement (so it
    * stays closed whatever this run's transaction does). A replica records its run a moment before it tries the
    * lock, so that moment's row may be closed too: its owner then either fails the lock and records `skipped`, or
-   * takes it later and marks its row `running` again here.
+   * takes it later and marks its row `running` again here. It runs on the caller's connection (the lock's
+   * transaction): asking the pool for a second connection while holding one deadlocks the process once every
+   * connection is held by a run waiting for the same (issue 21: twenty parallel snapshots froze the API).
    */
-  private async claimRun(run: JobRun): Promise<void> {
-    await this.dataSource.query(`UPDATE job_runs SET status = 'running', finished_at = NULL, error = NULL WHERE id = $1`, [run.id]);
-    await this.dataSource.query(`${CLOSE_INTERRUPTED} WHERE name = $1 AND status = 'running' AND id <> $3`, [run.name, this.clock.now(), run.id]);
+  private async claimRun(manager: EntityManager, run: JobRun): Promise<void> {
+    await manager.query(`UPDATE job_runs SET status = 'running', finished_at = NULL, error = NULL WHERE id = $1`, [run.id]);
+    await manager.query(`${CLOSE_INTERRUPTED} WHERE name = $1 AND status = 'running' AND id <> $3`, [run.name, this.clock.now(), run.id]);
   }
 
-  private async underTransactionLock(lock: AdvisoryLock, work: JobWork, wait: boolean): Promise<JobResult | 'locked'> {
-    return this.dataSource.transaction(async (manager) => {
-      if (wait) await manager.query('SELECT pg_advisory_xact_lock($1)', [lock]);
-      else if (!(await tryTransactionLock(manager, lock))) return 'locked' as const;
-      return work(manager);
+  /**
+   * The work in one transaction holding the job's transaction-scoped lock. The claim commits even when the work
+   * fails (the work runs in a savepoint), so runs closed as interrupted stay closed. Waiting (`waitMs` > 0) tries
+   * the lock again in a new transaction after a back-off, never blocking in `pg_advisory_xact_lock` on a pooled
+   * connection.
+   */
+  private async underTransactionLock(lock: AdvisoryLock, run: JobRun, work: JobWork, waitMs: number): Promise<JobResult | 'locked' | 'waited'> {
+    const deadline = performance.now() + waitMs;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.dataSource.transaction(async (manager) => {
+        if (!(await tryTransactionLock(manager, lock))) return 'locked' as const;
+        await this.claimRun(manager, run);
+        try {
+          return { result: await manager.transaction(work) };
+        } catch (error) {
+          return { error };
+        }
+      });
+      if (outcome !== 'locked') {
+        if ('error' in outcome) throw outcome.error;
+        return outcome.result;
+      }
+      if (waitMs <= 0) return 'locked';
+      const pause = Math.min(10 * 2 ** attempt, 200) * (0.5 + Math.random() / 2);
+      if (performance.now() + pause > deadline) return 'waited';
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  /** The session lock's connection is from its own small pool; the claim and the work use the app's pool. */
+  private underSessionLock(lock: AdvisoryLock, run: JobRun, work: JobWork): Promise<JobResult | 'locked'> {
+    return this.sessionLocks.tryWithLock(lock, async () => {
+      await this.claimRun(this.dataSource.manager, run);
+      return work(this.dataSource.manager);
     });
-  }
-
-  private underSessionLock(lock: AdvisoryLock, work: JobWork): Promise<JobResult | 'locked'> {
-    return this.sessionLocks.tryWithLock(lock, () => work(this.dataSource.manager));
   }
 
   private async finish(run: JobRun, started: number, result: Pick<JobRun, 'status'> & Partial<Pick<JobRun, 'rowsAffected' | 'details' | 'error'>>): Promise<JobRun> {

@@ -78,7 +78,7 @@ export class SubscriptionAdminWriter {
    * has ended starts again now with the order counter at zero; a running one is kept.
    */
   async assignTier(manager: EntityManager, vendorId: number, tierCode: string): Promise<SubscriptionAdminChange> {
-    const tier = await this.tiers.getActiveTier(tierCode);
+    const tier = await this.tiers.getActiveTier(tierCode, manager);
     const sub = await this.lockSubscription(manager, vendorId);
     const before = subscriptionAuditState(sub);
     if (isBilledByStripe(sub)) {

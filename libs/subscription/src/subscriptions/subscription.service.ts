@@ -101,7 +101,10 @@ export class SubscriptionService {
 
   /** Each counter above the target tier's limit (empty: the move is allowed). TIER_NOT_FOUND for an unknown code. */
   async findLimitViolations(vendorId: number, tierCode: string, manager?: EntityManager): Promise<LimitViolation[]> {
-    const [sub, target] = await Promise.all([this.getSubscription(vendorId, manager), this.tierService.getTier(tierCode)]);
+    // In a caller's transaction one after the other on its connection; else both at once on the pool.
+    const [sub, target] = manager
+      ? [await this.getSubscription(vendorId, manager), await this.tierService.getTier(tierCode, manager)]
+      : await Promise.all([this.getSubscription(vendorId), this.tierService.getTier(tierCode)]);
     return limitViolations(sub, target);
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ConflictError, isUniqueViolation } from '@app/common';
 import { DEFAULT_TIERS } from '@app/database';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { TierNotFoundError } from '../subscription.errors.js';
 import { SubscriptionTier } from './subscription-tier.entity.js';
 import { compareTierRank, defaultTier, tierFromEntity, toAdminTierView, type AdminTierView, type TierInfo } from './tier-info.js';
@@ -36,22 +36,25 @@ export type TierPatch = Partial<Omit<TierInput, 'code'>>;
 export class TierService {
   constructor(@InjectRepository(SubscriptionTier) private readonly tiers: Repository<SubscriptionTier>) {}
 
-  /** Any tier a vendor may be on, active or not; null when neither the table nor the defaults know the code. */
-  async findTier(code: string): Promise<TierInfo | null> {
-    const row = await this.tiers.findOneBy({ code });
+  /**
+   * Any tier a vendor may be on, active or not; null when neither the table nor the defaults know the code. A caller
+   * inside a transaction passes its manager: the read then runs on that connection, never on a second one.
+   */
+  async findTier(code: string, manager?: EntityManager): Promise<TierInfo | null> {
+    const row = await (manager ? manager.getRepository(SubscriptionTier) : this.tiers).findOneBy({ code });
     return row ? tierFromEntity(row) : defaultTier(code);
   }
 
   /** Like findTier, but TIER_NOT_FOUND for an unknown code. */
-  async getTier(code: string): Promise<TierInfo> {
-    const tier = await this.findTier(code);
+  async getTier(code: string, manager?: EntityManager): Promise<TierInfo> {
+    const tier = await this.findTier(code, manager);
     if (!tier) throw new TierNotFoundError(code);
     return tier;
   }
 
   /** A tier a vendor may move to now: known and active, else TIER_NOT_FOUND. */
-  async getActiveTier(code: string): Promise<TierInfo> {
-    const tier = await this.findTier(code);
+  async getActiveTier(code: string, manager?: EntityManager): Promise<TierInfo> {
+    const tier = await this.findTier(code, manager);
     if (!tier || !tier.isActive) throw new TierNotFoundError(code);
     return tier;
   }
@@ -62,8 +65,8 @@ export class TierService {
   }
 
   /** Every tier, inactive ones included (admin). */
-  async listAllTiers(): Promise<TierInfo[]> {
-    const rows = await this.tiers.find({ order: { displayOrder: 'ASC', id: 'ASC' } });
+  async listAllTiers(manager?: EntityManager): Promise<TierInfo[]> {
+    const rows = await (manager ? manager.getRepository(SubscriptionTier) : this.tiers).find({ order: { displayOrder: 'ASC', id: 'ASC' } });
     const known = new Set(rows.map((r) => r.code));
     const missing = DEFAULT_TIERS.filter((t) => !known.has(t.code)).map((t) => defaultTier(t.code)!);
     return [...rows.map(tierFromEntity), ...missing].sort(compareTierRank);
