@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
+import { pgbouncerCommand } from '../support/database.js';
 import { api, createTestApp, type TestApp } from '../support/test-app.js';
 
 const LOCK_TIMEOUT_MS = 1500;
@@ -9,8 +10,27 @@ const IDLE_TIMEOUT_MS = 1000;
  * Issue 21: no request waits without bound. A request whose statement waits for a row lock longer than
  * DATABASE_LOCK_TIMEOUT_MS answers 503 SERVICE_UNAVAILABLE with nothing changed, and the lock's holder goes on as if
  * nothing happened; a cancelled statement (57014) answers the same; a transaction left idle is ended by the server.
- * In both jest projects: directly (startup parameters) and through PgBouncer in transaction mode (SET LOCAL).
+ * In both jest projects: directly (startup parameters) and through PgBouncer in transaction mode (SET LOCAL in each
+ * transaction; a single statement outside one gets the role's defaults, set as README "Configuration" tells operators).
  */
+
+/**
+ * Behind a transaction-mode pooler the app cannot set limits for a statement outside a transaction (no startup
+ * parameters, no session SET): the operator sets the role's defaults, here for the test's database only, and the
+ * pooler's server connections are opened again to take them.
+ */
+async function roleDefaultsBehindThePooler(t: TestApp): Promise<void> {
+  const database = new URL(t.directDatabaseUrl).pathname.slice(1);
+  const direct = new pg.Client({ connectionString: t.directDatabaseUrl });
+  await direct.connect();
+  try {
+    await direct.query(`ALTER ROLE CURRENT_USER IN DATABASE ${database} SET lock_timeout = '${LOCK_TIMEOUT_MS}ms'`);
+    await direct.query(`ALTER ROLE CURRENT_USER IN DATABASE ${database} SET idle_in_transaction_session_timeout = '${IDLE_TIMEOUT_MS}ms'`);
+  } finally {
+    await direct.end();
+  }
+  await pgbouncerCommand(`RECONNECT ${database}`);
+}
 describe('bounded waits: a request behind a lock answers 503 and changes nothing', () => {
   let t: TestApp;
   let vendor: SignedUpVendor;
@@ -22,11 +42,14 @@ describe('bounded waits: a request behind a lock answers 503 and changes nothing
       DATABASE_STATEMENT_TIMEOUT_MS: '30000',
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
     });
+    if (t.pgbouncer) await roleDefaultsBehindThePooler(t);
     vendor = await signUpVendor(t);
   });
   beforeEach(async () => {
     holder = new pg.Client({ connectionString: t.directDatabaseUrl });
     await holder.connect();
+    // The test's own session holds its locks as long as it likes (the role's defaults apply to it too).
+    await holder.query(`SET idle_in_transaction_session_timeout = 0; SET lock_timeout = 0`);
   });
   afterEach(() => holder.end());
   afterAll(() => t.close());

@@ -52,6 +52,17 @@ export async function pgbouncerShow<T = Record<string, unknown>>(what: string): 
   }
 }
 
+/** A command of the PgBouncer admin console (`RECONNECT <db>`, `PAUSE`, …). */
+export async function pgbouncerCommand(command: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: throughPgbouncer('postgres:///pgbouncer') });
+  await admin.connect();
+  try {
+    await admin.query(command);
+  } finally {
+    await admin.end();
+  }
+}
+
 /**
  * Fails unless PgBouncer has a client connected to `databaseUrl`'s database: what runs "through the pooler"
  * really goes through it, never silently direct.

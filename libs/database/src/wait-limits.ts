@@ -1,4 +1,4 @@
-import type { EntitySubscriberInterface, TransactionStartEvent } from 'typeorm';
+import { EventSubscriber, type EntitySubscriberInterface, type TransactionStartEvent } from 'typeorm';
 
 /**
  * How long a process's database work may wait (DESIGN.md "Connections and waits"): for a lock, for one statement,
@@ -52,13 +52,16 @@ export function startupLimits(limits: WaitLimits): Record<string, number> {
 export function limitsPerTransaction(limits: WaitLimits): new () => EntitySubscriberInterface {
   const sql = `SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true), set_config('idle_in_transaction_session_timeout', $3, true)`;
   const params = [String(limits.statementTimeoutMs), String(limits.lockTimeoutMs), String(limits.idleInTransactionTimeoutMs)];
-  return class TransactionWaitLimits implements EntitySubscriberInterface {
+  class TransactionWaitLimits implements EntitySubscriberInterface {
     async afterTransactionStart(event: TransactionStartEvent): Promise<void> {
       // A nested transaction is a savepoint of one that already has them.
       if ((event.queryRunner as unknown as { transactionDepth: number }).transactionDepth !== 1) return;
       await event.queryRunner.query(sql, params);
     }
-  };
+  }
+  // TypeORM builds only the subscriber classes registered in its metadata (what the decorator does).
+  EventSubscriber()(TransactionWaitLimits);
+  return TransactionWaitLimits;
 }
 
 /** Which limit a database error says passed, if any: the API answers those 503, and logs which. */
