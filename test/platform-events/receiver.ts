@@ -11,6 +11,8 @@ export interface Delivery {
   headers: Record<string, string>;
   timestamp: number;
   authorization: string | undefined;
+  /** The request's path and query. */
+  path: string;
   /** Why the standardwebhooks verifier refused it (null: it verified, and webhook-id was the body's id). */
   refusal: string | null;
 }
@@ -83,7 +85,7 @@ export class TestReceiver {
     const body = JSON.parse(raw);
     const headers = Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(req.headers[h] ?? '')]));
     const refusal = verifyDelivery(raw, headers);
-    const webhook: Delivery = { raw, headers, timestamp: Number(headers['webhook-timestamp']), authorization: req.headers.authorization, refusal };
+    const webhook: Delivery = { raw, headers, timestamp: Number(headers['webhook-timestamp']), authorization: req.headers.authorization, path: req.url ?? '', refusal };
     const entry: Received = { ...body, verified: refusal === null, answered: 200, webhook };
     if (this.requiredAuthorization !== undefined && req.headers.authorization !== this.requiredAuthorization) {
       entry.answered = 401;
