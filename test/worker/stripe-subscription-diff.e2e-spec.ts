@@ -28,8 +28,8 @@ describe('SubscriptionWriter.diffStripeSubscriptions answers what applyStripeSub
     const { vendorId } = await insertSubscription(w.db, { status: 'active', period_start: start, period_end: end, has_payment_method: true, stripe_subscription_id: `sub_${n}`, stripe_customer_id: `cus_${n}`, stripe_price_id: 'price_essential' });
     for (const [column, value] of Object.entries(row)) await w.db.query(`UPDATE vendor_subscriptions SET ${column} = $2 WHERE vendor_id = $1`, [vendorId, value]);
     const patch: StripeSubscriptionPatch = {
-      subscriptionId: `sub_${n}`, customerId: `cus_${n}`, vendorId, priceId: 'price_essential', tierCode: null, isAnnual: false, status: 'active', ended: false,
-      trialEndsAt: null, period: { start, end }, cancelAtPeriodEnd: false, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
+      subscriptionId: `sub_${n}`, customerId: `cus_${n}`, vendorId, priceId: 'price_essential', priceIds: ['price_essential'], tierCode: null, isAnnual: false, status: 'active', ended: false,
+      trialEndsAt: null, period: { start, end }, cancelAtPeriodEnd: false, cancelAt: null, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
     };
     return { vendorId, patch };
   }
@@ -43,7 +43,7 @@ describe('SubscriptionWriter.diffStripeSubscriptions answers what applyStripeSub
     };
     await add('the same', 'matches', () => ({}));
     await add('a weaker payment-method signal', 'matches', () => ({ hasPaymentMethod: false }));
-    await add('no price: the tier stays', 'matches', () => ({ priceId: null, isAnnual: null }));
+    await add('no price: the tier stays', 'matches', () => ({ priceId: null, priceIds: [], isAnnual: null }));
     await add('an unknown metadata tier', 'matches', () => ({ tierCode: 'no_such_tier' }));
     await add('an older period of the same subscription', 'matches', () => ({ period: { start: new Date(start.getTime() - 30 * DAY_MS), end: start } }));
     await add('past_due again (the grace keeps its start)', 'matches', () => ({ status: 'past_due' }), { status: 'past_due', past_due_since: new Date(now - DAY_MS) });
@@ -51,9 +51,9 @@ describe('SubscriptionWriter.diffStripeSubscriptions answers what applyStripeSub
     await add('a trial with its end', 'matches', () => ({ status: 'trial', trialEndsAt: end }), { status: 'trial', trial_ends_at: end });
     await add('past_due', 'differs', () => ({ status: 'past_due' }));
     await add('out of past_due', 'differs', () => ({ status: 'active' }), { status: 'past_due', past_due_since: new Date(now - DAY_MS), payment_retry_count: 2 });
-    await add('another tier by price', 'differs', () => ({ priceId: 'price_professional' }));
-    await add('annual by price', 'differs', () => ({ priceId: 'price_essential_year', isAnnual: true }));
-    await add('a known metadata tier, no price', 'differs', () => ({ priceId: null, tierCode: 'business' }));
+    await add('another tier by price', 'differs', () => ({ priceId: 'price_professional', priceIds: ['price_professional'] }));
+    await add('annual by price', 'differs', () => ({ priceId: 'price_essential_year', priceIds: ['price_essential_year'], isAnnual: true }));
+    await add('a known metadata tier, no price', 'differs', () => ({ priceId: null, priceIds: [], tierCode: 'business' }));
     await add('the next period', 'differs', () => ({ period: { start: end, end: later } }), { orders_this_period: 3 });
     await add('cancel at period end', 'differs', () => ({ cancelAtPeriodEnd: true, cancelledAt: new Date(now) }));
     await add('ended now', 'differs', () => ({ status: 'cancelled', ended: true, cancelledAt: new Date(now), endedAt: new Date(now) }));

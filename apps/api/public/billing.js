@@ -326,15 +326,24 @@ import { ApiError, createApi } from './api-client.js';
 
   const STATUS_LABEL = { trial: 'Trial', active: 'Active', past_due: 'Payment overdue', cancelled: 'Cancelled', expired: 'Expired' };
 
+  /**
+   * Whether a cancellation is scheduled: at the period's end (`cancel_at_period_end`) or on another date
+   * (`cancel_at`, which Stripe sets when the cancellation was asked for with a date).
+   */
+  function cancelScheduled(s) {
+    return Boolean(s.cancel_at_period_end || (s.cancel_at && s.status !== 'cancelled' && s.status !== 'expired'));
+  }
+
   /** The badge says what the plan is doing: a cancelled plan that still runs until its end is "Cancelled" too. */
   function statusBadge(s) {
-    const key = s.cancel_at_period_end && s.status !== 'expired' ? 'cancelled' : s.status;
+    const key = cancelScheduled(s) && s.status !== 'expired' ? 'cancelled' : s.status;
     return h('span', { class: `badge status-${key}`, 'data-status': key }, STATUS_LABEL[key] || humanize(key));
   }
 
   /** When the plan stops unless renewed: the API's `ends_at`, else (an older API) the period's or the trial's end. */
   function endsAt(s) {
     if (s.ends_at !== undefined) return s.ends_at;
+    if (s.cancel_at) return s.cancel_at;
     if (!s.cancel_at_period_end) return null;
     return s.status === 'trial' && s.trial_ends_at && !s.has_payment_method ? s.trial_ends_at : s.period_end;
   }
@@ -347,21 +356,21 @@ import { ApiError, createApi } from './api-client.js';
       ['Status', statusBadge(s)],
       ['Billing', s.is_annual ? 'Annual' : 'Monthly'],
     ];
-    if (s.status === 'trial' && !s.cancel_at_period_end) rows.push(['Trial ends', date(s.trial_ends_at)]);
+    if (s.status === 'trial' && !cancelScheduled(s)) rows.push(['Trial ends', date(s.trial_ends_at)]);
     else if (s.status !== 'trial' && (s.period_start || s.period_end)) rows.push(['Current period', [date(s.period_start), ' – ', date(s.period_end)]]);
-    if (s.cancel_at_period_end) rows.push(['Ends on', date(ends)]);
+    if (cancelScheduled(s)) rows.push(['Ends on', h('span', { 'data-field': 'ends-on' }, date(ends))]);
     else if (s.status === 'active' || s.status === 'past_due') rows.push(['Next billing date', date(s.period_end)]);
     if (s.cancelled_at) rows.push(['Cancelled on', date(s.cancelled_at)]);
 
     const notes = [];
     if (s.status === 'past_due') notes.push(h('p', { class: 'warning' }, 'Your last payment failed. Update your payment method to keep your plan.'));
     if (s.status === 'expired') notes.push(h('p', { class: 'warning' }, 'Your plan has ended. Choose a plan below to continue.'));
-    if (s.cancel_at_period_end) notes.push(h('p', { class: 'warning' }, 'Your plan is cancelled and ends on ', date(ends), '. You can reactivate it until then.'));
+    if (cancelScheduled(s)) notes.push(h('p', { class: 'warning' }, 'Your plan is cancelled and ends on ', date(ends), '. You can reactivate it until then.'));
 
     const actions = [];
     if (!isOwner()) {
       notes.push(h('p', { class: 'muted owner-only-note' }, 'Only the shop owner can change the plan, the payment method and add-ons.'));
-    } else if (s.cancel_at_period_end) {
+    } else if (cancelScheduled(s)) {
       actions.push(h('button', { type: 'button', class: 'primary', 'data-action': 'reactivate', onclick: (e) => run(e.currentTarget, reactivate) }, 'Reactivate plan'));
     } else if (['trial', 'active', 'past_due'].includes(s.status)) {
       actions.push(h('button', { type: 'button', class: 'danger', 'data-action': 'cancel', onclick: (e) => run(e.currentTarget, cancelPlan) }, 'Cancel plan'));
@@ -488,7 +497,7 @@ import { ApiError, createApi } from './api-client.js';
 
   async function cancelPlan() {
     const s = state.subscription;
-    const ends = endsAt({ ...s, cancel_at_period_end: true, ends_at: undefined });
+    const ends = endsAt({ ...s, cancel_at_period_end: true, cancel_at: null, ends_at: undefined });
     const body = h('p', {}, 'Your plan stays active until ', date(ends), '; after that your shop can no longer add products, orders or team members. You can reactivate until then.');
     if (!(await confirmDialog('Cancel your plan?', body, 'Cancel plan'))) return;
     const res = await api('POST', `${BILLING}/cancel`, {});

@@ -63,11 +63,40 @@ function applyItemChanges(state: StripeState, subscription: Stripe.Subscription,
   if (subscription.items.data.length === 0) throw invalid('A subscription must have at least one active plan.', 'items');
 }
 
-/** As Stripe does: `canceled_at` is the time of the request that scheduled the cancellation, cleared when undone. */
+/** The earliest and latest period end of the items (`cancel_at_period_end` and `min_period_end` resolve to the earliest). */
+function periodEnds(subscription: Stripe.Subscription): { min: number | null; max: number | null } {
+  const ends = subscription.items.data.map((item) => item.current_period_end);
+  return ends.length === 0 ? { min: null, max: null } : { min: Math.min(...ends), max: Math.max(...ends) };
+}
+
+/**
+ * As Stripe does: `cancel_at_period_end: true` sets `cancel_at` to the (earliest item's) period end; `canceled_at`
+ * is the time of the request that scheduled the cancellation, cleared when undone. `false` undoes a cancellation
+ * set with `cancel_at_period_end`; one set with `cancel_at` stays (only `cancel_at: ''` clears that: the double
+ * takes the strict reading, so the product must send what clears each kind).
+ */
 function setCancelAtPeriodEnd(subscription: Stripe.Subscription, value: boolean, now: number): void {
+  if (!value && !subscription.cancel_at_period_end) return;
   subscription.cancel_at_period_end = value;
-  subscription.cancel_at = value ? subscription.items.data[0]?.current_period_end ?? null : null;
+  subscription.cancel_at = value ? periodEnds(subscription).min : null;
   subscription.canceled_at = value ? now : null;
+}
+
+/**
+ * `cancel_at`: a timestamp, `min_period_end` / `max_period_end` (resolved now to the items' earliest / latest period
+ * end, API 2025-07-30 on), or '' to clear a scheduled cancellation of either kind. A date is reported with
+ * `cancel_at_period_end: false`, even when it falls on the period's end.
+ */
+function setCancelAt(subscription: Stripe.Subscription, value: string, now: number): void {
+  if (value === '') {
+    Object.assign(subscription, { cancel_at: null, cancel_at_period_end: false, canceled_at: null });
+    return;
+  }
+  const ends = periodEnds(subscription);
+  const at = value === 'min_period_end' ? ends.min : value === 'max_period_end' ? ends.max : Number(value);
+  if (at === null || !Number.isInteger(at)) throw invalid(`Invalid cancel_at: ${value}`, 'cancel_at');
+  if (at <= now) throw invalid('cancel_at must be in the future.', 'cancel_at');
+  Object.assign(subscription, { cancel_at: at, cancel_at_period_end: false, canceled_at: now });
 }
 
 function updateSubscription(ctx: RouteContext): Stripe.Subscription {
@@ -98,7 +127,7 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
   const cancelAtPeriodEnd = bool(params, 'cancel_at_period_end');
   if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(subscription, cancelAtPeriodEnd, state.now());
   const cancelAt = str(params, 'cancel_at');
-  if (cancelAt !== undefined) subscription.cancel_at = cancelAt === '' ? null : Number(cancelAt);
+  if (cancelAt !== undefined) setCancelAt(subscription, cancelAt, state.now());
   subscription.metadata = applyMetadata(subscription.metadata, params);
   const cancellation = obj(params, 'cancellation_details');
   if (cancellation && subscription.cancellation_details) {

@@ -25,7 +25,8 @@ export async function renderVendorPage(view, id) {
       fact('Period', `${date(s.period_start)} → ${date(s.period_end)}`),
       fact('Billing', billedByStripe ? 'Stripe subscription' : 'not billed by Stripe'),
       fact('Payment method', s.has_payment_method ? 'on file' : 'none'),
-      s.cancel_at_period_end ? fact('Cancels', `at period end (${date(s.period_end)})`) : null),
+      s.cancel_at_period_end ? fact('Cancels', `at period end (${date(s.cancel_at || s.period_end)})`)
+        : s.cancel_at ? fact('Cancels', `on ${date(s.cancel_at)}`) : null),
     h('div', { class: 'meters' }, ['products', 'orders', 'team_members'].map((k) => meter(humanize(k), s.usage[k]))),
   ] : h('p', { class: 'muted' }, 'This vendor has no subscription.'));
 

@@ -30,7 +30,9 @@ export class SubscriptionDto {
   @ApiProperty({ ...DATE_TIME, nullable: true }) trial_ends_at: string | null;
   @ApiProperty(DATE_TIME) period_start: string;
   @ApiProperty(DATE_TIME) period_end: string;
-  @ApiProperty() cancel_at_period_end: boolean;
+  @ApiProperty({ description: 'a cancellation is scheduled for the period end (set with cancel_at_period_end or a cancel_at on the period end)' }) cancel_at_period_end: boolean;
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'when a scheduled cancellation takes effect (the period end or another date); null when none is scheduled' })
+  cancel_at: string | null;
   @ApiProperty({ ...DATE_TIME, nullable: true }) cancelled_at: string | null;
   @ApiProperty() has_payment_method: boolean;
   @ApiProperty({ ...DATE_TIME, nullable: true, description: 'when the plan stops unless renewed (a scheduled cancellation, a trial without a card); null when it renews' })

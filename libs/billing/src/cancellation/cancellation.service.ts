@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ConflictError } from '@app/common';
 import { StripeService, type Stripe } from '@app/stripe';
-import { scheduledCancellationEnd, SubscriptionWriter, type VendorSubscription } from '@app/subscription';
+import { hasScheduledCancellation, scheduledCancellationEnd, SubscriptionWriter, type VendorSubscription } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { SubscriptionNotCancelledError } from '../billing.errors.js';
 import { BillingOperationsService, type OperationHandle } from '../operations/billing-operations.service.js';
 import { BillingContext, hasLiveStripeSubscription } from '../shared/billing-context.service.js';
-import { fromUnix, subscriptionPeriod } from '../webhooks/stripe-mapping.js';
+import { fromUnix, scheduledCancellation, subscriptionPeriod } from '../webhooks/stripe-mapping.js';
 import { readStamp } from '../webhooks/subscription-patch.js';
 import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
 
@@ -62,12 +62,17 @@ export class CancellationService {
     });
   }
 
-  /** Undoes a cancel at period end, while the period has not ended. */
+  /**
+   * Undoes a scheduled cancellation (at the period's end or on another date) before it takes effect. Stripe is asked
+   * the way the cancellation was set: `cancel_at_period_end: false`, or `cancel_at: ''` for one set with `cancel_at`
+   * (which `cancel_at_period_end: false` does not clear); when the answer still has a `cancel_at` (one at the
+   * period's end looks like the first kind here), the second request clears it.
+   */
   reactivate(vendorId: number): Promise<{ message: string }> {
     return this.operations.run({ vendorId, kind: 'reactivate', params: {} }, async (op) => {
       const sub = await this.context.subscription(vendorId);
       const now = this.clock.now();
-      if (!sub.cancelAtPeriodEnd || sub.status === 'cancelled' || sub.status === 'expired' || scheduledCancellationEnd(sub) <= now) {
+      if (!hasScheduledCancellation(sub) || sub.status === 'cancelled' || sub.status === 'expired' || scheduledCancellationEnd(sub) <= now) {
         throw new SubscriptionNotCancelledError();
       }
       if (!hasLiveStripeSubscription(sub)) {
@@ -75,10 +80,16 @@ export class CancellationService {
         return { message: reactivatedMessage(sub) };
       }
       const id = sub.stripeSubscriptionId;
-      const updated = await this.stripe.call('reactivate the subscription', (stripe) =>
-        stripe.subscriptions.update(id, { cancel_at_period_end: false }, { idempotencyKey: op.idempotencyKey }),
+      let updated = await this.stripe.call('reactivate the subscription', (stripe) =>
+        stripe.subscriptions.update(id, sub.cancelAt ? { cancel_at: '' } : { cancel_at_period_end: false }, { idempotencyKey: op.idempotencyKey }),
       );
-      const view = updated.cancel_at_period_end ? { message: 'Stripe still has the subscription ending at the period end.' } : { message: reactivatedMessage(sub) };
+      if (!sub.cancelAt && updated.cancel_at !== null && updated.status !== 'canceled') {
+        updated = await this.stripe.call('reactivate the subscription', (stripe) =>
+          stripe.subscriptions.update(id, { cancel_at: '' }, { idempotencyKey: `${op.idempotencyKey}:cancel_at` }),
+        );
+      }
+      const still = scheduledCancellation(updated);
+      const view = still.atPeriodEnd || still.at ? { message: 'Stripe still has the subscription ending as scheduled.' } : { message: reactivatedMessage(sub) };
       await this.applyAnswer(op, vendorId, updated, now, view, null);
       return view;
     });
@@ -90,7 +101,8 @@ export class CancellationService {
     try {
       await this.dataSource.transaction(async (manager) => {
         await this.sync.applySubscription(manager, updated, readStamp(askedAt));
-        await this.writer.setCancellationReason(manager, vendorId, updated.cancel_at_period_end || updated.status === 'canceled' ? reason : null);
+        const scheduled = scheduledCancellation(updated);
+        await this.writer.setCancellationReason(manager, vendorId, scheduled.atPeriodEnd || scheduled.at || updated.status === 'canceled' ? reason : null);
         await op.complete(manager, view);
       });
       this.logger.log({ vendor_id: vendorId, cancel_at_period_end: updated.cancel_at_period_end, status: updated.status, msg: 'Cancellation state changed in Stripe' });

@@ -70,7 +70,7 @@ export class InvoiceService {
     if (change.tierCode !== undefined || change.isAnnual !== undefined) {
       const plan = await this.planner.plan(sub, change.tierCode ?? sub.tierCode, change.isAnnual ?? sub.isAnnual);
       if (plan.priceId !== sub.stripePriceId) {
-        const item = await this.planner.subscriptionItem(subscription);
+        const item = await this.planner.subscriptionItem(subscription, sub.stripePriceId);
         prorationDate = toUnixSeconds(this.clock.now());
         params.subscription_details = {
           items: [{ id: item.id, price: plan.priceId }],

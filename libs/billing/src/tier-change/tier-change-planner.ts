@@ -3,6 +3,7 @@ import { StripeService, type Stripe } from '@app/stripe';
 import type { TierInfo, VendorSubscription } from '@app/subscription';
 import { NoActiveSubscriptionError, StripePriceNotConfiguredError } from '../billing.errors.js';
 import { BillingContext, intervalOf, type BillingInterval } from '../shared/billing-context.service.js';
+import { planItem } from '../webhooks/stripe-mapping.js';
 
 export interface TierChangePlan {
   tier: TierInfo;
@@ -36,10 +37,13 @@ export class TierChangePlanner {
     return { tier, isAnnual, interval, priceId, isUpgrade, prorationBehavior: isUpgrade ? 'always_invoice' : 'create_prorations' };
   }
 
-  /** The one item of a tier subscription, read from Stripe (its id is what a price change addresses). */
-  async subscriptionItem(stripeSubscriptionId: string): Promise<Stripe.SubscriptionItem> {
+  /**
+   * The plan's item of a tier subscription, read from Stripe (its id is what a price change addresses): the item of
+   * the plan's price as last applied (`currentPriceId`), else the one `planItem` finds — an add-on item may come first.
+   */
+  async subscriptionItem(stripeSubscriptionId: string, currentPriceId: string | null): Promise<Stripe.SubscriptionItem> {
     const subscription = await this.stripe.call('read the subscription', (stripe) => stripe.subscriptions.retrieve(stripeSubscriptionId));
-    const item = subscription.items.data[0];
+    const item = planItem(subscription, new Set(currentPriceId ? [currentPriceId] : []));
     if (!item) throw new NoActiveSubscriptionError('The Stripe subscription has no item to change.');
     return item;
   }

@@ -8,6 +8,7 @@ import { StripePriceNotConfiguredError } from '../billing.errors.js';
 import { BillingContext, hasLiveStripeSubscription, intervalOf } from '../shared/billing-context.service.js';
 import { toUnixSeconds } from '../shared/billing-urls.js';
 import { BillingOperationsService } from '../operations/billing-operations.service.js';
+import { idOf } from '../webhooks/stripe-mapping.js';
 import { readStamp } from '../webhooks/subscription-patch.js';
 import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
 import { TierChangePlanner } from './tier-change-planner.js';
@@ -71,7 +72,7 @@ export class TierChangeService {
       let updated: Stripe.Subscription;
       const askedAt = this.clock.now();
       try {
-        const item = await this.planner.subscriptionItem(subscriptionId);
+        const item = await this.planner.subscriptionItem(subscriptionId, sub.stripePriceId);
         updated = await this.stripe.call('change the plan', (stripe) =>
           stripe.subscriptions.update(
             subscriptionId,
@@ -89,7 +90,7 @@ export class TierChangeService {
         throw error;
       }
       // What Stripe answered, not what was asked: the price its item holds now.
-      const moved = updated.items?.data?.[0]?.price?.id === plan.priceId;
+      const moved = (updated.items?.data ?? []).some((i) => idOf(i.price) === plan.priceId);
       const view: TierChangeView = moved
         ? {
             message: `Changed to the ${tier.name} plan (${plan.isUpgrade ? 'the prorated difference is invoiced now' : 'the unused time is credited on the next invoice'}).`,

@@ -5,7 +5,7 @@ import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import { SubscriptionWriter } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
-import { fromUnix, idOf, invoiceSubscriptionId, metadataVendorId } from './stripe-mapping.js';
+import { fromUnix, idOf, invoiceLineKind, invoiceSubscriptionId, invoiceSubscriptionMetadata, metadataVendorId } from './stripe-mapping.js';
 import type { ClaimReport, LedgerClaim } from './webhook-handler.types.js';
 
 export type InvoiceEventKind = 'invoice.paid' | 'invoice.payment_failed';
@@ -43,7 +43,7 @@ export class InvoiceEventHandlers {
     const add = params.add;
     const subscriptionId = invoiceSubscriptionId(invoice);
     const failed = kind === 'invoice.payment_failed';
-    const vendor = this.writer.vendorOfSql(add, { subscriptionId, customerId: idOf(invoice.customer), vendorId: metadataVendorId(invoice.parent?.subscription_details?.metadata) }, { lock: true });
+    const vendor = this.writer.vendorOfSql(add, { subscriptionId, customerId: idOf(invoice.customer), vendorId: metadataVendorId(invoiceSubscriptionMetadata(invoice)) }, { lock: true });
     const outOfRange = (['total', 'amount_paid', 'amount_due', 'attempt_count'] as const).find((k) => Math.abs(invoice[k] ?? 0) > MAX_CENTS || !Number.isInteger(invoice[k] ?? 0));
     const invoiceId = add(invoice.id, 'varchar');
     const unstorable = add(Boolean(outOfRange), 'boolean');
@@ -114,7 +114,7 @@ function paymentFailedData(invoice: Stripe.Invoice) {
  */
 function newPeriodOf(invoice: Stripe.Invoice): { start: Date; end: Date | null } | null {
   const lines = invoice.lines?.data ?? [];
-  const line = lines.find((l) => l.parent?.type === 'subscription_item_details') ?? lines[0];
+  const line = lines.find((l) => invoiceLineKind(l).subscriptionItem && !invoiceLineKind(l).proration) ?? lines[0];
   const start = fromUnix(line?.period?.start);
   const end = fromUnix(line?.period?.end);
   if (start && end && end > start) return { start, end };

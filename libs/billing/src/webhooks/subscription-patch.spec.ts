@@ -1,4 +1,5 @@
 import type { Stripe } from '@app/stripe';
+import { legacySubscription, openapiFixture } from './fixtures/stripe-shapes.js';
 import { readStamp, toSubscriptionPatch } from './subscription-patch.js';
 
 const now = new Date('2026-12-01T12:00:00Z');
@@ -16,10 +17,10 @@ function subscription(over: Partial<Stripe.Subscription> = {}, item: Record<stri
 describe('toSubscriptionPatch', () => {
   it('maps an active subscription: ids, price, interval, metadata tier, period from the item', () => {
     expect(toSubscriptionPatch(subscription(), { now })).toEqual({
-      subscriptionId: 'sub_1', customerId: 'cus_1', vendorId: 42, priceId: 'price_b', tierCode: 'business', isAnnual: false,
+      subscriptionId: 'sub_1', customerId: 'cus_1', vendorId: 42, priceId: 'price_b', priceIds: ['price_b'], tierCode: 'business', isAnnual: false,
       status: 'active', ended: false, trialEndsAt: null,
       period: { start: new Date('2026-11-15T00:00:00Z'), end: new Date('2026-12-15T00:00:00Z') },
-      cancelAtPeriodEnd: false, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
+      cancelAtPeriodEnd: false, cancelAt: null, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
     });
   });
 
@@ -44,6 +45,46 @@ describe('toSubscriptionPatch', () => {
   it('reads an annual price, a bad metadata vendor id as none, and an item without a period as no period', () => {
     const patch = toSubscriptionPatch(subscription({ metadata: { vendor_id: 'abc' } }, { price: { id: 'price_y', recurring: { interval: 'year' } }, current_period_end: unix('2026-11-15T00:00:00Z') }), { now });
     expect(patch).toMatchObject({ vendorId: null, tierCode: null, isAnnual: true, period: null });
+  });
+});
+
+describe('toSubscriptionPatch across API versions', () => {
+  const period = { start: new Date('2026-11-15T00:00:00Z'), end: new Date('2026-12-15T00:00:00Z') };
+  const legacy = (version: '2020-08-27' | '2024-06-20', over: Partial<Parameters<typeof legacySubscription>[1]> = {}) =>
+    legacySubscription(version, {
+      id: 'sub_old', customer: 'cus_old', prices: [{ id: 'price_b', lookup_key: 'tier:business:month' }], periodStart: unix('2026-11-15T00:00:00Z'),
+      periodEnd: unix('2026-12-15T00:00:00Z'), metadata: { vendor_id: '42' }, ...over,
+    });
+
+  it.each(['2020-08-27', '2024-06-20'] as const)('maps a %s subscription: the period from the subscription, the price from the item', (version) => {
+    expect(toSubscriptionPatch(legacy(version), { now })).toEqual({
+      subscriptionId: 'sub_old', customerId: 'cus_old', vendorId: 42, priceId: 'price_b', priceIds: ['price_b'], tierCode: null, isAnnual: false,
+      status: 'active', ended: false, trialEndsAt: null, period, cancelAtPeriodEnd: false, cancelAt: null, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
+    });
+  });
+
+  it('maps a 2020-08-27 plan on the second item (an add-on first) and a cancel_at on another date', () => {
+    const sub = legacy('2020-08-27', { prices: [{ id: 'price_addon', lookup_key: 'addon:custom_domain' }, { id: 'price_y', interval: 'year' }], cancel_at: unix('2026-12-01T00:00:00Z') });
+    expect(toSubscriptionPatch(sub, { now })).toMatchObject({
+      priceId: 'price_y', priceIds: ['price_y', 'price_addon'], isAnnual: true, period, cancelAtPeriodEnd: false, cancelAt: new Date('2026-12-01T00:00:00Z'),
+    });
+  });
+
+  it('maps a cancel_at on the period end (cancel_at_period_end false) as a cancellation at the period end', () => {
+    expect(toSubscriptionPatch(legacy('2024-06-20', { cancel_at: unix('2026-12-15T00:00:00Z') }), { now })).toMatchObject({ cancelAtPeriodEnd: true, cancelAt: null });
+    expect(toSubscriptionPatch(subscription({ cancel_at: unix('2026-12-15T00:00:00Z') }), { now })).toMatchObject({ cancelAtPeriodEnd: true, cancelAt: null });
+  });
+
+  it("maps Stripe's example subscription (current shape, made-up values)", () => {
+    // Its item's period ends before it starts (no period), and it is canceled with cancel_at_period_end: the plan's
+    // end is recorded, no other cancellation date.
+    const sub = openapiFixture('subscription');
+    expect(toSubscriptionPatch(sub, { now, deleted: true })).toEqual({
+      subscriptionId: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw', customerId: 'cus_QXg1o8vcGmoR32', vendorId: null, priceId: 'price_1PgafmB7WZ01zgkW6dKueIc5',
+      priceIds: ['price_1PgafmB7WZ01zgkW6dKueIc5'], tierCode: null, isAnnual: false, status: 'cancelled', ended: true, trialEndsAt: new Date(1234567890 * 1000),
+      period: null, cancelAtPeriodEnd: true, cancelAt: null, cancelledAt: new Date(1234567890 * 1000), endedAt: new Date(1234567890 * 1000), hasPaymentMethod: false,
+    });
+    expect(toSubscriptionPatch(sub, { now })).toMatchObject({ status: 'active', ended: false, cancelAtPeriodEnd: true, cancelAt: null, hasPaymentMethod: true });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Stripe } from '@app/stripe';
 import type { StripeSubscriptionPatch } from '@app/subscription';
-import { fromUnix, idOf, mapSubscriptionStatus, metadataVendorId, subscriptionPeriod, subscriptionPrice } from './stripe-mapping.js';
+import { fromUnix, idOf, mapSubscriptionStatus, metadataVendorId, scheduledCancellation, subscriptionPeriod, subscriptionPrice, subscriptionPriceIds } from './stripe-mapping.js';
 
 /** Stripe states after which a subscription no longer stands for the vendor's plan. */
 const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired', 'incomplete']);
@@ -14,18 +14,21 @@ export function toSubscriptionPatch(subscription: Stripe.Subscription, opts: { d
   const stripeStatus = opts.deleted ? 'canceled' : subscription.status;
   const status = mapSubscriptionStatus(stripeStatus) ?? null;
   const price = subscriptionPrice(subscription);
+  const cancellation = scheduledCancellation(subscription);
   return {
     subscriptionId: subscription.id,
     customerId: idOf(subscription.customer),
     vendorId: metadataVendorId(subscription.metadata),
     priceId: price?.id ?? null,
+    priceIds: subscriptionPriceIds(subscription),
     tierCode: subscription.metadata?.tier_code || null,
     isAnnual: price?.recurring ? price.recurring.interval === 'year' : null,
     status,
     ended: ENDED_STATUSES.has(stripeStatus),
     trialEndsAt: fromUnix(subscription.trial_end),
     period: subscriptionPeriod(subscription),
-    cancelAtPeriodEnd: subscription.cancel_at_period_end === true,
+    cancelAtPeriodEnd: cancellation.atPeriodEnd,
+    cancelAt: status !== 'cancelled' ? cancellation.at : null,
     cancelledAt: fromUnix(subscription.canceled_at) ?? (status === 'cancelled' ? (fromUnix(subscription.ended_at) ?? opts.now) : null),
     endedAt: status === 'cancelled' ? fromUnix(subscription.ended_at) : null,
     hasPaymentMethod: Boolean(subscription.default_payment_method) || Boolean(subscription.default_source) || stripeStatus === 'active',

@@ -14,6 +14,8 @@ const PATCH_FIELDS = {
   customer_id: ['varchar', ({ patch }) => patch.customerId],
   vendor_id: ['int', ({ patch }) => patch.vendorId],
   price_id: ['varchar', ({ patch }) => patch.priceId],
+  // Stripe ids hold no spaces; one text per patch keeps the batched form's unnest() one-dimensional.
+  price_ids: ['text', ({ patch }) => patch.priceIds.join(' ')],
   tier_code: ['varchar', ({ patch }) => patch.tierCode],
   tier_code_is_default: ['boolean', ({ patch }) => DEFAULT_TIERS.some((t) => t.code === patch.tierCode)],
   is_annual: ['boolean', ({ patch }) => patch.isAnnual],
@@ -23,6 +25,7 @@ const PATCH_FIELDS = {
   period_start: ['timestamptz', ({ patch }) => patch.period?.start ?? null],
   period_end: ['timestamptz', ({ patch }) => patch.period?.end ?? null],
   cancel_at_period_end: ['boolean', ({ patch }) => patch.cancelAtPeriodEnd],
+  cancel_at: ['timestamptz', ({ patch }) => patch.cancelAt],
   cancelled_at: ['timestamptz', ({ patch }) => patch.cancelledAt],
   ended_at: ['timestamptz', ({ patch }) => patch.endedAt],
   has_payment_method: ['boolean', ({ patch }) => patch.hasPaymentMethod],
@@ -65,15 +68,17 @@ export function patchLookup(x: PatchSql): string {
 }
 
 /**
- * The patch's tier (`code`, `annual`), zero or one row: the tier row with the price id, else a known
- * `metadata.tier_code` (a tier row's, or a built-in one's) with the price's interval. First of a UNION ALL: one
- * query, whatever decides.
+ * The patch's tier (`code`, `annual`, the plan's `price_id`), zero or one row: the tier row of the first item price
+ * one knows (the plan may be on any item), else a known `metadata.tier_code` (a tier row's, or a built-in one's)
+ * with the plan item's price and interval. First of a UNION ALL: one query, whatever decides.
  */
 export function patchTier(x: PatchSql): string {
-  return `(SELECT t.code, t.stripe_price_annual_id IS NOT DISTINCT FROM ${x.price_id} AS annual FROM subscription_tiers t
-          WHERE t.stripe_price_monthly_id = ${x.price_id} OR t.stripe_price_annual_id = ${x.price_id} ORDER BY t.is_active DESC, t.id LIMIT 1)
-        UNION ALL (SELECT t.code, ${x.is_annual} FROM subscription_tiers t WHERE t.code = ${x.tier_code})
-        UNION ALL (SELECT ${x.tier_code}, ${x.is_annual} WHERE ${x.tier_code_is_default})
+  return `(SELECT t.code, t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual, item.price_id
+           FROM unnest(string_to_array(${x.price_ids}, ' ')) WITH ORDINALITY AS item(price_id, n)
+           JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id OR t.stripe_price_annual_id = item.price_id
+          ORDER BY item.n, t.is_active DESC, t.id LIMIT 1)
+        UNION ALL (SELECT t.code, ${x.is_annual}, ${x.price_id} FROM subscription_tiers t WHERE t.code = ${x.tier_code})
+        UNION ALL (SELECT ${x.tier_code}, ${x.is_annual}, ${x.price_id} WHERE ${x.tier_code_is_default})
         LIMIT 1`;
 }
 
@@ -110,10 +115,11 @@ export function patchAssignments(x: PatchSql, b: string, tier: string, s: string
                     WHEN ${movesPeriod} THEN ${end} ELSE ${b}.period_end END`,
     orders_this_period: `CASE WHEN ${movesPeriod} AND ${start} > ${b}.period_start THEN 0 ELSE ${s}.orders_this_period END`,
     cancel_at_period_end: x.cancel_at_period_end,
+    cancel_at: x.cancel_at,
     cancelled_at: x.cancelled_at,
     stripe_customer_id: `COALESCE(${x.customer_id}, ${b}.stripe_customer_id)`,
     stripe_subscription_id: x.sub_id,
-    stripe_price_id: `COALESCE(${price}, ${b}.stripe_price_id)`,
+    stripe_price_id: `COALESCE(${tier}.price_id, ${price}, ${b}.stripe_price_id)`,
     has_payment_method: `${b}.has_payment_method OR ${x.has_payment_method}`,
     past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${b}.past_due_since, ${x.now}) END`,
     payment_retry_count: `CASE WHEN ${b}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${b}.payment_retry_count END`,

@@ -25,7 +25,10 @@ export interface SubscriptionView {
   trial_ends_at: string | null;
   period_start: string;
   period_end: string;
+  /** The cancellation is scheduled for the period's end (however Stripe was asked: `cancel_at_period_end` or `cancel_at`). */
   cancel_at_period_end: boolean;
+  /** When a scheduled cancellation takes effect (at the period's end or on another date); null when none is. */
+  cancel_at: string | null;
   cancelled_at: string | null;
   has_payment_method: boolean;
   /** When the plan stops unless renewed: a scheduled cancellation's end, a trial without a card's end; else null. */
@@ -45,18 +48,25 @@ export interface TierView extends TierPublicFields {
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /**
- * When a cancellation at period end takes effect: a local trial (no Stripe subscription) ends with the trial,
- * anything else with its period. The cancel route's `effective_date` and the view's `ends_at` both come from here.
+ * When a scheduled cancellation takes effect: Stripe's `cancel_at` when it names another date than the period's end;
+ * else a local trial (no Stripe subscription) ends with the trial, anything else with its period. The cancel route's
+ * `effective_date` and the view's `ends_at` both come from here.
  */
 export function scheduledCancellationEnd(sub: VendorSubscription): Date {
+  if (sub.cancelAt) return sub.cancelAt;
   return sub.status === 'trial' && sub.trialEndsAt && !sub.stripeSubscriptionId ? sub.trialEndsAt : sub.periodEnd;
+}
+
+/** Whether a cancellation is scheduled (at the period's end or on another date). */
+export function hasScheduledCancellation(sub: VendorSubscription): boolean {
+  return sub.cancelAtPeriodEnd || sub.cancelAt !== null;
 }
 
 /** The `ends_at` of the view: the date the plan stops unless something renews it, or null when it renews. */
 function planEndsAt(sub: VendorSubscription): Date | null {
   if (sub.status === 'expired') return null;
   if (sub.status === 'cancelled') return sub.periodEnd;
-  if (sub.cancelAtPeriodEnd) return scheduledCancellationEnd(sub);
+  if (hasScheduledCancellation(sub)) return scheduledCancellationEnd(sub);
   if (sub.status === 'trial' && !sub.hasPaymentMethod) return sub.trialEndsAt;
   return null;
 }
@@ -77,6 +87,7 @@ export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reac
     period_start: iso(sub.periodStart)!,
     period_end: iso(sub.periodEnd)!,
     cancel_at_period_end: sub.cancelAtPeriodEnd,
+    cancel_at: sub.status !== 'cancelled' && sub.status !== 'expired' && hasScheduledCancellation(sub) ? iso(scheduledCancellationEnd(sub)) : null,
     cancelled_at: iso(sub.cancelledAt),
     has_payment_method: sub.hasPaymentMethod,
     ends_at: iso(planEndsAt(sub)),

@@ -14,7 +14,10 @@ export interface StripeSubscriptionPatch {
   customerId: string | null;
   /** `metadata.vendor_id`, when it is a positive integer. */
   vendorId: number | null;
+  /** The plan item's price. */
   priceId: string | null;
+  /** Every item's price id, the plan item's first: the tier is the first one's a tier row knows (a plan on any item). */
+  priceIds: string[];
   /** `metadata.tier_code`: the tier when no tier row carries the price id. */
   tierCode: string | null;
   /** The price's interval is a year (null: no price). */
@@ -24,7 +27,10 @@ export interface StripeSubscriptionPatch {
   ended: boolean;
   trialEndsAt: Date | null;
   period: { start: Date; end: Date } | null;
+  /** A cancellation at the period's end (`cancel_at_period_end`, or a `cancel_at` that falls on the period's end). */
   cancelAtPeriodEnd: boolean;
+  /** A cancellation scheduled for another date (Stripe's `cancel_at`); null when none or at the period's end. */
+  cancelAt: Date | null;
   cancelledAt: Date | null;
   /** When an ended subscription stopped: access ends then, not at the end of the period it had paid. */
   endedAt: Date | null;
@@ -48,6 +54,7 @@ export interface PlanState {
   period_start: Date;
   period_end: Date;
   cancel_at_period_end: boolean;
+  cancel_at: Date | null;
   cancelled_at: Date | null;
   stripe_subscription_id: string | null;
   stripe_customer_id: string | null;
@@ -89,7 +96,7 @@ export type StripeDiff =
   | { outcome: 'not_found' };
 
 const PLAN_COLUMNS: (keyof PlanState)[] = [
-  'tier_code', 'is_annual', 'status', 'trial_ends_at', 'period_start', 'period_end', 'cancel_at_period_end', 'cancelled_at',
+  'tier_code', 'is_annual', 'status', 'trial_ends_at', 'period_start', 'period_end', 'cancel_at_period_end', 'cancel_at', 'cancelled_at',
   'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'has_payment_method', 'past_due_since', 'payment_retry_count',
   'orders_this_period',
 ];
@@ -302,7 +309,7 @@ export class SubscriptionWriter {
       // period_end must stay after period_start.
       await queryRows(
         manager,
-        `UPDATE vendor_subscriptions SET status = 'cancelled', cancel_at_period_end = false, cancelled_at = $2, cancellation_reason = $3,
+        `UPDATE vendor_subscriptions SET status = 'cancelled', cancel_at_period_end = false, cancel_at = NULL, cancelled_at = $2, cancellation_reason = $3,
                 period_end = GREATEST(period_start + interval '1 millisecond', LEAST(period_end, $2::timestamptz)), updated_at = $2
           WHERE vendor_id = $1`,
         [vendorId, input.now, input.reason],
@@ -314,13 +321,13 @@ export class SubscriptionWriter {
 
   /** Undoes a local cancel at period end. */
   async reactivateLocally(manager: EntityManager, vendorId: number): Promise<void> {
-    await queryRows(manager, `UPDATE vendor_subscriptions SET cancel_at_period_end = false, cancelled_at = NULL, cancellation_reason = NULL, updated_at = now() WHERE vendor_id = $1`, [vendorId]);
+    await queryRows(manager, `UPDATE vendor_subscriptions SET cancel_at_period_end = false, cancel_at = NULL, cancelled_at = NULL, cancellation_reason = NULL, updated_at = now() WHERE vendor_id = $1`, [vendorId]);
   }
 }
 
 type Json = Record<string, unknown>;
 
-const DATE_COLUMNS = new Set<keyof PlanState>(['trial_ends_at', 'period_start', 'period_end', 'cancelled_at', 'past_due_since']);
+const DATE_COLUMNS = new Set<keyof PlanState>(['trial_ends_at', 'period_start', 'period_end', 'cancel_at', 'cancelled_at', 'past_due_since']);
 
 /** A row read back through row_to_json: timestamps arrive as text. */
 function planState(json: Json): PlanState {

@@ -37,6 +37,10 @@ export class VendorSubscription {
   @Column({ type: 'boolean', default: false })
   cancelAtPeriodEnd: boolean;
 
+  /** A cancellation Stripe has scheduled for a date other than the period's end (its `cancel_at`). */
+  @Column({ type: 'timestamptz', nullable: true })
+  cancelAt: Date | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
 
