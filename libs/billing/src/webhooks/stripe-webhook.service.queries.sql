@@ -9,27 +9,29 @@
 --   $4::varchar = patch.customer_id
 --   $5::int = patch.vendor_id
 --   $6::varchar = patch.price_id
---   $7::varchar = patch.tier_code
---   $8::boolean = patch.tier_code_is_default
---   $9::boolean = patch.is_annual
---   $10::varchar = patch.status
---   $11::boolean = patch.ended
---   $12::timestamptz = patch.trial_ends_at
---   $13::timestamptz = patch.period_start
---   $14::timestamptz = patch.period_end
---   $15::boolean = patch.cancel_at_period_end
---   $16::timestamptz = patch.cancelled_at
---   $17::timestamptz = patch.ended_at
---   $18::boolean = patch.has_payment_method
---   $19::timestamptz = now
---   $20::varchar = subscription.id
---   $21::text = note when applied (a re-read: REREAD_NOTE)
---   $22::timestamptz = now
---   $23::varchar = event.id
---   $24::varchar = event.type
---   $25::jsonb = payload
---   $26::timestamptz = event.created
---   $27::boolean = replay
+--   $7::text = patch.price_ids
+--   $8::varchar = patch.tier_code
+--   $9::boolean = patch.tier_code_is_default
+--   $10::boolean = patch.is_annual
+--   $11::varchar = patch.status
+--   $12::boolean = patch.ended
+--   $13::timestamptz = patch.trial_ends_at
+--   $14::timestamptz = patch.period_start
+--   $15::timestamptz = patch.period_end
+--   $16::boolean = patch.cancel_at_period_end
+--   $17::timestamptz = patch.cancel_at
+--   $18::timestamptz = patch.cancelled_at
+--   $19::timestamptz = patch.ended_at
+--   $20::boolean = patch.has_payment_method
+--   $21::timestamptz = now
+--   $22::varchar = subscription.id
+--   $23::text = note when applied (a re-read: REREAD_NOTE)
+--   $24::timestamptz = now
+--   $25::varchar = event.id
+--   $26::varchar = event.type
+--   $27::jsonb = payload
+--   $28::timestamptz = event.created
+--   $29::boolean = replay
 WITH
   b AS (
     SELECT
@@ -43,6 +45,7 @@ WITH
       period_start,
       period_end,
       cancel_at_period_end,
+      cancel_at,
       cancelled_at,
       stripe_subscription_id,
       stripe_customer_id,
@@ -80,7 +83,7 @@ WITH
       CASE
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
-        AND $11::boolean THEN 'not_current'
+        AND $12::boolean THEN 'not_current'
         WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
         WHEN $3::boolean
         AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
@@ -102,16 +105,16 @@ WITH
           FROM
             vendor_add_ons
           WHERE
-            stripe_subscription_id = $20::varchar
+            stripe_subscription_id = $22::varchar
         ) THEN NULL
         ELSE 'ignored'
       END AS status,
       CASE
-        WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || $20::varchar
+        WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || $22::varchar
         WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
         WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
-        WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || $20::varchar || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
-        ELSE $21::text
+        WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || $22::varchar || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
+        ELSE $23::text
       END AS note
     FROM
       (
@@ -124,17 +127,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $23::varchar,
-      $24::varchar,
+      $25::varchar,
+      $26::varchar,
       o.status,
       1,
       left(o.note, 2000),
-      $25::jsonb,
-      $26::timestamptz,
-      $22::timestamptz,
+      $27::jsonb,
+      $28::timestamptz,
+      $24::timestamptz,
       CASE
         WHEN o.status = 'failed' THEN NULL
-        ELSE $22::timestamptz
+        ELSE $24::timestamptz
       END
     FROM
       claim_outcome AS o
@@ -153,7 +156,7 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $27::boolean
+        $29::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING
@@ -164,13 +167,14 @@ WITH
     (
       SELECT
         t.code,
-        t.stripe_price_annual_id IS NOT DISTINCT FROM $6::varchar AS annual
+        t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
+        item.price_id
       FROM
-        subscription_tiers t
-      WHERE
-        t.stripe_price_monthly_id = $6::varchar
-        OR t.stripe_price_annual_id = $6::varchar
+        unnest(string_to_array($7::text, ' ')) WITH ORDINALITY AS item (price_id, n)
+        JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
+        OR t.stripe_price_annual_id = item.price_id
       ORDER BY
+        item.n,
         t.is_active DESC,
         t.id
       LIMIT
@@ -180,19 +184,21 @@ WITH
     (
       SELECT
         t.code,
-        $9::boolean
+        $10::boolean,
+        $6::varchar
       FROM
         subscription_tiers t
       WHERE
-        t.code = $7::varchar
+        t.code = $8::varchar
     )
     UNION ALL
     (
       SELECT
-        $7::varchar,
-        $9::boolean
+        $8::varchar,
+        $10::boolean,
+        $6::varchar
       WHERE
-        $8::boolean
+        $9::boolean
     )
     LIMIT
       1
@@ -202,87 +208,88 @@ WITH
     SET
       tier_code = COALESCE(tier.code, b.tier_code),
       is_annual = COALESCE(tier.annual, b.is_annual),
-      status = COALESCE($10::varchar, b.status),
+      status = COALESCE($11::varchar, b.status),
       trial_ends_at = COALESCE(
-        $12::timestamptz,
+        $13::timestamptz,
         CASE
-          WHEN COALESCE($10::varchar, b.status) = 'trial' THEN b.trial_ends_at
+          WHEN COALESCE($11::varchar, b.status) = 'trial' THEN b.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
-          $13::timestamptz IS NOT NULL
+          $14::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $13::timestamptz >= b.period_start
+            OR $14::timestamptz >= b.period_start
           )
-        ) THEN $13::timestamptz
+        ) THEN $14::timestamptz
         ELSE b.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($10::varchar, b.status) = 'cancelled'
-        AND $17::timestamptz IS NOT NULL THEN GREATEST(
+        WHEN COALESCE($11::varchar, b.status) = 'cancelled'
+        AND $19::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
-              $13::timestamptz IS NOT NULL
+              $14::timestamptz IS NOT NULL
               AND (
                 b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $13::timestamptz >= b.period_start
+                OR $14::timestamptz >= b.period_start
               )
-            ) THEN $13::timestamptz
+            ) THEN $14::timestamptz
             ELSE b.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
-                $13::timestamptz IS NOT NULL
+                $14::timestamptz IS NOT NULL
                 AND (
                   b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $13::timestamptz >= b.period_start
+                  OR $14::timestamptz >= b.period_start
                 )
-              ) THEN $14::timestamptz
+              ) THEN $15::timestamptz
               ELSE b.period_end
             END,
-            $17::timestamptz
+            $19::timestamptz
           )
         )
         WHEN (
-          $13::timestamptz IS NOT NULL
+          $14::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $13::timestamptz >= b.period_start
+            OR $14::timestamptz >= b.period_start
           )
-        ) THEN $14::timestamptz
+        ) THEN $15::timestamptz
         ELSE b.period_end
       END,
       orders_this_period = CASE
         WHEN (
-          $13::timestamptz IS NOT NULL
+          $14::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $13::timestamptz >= b.period_start
+            OR $14::timestamptz >= b.period_start
           )
         )
-        AND $13::timestamptz > b.period_start THEN 0
+        AND $14::timestamptz > b.period_start THEN 0
         ELSE s.orders_this_period
       END,
-      cancel_at_period_end = $15::boolean,
-      cancelled_at = $16::timestamptz,
+      cancel_at_period_end = $16::boolean,
+      cancel_at = $17::timestamptz,
+      cancelled_at = $18::timestamptz,
       stripe_customer_id = COALESCE($4::varchar, b.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
-      stripe_price_id = COALESCE($6::varchar, b.stripe_price_id),
+      stripe_price_id = COALESCE(tier.price_id, $6::varchar, b.stripe_price_id),
       has_payment_method = b.has_payment_method
-      OR $18::boolean,
+      OR $20::boolean,
       past_due_since = CASE
-        WHEN COALESCE($10::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $19::timestamptz)
+        WHEN COALESCE($11::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $21::timestamptz)
       END,
       payment_retry_count = CASE
         WHEN b.status = 'past_due'
-        AND COALESCE($10::varchar, b.status) <> 'past_due' THEN 0
+        AND COALESCE($11::varchar, b.status) <> 'past_due' THEN 0
         ELSE b.payment_retry_count
       END,
       last_stripe_event_at = GREATEST(b.last_stripe_event_at, $2::timestamptz),
-      updated_at = $19::timestamptz
+      updated_at = $21::timestamptz
     FROM
       v AS b
       LEFT JOIN tier ON true
@@ -305,6 +312,7 @@ WITH
       s.period_start,
       s.period_end,
       s.cancel_at_period_end,
+      s.cancel_at,
       s.cancelled_at,
       s.stripe_subscription_id,
       s.stripe_customer_id,

@@ -9,19 +9,21 @@
 --   $4::varchar = patch.customer_id
 --   $5::int = patch.vendor_id
 --   $6::varchar = patch.price_id
---   $7::varchar = patch.tier_code
---   $8::boolean = patch.tier_code_is_default
---   $9::boolean = patch.is_annual
---   $10::varchar = patch.status
---   $11::boolean = patch.ended
---   $12::timestamptz = patch.trial_ends_at
---   $13::timestamptz = patch.period_start
---   $14::timestamptz = patch.period_end
---   $15::boolean = patch.cancel_at_period_end
---   $16::timestamptz = patch.cancelled_at
---   $17::timestamptz = patch.ended_at
---   $18::boolean = patch.has_payment_method
---   $19::timestamptz = now
+--   $7::text = patch.price_ids
+--   $8::varchar = patch.tier_code
+--   $9::boolean = patch.tier_code_is_default
+--   $10::boolean = patch.is_annual
+--   $11::varchar = patch.status
+--   $12::boolean = patch.ended
+--   $13::timestamptz = patch.trial_ends_at
+--   $14::timestamptz = patch.period_start
+--   $15::timestamptz = patch.period_end
+--   $16::boolean = patch.cancel_at_period_end
+--   $17::timestamptz = patch.cancel_at
+--   $18::timestamptz = patch.cancelled_at
+--   $19::timestamptz = patch.ended_at
+--   $20::boolean = patch.has_payment_method
+--   $21::timestamptz = now
 WITH
   b AS (
     SELECT
@@ -35,6 +37,7 @@ WITH
       period_start,
       period_end,
       cancel_at_period_end,
+      cancel_at,
       cancelled_at,
       stripe_subscription_id,
       stripe_customer_id,
@@ -72,7 +75,7 @@ WITH
       CASE
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
-        AND $11::boolean THEN 'not_current'
+        AND $12::boolean THEN 'not_current'
         WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
         WHEN $3::boolean
         AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
@@ -85,13 +88,14 @@ WITH
     (
       SELECT
         t.code,
-        t.stripe_price_annual_id IS NOT DISTINCT FROM $6::varchar AS annual
+        t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
+        item.price_id
       FROM
-        subscription_tiers t
-      WHERE
-        t.stripe_price_monthly_id = $6::varchar
-        OR t.stripe_price_annual_id = $6::varchar
+        unnest(string_to_array($7::text, ' ')) WITH ORDINALITY AS item (price_id, n)
+        JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
+        OR t.stripe_price_annual_id = item.price_id
       ORDER BY
+        item.n,
         t.is_active DESC,
         t.id
       LIMIT
@@ -101,19 +105,21 @@ WITH
     (
       SELECT
         t.code,
-        $9::boolean
+        $10::boolean,
+        $6::varchar
       FROM
         subscription_tiers t
       WHERE
-        t.code = $7::varchar
+        t.code = $8::varchar
     )
     UNION ALL
     (
       SELECT
-        $7::varchar,
-        $9::boolean
+        $8::varchar,
+        $10::boolean,
+        $6::varchar
       WHERE
-        $8::boolean
+        $9::boolean
     )
     LIMIT
       1
@@ -123,87 +129,88 @@ WITH
     SET
       tier_code = COALESCE(tier.code, b.tier_code),
       is_annual = COALESCE(tier.annual, b.is_annual),
-      status = COALESCE($10::varchar, b.status),
+      status = COALESCE($11::varchar, b.status),
       trial_ends_at = COALESCE(
-        $12::timestamptz,
+        $13::timestamptz,
         CASE
-          WHEN COALESCE($10::varchar, b.status) = 'trial' THEN b.trial_ends_at
+          WHEN COALESCE($11::varchar, b.status) = 'trial' THEN b.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
-          $13::timestamptz IS NOT NULL
+          $14::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $13::timestamptz >= b.period_start
+            OR $14::timestamptz >= b.period_start
           )
-        ) THEN $13::timestamptz
+        ) THEN $14::timestamptz
         ELSE b.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($10::varchar, b.status) = 'cancelled'
-        AND $17::timestamptz IS NOT NULL THEN GREATEST(
+        WHEN COALESCE($11::varchar, b.status) = 'cancelled'
+        AND $19::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
-              $13::timestamptz IS NOT NULL
+              $14::timestamptz IS NOT NULL
               AND (
                 b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $13::timestamptz >= b.period_start
+                OR $14::timestamptz >= b.period_start
               )
-            ) THEN $13::timestamptz
+            ) THEN $14::timestamptz
             ELSE b.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
-                $13::timestamptz IS NOT NULL
+                $14::timestamptz IS NOT NULL
                 AND (
                   b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $13::timestamptz >= b.period_start
+                  OR $14::timestamptz >= b.period_start
                 )
-              ) THEN $14::timestamptz
+              ) THEN $15::timestamptz
               ELSE b.period_end
             END,
-            $17::timestamptz
+            $19::timestamptz
           )
         )
         WHEN (
-          $13::timestamptz IS NOT NULL
+          $14::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $13::timestamptz >= b.period_start
+            OR $14::timestamptz >= b.period_start
           )
-        ) THEN $14::timestamptz
+        ) THEN $15::timestamptz
         ELSE b.period_end
       END,
       orders_this_period = CASE
         WHEN (
-          $13::timestamptz IS NOT NULL
+          $14::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $13::timestamptz >= b.period_start
+            OR $14::timestamptz >= b.period_start
           )
         )
-        AND $13::timestamptz > b.period_start THEN 0
+        AND $14::timestamptz > b.period_start THEN 0
         ELSE s.orders_this_period
       END,
-      cancel_at_period_end = $15::boolean,
-      cancelled_at = $16::timestamptz,
+      cancel_at_period_end = $16::boolean,
+      cancel_at = $17::timestamptz,
+      cancelled_at = $18::timestamptz,
       stripe_customer_id = COALESCE($4::varchar, b.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
-      stripe_price_id = COALESCE($6::varchar, b.stripe_price_id),
+      stripe_price_id = COALESCE(tier.price_id, $6::varchar, b.stripe_price_id),
       has_payment_method = b.has_payment_method
-      OR $18::boolean,
+      OR $20::boolean,
       past_due_since = CASE
-        WHEN COALESCE($10::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $19::timestamptz)
+        WHEN COALESCE($11::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $21::timestamptz)
       END,
       payment_retry_count = CASE
         WHEN b.status = 'past_due'
-        AND COALESCE($10::varchar, b.status) <> 'past_due' THEN 0
+        AND COALESCE($11::varchar, b.status) <> 'past_due' THEN 0
         ELSE b.payment_retry_count
       END,
       last_stripe_event_at = GREATEST(b.last_stripe_event_at, $2::timestamptz),
-      updated_at = $19::timestamptz
+      updated_at = $21::timestamptz
     FROM
       v AS b
       LEFT JOIN tier ON true
@@ -218,6 +225,7 @@ WITH
       s.period_start,
       s.period_end,
       s.cancel_at_period_end,
+      s.cancel_at,
       s.cancelled_at,
       s.stripe_subscription_id,
       s.stripe_customer_id,
@@ -246,6 +254,8 @@ SELECT
     b.period_end,
     'cancel_at_period_end',
     b.cancel_at_period_end,
+    'cancel_at',
+    b.cancel_at,
     'cancelled_at',
     b.cancelled_at,
     'stripe_subscription_id',
@@ -284,19 +294,21 @@ FROM
 --   $4::varchar[] = each patch's customer_id
 --   $5::int[] = each patch's vendor_id
 --   $6::varchar[] = each patch's price_id
---   $7::varchar[] = each patch's tier_code
---   $8::boolean[] = each patch's tier_code_is_default
---   $9::boolean[] = each patch's is_annual
---   $10::varchar[] = each patch's status
---   $11::boolean[] = each patch's ended
---   $12::timestamptz[] = each patch's trial_ends_at
---   $13::timestamptz[] = each patch's period_start
---   $14::timestamptz[] = each patch's period_end
---   $15::boolean[] = each patch's cancel_at_period_end
---   $16::timestamptz[] = each patch's cancelled_at
---   $17::timestamptz[] = each patch's ended_at
---   $18::boolean[] = each patch's has_payment_method
---   $19::timestamptz = now
+--   $7::text[] = each patch's price_ids
+--   $8::varchar[] = each patch's tier_code
+--   $9::boolean[] = each patch's tier_code_is_default
+--   $10::boolean[] = each patch's is_annual
+--   $11::varchar[] = each patch's status
+--   $12::boolean[] = each patch's ended
+--   $13::timestamptz[] = each patch's trial_ends_at
+--   $14::timestamptz[] = each patch's period_start
+--   $15::timestamptz[] = each patch's period_end
+--   $16::boolean[] = each patch's cancel_at_period_end
+--   $17::timestamptz[] = each patch's cancel_at
+--   $18::timestamptz[] = each patch's cancelled_at
+--   $19::timestamptz[] = each patch's ended_at
+--   $20::boolean[] = each patch's has_payment_method
+--   $21::timestamptz = now
 SELECT
   b.vendor_id,
   CASE
@@ -371,17 +383,18 @@ SELECT
       END
     ) IS DISTINCT FROM b.period_end
     OR (x.cancel_at_period_end) IS DISTINCT FROM b.cancel_at_period_end
+    OR (x.cancel_at) IS DISTINCT FROM b.cancel_at
     OR (x.cancelled_at) IS DISTINCT FROM b.cancelled_at
     OR (x.sub_id) IS DISTINCT FROM b.stripe_subscription_id
     OR (COALESCE(x.customer_id, b.stripe_customer_id)) IS DISTINCT FROM b.stripe_customer_id
-    OR (COALESCE(x.price_id, b.stripe_price_id)) IS DISTINCT FROM b.stripe_price_id
+    OR (COALESCE(tier.price_id, x.price_id, b.stripe_price_id)) IS DISTINCT FROM b.stripe_price_id
     OR (
       b.has_payment_method
       OR x.has_payment_method
     ) IS DISTINCT FROM b.has_payment_method
     OR (
       CASE
-        WHEN COALESCE(x.status, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $19::timestamptz)
+        WHEN COALESCE(x.status, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $21::timestamptz)
       END
     ) IS DISTINCT FROM b.past_due_since
     OR (
@@ -413,18 +426,20 @@ FROM
     $4::varchar[],
     $5::int[],
     $6::varchar[],
-    $7::varchar[],
-    $8::boolean[],
+    $7::text[],
+    $8::varchar[],
     $9::boolean[],
-    $10::varchar[],
-    $11::boolean[],
-    $12::timestamptz[],
+    $10::boolean[],
+    $11::varchar[],
+    $12::boolean[],
     $13::timestamptz[],
     $14::timestamptz[],
-    $15::boolean[],
-    $16::timestamptz[],
+    $15::timestamptz[],
+    $16::boolean[],
     $17::timestamptz[],
-    $18::boolean[]
+    $18::timestamptz[],
+    $19::timestamptz[],
+    $20::boolean[]
   ) WITH ORDINALITY AS x (
     sub_id,
     at,
@@ -432,6 +447,7 @@ FROM
     customer_id,
     vendor_id,
     price_id,
+    price_ids,
     tier_code,
     tier_code_is_default,
     is_annual,
@@ -441,6 +457,7 @@ FROM
     period_start,
     period_end,
     cancel_at_period_end,
+    cancel_at,
     cancelled_at,
     ended_at,
     has_payment_method,
@@ -457,6 +474,7 @@ FROM
       period_start,
       period_end,
       cancel_at_period_end,
+      cancel_at,
       cancelled_at,
       stripe_subscription_id,
       stripe_customer_id,
@@ -491,13 +509,14 @@ FROM
     (
       SELECT
         t.code,
-        t.stripe_price_annual_id IS NOT DISTINCT FROM x.price_id AS annual
+        t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
+        item.price_id
       FROM
-        subscription_tiers t
-      WHERE
-        t.stripe_price_monthly_id = x.price_id
-        OR t.stripe_price_annual_id = x.price_id
+        unnest(string_to_array(x.price_ids, ' ')) WITH ORDINALITY AS item (price_id, n)
+        JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
+        OR t.stripe_price_annual_id = item.price_id
       ORDER BY
+        item.n,
         t.is_active DESC,
         t.id
       LIMIT
@@ -507,7 +526,8 @@ FROM
     (
       SELECT
         t.code,
-        x.is_annual
+        x.is_annual,
+        x.price_id
       FROM
         subscription_tiers t
       WHERE
@@ -517,7 +537,8 @@ FROM
     (
       SELECT
         x.tier_code,
-        x.is_annual
+        x.is_annual,
+        x.price_id
       WHERE
         x.tier_code_is_default
     )
