@@ -32,11 +32,11 @@ WITH
         )
       )
       AND COALESCE(
-        s.orders_this_period < LEAST(
+        s.orders_this_period + 1 <= LEAST(
           (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.orders_per_month
+                WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
                 WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
                 ELSE 0
               END
@@ -45,14 +45,14 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
           ),
           CASE
             WHEN s.pending_tier_code IS NOT NULL
             AND s.pending_tier_expires_at > $2::timestamptz THEN (
               SELECT
                 CASE
-                  WHEN t.id IS NOT NULL THEN t.orders_per_month
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
                   WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
                   ELSE 0
                 END
@@ -61,7 +61,7 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
             )
           END
         ),
@@ -74,7 +74,7 @@ WITH
         (
           SELECT
             CASE
-              WHEN t.id IS NOT NULL THEN t.orders_per_month
+              WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
               WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
               ELSE 0
             END
@@ -83,14 +83,14 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
         ),
         CASE
           WHEN s.pending_tier_code IS NOT NULL
           AND s.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.orders_per_month
+                WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
                 WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
                 ELSE 0
               END
@@ -99,7 +99,7 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
           )
         END
       ) AS "limit",
@@ -200,7 +200,7 @@ WITH
         (
           SELECT
             CASE
-              WHEN t.id IS NOT NULL THEN t.orders_per_month
+              WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
               WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
               ELSE 0
             END
@@ -209,14 +209,14 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
         ),
         CASE
           WHEN s.pending_tier_code IS NOT NULL
           AND s.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.orders_per_month
+                WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
                 WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
                 ELSE 0
               END
@@ -225,10 +225,46 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
           )
         END
-      ) AS "limit"
+      ) AS "limit",
+      COALESCE(
+        s.orders_this_period + 1 <= LEAST(
+          (
+            SELECT
+              CASE
+                WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
+                WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
+                ELSE 0
+              END
+            FROM
+              (
+                SELECT
+                  1
+              ) AS one
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+          ),
+          CASE
+            WHEN s.pending_tier_code IS NOT NULL
+            AND s.pending_tier_expires_at > $2::timestamptz THEN (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
+                  WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+            )
+          END
+        ),
+        true
+      ) AS has_room
     FROM
       (
         SELECT

@@ -33,11 +33,11 @@ WITH
         )
       )
       AND COALESCE(
-        s.products_count < LEAST(
+        s.products_count + 1 <= LEAST(
           (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.products_limit
+                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
                 WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
                 ELSE 0
               END
@@ -46,14 +46,14 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
           ),
           CASE
             WHEN s.pending_tier_code IS NOT NULL
             AND s.pending_tier_expires_at > $2::timestamptz THEN (
               SELECT
                 CASE
-                  WHEN t.id IS NOT NULL THEN t.products_limit
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
                   WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
                   ELSE 0
                 END
@@ -62,7 +62,7 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
             )
           END
         ),
@@ -75,7 +75,7 @@ WITH
         (
           SELECT
             CASE
-              WHEN t.id IS NOT NULL THEN t.products_limit
+              WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
               WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
               ELSE 0
             END
@@ -84,14 +84,14 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
         ),
         CASE
           WHEN s.pending_tier_code IS NOT NULL
           AND s.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.products_limit
+                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
                 WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
                 ELSE 0
               END
@@ -100,7 +100,7 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
           )
         END
       ) AS "limit",
@@ -202,7 +202,7 @@ WITH
         (
           SELECT
             CASE
-              WHEN t.id IS NOT NULL THEN t.products_limit
+              WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
               WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
               ELSE 0
             END
@@ -211,14 +211,14 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
         ),
         CASE
           WHEN s.pending_tier_code IS NOT NULL
           AND s.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.products_limit
+                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
                 WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
                 ELSE 0
               END
@@ -227,10 +227,46 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
           )
         END
-      ) AS "limit"
+      ) AS "limit",
+      COALESCE(
+        s.products_count + 1 <= LEAST(
+          (
+            SELECT
+              CASE
+                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
+                WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+                ELSE 0
+              END
+            FROM
+              (
+                SELECT
+                  1
+              ) AS one
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+          ),
+          CASE
+            WHEN s.pending_tier_code IS NOT NULL
+            AND s.pending_tier_expires_at > $2::timestamptz THEN (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
+                  WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+            )
+          END
+        ),
+        true
+      ) AS has_room
     FROM
       (
         SELECT

@@ -29,11 +29,11 @@ WITH
         )
       )
       AND COALESCE(
-        s.team_members_count < LEAST(
+        s.team_members_count + 1 <= LEAST(
           (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.team_members
+                WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
                 WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
                 ELSE 0
               END
@@ -42,14 +42,14 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
           ),
           CASE
             WHEN s.pending_tier_code IS NOT NULL
             AND s.pending_tier_expires_at > $2::timestamptz THEN (
               SELECT
                 CASE
-                  WHEN t.id IS NOT NULL THEN t.team_members
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
                   WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
                   ELSE 0
                 END
@@ -58,7 +58,7 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
             )
           END
         ),
@@ -71,7 +71,7 @@ WITH
         (
           SELECT
             CASE
-              WHEN t.id IS NOT NULL THEN t.team_members
+              WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
               WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
               ELSE 0
             END
@@ -80,14 +80,14 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
         ),
         CASE
           WHEN s.pending_tier_code IS NOT NULL
           AND s.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
-                WHEN t.id IS NOT NULL THEN t.team_members
+                WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
                 WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
                 ELSE 0
               END
@@ -96,7 +96,7 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
           )
         END
       ) AS "limit",
@@ -190,7 +190,7 @@ SELECT
     (
       SELECT
         CASE
-          WHEN t.id IS NOT NULL THEN t.team_members
+          WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
           WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
           ELSE 0
         END
@@ -199,14 +199,14 @@ SELECT
           SELECT
             1
         ) AS one
-        LEFT JOIN subscription_tiers t ON t.code = s.tier_code
+        LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
     ),
     CASE
       WHEN s.pending_tier_code IS NOT NULL
       AND s.pending_tier_expires_at > $2::timestamptz THEN (
         SELECT
           CASE
-            WHEN t.id IS NOT NULL THEN t.team_members
+            WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
             WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
             ELSE 0
           END
@@ -215,10 +215,46 @@ SELECT
             SELECT
               1
           ) AS one
-          LEFT JOIN subscription_tiers t ON t.code = s.pending_tier_code
+          LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
       )
     END
-  ) AS "limit"
+  ) AS "limit",
+  COALESCE(
+    s.team_members_count + 1 <= LEAST(
+      (
+        SELECT
+          CASE
+            WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
+            WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+            ELSE 0
+          END
+        FROM
+          (
+            SELECT
+              1
+          ) AS one
+          LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+      ),
+      CASE
+        WHEN s.pending_tier_code IS NOT NULL
+        AND s.pending_tier_expires_at > $2::timestamptz THEN (
+          SELECT
+            CASE
+              WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
+              WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+              ELSE 0
+            END
+          FROM
+            (
+              SELECT
+                1
+            ) AS one
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+        )
+      END
+    ),
+    true
+  ) AS has_room
 FROM
   vendor_subscriptions s
 WHERE
@@ -256,56 +292,149 @@ SET
   pending_tier_expires_at = $4
 WHERE
   s.vendor_id = $1
-  AND COALESCE(
-    s.products_count <= (
-      SELECT
-        CASE
-          WHEN t.id IS NOT NULL THEN t.products_limit
-          WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'products')::int
-          ELSE 0
-        END
-      FROM
-        (
-          SELECT
-            1
-        ) AS one
-        LEFT JOIN subscription_tiers t ON t.code = $2::varchar
-    ),
-    true
-  )
-  AND COALESCE(
-    s.orders_this_period <= (
-      SELECT
-        CASE
-          WHEN t.id IS NOT NULL THEN t.orders_per_month
-          WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
-          ELSE 0
-        END
-      FROM
-        (
-          SELECT
-            1
-        ) AS one
-        LEFT JOIN subscription_tiers t ON t.code = $2::varchar
-    ),
-    true
-  )
-  AND COALESCE(
-    s.team_members_count <= (
-      SELECT
-        CASE
-          WHEN t.id IS NOT NULL THEN t.team_members
-          WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'team_members')::int
-          ELSE 0
-        END
-      FROM
-        (
-          SELECT
-            1
-        ) AS one
-        LEFT JOIN subscription_tiers t ON t.code = $2::varchar
-    ),
-    true
+  AND NOT EXISTS (
+    SELECT
+      1
+    FROM
+      (
+        VALUES
+          (
+            1,
+            'products',
+            s.products_count,
+            (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
+                  WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'products')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+            )
+          ),
+          (
+            2,
+            'orders',
+            s.orders_this_period,
+            (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
+                  WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+            )
+          ),
+          (
+            3,
+            'team_members',
+            s.team_members_count,
+            (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
+                  WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'team_members')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+            )
+          )
+      ) AS usage (ord, limit_type, current, "limit")
+    WHERE
+      NOT COALESCE(usage.current <= usage."limit", true)
   )
 RETURNING
   s.id;
+
+-- tierViolations (usage-fits-tier.ts: a refused downgrade, an admin's tier assignment)
+-- parameters:
+--   $1 = vendor_id
+--   $2 = tier_code
+--   $3 = DEFAULT_LIMITS_JSON
+SELECT
+  usage.limit_type,
+  usage.current,
+  usage."limit"
+FROM
+  vendor_subscriptions s
+  CROSS JOIN LATERAL (
+    VALUES
+      (
+        1,
+        'products',
+        s.products_count,
+        (
+          SELECT
+            CASE
+              WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
+              WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'products')::int
+              ELSE 0
+            END
+          FROM
+            (
+              SELECT
+                1
+            ) AS one
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+        )
+      ),
+      (
+        2,
+        'orders',
+        s.orders_this_period,
+        (
+          SELECT
+            CASE
+              WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
+              WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
+              ELSE 0
+            END
+          FROM
+            (
+              SELECT
+                1
+            ) AS one
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+        )
+      ),
+      (
+        3,
+        'team_members',
+        s.team_members_count,
+        (
+          SELECT
+            CASE
+              WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
+              WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'team_members')::int
+              ELSE 0
+            END
+          FROM
+            (
+              SELECT
+                1
+            ) AS one
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+        )
+      )
+  ) AS usage (ord, limit_type, current, "limit")
+WHERE
+  s.vendor_id = $1
+  AND NOT COALESCE(usage.current <= usage."limit", true)
+ORDER BY
+  usage.ord;

@@ -6,18 +6,7 @@ import { usageThresholdEventsSql } from '@app/platform-events';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
 import { DEFAULT_LIMITS_JSON } from '../tiers/tier-info.js';
-
-interface Meter {
-  limitType: LimitType;
-  /** The usage counter on vendor_subscriptions. */
-  counter: 'products_count' | 'orders_this_period' | 'team_members_count';
-  /** The limit column on subscription_tiers. */
-  limitColumn: 'products_limit' | 'orders_per_month' | 'team_members';
-}
-
-const PRODUCTS: Meter = { limitType: 'products', counter: 'products_count', limitColumn: 'products_limit' };
-const ORDERS: Meter = { limitType: 'orders', counter: 'orders_this_period', limitColumn: 'orders_per_month' };
-const TEAM: Meter = { limitType: 'team_members', counter: 'team_members_count', limitColumn: 'team_members' };
+import { fitsSql, METERS, PRODUCTS, TEAM, tierLimitSql, usageFitsTierSql, type Meter } from './usage-fits-tier.js';
 
 /**
  * Whether the subscription `s` may create things now ($2 = now, $3 = grace days): trial and active may;
@@ -28,26 +17,20 @@ const MAY_CREATE = `(s.status IN ('trial', 'active')
   OR (s.status = 'past_due' AND (s.past_due_since IS NULL OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)))
   OR (s.status = 'cancelled' AND s.period_end > $2::timestamptz))`;
 
-/** The limit of tier `code` (an SQL expression) for a meter: the table's row, else the built-in default ($4), else 0. NULL = unlimited. */
-const tierLimitOf = (m: Meter, code: string, defaults = '$4') => `(SELECT CASE WHEN t.id IS NOT NULL THEN t.${m.limitColumn}
-      WHEN (${defaults}::jsonb -> ${code}) IS NOT NULL THEN (${defaults}::jsonb -> ${code} ->> '${m.limitType}')::int
-      ELSE 0 END
-   FROM (SELECT 1) AS one LEFT JOIN subscription_tiers t ON t.code = ${code})`;
-
 /**
  * The limit in force on `s` for a meter: its tier's, and while a tier change is in flight (pending tier, not
  * expired) the lower of both, so creates racing a downgrade can never end above the new tier's limits. LEAST
  * skips NULLs, which here mean "unlimited" or "no change pending": both leave the other limit standing.
  */
-const limitOf = (m: Meter) => `LEAST(${tierLimitOf(m, 's.tier_code')},
-   CASE WHEN s.pending_tier_code IS NOT NULL AND s.pending_tier_expires_at > $2::timestamptz THEN ${tierLimitOf(m, 's.pending_tier_code')} END)`;
+const limitOf = (m: Meter) => `LEAST(${tierLimitSql(m, 's.tier_code', '$4')},
+   CASE WHEN s.pending_tier_code IS NOT NULL AND s.pending_tier_expires_at > $2::timestamptz THEN ${tierLimitSql(m, 's.pending_tier_code', '$4')} END)`;
 
 /**
  * Marks `$2` as the pending tier when every counter fits its limits ($1 vendor, $3 defaults, $4 expiry):
  * one statement under the row lock that the claims take, so a downgrade and concurrent creates serialise.
  */
 const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions s SET pending_tier_code = $2, pending_tier_expires_at = $4
-  WHERE s.vendor_id = $1 AND ${[PRODUCTS, ORDERS, TEAM].map((m) => `COALESCE(s.${m.counter} <= ${tierLimitOf(m, '$2::varchar', '$3')}, true)`).join(' AND ')}
+  WHERE s.vendor_id = $1 AND ${usageFitsTierSql('s', '$2::varchar', '$3')}
   RETURNING s.id`;
 
 /**
@@ -56,13 +39,17 @@ const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions s SET pending_tier_cod
  * 100 % (CONTRACT §9), in the claim's transaction — a refused claim or a rolled-back create reports nothing.
  */
 const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1
-  WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND COALESCE(s.${m.counter} < ${limitOf(m)}, true)
+  WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND ${hasRoom(m)}
   RETURNING s.vendor_id, s.${m.counter} AS current, ${limitOf(m)} AS "limit", s.period_start),
   threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})`;
 const claimSql = (m: Meter) => `${claimCtes(m)}
   SELECT current FROM claimed`;
 
-const explainColumns = (m: Meter) => `s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit"`;
+/** Whether one more fits the limit in force on `s` (the claim's own condition, for the explanation). */
+const hasRoom = (m: Meter) => fitsSql(`s.${m.counter} + 1`, limitOf(m));
+
+const explainColumns = (m: Meter) =>
+  `s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit", ${hasRoom(m)} AS has_room`;
 const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscriptions s WHERE s.vendor_id = $1`;
 
 /**
@@ -79,7 +66,7 @@ const releaseSql = (m: Meter) => `UPDATE vendor_subscriptions SET ${m.counter} =
 
 // Built once: the statements are constant text, so PostgreSQL and pg see the same query every time.
 const SQL = new Map<Meter, { claim: string; claimCtes: string; refusalTail: string; explain: string; release: string }>(
-  [PRODUCTS, ORDERS, TEAM].map((m) => [m, { claim: claimSql(m), claimCtes: claimCtes(m), refusalTail: refusalTail(m), explain: explainSql(m), release: releaseSql(m) }]),
+  METERS.map((m) => [m, { claim: claimSql(m), claimCtes: claimCtes(m), refusalTail: refusalTail(m), explain: explainSql(m), release: releaseSql(m) }]),
 );
 
 /** What $1…$4 of every claim are (claimParams). */
@@ -103,6 +90,7 @@ interface Refusal {
   may_create: boolean;
   current: number;
   limit: number | null;
+  has_room: boolean;
 }
 
 /**
@@ -114,11 +102,11 @@ interface Refusal {
 function judgeRefusal(meter: Meter, why: Refusal | undefined, retried: boolean): void {
   if (!why) throw new SubscriptionInactiveError(null);
   if (!why.may_create) throw new SubscriptionInactiveError(why.status);
-  if ((why.limit === null || why.current < why.limit) && !retried) return;
+  if (why.has_room && !retried) return;
   throw new TierLimitExceededError({ limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code! });
 }
 
-const meterOf = (limitType: LimitType) => [PRODUCTS, ORDERS, TEAM].find((m) => m.limitType === limitType)!;
+const meterOf = (limitType: LimitType) => METERS.find((m) => m.limitType === limitType)!;
 
 /**
  * The text of a claim, for tools that must run exactly what the API runs (the limits benchmark's ceiling).

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { DowngradeExceedsLimitsError } from '../subscription.errors.js';
 import { TierService } from '../tiers/tier.service.js';
 import { addDays, periodEndFrom } from './subscription-period.js';
-import { limitViolations } from './subscription-view.js';
+import { tierViolations } from '../limits/usage-fits-tier.js';
 import { VendorSubscription } from './vendor-subscription.entity.js';
 
 /** The fields an admin change is audited by. */
@@ -86,7 +86,7 @@ export class SubscriptionAdminWriter {
         status: sub.status,
       });
     }
-    const violations = limitViolations(sub, tier);
+    const violations = await tierViolations(manager, vendorId, tier.code);
     if (violations.length > 0) throw new DowngradeExceedsLimitsError(tier.code, violations);
 
     const now = this.clock.now();

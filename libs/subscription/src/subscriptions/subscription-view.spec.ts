@@ -1,6 +1,5 @@
 import { defaultTier } from '../tiers/tier-info.js';
-import { limitViolations, toTierView, usageMeter } from './subscription-view.js';
-import type { VendorSubscription } from './vendor-subscription.entity.js';
+import { toTierView, usageMeter } from './subscription-view.js';
 
 describe('usage meters', () => {
   it('gives a percent of the limit to one decimal, and none when unlimited', () => {
@@ -40,19 +39,5 @@ describe('tier views', () => {
     const cheap = { ...business, code: 'cheap', priceMonthlyCents: 100 };
     expect(toTierView(business, cheap).can_upgrade).toBe(true);
     expect(toTierView(cheap, business).can_downgrade).toBe(true);
-  });
-});
-
-describe('limit violations of a tier change', () => {
-  const usage = (products: number, orders: number, team: number) =>
-    ({ productsCount: products, ordersThisPeriod: orders, teamMembersCount: team }) as VendorSubscription;
-
-  it('lists each counter above the target limit, and nothing for unlimited or equal', () => {
-    const essential = defaultTier('essential')!;
-    expect(limitViolations(usage(250, 100, 3), essential)).toEqual([
-      { limit_type: 'products', current: 250, limit: 200 },
-      { limit_type: 'team_members', current: 3, limit: 1 },
-    ]);
-    expect(limitViolations(usage(10_000, 10_000, 50), defaultTier('enterprise')!)).toEqual([]);
   });
 });

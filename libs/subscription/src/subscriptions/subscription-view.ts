@@ -1,4 +1,4 @@
-import type { LimitType, LimitViolation } from '../subscription.errors.js';
+import type { LimitType } from '../subscription.errors.js';
 import { compareTierRank, toTierPublicFields, type TierInfo, type TierPublicFields } from '../tiers/tier-info.js';
 import type { VendorSubscription } from './vendor-subscription.entity.js';
 
@@ -110,14 +110,4 @@ export function toTierView(tier: TierInfo, current: TierInfo): TierView {
     can_upgrade: rank > 0,
     can_downgrade: rank < 0,
   };
-}
-
-/** Each counter of `sub` that is above the target tier's limit. */
-export function limitViolations(sub: VendorSubscription, target: TierInfo): LimitViolation[] {
-  const checks: Array<[LimitType, number, number | null]> = [
-    ['products', sub.productsCount, target.productsLimit],
-    ['orders', sub.ordersThisPeriod, target.ordersPerMonth],
-    ['team_members', sub.teamMembersCount, target.teamMembers],
-  ];
-  return checks.filter(([, current, limit]) => limit !== null && current > limit).map(([limit_type, current, limit]) => ({ limit_type, current, limit: limit! }));
 }

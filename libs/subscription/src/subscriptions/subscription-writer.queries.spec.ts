@@ -2,8 +2,8 @@
 // reviewer can read") and fails when they drift from it. Regenerate: `npm run sql:render`.
 import { Clock } from '@app/common';
 import { SqlParams } from '@app/database';
-import { expectQueriesFile } from '../../../../test/support/queries-file.js';
-import { SubscriptionWriter, type StripeSubscriptionPatch } from './subscription-writer.js';
+import { expectQueriesFile, fixedStatement } from '../../../../test/support/queries-file.js';
+import { CHANGE_LOCAL_TIER, SubscriptionWriter, type StripeSubscriptionPatch } from './subscription-writer.js';
 
 const clock = new Clock();
 clock.set(new Date('2026-03-15T12:00:00Z'));
@@ -22,6 +22,7 @@ describe('SubscriptionWriter statements', () => {
     expectQueriesFile(import.meta.url, [
       { method: 'SubscriptionWriter.applyStripeSubscription', variant: 'any stamp: an event\'s or a read\'s', statement: writer.applyStatement(patch, stamp) },
       { method: 'SubscriptionWriter.diffStripeSubscriptions', variant: 'any page of patches: one array parameter per value', statement: writer.diffStatement([{ patch, stamp }, { patch: { ...patch, subscriptionId: 'sub_2' }, stamp }]) },
+      { method: 'SubscriptionWriter.changeLocalTier', statement: fixedStatement(CHANGE_LOCAL_TIER, ['vendor_id', 'tier_code', 'is_annual', 'DEFAULT_LIMITS_JSON']) },
       { method: 'SubscriptionWriter.findVendorOf', statement: { text: writer.vendorOfSql(vendorOf.add, { subscriptionId: 'sub_1', customerId: 'cus_1', vendorId: 7 }), params: vendorOf } },
     ]);
   });

@@ -548,6 +548,89 @@ FROM
 ORDER BY
   x.i;
 
+-- SubscriptionWriter.changeLocalTier
+-- parameters:
+--   $1 = vendor_id
+--   $2 = tier_code
+--   $3 = is_annual
+--   $4 = DEFAULT_LIMITS_JSON
+UPDATE vendor_subscriptions s
+SET
+  tier_code = $2,
+  is_annual = $3,
+  updated_at = now()
+WHERE
+  s.vendor_id = $1
+  AND NOT EXISTS (
+    SELECT
+      1
+    FROM
+      (
+        VALUES
+          (
+            1,
+            'products',
+            s.products_count,
+            (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
+                  WHEN ($4::jsonb -> $2::varchar) IS NOT NULL THEN ($4::jsonb -> $2::varchar ->> 'products')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+            )
+          ),
+          (
+            2,
+            'orders',
+            s.orders_this_period,
+            (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
+                  WHEN ($4::jsonb -> $2::varchar) IS NOT NULL THEN ($4::jsonb -> $2::varchar ->> 'orders')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+            )
+          ),
+          (
+            3,
+            'team_members',
+            s.team_members_count,
+            (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
+                  WHEN ($4::jsonb -> $2::varchar) IS NOT NULL THEN ($4::jsonb -> $2::varchar ->> 'team_members')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+            )
+          )
+      ) AS usage (ord, limit_type, current, "limit")
+    WHERE
+      NOT COALESCE(usage.current <= usage."limit", true)
+  )
+RETURNING
+  s.id;
+
 -- SubscriptionWriter.findVendorOf
 -- parameters:
 --   $1::varchar = stripe_subscription_id

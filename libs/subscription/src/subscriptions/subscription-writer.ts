@@ -3,6 +3,7 @@ import { Clock } from '@app/common';
 import { queryRows, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
 import type { EntityManager } from 'typeorm';
 import { patchAssignments, patchLookup, patchParams, patchRows, patchTier, patchVerdict } from './stripe-patch-expressions.js';
+import { usageFitsTierSql } from '../limits/usage-fits-tier.js';
 import type { SubscriptionStatus } from './vendor-subscription.entity.js';
 
 /**
@@ -100,6 +101,11 @@ const PLAN_COLUMNS: (keyof PlanState)[] = [
   'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'has_payment_method', 'past_due_since', 'payment_retry_count',
   'orders_this_period',
 ];
+
+/** changeLocalTier: $1 vendor, $2 tier code, $3 annual, $4 DEFAULT_LIMITS_JSON. */
+export const CHANGE_LOCAL_TIER = `UPDATE vendor_subscriptions s SET tier_code = $2, is_annual = $3, updated_at = now()
+  WHERE s.vendor_id = $1 AND ${usageFitsTierSql('s', '$2::varchar', '$4')}
+  RETURNING s.id`;
 
 /**
  * The one writer of a plan's Stripe state on `vendor_subscriptions` (the limit claims, which write the counters,
@@ -287,19 +293,7 @@ export class SubscriptionWriter {
    * moves the tier only when every counter fits the new tier's limits ($4 built-in defaults). Answers whether it did.
    */
   async changeLocalTier(manager: EntityManager, vendorId: number, tierCode: string, isAnnual: boolean, defaultsJson: string): Promise<boolean> {
-    const limit = (col: string, key: string) =>
-      `(SELECT CASE WHEN t.id IS NOT NULL THEN t.${col} WHEN ($4::jsonb -> $2::varchar) IS NOT NULL THEN ($4::jsonb -> $2::varchar ->> '${key}')::int ELSE 0 END
-          FROM (SELECT 1) AS one LEFT JOIN subscription_tiers t ON t.code = $2::varchar)`;
-    const rows = await queryRows(
-      manager,
-      `UPDATE vendor_subscriptions s SET tier_code = $2, is_annual = $3, updated_at = now()
-        WHERE s.vendor_id = $1
-          AND COALESCE(s.products_count <= ${limit('products_limit', 'products')}, true)
-          AND COALESCE(s.orders_this_period <= ${limit('orders_per_month', 'orders')}, true)
-          AND COALESCE(s.team_members_count <= ${limit('team_members', 'team_members')}, true)
-        RETURNING s.id`,
-      [vendorId, tierCode, isAnnual, defaultsJson],
-    );
+    const rows = await queryRows(manager, CHANGE_LOCAL_TIER, [vendorId, tierCode, isAnnual, defaultsJson]);
     return rows.length === 1;
   }
 

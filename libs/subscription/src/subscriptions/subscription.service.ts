@@ -7,8 +7,9 @@ import { platformEventKeyExistsSql, usageThresholdKeySql } from '@app/platform-e
 import { FeatureNotAvailableError, type LimitType, type LimitViolation } from '../subscription.errors.js';
 import type { TierInfo } from '../tiers/tier-info.js';
 import { TierService } from '../tiers/tier.service.js';
+import { tierViolations } from '../limits/usage-fits-tier.js';
 import { addDays, periodEndFrom } from './subscription-period.js';
-import { limitViolations, toSubscriptionView, toTierView, type ReachedThresholds, type SubscriptionView, type TierView } from './subscription-view.js';
+import { toSubscriptionView, toTierView, type ReachedThresholds, type SubscriptionView, type TierView } from './subscription-view.js';
 import { VendorSubscription } from './vendor-subscription.entity.js';
 
 export const DEFAULT_TIER_CODE = 'essential';
@@ -102,10 +103,10 @@ export class SubscriptionService {
   /** Each counter above the target tier's limit (empty: the move is allowed). TIER_NOT_FOUND for an unknown code. */
   async findLimitViolations(vendorId: number, tierCode: string, manager?: EntityManager): Promise<LimitViolation[]> {
     // In a caller's transaction one after the other on its connection; else both at once on the pool.
-    const [sub, target] = manager
+    const [, target] = manager
       ? [await this.getSubscription(vendorId, manager), await this.tierService.getTier(tierCode, manager)]
       : await Promise.all([this.getSubscription(vendorId), this.tierService.getTier(tierCode)]);
-    return limitViolations(sub, target);
+    return tierViolations(manager ?? this.subscriptions.manager, vendorId, target.code);
   }
 
   /** Whether the vendor's tier includes a feature. */
