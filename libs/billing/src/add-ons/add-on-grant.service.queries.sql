@@ -28,9 +28,9 @@
 --   $23::varchar = e.g. 'cs_1'
 --   $24::timestamptz = e.g. 2026-03-15T11:00:00.000Z
 --   $25::int = e.g. 7
---   $26::varchar = stripe_subscription_id
---   $27::varchar = stripe_customer_id
---   $28::int = metadata.vendor_id
+--   $26::int = metadata.vendor_id
+--   $27::varchar = stripe_subscription_id
+--   $28::varchar = stripe_customer_id
 --   $29::varchar = e.g. 'custom_domain'
 --   $30::varchar = e.g. 'shop.example.com'
 --   $31::int = e.g. 7
@@ -56,32 +56,16 @@ WITH
     FROM
       vendor_subscriptions
     WHERE
-      id = COALESCE(
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_subscription_id = $26::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_customer_id = $27::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            vendor_id = $28::int
-        )
+      (
+        vendor_id = $26::int
+        OR stripe_subscription_id = $27::varchar
+        OR stripe_customer_id = $28::varchar
       )
+    ORDER BY
+      (vendor_id = $26::int) IS TRUE DESC,
+      (stripe_subscription_id = $27::varchar) IS TRUE DESC
+    LIMIT
+      1
     FOR NO KEY UPDATE
   ),
   product AS (
@@ -589,9 +573,9 @@ SELECT
 --   $24::varchar = e.g. 'cs_1'
 --   $25::timestamptz = e.g. 2026-03-15T12:00:00.000Z
 --   $26::int = e.g. 7
---   $27::varchar = stripe_subscription_id
---   $28::varchar = stripe_customer_id
---   $29::int = metadata.vendor_id
+--   $27::int = metadata.vendor_id
+--   $28::varchar = stripe_subscription_id
+--   $29::varchar = stripe_customer_id
 --   $30::varchar = e.g. 'priority_support'
 --   $31::varchar = e.g. null
 --   $32::varchar = e.g. 'cs_1'
@@ -616,32 +600,16 @@ WITH
     FROM
       vendor_subscriptions
     WHERE
-      id = COALESCE(
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_subscription_id = $27::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_customer_id = $28::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            vendor_id = $29::int
-        )
+      (
+        vendor_id = $27::int
+        OR stripe_subscription_id = $28::varchar
+        OR stripe_customer_id = $29::varchar
       )
+    ORDER BY
+      (vendor_id = $27::int) IS TRUE DESC,
+      (stripe_subscription_id = $28::varchar) IS TRUE DESC
+    LIMIT
+      1
     FOR NO KEY UPDATE
   ),
   product AS (

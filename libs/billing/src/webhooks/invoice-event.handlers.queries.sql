@@ -3,9 +3,9 @@
 
 -- InvoiceEventHandlers.handle (variant: invoice.paid of a subscription)
 -- parameters:
---   $1::varchar = stripe_subscription_id
---   $2::varchar = stripe_customer_id
---   $3::int = metadata.vendor_id
+--   $1::int = metadata.vendor_id
+--   $2::varchar = stripe_subscription_id
+--   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. false
 --   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
@@ -45,32 +45,16 @@ WITH
     FROM
       vendor_subscriptions
     WHERE
-      id = COALESCE(
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_subscription_id = $1::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_customer_id = $2::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            vendor_id = $3::int
-        )
+      (
+        vendor_id = $1::int
+        OR stripe_subscription_id = $2::varchar
+        OR stripe_customer_id = $3::varchar
       )
+    ORDER BY
+      (vendor_id = $1::int) IS TRUE DESC,
+      (stripe_subscription_id = $2::varchar) IS TRUE DESC
+    LIMIT
+      1
     FOR NO KEY UPDATE
   ),
   claim_outcome AS (
@@ -272,9 +256,9 @@ SELECT
 
 -- InvoiceEventHandlers.handle (variant: invoice.paid without a subscription)
 -- parameters:
---   $1::varchar = stripe_subscription_id
---   $2::varchar = stripe_customer_id
---   $3::int = metadata.vendor_id
+--   $1::int = metadata.vendor_id
+--   $2::varchar = stripe_subscription_id
+--   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. false
 --   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
@@ -308,32 +292,16 @@ WITH
     FROM
       vendor_subscriptions
     WHERE
-      id = COALESCE(
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_subscription_id = $1::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_customer_id = $2::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            vendor_id = $3::int
-        )
+      (
+        vendor_id = $1::int
+        OR stripe_subscription_id = $2::varchar
+        OR stripe_customer_id = $3::varchar
       )
+    ORDER BY
+      (vendor_id = $1::int) IS TRUE DESC,
+      (stripe_subscription_id = $2::varchar) IS TRUE DESC
+    LIMIT
+      1
     FOR NO KEY UPDATE
   ),
   claim_outcome AS (
@@ -477,9 +445,9 @@ SELECT
 
 -- InvoiceEventHandlers.handle (variant: invoice.payment_failed of a subscription)
 -- parameters:
---   $1::varchar = stripe_subscription_id
---   $2::varchar = stripe_customer_id
---   $3::int = metadata.vendor_id
+--   $1::int = metadata.vendor_id
+--   $2::varchar = stripe_subscription_id
+--   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. false
 --   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
@@ -519,32 +487,16 @@ WITH
     FROM
       vendor_subscriptions
     WHERE
-      id = COALESCE(
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_subscription_id = $1::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_customer_id = $2::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            vendor_id = $3::int
-        )
+      (
+        vendor_id = $1::int
+        OR stripe_subscription_id = $2::varchar
+        OR stripe_customer_id = $3::varchar
       )
+    ORDER BY
+      (vendor_id = $1::int) IS TRUE DESC,
+      (stripe_subscription_id = $2::varchar) IS TRUE DESC
+    LIMIT
+      1
     FOR NO KEY UPDATE
   ),
   claim_outcome AS (
@@ -738,9 +690,9 @@ SELECT
 
 -- InvoiceEventHandlers.handle (variant: an amount out of range: only the claim, needs_attention)
 -- parameters:
---   $1::varchar = stripe_subscription_id
---   $2::varchar = stripe_customer_id
---   $3::int = metadata.vendor_id
+--   $1::int = metadata.vendor_id
+--   $2::varchar = stripe_subscription_id
+--   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. true
 --   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
@@ -761,32 +713,16 @@ WITH
     FROM
       vendor_subscriptions
     WHERE
-      id = COALESCE(
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_subscription_id = $1::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            stripe_customer_id = $2::varchar
-        ),
-        (
-          SELECT
-            id
-          FROM
-            vendor_subscriptions
-          WHERE
-            vendor_id = $3::int
-        )
+      (
+        vendor_id = $1::int
+        OR stripe_subscription_id = $2::varchar
+        OR stripe_customer_id = $3::varchar
       )
+    ORDER BY
+      (vendor_id = $1::int) IS TRUE DESC,
+      (stripe_subscription_id = $2::varchar) IS TRUE DESC
+    LIMIT
+      1
     FOR NO KEY UPDATE
   ),
   claim_outcome AS (

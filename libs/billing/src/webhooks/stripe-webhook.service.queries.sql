@@ -58,8 +58,8 @@ WITH
       vendor_subscriptions
     WHERE
       (
-        stripe_subscription_id = $1::varchar
-        OR vendor_id = $5::int
+        vendor_id = $5::int
+        OR stripe_subscription_id = $1::varchar
         OR stripe_customer_id = $4::varchar
       )
       AND NOT EXISTS (
@@ -71,8 +71,8 @@ WITH
           stripe_subscription_id = $1::varchar
       )
     ORDER BY
-      stripe_subscription_id IS NOT DISTINCT FROM $1::varchar DESC,
-      vendor_id IS NOT DISTINCT FROM $5::int DESC
+      (vendor_id = $5::int) IS TRUE DESC,
+      (stripe_subscription_id = $1::varchar) IS TRUE DESC
     LIMIT
       1
     FOR UPDATE

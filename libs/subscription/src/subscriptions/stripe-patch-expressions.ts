@@ -1,4 +1,5 @@
 import { DEFAULT_TIERS, type AddParam } from '@app/database';
+import { vendorLookupSql } from './vendor-lookup.js';
 import type { PlanState, StripeStamp, StripeSubscriptionPatch } from './subscription-writer.js';
 
 interface StampedPatch {
@@ -56,15 +57,14 @@ export function patchRows(add: AddParam, items: StampedPatch[], now: Date, alias
 }
 
 /**
- * How the vendor row a patch is for is found, after `FROM vendor_subscriptions`: by the subscription id, else the
- * metadata's vendor id, else the customer (one scan, the three keys in priority order) — never for a subscription
- * that pays for an add-on.
+ * How the vendor row a patch is for is found, after `FROM vendor_subscriptions`: the one vendor lookup
+ * (vendorLookupSql) — never for a subscription that pays for an add-on.
  */
 export function patchLookup(x: PatchSql): string {
-  return `WHERE (stripe_subscription_id = ${x.sub_id} OR vendor_id = ${x.vendor_id} OR stripe_customer_id = ${x.customer_id})
-           AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${x.sub_id})
-         ORDER BY stripe_subscription_id IS NOT DISTINCT FROM ${x.sub_id} DESC, vendor_id IS NOT DISTINCT FROM ${x.vendor_id} DESC
-         LIMIT 1`;
+  return vendorLookupSql(
+    { vendorId: x.vendor_id, subscriptionId: x.sub_id, customerId: x.customer_id },
+    `NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${x.sub_id})`,
+  );
 }
 
 /**

@@ -50,8 +50,8 @@ WITH
       vendor_subscriptions
     WHERE
       (
-        stripe_subscription_id = $1::varchar
-        OR vendor_id = $5::int
+        vendor_id = $5::int
+        OR stripe_subscription_id = $1::varchar
         OR stripe_customer_id = $4::varchar
       )
       AND NOT EXISTS (
@@ -63,8 +63,8 @@ WITH
           stripe_subscription_id = $1::varchar
       )
     ORDER BY
-      stripe_subscription_id IS NOT DISTINCT FROM $1::varchar DESC,
-      vendor_id IS NOT DISTINCT FROM $5::int DESC
+      (vendor_id = $5::int) IS TRUE DESC,
+      (stripe_subscription_id = $1::varchar) IS TRUE DESC
     LIMIT
       1
     FOR UPDATE
@@ -487,8 +487,8 @@ FROM
       vendor_subscriptions
     WHERE
       (
-        stripe_subscription_id = x.sub_id
-        OR vendor_id = x.vendor_id
+        vendor_id = x.vendor_id
+        OR stripe_subscription_id = x.sub_id
         OR stripe_customer_id = x.customer_id
       )
       AND NOT EXISTS (
@@ -500,8 +500,8 @@ FROM
           stripe_subscription_id = x.sub_id
       )
     ORDER BY
-      stripe_subscription_id IS NOT DISTINCT FROM x.sub_id DESC,
-      vendor_id IS NOT DISTINCT FROM x.vendor_id DESC
+      (vendor_id = x.vendor_id) IS TRUE DESC,
+      (stripe_subscription_id = x.sub_id) IS TRUE DESC
     LIMIT
       1
   ) b ON true
@@ -633,38 +633,22 @@ RETURNING
 
 -- SubscriptionWriter.findVendorOf
 -- parameters:
---   $1::varchar = stripe_subscription_id
---   $2::varchar = stripe_customer_id
---   $3::int = metadata.vendor_id
+--   $1::int = metadata.vendor_id
+--   $2::varchar = stripe_subscription_id
+--   $3::varchar = stripe_customer_id
 SELECT
   vendor_id,
   stripe_subscription_id
 FROM
   vendor_subscriptions
 WHERE
-  id = COALESCE(
-    (
-      SELECT
-        id
-      FROM
-        vendor_subscriptions
-      WHERE
-        stripe_subscription_id = $1::varchar
-    ),
-    (
-      SELECT
-        id
-      FROM
-        vendor_subscriptions
-      WHERE
-        stripe_customer_id = $2::varchar
-    ),
-    (
-      SELECT
-        id
-      FROM
-        vendor_subscriptions
-      WHERE
-        vendor_id = $3::int
-    )
-  );
+  (
+    vendor_id = $1::int
+    OR stripe_subscription_id = $2::varchar
+    OR stripe_customer_id = $3::varchar
+  )
+ORDER BY
+  (vendor_id = $1::int) IS TRUE DESC,
+  (stripe_subscription_id = $2::varchar) IS TRUE DESC
+LIMIT
+  1;

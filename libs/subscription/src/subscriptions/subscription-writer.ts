@@ -4,6 +4,7 @@ import { queryRows, SqlParams, type AddParam, type ComposedStatement } from '@ap
 import type { EntityManager } from 'typeorm';
 import { patchAssignments, patchLookup, patchParams, patchRows, patchTier, patchVerdict } from './stripe-patch-expressions.js';
 import { usageFitsTierSql } from '../limits/usage-fits-tier.js';
+import { vendorLookupSql } from './vendor-lookup.js';
 import type { SubscriptionStatus } from './vendor-subscription.entity.js';
 
 /**
@@ -118,8 +119,8 @@ export class SubscriptionWriter {
   constructor(private readonly clock: Clock) {}
 
   /**
-   * Applies what Stripe says to the vendor's row — found by the subscription id, else the metadata's vendor id,
-   * else the customer, never for a subscription that pays for an add-on — unless the row's watermark is newer
+   * Applies what Stripe says to the vendor's row — found by the one vendor lookup (vendorLookupSql), never for a
+   * subscription that pays for an add-on — unless the row's watermark is newer
    * (`stale`), of the same second as an event (`tie`), or the row stands for another, live subscription and this
    * one has ended (`not_current`). The rules that depend on the row are `patchAssignments`, shared with
    * `diffStripeSubscriptions`. PostgreSQL plans the statement on every run (a transaction-mode pooler allows no
@@ -254,7 +255,7 @@ export class SubscriptionWriter {
        FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND s.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
   }
 
-  /** The vendor of a Stripe object: by subscription, else customer, else metadata vendor id; null when none. */
+  /** The vendor of a Stripe object (the one lookup: vendorLookupSql); null when none. */
   async findVendorOf(manager: EntityManager, ref: VendorRef): Promise<{ vendorId: number; stripeSubscriptionId: string | null } | null> {
     const p = new SqlParams();
     const [row] = await queryRows<{ vendor_id: number; stripe_subscription_id: string | null }>(manager, this.vendorOfSql(p.add, ref), p.values);
@@ -266,10 +267,12 @@ export class SubscriptionWriter {
    * `lock` takes the row as an update of it would (FOR NO KEY UPDATE), before anything else the statement does.
    */
   vendorOfSql(add: AddParam, ref: VendorRef, opts: { lock?: boolean } = {}): string {
-    return `SELECT vendor_id, stripe_subscription_id FROM vendor_subscriptions WHERE id = COALESCE(
-         (SELECT id FROM vendor_subscriptions WHERE stripe_subscription_id = ${add(ref.subscriptionId, 'varchar', 'stripe_subscription_id')}),
-         (SELECT id FROM vendor_subscriptions WHERE stripe_customer_id = ${add(ref.customerId, 'varchar', 'stripe_customer_id')}),
-         (SELECT id FROM vendor_subscriptions WHERE vendor_id = ${add(ref.vendorId, 'int', 'metadata.vendor_id')}))${opts.lock ? ' FOR NO KEY UPDATE' : ''}`;
+    const keys = {
+      vendorId: add(ref.vendorId, 'int', 'metadata.vendor_id'),
+      subscriptionId: add(ref.subscriptionId, 'varchar', 'stripe_subscription_id'),
+      customerId: add(ref.customerId, 'varchar', 'stripe_customer_id'),
+    };
+    return `SELECT vendor_id, stripe_subscription_id FROM vendor_subscriptions ${vendorLookupSql(keys)}${opts.lock ? ' FOR NO KEY UPDATE' : ''}`;
   }
 
   /** Stores the vendor's Stripe customer unless one is stored already; answers the one that stands. */
