@@ -7,6 +7,7 @@ import { createRootLogger, PinoNestLogger } from '@app/common';
 import { AppModule } from './app.module.js';
 import { routerErrorEnvelope } from './common/api-exception.filter.js';
 import { jsonBodyParser, MAX_BODY_BYTES } from './common/body-parsing.js';
+import { registerBodyRules } from './common/body-rules.js';
 import { registerRequestLogging, requestIdOf } from './common/request-logging.js';
 import { createValidationPipe } from './common/validation.js';
 import { registerHttpMetrics } from './metrics/http-metrics.js';
@@ -15,7 +16,7 @@ import { registerHttpMetrics } from './metrics/http-metrics.js';
  * The API exactly as it runs in production: main.ts listens on it, the e2e tests drive it with supertest.
  * It runs on Fastify (Nest's controllers, guards, pipes and filter are the same on any adapter; this file and the
  * hooks it registers are the only adapter-specific code). The raw body is kept for Stripe's signature check;
- * bodies over 1 MB are refused with 413.
+ * bodies over 1 MB are refused with 413, compressed or non-UTF-8 ones with 415 (common/body-rules.ts).
  */
 export async function createApiApp(): Promise<NestFastifyApplication> {
   const logger = createRootLogger(process.env.LOG_LEVEL, 'api');
@@ -36,6 +37,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { rawBody: true, logger: new PinoNestLogger(logger) });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   registerRequestLogging(fastify, logger);
+  registerBodyRules(fastify); // after the request id is set: its 415 carries it
   registerHttpMetrics(fastify);
   app.useBodyParser('application/json', { bodyLimit: MAX_BODY_BYTES }, jsonBodyParser());
   app.useGlobalPipes(createValidationPipe());

@@ -10,9 +10,10 @@ const ERROR_STATUSES = {
   404: 'NOT_FOUND (the thing does not exist or belongs to another vendor)',
   409: 'CONFLICT (a unique value is taken)',
   413: 'PAYLOAD_TOO_LARGE (a body over 1 MB)',
+  415: 'UNSUPPORTED_MEDIA_TYPE (a compressed body, or a charset other than UTF-8)',
   429: 'RATE_LIMITED (too many attempts from one client; see Retry-After)',
   502: 'PAYMENT_PROVIDER_ERROR (Stripe answered an error or could not be reached)',
-  503: 'PAYMENT_SYSTEM_NOT_CONFIGURED (Stripe is not configured) or SERVICE_UNAVAILABLE (the database cannot be reached)',
+  503: 'PAYMENT_SYSTEM_NOT_CONFIGURED (Stripe is not configured) or SERVICE_UNAVAILABLE (the database cannot be reached, or a lock or statement limit passed)',
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_STATUSES;
