@@ -25,7 +25,7 @@ export function customerObject(fields: Partial<Stripe.Customer> & { created: num
 export function productObject(fields: Partial<Stripe.Product> & { name: string; created: number }): Stripe.Product {
   return {
     id: newId('prod'), object: 'product', active: true, default_price: null, description: null, images: [], livemode: false,
-    marketing_features: [], metadata: {}, package_dimensions: null, shippable: null, statement_descriptor: null, tax_code: null,
+    marketing_features: [], metadata: {}, package_dimensions: null, shippable: null, statement_descriptor: null, tax_code: null, tax_details: null,
     type: 'service', unit_label: null, updated: fields.created, url: null,
     ...fields,
   } as Stripe.Product;
@@ -92,17 +92,17 @@ export function subscriptionObject(init: SubscriptionInit): Stripe.Subscription 
   return {
     id, object: 'subscription', application: null, application_fee_percent: null,
     automatic_tax: { disabled_reason: null, enabled: false, liability: null }, billing_cycle_anchor: init.periodStart,
-    billing_cycle_anchor_config: null, billing_mode: { flexible: null, type: 'classic' }, billing_thresholds: null,
+    billing_cycle_anchor_config: null, billing_mode: { flexible: null, type: 'classic' }, billing_schedules: [], billing_thresholds: null,
     cancel_at: init.cancelAtPeriodEnd ? init.periodEnd : null, cancel_at_period_end: init.cancelAtPeriodEnd ?? false, canceled_at: null,
-    cancellation_details: { comment: null, feedback: null, reason: null }, collection_method: 'charge_automatically', created: init.created,
+    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null }, collection_method: 'charge_automatically', created: init.created,
     currency: init.prices[0]?.price.currency ?? 'usd', customer: init.customer, customer_account: null, days_until_due: null,
     default_payment_method: null, default_source: null, default_tax_rates: [], description: null, discounts: [], ended_at: null,
-    invoice_settings: { account_tax_ids: null, issuer: { type: 'self' } }, items: listObject(items, `/v1/subscription_items?subscription=${id}`),
-    latest_invoice: null, livemode: false, metadata: init.metadata ?? {}, next_pending_invoice_item_invoice: null, on_behalf_of: null,
+    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } }, items: listObject(items, `/v1/subscription_items?subscription=${id}`),
+    latest_invoice: null, livemode: false, managed_payments: null, metadata: init.metadata ?? {}, next_pending_invoice_item_invoice: null, on_behalf_of: null,
     pause_collection: null, payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
     pending_invoice_item_interval: null, pending_setup_intent: null, pending_update: null, schedule: null, start_date: init.created,
     status: init.status, test_clock: null, transfer_data: null, trial_end: init.trialEnd ?? null,
-    trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } }, trial_start: init.trialStart ?? null,
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } }, trial_start: init.trialStart ?? null,
   } as unknown as Stripe.Subscription;
 }
 

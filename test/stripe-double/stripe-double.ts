@@ -63,6 +63,8 @@ export interface StripeDoubleOptions {
 export class StripeDouble {
   readonly state: StripeState;
   readonly requests: RecordedRequest[] = [];
+  /** Called with every answer the double sends (its JSON text), replays included: the types spec validates them. */
+  onAnswer?: (answer: { method: string; path: string; status: number; body: string }) => void;
   private readonly recordRequests: boolean;
   private readonly faults = new Faults();
   private readonly idempotent = new IdempotencyStore();
@@ -203,6 +205,7 @@ export class StripeDouble {
     const requestId = newId('req');
     const send = (status: number, payload: string, extra: Record<string, string> = {}) => {
       record.status = status;
+      this.onAnswer?.({ method, path, status, body: payload });
       if (res.destroyed) return;
       res.writeHead(status, {
         'Content-Type': 'application/json', 'Request-Id': requestId, 'Stripe-Version': API_VERSION,
@@ -227,6 +230,7 @@ export class StripeDouble {
         if (outcome.kind === 'replay') {
           record.replayed = true;
           record.status = outcome.response.status;
+          this.onAnswer?.({ method, path, status: outcome.response.status, body: outcome.response.body });
           res.writeHead(outcome.response.status, { 'Content-Type': 'application/json', 'Request-Id': outcome.response.requestId, 'Stripe-Version': API_VERSION, 'Idempotency-Key': key, 'Idempotent-Replayed': 'true' });
           res.end(outcome.response.body);
           return;

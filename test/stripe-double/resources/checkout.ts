@@ -47,28 +47,28 @@ function createSession(ctx: RouteContext): Stripe.Checkout.Session {
   if (mode === 'payment' && prices.some((p) => p.recurring)) {
     throw invalid('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', 'line_items');
   }
-  if (!str(params, 'success_url') && str(params, 'ui_mode') !== 'embedded') throw invalid('Missing required param: success_url.', 'success_url', 'parameter_missing');
+  if (!str(params, 'success_url') && !['embedded_page', 'elements'].includes(str(params, 'ui_mode') ?? '')) throw invalid('Missing required param: success_url.', 'success_url', 'parameter_missing');
   const subscriptionData = obj(params, 'subscription_data') ?? {};
   const trialEnd = trialEndOf(state, subscriptionData);
   const amount = trialEnd ? 0 : lineItems.reduce((sum, item, i) => sum + (prices[i].unit_amount ?? 0) * item.quantity, 0);
   const id = newId('cs_test');
   const now = state.now();
   const session = {
-    id, object: 'checkout.session', adaptive_pricing: null, after_expiration: null, allow_promotion_codes: bool(params, 'allow_promotion_codes') ?? null,
+    id, object: 'checkout.session', adaptive_pricing: null, after_expiration: null, allowed_payment_method_types: null, allow_promotion_codes: bool(params, 'allow_promotion_codes') ?? null,
     amount_subtotal: amount, amount_total: amount, automatic_tax: { enabled: bool(obj(params, 'automatic_tax') ?? {}, 'enabled') ?? false, liability: null, provider: null, status: null },
     billing_address_collection: str(params, 'billing_address_collection') ?? null, cancel_url: str(params, 'cancel_url') ?? null,
     client_reference_id: str(params, 'client_reference_id') ?? null, client_secret: null, collected_information: null, consent: null,
     consent_collection: null, created: now, currency: prices[0]?.currency ?? 'usd', currency_conversion: null, custom_fields: [],
     custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer: customer ?? null, customer_account: null, customer_creation: customer ? null : 'if_required', customer_details: null,
-    customer_email: str(params, 'customer_email') ?? null, discounts: [], expires_at: expiresAtOf(params, now), invoice: null, invoice_creation: null,
-    livemode: false, locale: str(params, 'locale') ?? null, metadata: applyMetadata({}, params), mode, payment_intent: null, payment_link: null,
+    customer_email: str(params, 'customer_email') ?? null, discounts: [], expires_at: expiresAtOf(params, now), integration_identifier: null, invoice: null, invoice_creation: null,
+    livemode: false, locale: str(params, 'locale') ?? null, managed_payments: null, metadata: applyMetadata({}, params), mode, origin_context: null, payment_intent: null, payment_link: null,
     payment_method_collection: mode === 'subscription' ? 'always' : null, payment_method_configuration_details: null, payment_method_options: {},
     payment_method_types: ['card'], payment_status: 'unpaid', permissions: null, recovered_from: null, saved_payment_method_options: null,
     setup_intent: null, shipping_address_collection: null, shipping_cost: null, shipping_options: [], status: 'open', submit_type: null,
     subscription: null, success_url: str(params, 'success_url') ?? null,
     tax_id_collection: { enabled: bool(obj(params, 'tax_id_collection') ?? {}, 'enabled') ?? false, required: 'never' },
-    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 }, ui_mode: str(params, 'ui_mode') ?? 'hosted',
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 }, ui_mode: str(params, 'ui_mode') ?? 'hosted_page',
     url: `https://checkout.stripe.test/c/pay/${id}`, wallet_options: null,
   } as unknown as Stripe.Checkout.Session;
   state.sessions.set(id, session);

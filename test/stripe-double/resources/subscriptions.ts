@@ -161,7 +161,7 @@ function cancelSubscription(ctx: RouteContext): Stripe.Subscription {
   subscription.canceled_at = now;
   subscription.ended_at = now;
   subscription.cancel_at_period_end = false;
-  subscription.cancellation_details = { comment: str(details, 'comment') ?? null, feedback: str(details, 'feedback') ?? null, reason: 'cancellation_requested' } as Stripe.Subscription.CancellationDetails;
+  subscription.cancellation_details = { comment: str(details, 'comment') ?? null, feedback: str(details, 'feedback') ?? null, feedback_option: null, reason: 'cancellation_requested' } as Stripe.Subscription.CancellationDetails;
   ctx.emit('customer.subscription.deleted', subscription);
   return subscription;
 }
