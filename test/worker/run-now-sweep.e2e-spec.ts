@@ -1,3 +1,4 @@
+import { AdvisoryLock } from '@app/database';
 import { prepareWorkerEnvironment, startWorkerContext, type WorkerContext } from './worker-context.js';
 
 const POOL_SIZE = 5;
@@ -34,5 +35,16 @@ describe("worker jobs' run-now paths under 2 × the pool size in parallel", () =
     expect(one).toBe(1);
     const [{ running }] = await w.db.query(`SELECT count(*)::int AS running FROM job_runs WHERE status = 'running'`);
     expect(running).toBe(0);
+  });
+
+  it("stores and answers a failed run's error without a URL's credentials or query string", async () => {
+    const run = await w.runner.run('capture-capacity-snapshot', AdvisoryLock.CaptureCapacitySnapshot, async () => {
+      throw new TypeError('fetch failed: https://user:s3cret@outbound.test/hook?token=t0ken');
+    });
+    expect(run.status).toBe('failed');
+    const [row] = await w.db.query(`SELECT error FROM job_runs WHERE id = $1`, [run.id]);
+    for (const error of [run.error, row.error]) {
+      expect(error).toBe('fetch failed: https://[redacted]@outbound.test/hook?[redacted]');
+    }
   });
 });

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Stripe from 'stripe';
+import { redactUrlSecrets } from '@app/common';
 import { PaymentProviderError, PaymentSystemNotConfiguredError } from './stripe.errors.js';
 
 /** Stripe's own tolerance for webhook timestamps: a signature older than this is refused. */
@@ -66,7 +67,7 @@ export class StripeService {
       return await fn(stripe);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeError) {
-        this.logger.warn({ stripe_type: error.type, stripe_code: error.code, status: error.statusCode, request_id: error.requestId, msg: `Stripe failed to ${operation}: ${error.message}` });
+        this.logger.warn({ stripe_type: error.type, stripe_code: error.code, status: error.statusCode, request_id: error.requestId, msg: `Stripe failed to ${operation}: ${redactUrlSecrets(error.message)}` });
         throw new PaymentProviderError(operation, { stripe_type: error.type, stripe_code: error.code, request_id: error.requestId, status: error.statusCode });
       }
       throw error;

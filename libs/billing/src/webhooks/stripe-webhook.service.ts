@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Clock } from '@app/common';
+import { Clock, redactUrlSecrets } from '@app/common';
 import { queryRows, SqlParams, transactionThatMayRollBack } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -281,7 +281,8 @@ function isPermanentDataError(error: unknown): boolean {
 function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return `${error.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${error.message}`.slice(0, 2000);
+    // Stored and shown to admins: a URL an outbound call's error quotes loses its credentials and query string.
+    return redactUrlSecrets(`${error.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${error.message}`).slice(0, 2000);
   }
-  return String(error).slice(0, 2000);
+  return redactUrlSecrets(String(error)).slice(0, 2000);
 }

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
+import { redactUrlSecrets } from './url-secrets.js';
 
 /** Paths pino blanks out wherever they appear: credentials never reach a log line. */
 export const REDACTED_PATHS = [
@@ -22,7 +23,8 @@ const ERROR_FIELDS_DROPPED = new Set(['parameters', 'detail', 'body', 'rawBody',
 /**
  * pino's error serializer, then without the fields above (in the error, its driverError and its causes), and with
  * the quoted input blanked out of PostgreSQL data-exception messages (`invalid input syntax for type integer: "…"`).
- * The SQL text, code, constraint, table and stack stay: enough to find the fault, nothing of the person.
+ * The SQL text, code, constraint, table and stack stay: enough to find the fault, nothing of the person. A URL's
+ * credentials and query string are taken out of every text field (an outbound call's error may quote its URL).
  */
 export function serializeErrorSafely(error: unknown): unknown {
   const serialized = pino.stdSerializers.err(error as Error) as unknown;
@@ -38,7 +40,7 @@ function scrubError(value: unknown, depth: number): unknown {
     if (ERROR_FIELDS_DROPPED.has(key)) continue;
     if (dataException && (key === 'message' || key === 'stack') && typeof field === 'string') out[key] = field.replace(/"[^"\n]*"/g, '"[redacted]"');
     else if (key === 'driverError' || key === 'cause' || key === 'errors') out[key] = Array.isArray(field) ? field.map((f) => scrubError(f, depth + 1)) : scrubError(field, depth + 1);
-    else out[key] = field;
+    else out[key] = typeof field === 'string' ? redactUrlSecrets(field) : field;
   }
   if (!dataException && typeof (source.driverError as { code?: unknown } | undefined)?.code === 'string' && String((source.driverError as { code: string }).code).startsWith('22')) {
     for (const key of ['message', 'stack']) if (typeof out[key] === 'string') out[key] = (out[key] as string).replace(/"[^"\n]*"/g, '"[redacted]"');

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Clock } from '@app/common';
+import { Clock, redactUrlSecrets } from '@app/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AdvisoryLock, tryTransactionLock } from '../advisory-lock.js';
 import { runStatement } from '../sql.js';
@@ -108,7 +108,8 @@ export class JobRunnerService implements BeforeApplicationShutdown {
       }
       return await this.finish(run, started, { status: 'succeeded', rowsAffected: outcome.rowsAffected, details: outcome.details ?? null });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // Stored and shown to admins: an outbound call's error may quote a URL with its credentials or query string.
+      const message = redactUrlSecrets(error instanceof Error ? error.message : String(error));
       this.logger.error({ job: name, run_id: run.id, err: error, msg: `job ${name} failed: ${message}` });
       return this.finish(run, started, { status: 'failed', error: message.slice(0, 4000) }).catch((recordError: unknown) => {
         // The database may be what failed: the run stays `running` in the table, the answer still says failed.
