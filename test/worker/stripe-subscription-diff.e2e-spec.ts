@@ -34,7 +34,7 @@ describe('SubscriptionWriter.diffStripeSubscriptions answers what applyStripeSub
     return { vendorId, patch };
   }
 
-  it('agrees on matching, drifted, stale, tied, not current and unknown subscriptions', async () => {
+  it('agrees on matching, drifted, stale, tied, not current, second live and unknown subscriptions', async () => {
     const later = new Date(now + 30 * DAY_MS);
     const cases: { name: string; expected: string; patch: StripeSubscriptionPatch; stamp?: StripeStamp }[] = [];
     const add = async (name: string, expected: string, change: (p: StripeSubscriptionPatch, vendorId: number) => Partial<StripeSubscriptionPatch>, row?: Record<string, unknown>, stamp?: StripeStamp) => {
@@ -57,7 +57,8 @@ describe('SubscriptionWriter.diffStripeSubscriptions answers what applyStripeSub
     await add('the next period', 'differs', () => ({ period: { start: end, end: later } }), { orders_this_period: 3 });
     await add('cancel at period end', 'differs', () => ({ cancelAtPeriodEnd: true, cancelledAt: new Date(now) }));
     await add('ended now', 'differs', () => ({ status: 'cancelled', ended: true, cancelledAt: new Date(now), endedAt: new Date(now) }));
-    await add('a new subscription of the vendor', 'differs', (p) => ({ subscriptionId: `${p.subscriptionId}_new` }));
+    await add('a second live subscription of the vendor', 'second_live', (p) => ({ subscriptionId: `${p.subscriptionId}_new` }));
+    await add('a new subscription after the plan ended', 'differs', (p) => ({ subscriptionId: `${p.subscriptionId}_new` }), { status: 'cancelled' });
     await add('found by customer, not linked yet', 'differs', (p) => ({ subscriptionId: `${p.subscriptionId}_first`, vendorId: null }), { stripe_subscription_id: null });
     await add('older than the last event', 'stale', () => ({ status: 'past_due' }), { last_stripe_event_at: new Date(now + 60_000) });
     await add('the same second as an event', 'tie', () => ({ status: 'past_due' }), { last_stripe_event_at: new Date(now) }, { kind: 'event', at: new Date(now) });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { queryRows, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
 import type { EntityManager } from 'typeorm';
 import { insertPlatformEventsSql } from './platform-event.sql.js';
-import type { AddonNeedsAttentionData, PaymentFailedData, PlatformEventType } from './platform-event.types.js';
+import type { AddonNeedsAttentionData, PaymentFailedData, PlatformEventType, SubscriptionNeedsAttentionData } from './platform-event.types.js';
 
 export interface NewPlatformEvent {
   type: PlatformEventType;
@@ -57,6 +57,25 @@ export class PlatformEventWriter {
   }
 
   /**
+   * `subscription.needs_attention` for a second live plan subscription, once per subscription, as recordSql;
+   * `reason` is an SQL text expression over `v`, the row of `vendor` (the statement knows which subscription the
+   * plan follows).
+   */
+  subscriptionNeedsAttentionSql(add: AddParam, vendor: string, data: Pick<SubscriptionNeedsAttentionData, 'stripe_subscription_id'>, reason: string, when: string): string {
+    return insertPlatformEventsSql(`(SELECT * FROM ${vendor} WHERE ${when}) AS v`, {
+      type: add('subscription.needs_attention' satisfies PlatformEventType, 'varchar'),
+      vendorId: 'v.vendor_id',
+      data: `jsonb_build_object('stripe_subscription_id', ${add(data.stripe_subscription_id, 'text')}, 'reason', (${reason}))`,
+      dedupeKey: add(subscriptionNeedsAttentionKey(data.stripe_subscription_id), 'text'),
+    });
+  }
+
+  /** The same event from a transaction that holds the vendor's row; answers null when it was recorded before. */
+  recordSubscriptionNeedsAttention(manager: EntityManager, vendorId: number, data: SubscriptionNeedsAttentionData): Promise<string | null> {
+    return this.record(manager, { type: 'subscription.needs_attention', vendorId, data, dedupeKey: subscriptionNeedsAttentionKey(data.stripe_subscription_id) });
+  }
+
+  /**
    * `addon.needs_attention` (a paid add-on that could not be granted), once per Checkout session, as recordSql;
    * `reason` is an SQL text expression (the statement decides why).
    */
@@ -68,4 +87,9 @@ export class PlatformEventWriter {
       dedupeKey: add(`addon.needs_attention:${data.checkout_session_id}`, 'text'),
     });
   }
+}
+
+/** One `subscription.needs_attention` per second subscription, however many of its events arrive. */
+export function subscriptionNeedsAttentionKey(stripeSubscriptionId: string): string {
+  return `subscription.needs_attention:${stripeSubscriptionId}`;
 }

@@ -1,5 +1,5 @@
 /** CONTRACT §9: the event types, one closed list (writers, the admin filter and the docs read it). */
-export const PLATFORM_EVENT_TYPES = ['usage.threshold_reached', 'trial.ending', 'subscription.updated', 'payment.failed', 'addon.needs_attention'] as const;
+export const PLATFORM_EVENT_TYPES = ['usage.threshold_reached', 'trial.ending', 'subscription.updated', 'subscription.needs_attention', 'payment.failed', 'addon.needs_attention'] as const;
 export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number];
 
 export const PLATFORM_EVENT_STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -16,6 +16,12 @@ export interface PaymentFailedData {
   amount_due_cents: number;
   attempt_count: number;
   next_payment_attempt: string | null;
+}
+
+/** A second live plan subscription (or another plan state admins must settle): nothing moved locally because of it. */
+export interface SubscriptionNeedsAttentionData {
+  stripe_subscription_id: string;
+  reason: string;
 }
 
 export interface AddonNeedsAttentionData {

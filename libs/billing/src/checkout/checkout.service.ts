@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock, ConflictError } from '@app/common';
-import { StripeService, type Stripe } from '@app/stripe';
+import { PaymentProviderError, StripeService, type Stripe } from '@app/stripe';
 import type { TierInfo } from '@app/subscription';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
 import { StripeCustomerService } from '../customers/stripe-customer.service.js';
@@ -20,6 +20,7 @@ const MIN_TRIAL_END_AHEAD_MS = 48 * 3_600_000;
 /** Stripe Checkout for a tier: the vendor pays there, the webhook (or POST /sync) records the subscription. */
 @Injectable()
 export class CheckoutService {
+  private readonly logger = new Logger(CheckoutService.name);
   private readonly automaticTax: boolean;
 
   constructor(
@@ -72,7 +73,33 @@ export class CheckoutService {
       ...this.taxParams(),
     };
     const session = await this.stripe.call('open Checkout', (stripe) => stripe.checkout.sessions.create(params, { idempotencyKey }));
+    await this.expireEarlierPlanCheckouts(vendorId, customer, session.id, idempotencyKey);
     return { checkout_url: session.url ?? '', session_id: session.id };
+  }
+
+  /**
+   * One live plan per vendor (CONTRACT §5): the vendor's other open plan Checkouts are expired in Stripe, so a link
+   * from before can no longer be paid. After the new one is opened, so a retry of this operation (which gets the
+   * same session back from Stripe) never expires its own. A failure fails the operation: its retry converges.
+   * One that was paid meanwhile cannot be expired; its subscription, if it goes live beside the plan, is reported
+   * to admins by the webhook path.
+   */
+  private async expireEarlierPlanCheckouts(vendorId: number, customer: string, keep: string, idempotencyKey: string): Promise<void> {
+    const open = await this.stripe.call('list the open Checkouts', (stripe) => stripe.checkout.sessions.list({ customer, status: 'open', limit: 100 }));
+    const earlier = open.data.filter(
+      (s) => s.id !== keep && s.status === 'open' && s.mode === 'subscription' && Boolean(s.metadata?.tier_code) && s.metadata?.vendor_id === String(vendorId),
+    );
+    for (const { id } of earlier) {
+      try {
+        await this.stripe.call('expire the earlier Checkout', (stripe) => stripe.checkout.sessions.expire(id, {}, { idempotencyKey: `${idempotencyKey}:expire:${id}` }));
+        this.logger.log({ vendor_id: vendorId, checkout_session_id: id, msg: 'Expired the vendor\'s earlier plan Checkout' });
+      } catch (error) {
+        // Stripe refuses to expire a session that is no longer open (paid or expired meanwhile): that is all this asked.
+        if (!(error instanceof PaymentProviderError) || error.details?.status !== 400) throw error;
+        const now = await this.stripe.call('read the earlier Checkout', (stripe) => stripe.checkout.sessions.retrieve(id));
+        if (now.status === 'open') throw error;
+      }
+    }
   }
 
   /**

@@ -273,6 +273,7 @@ export class StripeStatusSyncService {
       case 'stale':
       case 'tie':
       case 'not_current':
+      case 'second_live':
         counts.subscriptions_skipped++;
         return;
       case 'applied_add_on':

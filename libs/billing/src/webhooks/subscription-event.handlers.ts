@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
-import { SubscriptionWriter, type FusedStep, type StripeStamp } from '@app/subscription';
+import { secondLiveReasonSql, SubscriptionWriter, type FusedStep, type StripeStamp } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import { AddOnGrantService } from '../add-ons/add-on-grant.service.js';
 import { idOf, metadataVendorId } from './stripe-mapping.js';
 import { readStamp } from './subscription-patch.js';
 import { SubscriptionSyncService, type ApplySubscriptionResult } from './subscription-sync.service.js';
-import { ignored, processed, type ClaimReport, type HandlerOutcome, type LedgerClaim, type Prefetched } from './webhook-handler.types.js';
+import { ignored, needsAttention, processed, type ClaimReport, type HandlerOutcome, type LedgerClaim, type Prefetched } from './webhook-handler.types.js';
 import { REREAD_NOTE } from './webhook-ledger.js';
 
 /** `checkout.session.completed|async_payment_succeeded` and `customer.subscription.*`. */
@@ -16,6 +17,7 @@ export class SubscriptionEventHandlers {
     private readonly sync: SubscriptionSyncService,
     private readonly writer: SubscriptionWriter,
     private readonly addOns: AddOnGrantService,
+    private readonly platformEvents: PlatformEventWriter,
   ) {}
 
   /**
@@ -26,7 +28,7 @@ export class SubscriptionEventHandlers {
     const { applied, stamp, deleted } = subscriptionToApply(event, subscription, prefetched);
     const result = await this.sync.applySubscription(manager, applied, stamp, { deleted });
     if (result.outcome === 'tie') return { status: 'reread', subscriptionId: subscription.id };
-    return outcomeOf(result, prefetched.subscription ? REREAD_NOTE : undefined);
+    return this.outcomeOf(manager, applied.id, result, prefetched.subscription ? REREAD_NOTE : undefined);
   }
 
   /**
@@ -35,7 +37,23 @@ export class SubscriptionEventHandlers {
    */
   planSubscriptionChanged<R>(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched, step: FusedStep): Promise<R> {
     const { applied, stamp, deleted } = subscriptionToApply(event, subscription, prefetched);
-    return this.sync.applyPlanSubscriptionWith<R>(manager, applied, stamp, step, { deleted });
+    return this.sync.applyPlanSubscriptionWith<R>(manager, applied, stamp, this.withSecondLiveReport(step, applied.id), { deleted });
+  }
+
+  /**
+   * The claim's step, plus the `subscription.needs_attention` platform event when the writer's verdict is a second
+   * live plan subscription and the claim recorded it `needs_attention` (the first time: see subscriptionOutcomeSql),
+   * in the same statement, under the vendor's row lock the verdict took.
+   */
+  private withSecondLiveReport(step: FusedStep, subscriptionId: string): FusedStep {
+    return {
+      ...step,
+      ctes: (add) => `${step.ctes(add)},
+      second_live_report AS (${this.platformEvents.subscriptionNeedsAttentionSql(
+        add, 'v', { stripe_subscription_id: subscriptionId }, secondLiveReasonSql(add(subscriptionId, 'varchar'), 'v.stripe_subscription_id'),
+        `v.verdict = 'second_live' AND EXISTS (SELECT 1 FROM claimed WHERE status = 'needs_attention')`,
+      )})`,
+    };
   }
 
   /**
@@ -51,7 +69,7 @@ export class SubscriptionEventHandlers {
     const customerId = idOf(session.customer) ?? idOf(subscription.customer);
     if (customerId) await this.writer.linkStripeCustomer(manager, vendorId, customerId);
     const result = await this.sync.applySubscription(manager, subscription, readStamp(prefetched.readAt!));
-    return outcomeOf(result);
+    return this.outcomeOf(manager, subscription.id, result);
   }
 
   /** An expired Checkout frees the domain its add-on held (the add-on code decides). */
@@ -65,6 +83,17 @@ export class SubscriptionEventHandlers {
    */
   addOnCheckoutCompleted(manager: EntityManager, session: Stripe.Checkout.Session, prefetched: Prefetched, claim: LedgerClaim): Promise<ClaimReport> {
     return this.addOns.recordCheckoutPurchase(manager, { vendorId: metadataVendorId(session.metadata), session, subscription: prefetched.subscription ?? null }, claim);
+  }
+
+  /**
+   * What the ledger records for an applied subscription. A second live plan subscription is reported to admins once
+   * (`needs_attention` and the platform event, in the caller's transaction); later events of it are recorded skips.
+   */
+  private async outcomeOf(manager: EntityManager, subscriptionId: string, result: ApplySubscriptionResult, appliedNote?: string): Promise<HandlerOutcome> {
+    if (result.outcome !== 'second_live') return outcomeOf(result, appliedNote);
+    const data = { stripe_subscription_id: subscriptionId, reason: result.reason };
+    const reported = await this.platformEvents.recordSubscriptionNeedsAttention(manager, result.vendorId, data);
+    return reported ? needsAttention(result.reason) : processed(`skipped (reported before): ${result.reason}`);
   }
 }
 
@@ -81,6 +110,7 @@ function outcomeOf(result: ApplySubscriptionResult, appliedNote?: string): Handl
       return processed(appliedNote);
     case 'stale':
     case 'not_current':
+    case 'second_live':
     case 'tie':
       return processed(`skipped: ${result.reason}`);
     case 'not_found':

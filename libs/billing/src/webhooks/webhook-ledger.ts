@@ -1,6 +1,7 @@
 import type { AddParam } from '@app/database';
+import { platformEventKeyExistsSql, subscriptionNeedsAttentionKey } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
-import type { FusedStep } from '@app/subscription';
+import { secondLiveReasonSql, type FusedStep } from '@app/subscription';
 import type { LedgerClaim, Prefetched } from './webhook-handler.types.js';
 
 /**
@@ -62,16 +63,22 @@ export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe 
  * (`processed`, with why it was skipped); a tie kept as `processing` — the caller re-reads Stripe and runs the event
  * again, which takes it up (were the process to die meanwhile, Stripe's retry or the hourly recovery would); no
  * vendor: `ignored`, unless the subscription pays for an add-on (then nothing is claimed, and the add-on code
- * applies it in a transaction). A second delivery of an event applied meanwhile finds the ledger row done.
+ * applies it in a transaction). A second live plan subscription is `needs_attention` with the reason the first
+ * time it is seen (its platform event is written beside it, see SubscriptionEventHandlers), then a recorded skip.
+ * A second delivery of an event applied meanwhile finds the ledger row done.
  */
 export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched): string {
   const sub = add(subscriptionId, 'varchar', 'subscription.id');
-  return `SELECT CASE WHEN v.vendor_id IS NOT NULL THEN CASE WHEN v.verdict = 'tie' THEN 'processing' ELSE 'processed' END
+  const reported = platformEventKeyExistsSql(add(subscriptionNeedsAttentionKey(subscriptionId), 'text', 'subscription.needs_attention dedupe key'));
+  return `SELECT CASE WHEN v.vendor_id IS NOT NULL THEN CASE WHEN v.verdict = 'tie' THEN 'processing'
+                                                        WHEN v.verdict = 'second_live' AND NOT ${reported} THEN 'needs_attention'
+                                                        ELSE 'processed' END
                       WHEN EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${sub}) THEN NULL
                       ELSE 'ignored' END AS status,
                  CASE WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
                       WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
                       WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
+                      WHEN v.verdict = 'second_live' THEN CASE WHEN ${reported} THEN 'skipped (reported before): ' ELSE '' END || ${secondLiveReasonSql(sub, 'v.stripe_subscription_id')}
                       WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
                       ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text', 'note when applied (a re-read: REREAD_NOTE)')} END AS note
             FROM (SELECT 1) AS one LEFT JOIN v ON true`;

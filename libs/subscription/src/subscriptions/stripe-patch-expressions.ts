@@ -82,10 +82,16 @@ export function patchTier(x: PatchSql): string {
         LIMIT 1`;
 }
 
-/** Whether the patch applies to the row `b`: 'apply', or why not ('not_current', 'stale', 'tie'). */
+/**
+ * Whether the patch applies to the row `b`: 'apply', or why not ('not_current', 'second_live', 'stale', 'tie').
+ * One live plan per vendor: a subscription other than the row's, while the row's is live (not cancelled or
+ * expired), is a second live plan — never applied over the first (the caller records it for admins); once the
+ * row's has ended, another one becomes the plan.
+ */
 export function patchVerdict(x: PatchSql, b: string): string {
   return `CASE
         WHEN ${b}.stripe_subscription_id IS NOT NULL AND ${b}.stripe_subscription_id <> ${x.sub_id} AND ${x.ended} THEN 'not_current'
+        WHEN ${b}.stripe_subscription_id IS NOT NULL AND ${b}.stripe_subscription_id <> ${x.sub_id} AND ${b}.status NOT IN ('cancelled', 'expired') THEN 'second_live'
         WHEN ${b}.last_stripe_event_at > ${x.at} THEN 'stale'
         WHEN ${x.is_event} AND ${b}.last_stripe_event_at = ${x.at} THEN 'tie'
         ELSE 'apply' END`;

@@ -69,7 +69,7 @@ export interface PlanState {
 
 export type ApplyStripeResult =
   | { outcome: 'applied'; vendorId: number; changed: (keyof PlanState)[]; before: PlanState; after: PlanState }
-  | { outcome: 'stale' | 'tie' | 'not_current'; vendorId: number; reason: string }
+  | { outcome: 'stale' | 'tie' | 'not_current' | 'second_live'; vendorId: number; reason: string }
   | { outcome: 'not_found'; reason: string };
 
 /** What identifies the vendor of a Stripe object (any may be null). */
@@ -82,7 +82,7 @@ export interface VendorRef {
 /**
  * A caller's write fused into the writer's statement, so that both happen in one statement (one round trip, one
  * implicit transaction) — the webhook ledger's claim of the event that carries the patch. `ctes` come after the
- * writer's verdict CTE `v` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'not_current', and the
+ * writer's verdict CTE `v` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'not_current' | 'second_live', and the
  * row's plan columns — or none when no vendor row matches) and may read it; the update happens only when
  * `requires` holds too; `report` is a JSON expression, the statement's answer.
  */
@@ -94,7 +94,7 @@ export interface FusedStep {
 
 /** What applying a patch now would do (see `diffStripeSubscriptions`). */
 export type StripeDiff =
-  | { outcome: 'matches' | 'differs' | 'stale' | 'tie' | 'not_current'; vendorId: number }
+  | { outcome: 'matches' | 'differs' | 'stale' | 'tie' | 'not_current' | 'second_live'; vendorId: number }
   | { outcome: 'not_found' };
 
 const PLAN_COLUMNS: (keyof PlanState)[] = [
@@ -120,9 +120,9 @@ export class SubscriptionWriter {
 
   /**
    * Applies what Stripe says to the vendor's row — found by the one vendor lookup (vendorLookupSql), never for a
-   * subscription that pays for an add-on — unless the row's watermark is newer
-   * (`stale`), of the same second as an event (`tie`), or the row stands for another, live subscription and this
-   * one has ended (`not_current`). The rules that depend on the row are `patchAssignments`, shared with
+   * subscription that pays for an add-on — unless the row's watermark is newer (`stale`), of the same second as an
+   * event (`tie`), or the row stands for another subscription and this one has ended (`not_current`) or that one is
+   * still live (`second_live`: one live plan per vendor). The rules that depend on the row are `patchAssignments`, shared with
    * `diffStripeSubscriptions`. PostgreSQL plans the statement on every run (a transaction-mode pooler allows no
    * named prepared statements), and each subquery costs planning time, so the row is found by one scan
    * (`patchLookup`) and the tier by one query (`patchTier`).
@@ -135,6 +135,8 @@ export class SubscriptionWriter {
     switch (row.verdict) {
       case 'not_current':
         return { outcome: 'not_current', vendorId, reason: `subscription ${patch.subscriptionId} has ended and is not the vendor's current subscription ${String(row.before.stripe_subscription_id)}` };
+      case 'second_live':
+        return { outcome: 'second_live', vendorId, reason: secondLiveReason(patch.subscriptionId, String(row.before.stripe_subscription_id)) };
       case 'stale':
         return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
       case 'tie':
@@ -202,7 +204,7 @@ export class SubscriptionWriter {
     const rows = await queryRows<{ vendor_id: number | null; verdict: string; differs: boolean }>(manager, text, params.values, { reusePlan: true });
     return rows.map((r): StripeDiff => {
       if (r.vendor_id === null) return { outcome: 'not_found' };
-      if (r.verdict !== 'apply') return { outcome: r.verdict as 'stale' | 'tie' | 'not_current', vendorId: r.vendor_id };
+      if (r.verdict !== 'apply') return { outcome: r.verdict as 'stale' | 'tie' | 'not_current' | 'second_live', vendorId: r.vendor_id };
       return { outcome: r.differs ? 'differs' : 'matches', vendorId: r.vendor_id };
     });
   }
@@ -320,6 +322,18 @@ export class SubscriptionWriter {
   async reactivateLocally(manager: EntityManager, vendorId: number): Promise<void> {
     await queryRows(manager, `UPDATE vendor_subscriptions SET cancel_at_period_end = false, cancel_at = NULL, cancelled_at = NULL, cancellation_reason = NULL, updated_at = now() WHERE vendor_id = $1`, [vendorId]);
   }
+}
+
+/**
+ * Why a second live plan subscription was not applied: what admins read beside it (the ledger, the platform
+ * event). The same text from values and, for a statement that knows the live one only in SQL, from expressions.
+ */
+export function secondLiveReason(subscriptionId: string, liveSubscriptionId: string): string {
+  return `subscription ${subscriptionId} is a second live plan subscription of the vendor, whose plan follows ${liveSubscriptionId}; not applied`;
+}
+
+export function secondLiveReasonSql(subscriptionId: string, liveSubscriptionId: string): string {
+  return `('subscription ' || ${subscriptionId} || ' is a second live plan subscription of the vendor, whose plan follows ' || ${liveSubscriptionId} || '; not applied')`;
 }
 
 type Json = Record<string, unknown>;
