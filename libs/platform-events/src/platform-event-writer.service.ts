@@ -56,18 +56,9 @@ export class PlatformEventWriter {
     return this.recordSql(add, { type: 'payment.failed', data, dedupeKey: `payment.failed:${data.invoice_id}:${data.attempt_count}` }, vendor, when);
   }
 
-  /**
-   * `subscription.needs_attention` for a second live plan subscription, once per subscription, as recordSql;
-   * `reason` is an SQL text expression over `v`, the row of `vendor` (the statement knows which subscription the
-   * plan follows).
-   */
+  /** See subscriptionNeedsAttentionSql (a function, for statements composed outside any injected writer). */
   subscriptionNeedsAttentionSql(add: AddParam, vendor: string, data: Pick<SubscriptionNeedsAttentionData, 'stripe_subscription_id'>, reason: string, when: string): string {
-    return insertPlatformEventsSql(`(SELECT * FROM ${vendor} WHERE ${when}) AS v`, {
-      type: add('subscription.needs_attention' satisfies PlatformEventType, 'varchar'),
-      vendorId: 'v.vendor_id',
-      data: `jsonb_build_object('stripe_subscription_id', ${add(data.stripe_subscription_id, 'text')}, 'reason', (${reason}))`,
-      dedupeKey: add(subscriptionNeedsAttentionKey(data.stripe_subscription_id), 'text'),
-    });
+    return subscriptionNeedsAttentionSql(add, vendor, data, reason, when);
   }
 
   /** The same event from a transaction that holds the vendor's row; answers null when it was recorded before. */
@@ -92,4 +83,18 @@ export class PlatformEventWriter {
 /** One `subscription.needs_attention` per second subscription, however many of its events arrive. */
 export function subscriptionNeedsAttentionKey(stripeSubscriptionId: string): string {
   return `subscription.needs_attention:${stripeSubscriptionId}`;
+}
+
+/**
+ * `subscription.needs_attention` for a second live plan subscription, once per subscription, for a caller's
+ * statement that holds the vendor's row (see recordSql); `reason` is an SQL text expression over `v`, the row of
+ * `vendor` (the statement knows which subscription the plan follows).
+ */
+export function subscriptionNeedsAttentionSql(add: AddParam, vendor: string, data: Pick<SubscriptionNeedsAttentionData, 'stripe_subscription_id'>, reason: string, when: string): string {
+  return insertPlatformEventsSql(`(SELECT * FROM ${vendor} WHERE ${when}) AS v`, {
+    type: add('subscription.needs_attention' satisfies PlatformEventType, 'varchar', 'platform event type'),
+    vendorId: 'v.vendor_id',
+    data: `jsonb_build_object('stripe_subscription_id', ${add(data.stripe_subscription_id, 'text', 'data.stripe_subscription_id')}, 'reason', (${reason}))`,
+    dedupeKey: add(subscriptionNeedsAttentionKey(data.stripe_subscription_id), 'text', 'subscription.needs_attention dedupe key'),
+  });
 }

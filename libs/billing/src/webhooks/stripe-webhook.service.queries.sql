@@ -25,13 +25,18 @@
 --   $20::boolean = patch.has_payment_method
 --   $21::timestamptz = now
 --   $22::varchar = subscription.id
---   $23::text = note when applied (a re-read: REREAD_NOTE)
---   $24::timestamptz = now
---   $25::varchar = event.id
---   $26::varchar = event.type
---   $27::jsonb = payload
---   $28::timestamptz = event.created
---   $29::boolean = replay
+--   $23::text = subscription.needs_attention dedupe key
+--   $24::text = note when applied (a re-read: REREAD_NOTE)
+--   $25::timestamptz = now
+--   $26::varchar = event.id
+--   $27::varchar = event.type
+--   $28::jsonb = payload
+--   $29::timestamptz = event.created
+--   $30::boolean = replay
+--   $31::varchar = subscription.id
+--   $32::varchar = platform event type
+--   $33::text = data.stripe_subscription_id
+--   $34::text = subscription.needs_attention dedupe key
 WITH
   b AS (
     SELECT
@@ -84,6 +89,9 @@ WITH
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
         AND $12::boolean THEN 'not_current'
+        WHEN b.stripe_subscription_id IS NOT NULL
+        AND b.stripe_subscription_id <> $1::varchar
+        AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
         WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
         WHEN $3::boolean
         AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
@@ -97,6 +105,15 @@ WITH
       CASE
         WHEN v.vendor_id IS NOT NULL THEN CASE
           WHEN v.verdict = 'tie' THEN 'processing'
+          WHEN v.verdict = 'second_live'
+          AND NOT EXISTS (
+            SELECT
+              1
+            FROM
+              platform_events
+            WHERE
+              dedupe_key = $23::text
+          ) THEN 'needs_attention'
           ELSE 'processed'
         END
         WHEN EXISTS (
@@ -113,8 +130,21 @@ WITH
         WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || $22::varchar
         WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
         WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
+        WHEN v.verdict = 'second_live' THEN CASE
+          WHEN EXISTS (
+            SELECT
+              1
+            FROM
+              platform_events
+            WHERE
+              dedupe_key = $23::text
+          ) THEN 'skipped (reported before): '
+          ELSE ''
+        END || (
+          'subscription ' || $22::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
+        )
         WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || $22::varchar || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
-        ELSE $23::text
+        ELSE $24::text
       END AS note
     FROM
       (
@@ -127,17 +157,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $25::varchar,
       $26::varchar,
+      $27::varchar,
       o.status,
       1,
       left(o.note, 2000),
-      $27::jsonb,
-      $28::timestamptz,
-      $24::timestamptz,
+      $28::jsonb,
+      $29::timestamptz,
+      $25::timestamptz,
       CASE
         WHEN o.status = 'failed' THEN NULL
-        ELSE $24::timestamptz
+        ELSE $25::timestamptz
       END
     FROM
       claim_outcome AS o
@@ -156,12 +186,52 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $29::boolean
+        $30::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING
       status,
       error
+  ),
+  second_live_report AS (
+    INSERT INTO
+      platform_events (type, vendor_id, data, dedupe_key)
+    SELECT
+      $32::varchar,
+      v.vendor_id,
+      jsonb_build_object(
+        'stripe_subscription_id',
+        $33::text,
+        'reason',
+        (
+          (
+            'subscription ' || $31::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
+          )
+        )
+      ),
+      $34::text
+    FROM
+      (
+        SELECT
+          *
+        FROM
+          v
+        WHERE
+          v.verdict = 'second_live'
+          AND EXISTS (
+            SELECT
+              1
+            FROM
+              claimed
+            WHERE
+              status = 'needs_attention'
+          )
+      ) AS v
+    ON CONFLICT (dedupe_key)
+    WHERE
+      dedupe_key IS NOT NULL DO NOTHING
+    RETURNING
+      id
   ),
   tier AS (
     (

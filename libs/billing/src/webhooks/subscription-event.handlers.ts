@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PlatformEventWriter } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
-import { secondLiveReasonSql, SubscriptionWriter, type FusedStep, type StripeStamp } from '@app/subscription';
+import { SubscriptionWriter, type FusedStep, type StripeStamp } from '@app/subscription';
 import type { EntityManager } from 'typeorm';
 import { AddOnGrantService } from '../add-ons/add-on-grant.service.js';
 import { idOf, metadataVendorId } from './stripe-mapping.js';
@@ -37,23 +37,7 @@ export class SubscriptionEventHandlers {
    */
   planSubscriptionChanged<R>(manager: EntityManager, event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched, step: FusedStep): Promise<R> {
     const { applied, stamp, deleted } = subscriptionToApply(event, subscription, prefetched);
-    return this.sync.applyPlanSubscriptionWith<R>(manager, applied, stamp, this.withSecondLiveReport(step, applied.id), { deleted });
-  }
-
-  /**
-   * The claim's step, plus the `subscription.needs_attention` platform event when the writer's verdict is a second
-   * live plan subscription and the claim recorded it `needs_attention` (the first time: see subscriptionOutcomeSql),
-   * in the same statement, under the vendor's row lock the verdict took.
-   */
-  private withSecondLiveReport(step: FusedStep, subscriptionId: string): FusedStep {
-    return {
-      ...step,
-      ctes: (add) => `${step.ctes(add)},
-      second_live_report AS (${this.platformEvents.subscriptionNeedsAttentionSql(
-        add, 'v', { stripe_subscription_id: subscriptionId }, secondLiveReasonSql(add(subscriptionId, 'varchar'), 'v.stripe_subscription_id'),
-        `v.verdict = 'second_live' AND EXISTS (SELECT 1 FROM claimed WHERE status = 'needs_attention')`,
-      )})`,
-    };
+    return this.sync.applyPlanSubscriptionWith<R>(manager, applied, stamp, step, { deleted });
   }
 
   /**

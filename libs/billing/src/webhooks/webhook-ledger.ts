@@ -1,5 +1,5 @@
 import type { AddParam } from '@app/database';
-import { platformEventKeyExistsSql, subscriptionNeedsAttentionKey } from '@app/platform-events';
+import { platformEventKeyExistsSql, subscriptionNeedsAttentionKey, subscriptionNeedsAttentionSql } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import { secondLiveReasonSql, type FusedStep } from '@app/subscription';
 import type { LedgerClaim, Prefetched } from './webhook-handler.types.js';
@@ -84,7 +84,20 @@ export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, pr
             FROM (SELECT 1) AS one LEFT JOIN v ON true`;
 }
 
-/** The ledger's claim as the step fused into the writer's statement for a plan's subscription event. */
+/**
+ * The ledger's claim as the step fused into the writer's statement for a plan's subscription event; with it, when
+ * the verdict is a second live plan subscription that the claim records `needs_attention` (the first time, see
+ * subscriptionOutcomeSql), the `subscription.needs_attention` platform event, under the vendor's row lock the
+ * verdict took.
+ */
 export function planEventStep(ledger: LedgerClaim, subscriptionId: string, prefetched: Prefetched): FusedStep {
-  return { ctes: (add) => ledger.ctes(add, subscriptionOutcomeSql(add, subscriptionId, prefetched)), requires: ledger.taken, report: ledger.report };
+  return {
+    ctes: (add) => `${ledger.ctes(add, subscriptionOutcomeSql(add, subscriptionId, prefetched))},
+      second_live_report AS (${subscriptionNeedsAttentionSql(
+        add, 'v', { stripe_subscription_id: subscriptionId }, secondLiveReasonSql(add(subscriptionId, 'varchar', 'subscription.id'), 'v.stripe_subscription_id'),
+        `v.verdict = 'second_live' AND EXISTS (SELECT 1 FROM claimed WHERE status = 'needs_attention')`,
+      )})`,
+    requires: ledger.taken,
+    report: ledger.report,
+  };
 }

@@ -76,6 +76,9 @@ WITH
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
         AND $12::boolean THEN 'not_current'
+        WHEN b.stripe_subscription_id IS NOT NULL
+        AND b.stripe_subscription_id <> $1::varchar
+        AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
         WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
         WHEN $3::boolean
         AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
@@ -315,6 +318,9 @@ SELECT
     WHEN b.stripe_subscription_id IS NOT NULL
     AND b.stripe_subscription_id <> x.sub_id
     AND x.ended THEN 'not_current'
+    WHEN b.stripe_subscription_id IS NOT NULL
+    AND b.stripe_subscription_id <> x.sub_id
+    AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
     WHEN b.last_stripe_event_at > x.at THEN 'stale'
     WHEN x.is_event
     AND b.last_stripe_event_at = x.at THEN 'tie'
