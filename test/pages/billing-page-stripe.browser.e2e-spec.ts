@@ -3,8 +3,9 @@
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
 import request from 'supertest';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
-import { BILLING, syncCatalog } from '../billing/billing-fixtures.js';
+import { BILLING, subscribedVendor, syncCatalog } from '../billing/billing-fixtures.js';
 import { startStripeDouble, stripeEnv, type StripeDouble } from '../stripe-double/stripe-double.js';
+import { stripeClient } from '../webhooks/webhook-fixtures.js';
 import { describeWithBrowser, launchBrowser, withScreenshotOnFailure } from '../support/browser.js';
 import { api, createTestApp, type TestApp } from '../support/test-app.js';
 import {
@@ -135,5 +136,38 @@ describeWithBrowser('billing page in Chromium: with Stripe', () => {
       expect((await horizontalOverflow(page)).widest).toEqual([]);
       expect(errors).toEqual([]);
     });
+  });
+
+  it('shows a cancellation scheduled in Stripe with cancel_at, on the period end or another date, and reactivates it', async () => {
+    const v = await subscribedVendor(t, double, 'professional');
+    const stripe = stripeClient(double);
+    const periodEnd = double.state.subscriptions.get(v.subscriptionId)!.items.data[0].current_period_end;
+    const page = await openBillingPage(browser, base, v.code);
+    try {
+      await withScreenshotOnFailure(page.page, 'stripe-cancel-at', async () => {
+        await signIn(page.page, v.email, v.password);
+        for (const cancelAt of [periodEnd, periodEnd - 3 * 86_400]) {
+          // As the dashboard sets it: reported with cancel_at_period_end false; the page reads the API after /sync.
+          await stripe.subscriptions.update(v.subscriptionId, { cancel_at: cancelAt });
+          expect((await api(t, v.token).post(`${BILLING}/sync`).send({})).status).toBe(200);
+          const sub = await subscription(v);
+          const iso = new Date(cancelAt * 1000).toISOString();
+          expect(sub).toMatchObject({ cancel_at_period_end: cancelAt === periodEnd, cancel_at: iso, ends_at: iso });
+          await page.page.reload({ waitUntil: 'domcontentloaded' });
+          await waitForPlan(page.page);
+          const card = await readPlanCard(page.page);
+          expect(card.rows['Ends on']).toEqual([iso]);
+          expect(card.badgeStatus).toBe('cancelled');
+          expect(await page.page.$('#current-plan button[data-action=reactivate]')).not.toBeNull();
+        }
+        await clickForSuccess(page.page, '#current-plan button[data-action=reactivate]');
+        expect(await subscription(v)).toMatchObject({ cancel_at_period_end: false, cancel_at: null, ends_at: null });
+        expect(double.state.subscriptions.get(v.subscriptionId)).toMatchObject({ cancel_at: null, cancel_at_period_end: false });
+        expect((await readPlanCard(page.page)).badgeStatus).not.toBe('cancelled');
+        expect(page.errors).toEqual([]);
+      });
+    } finally {
+      await page.close();
+    }
   });
 });

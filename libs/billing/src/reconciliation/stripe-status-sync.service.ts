@@ -28,7 +28,7 @@ const DRIFT_FIELDS: Record<string, (keyof PlanState)[]> = {
   status: ['status'],
   tier: ['tier_code', 'is_annual'],
   period: ['period_start', 'period_end'],
-  cancel_at_period_end: ['cancel_at_period_end'],
+  cancel_at_period_end: ['cancel_at_period_end', 'cancel_at'],
 };
 
 /** A page's corrections, committing in order, and the vendors whose rows they write. */
