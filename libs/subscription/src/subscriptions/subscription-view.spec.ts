@@ -1,5 +1,6 @@
 import { defaultTier } from '../tiers/tier-info.js';
-import { toTierView, usageMeter } from './subscription-view.js';
+import { toSubscriptionView, toTierView, usageMeter } from './subscription-view.js';
+import type { VendorSubscription } from './vendor-subscription.entity.js';
 
 describe('usage meters', () => {
   it('gives a percent of the limit to one decimal, and none when unlimited', () => {
@@ -39,5 +40,25 @@ describe('tier views', () => {
     const cheap = { ...business, code: 'cheap', priceMonthlyCents: 100 };
     expect(toTierView(business, cheap).can_upgrade).toBe(true);
     expect(toTierView(cheap, business).can_downgrade).toBe(true);
+  });
+});
+
+describe('a scheduled cancellation in the view', () => {
+  const tier = defaultTier('business')!;
+  const periodEnd = new Date('2026-12-15T00:00:00Z');
+  const base = {
+    status: 'active', isAnnual: false, trialEndsAt: null, periodStart: new Date('2026-11-15T00:00:00Z'), periodEnd, cancelAtPeriodEnd: false, cancelAt: null,
+    cancelledAt: null, hasPaymentMethod: true, pastDueSince: null, stripeSubscriptionId: 'sub_1', productsCount: 0, ordersThisPeriod: 0, teamMembersCount: 1,
+  } as unknown as VendorSubscription;
+
+  it('shows one at the period end with its date', () => {
+    expect(toSubscriptionView({ ...base, cancelAtPeriodEnd: true }, tier)).toMatchObject({ cancel_at_period_end: true, cancel_at: periodEnd.toISOString(), ends_at: periodEnd.toISOString() });
+  });
+
+  it('shows one on another date (Stripe cancel_at) as cancel_at, and none when none is scheduled', () => {
+    const at = new Date('2026-12-01T00:00:00Z');
+    expect(toSubscriptionView({ ...base, cancelAt: at }, tier)).toMatchObject({ cancel_at_period_end: false, cancel_at: at.toISOString(), ends_at: at.toISOString() });
+    expect(toSubscriptionView(base, tier)).toMatchObject({ cancel_at_period_end: false, cancel_at: null, ends_at: null });
+    expect(toSubscriptionView({ ...base, status: 'cancelled', cancelAt: at } as VendorSubscription, tier)).toMatchObject({ cancel_at: null });
   });
 });
