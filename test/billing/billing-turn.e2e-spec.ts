@@ -112,6 +112,28 @@ describe('billing: one operation at a time per vendor, across processes', () => 
     expect(await subscriptionRow(t, v.vendorId)).toMatchObject({ cancel_at_period_end: false, cancelled_at: null });
   });
 
+  it('a process that died after Stripe answered frees the turn when its lease runs out; the next /sync settles its operation', async () => {
+    const v = await subscribedVendor(t, double, 'professional');
+    // What a dead process leaves: Stripe answered, the local write never came, and nobody renews the lease.
+    const [dead] = await t.db.query(
+      `INSERT INTO billing_operations (vendor_id, kind, request_hash, status, response, started_at, lease_expires_at)
+       VALUES ($1, 'cancel', 'dead', 'stripe_succeeded', '{}'::jsonb, now(), now() + make_interval(secs => $2)) RETURNING id, lease_expires_at`,
+      [v.vendorId, (2 * LEASE_MS) / 1000],
+    );
+    const from = double.requests.length;
+
+    const change = await api(other, v.token).post(`${BILLING}/change-tier`).send({ tier_code: 'business', is_annual: false });
+
+    expect(change.status).toBe(200);
+    const [next] = (await operations(v.vendorId)).filter((o) => o.kind === 'change_tier');
+    expect(next.started_at!.getTime()).toBeGreaterThanOrEqual(dead.lease_expires_at.getTime());
+    expect(sentSince(double, from, 'POST', `/v1/subscriptions/${v.subscriptionId}`)).toHaveLength(1);
+    expect((await operations(v.vendorId)).find((o) => o.id === dead.id)!.status).toBe('stripe_succeeded');
+
+    expect((await api(t, v.token).post(`${BILLING}/sync`).send({})).status).toBe(200);
+    expect((await operations(v.vendorId)).find((o) => o.id === dead.id)!.status).toBe('succeeded');
+  });
+
   it('a change whose Stripe calls time out past the lease keeps the turn until its answer is written; the next one starts after', async () => {
     const v = await subscribedVendor(t, double, 'professional');
     const path = `/v1/subscriptions/${v.subscriptionId}`;
