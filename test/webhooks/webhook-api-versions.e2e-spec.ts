@@ -70,7 +70,8 @@ describe('webhooks: Stripe shapes across API versions', () => {
       proration_behavior: 'none',
     });
     sub.items.data.reverse(); // the add-on's item first, as Stripe lists items in the order they were added
-    const event = double.makeEvent('customer.subscription.updated', sub, { created: Math.floor(Date.now() / 1000) + 2 });
+    // Stamped now: a tie with the /sync of this second is settled by re-reading the subscription, as Stripe holds it.
+    const event = double.makeEvent('customer.subscription.updated', sub, { created: Math.floor(Date.now() / 1000) });
     expect(sub.metadata.tier_code).toBeUndefined();
     expect(sub.items.data.map((i) => i.price.id)).toEqual([extra.id, prices.business.month]);
 
@@ -78,6 +79,13 @@ describe('webhooks: Stripe shapes across API versions', () => {
     expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed' });
     expect((await view(v)).tier).toMatchObject({ code: 'business' });
     expect(await subscriptionRow(t, v.vendorId)).toMatchObject({ tier_code: 'business', stripe_price_id: prices.business.month, is_annual: false });
+
+    // A tier change addresses the plan's item, not the add-on's in front of it.
+    const change = await api(t, v.token).post(`${BILLING}/change-tier`).send({ tier_code: 'professional', is_annual: false });
+    expect(change.status).toBe(200);
+    expect(change.body).toMatchObject({ new_tier: 'professional', effective_immediately: true });
+    expect(double.state.subscriptions.get(v.subscriptionId)!.items.data.map((i) => i.price.id)).toEqual([extra.id, prices.professional.month]);
+    expect(await subscriptionRow(t, v.vendorId)).toMatchObject({ tier_code: 'professional', stripe_price_id: prices.professional.month });
   });
 
   describe.each(['2020-08-27', '2024-06-20'] as LegacyVersion[])('events of API version %s', (version) => {
@@ -96,6 +104,22 @@ describe('webhooks: Stripe shapes across API versions', () => {
       expect((await deliver(t, double, event)).status).toBe(200);
       expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed' });
       expect(await view(v)).toMatchObject({ tier: { code: 'professional' }, status: 'active', period_start: new Date(start * 1000).toISOString(), period_end: new Date(end * 1000).toISOString() });
+    });
+
+    it('invoice.paid of a renewal (subscription at the top, a line of type subscription) moves the period', async () => {
+      const v = await subscribedVendor(t, double, 'professional');
+      const row = await subscriptionRow(t, v.vendorId);
+      const lineStart = Math.floor(row.period_end.getTime() / 1000);
+      const lineEnd = lineStart + 30 * 86_400;
+      const invoice = legacyInvoice(version, {
+        id: `in_p${version.replaceAll('-', '')}${v.vendorId}`, customer: v.customerId, subscription: v.subscriptionId, metadata: { vendor_id: String(v.vendorId) },
+        status: 'paid', billing_reason: 'subscription_cycle', amount: 9900, lineStart, lineEnd, created: lineStart,
+      });
+      const event = legacyEvent(version, 'invoice.paid', invoice, { id: `evt_${version}_paid_${v.vendorId}`, created: Math.floor(Date.now() / 1000) });
+
+      expect((await deliver(t, double, event)).status).toBe(200);
+      expect(await eventRow(t, event.id)).toMatchObject({ status: 'processed' });
+      expect(await view(v)).toMatchObject({ status: 'active', period_start: new Date(lineStart * 1000).toISOString(), period_end: new Date(lineEnd * 1000).toISOString() });
     });
 
     it('invoice.payment_failed (subscription at the top) marks the plan past_due', async () => {
