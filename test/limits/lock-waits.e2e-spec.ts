@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
-import { pgbouncerCommand } from '../support/database.js';
+import { setRoleWaitDefaults } from '../support/database.js';
 import { api, createTestApp, type TestApp } from '../support/test-app.js';
 
 const LOCK_TIMEOUT_MS = 1500;
@@ -14,23 +14,6 @@ const IDLE_TIMEOUT_MS = 1000;
  * transaction; a single statement outside one gets the role's defaults, set as README "Configuration" tells operators).
  */
 
-/**
- * Behind a transaction-mode pooler the app cannot set limits for a statement outside a transaction (no startup
- * parameters, no session SET): the operator sets the role's defaults, here for the test's database only, and the
- * pooler's server connections are opened again to take them.
- */
-async function roleDefaultsBehindThePooler(t: TestApp): Promise<void> {
-  const database = new URL(t.directDatabaseUrl).pathname.slice(1);
-  const direct = new pg.Client({ connectionString: t.directDatabaseUrl });
-  await direct.connect();
-  try {
-    await direct.query(`ALTER ROLE CURRENT_USER IN DATABASE ${database} SET lock_timeout = '${LOCK_TIMEOUT_MS}ms'`);
-    await direct.query(`ALTER ROLE CURRENT_USER IN DATABASE ${database} SET idle_in_transaction_session_timeout = '${IDLE_TIMEOUT_MS}ms'`);
-  } finally {
-    await direct.end();
-  }
-  await pgbouncerCommand(`RECONNECT ${database}`);
-}
 describe('bounded waits: a request behind a lock answers 503 and changes nothing', () => {
   let t: TestApp;
   let vendor: SignedUpVendor;
@@ -42,7 +25,7 @@ describe('bounded waits: a request behind a lock answers 503 and changes nothing
       DATABASE_STATEMENT_TIMEOUT_MS: '30000',
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
     });
-    if (t.pgbouncer) await roleDefaultsBehindThePooler(t);
+    if (t.pgbouncer) await setRoleWaitDefaults(t.directDatabaseUrl, { lockTimeoutMs: LOCK_TIMEOUT_MS, idleInTransactionTimeoutMs: IDLE_TIMEOUT_MS });
     vendor = await signUpVendor(t);
   });
   beforeEach(async () => {

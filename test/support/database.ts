@@ -64,6 +64,31 @@ export async function pgbouncerCommand(command: string): Promise<void> {
 }
 
 /**
+ * Behind a transaction-mode pooler the app cannot set wait limits for a statement outside a transaction (no startup
+ * parameters, no session SET): the operator sets the role's defaults (README "Bounded waits"), here for one test
+ * database only, and PgBouncer opens its server connections again to take them. Sessions of the test itself get
+ * them too: a test's own lock holder sets its own (`SET lock_timeout = 0` …).
+ */
+export async function setRoleWaitDefaults(directUrl: string, limits: { lockTimeoutMs?: number; statementTimeoutMs?: number; idleInTransactionTimeoutMs?: number }): Promise<void> {
+  const database = new URL(directUrl).pathname.slice(1);
+  const client = new pg.Client({ connectionString: directUrl });
+  await client.connect();
+  try {
+    const settings: [string, number | undefined][] = [
+      ['lock_timeout', limits.lockTimeoutMs],
+      ['statement_timeout', limits.statementTimeoutMs],
+      ['idle_in_transaction_session_timeout', limits.idleInTransactionTimeoutMs],
+    ];
+    for (const [name, ms] of settings) {
+      if (ms !== undefined) await client.query(`ALTER ROLE CURRENT_USER IN DATABASE ${database} SET ${name} = '${Math.trunc(ms)}ms'`);
+    }
+  } finally {
+    await client.end();
+  }
+  await pgbouncerCommand(`RECONNECT ${database}`);
+}
+
+/**
  * Fails unless PgBouncer has a client connected to `databaseUrl`'s database: what runs "through the pooler"
  * really goes through it, never silently direct.
  */

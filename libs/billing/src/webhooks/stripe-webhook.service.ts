@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock, redactUrlSecrets } from '@app/common';
-import { queryRows, SqlParams, transactionThatMayRollBack } from '@app/database';
+import { queryRows, SqlParams, transactionThatMayRollBack, waitExpiredOf } from '@app/database';
 import { StripeService, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isHandledEventType } from './handled-event-types.js';
@@ -99,6 +99,8 @@ export class StripeWebhookService {
         // The database itself is the trouble: nothing was kept as processed, and Stripe's retry will process it.
         this.logger.error({ err: recordError, event_id: event.id, msg: 'Could not record the failed Stripe event' });
       });
+      // A lock or statement limit that passed is the API's 503 (busy, nothing changed), as on every route.
+      if (waitExpiredOf(error)) throw error;
       throw new WebhookProcessingFailedError(event.id);
     }
   }
