@@ -206,7 +206,7 @@ async function serveCeiling(): Promise<void> {
     const now = new Date();
     const claim = { event, payload, createdAt: new Date(event.created * 1000), replay: false, now };
     if (event.type === 'invoice.paid' || event.type === 'invoice.payment_failed') {
-      await invoiceHandlers.handle(dataSource.manager, event.type, event.data.object, ledger.ledgerClaim(claim));
+      await invoiceHandlers.handle(dataSource.manager, event.type, event.data.object, ledger.ledgerClaim(claim), claim.createdAt);
       return;
     }
     if (event.type.startsWith('customer.subscription.')) {

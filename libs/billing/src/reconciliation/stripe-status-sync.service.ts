@@ -4,12 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@app/common';
 import { transactionThatMayRollBack, type JobResult } from '@app/database';
 import { listPagesWithBackoff, readAhead, StripeRequestLimiter, StripeService, type BackoffOptions, type Stripe } from '@app/stripe';
-import type { PlanState } from '@app/subscription';
+import type { PlanState, StripeStamp } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { VendorAddOnRepository } from '../add-ons/vendor-add-on.repository.js';
 import { BillingOperationsService } from '../operations/billing-operations.service.js';
 import { HANDLED_EVENT_TYPES } from '../webhooks/handled-event-types.js';
-import { readStamp } from '../webhooks/subscription-patch.js';
+import { READ_START_SQL, readStamp } from '../webhooks/subscription-patch.js';
+import { stripeReadsSkippedTotal } from '../webhooks/webhook.metrics.js';
 import { StripeWebhookService } from '../webhooks/stripe-webhook.service.js';
 import { SubscriptionSyncService, type SubscriptionDiff } from '../webhooks/subscription-sync.service.js';
 
@@ -47,6 +48,8 @@ interface SyncCounts {
   drift: Record<string, number>;
   subscriptions_unmatched: number;
   subscriptions_skipped: number;
+  /** Of those skipped: reads older than what their row observed (an event applied after the read began). */
+  reads_skipped: number;
   add_ons_applied: number;
   holds_released: number;
   holds_paid: number;
@@ -92,7 +95,7 @@ export class StripeStatusSyncService {
     }
     const counts: SyncCounts = {
       events_seen: 0, events_recovered: 0, events_retried: 0, events_failed: 0, subscriptions_seen: 0, subscriptions_drifted: 0,
-      drift: {}, subscriptions_unmatched: 0, subscriptions_skipped: 0, add_ons_applied: 0, holds_released: 0, holds_paid: 0, holds_unconfirmed: 0,
+      drift: {}, subscriptions_unmatched: 0, subscriptions_skipped: 0, reads_skipped: 0, add_ons_applied: 0, holds_released: 0, holds_paid: 0, holds_unconfirmed: 0,
       rate_limit_backoffs: 0,
     };
     const limiter = new StripeRequestLimiter(this.requestsPerSecond);
@@ -188,10 +191,12 @@ export class StripeStatusSyncService {
     const stripe = this.stripe.client;
     const pages = listPagesWithBackoff(
       async (after) => {
-        // A page's items carry the second it was asked for: an event applied after that is newer than them.
+        // A page's items carry when it was asked for (the second, and the database's clock): an event applied
+        // after that is newer than them, and they are skipped for its row.
         const readAt = this.clock.now();
+        const [{ started_at: startedAt }] = await this.dataSource.query<{ started_at: string }[]>(READ_START_SQL);
         const page = await stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, ...(after && { starting_after: after }) });
-        return { data: page.data, has_more: page.has_more, readAt };
+        return { data: page.data, has_more: page.has_more, stamp: readStamp(readAt, startedAt) };
       },
       limiter, backoff,
     );
@@ -199,7 +204,7 @@ export class StripeStatusSyncService {
     // compared: a few pages in memory at most, whatever N.
     let corrections: Corrections = { done: Promise.resolve(), vendors: new Set() };
     try {
-      for await (const page of readAhead(pages)) corrections = await this.reconcilePage(page.data, page.readAt, corrections, counts);
+      for await (const page of readAhead(pages)) corrections = await this.reconcilePage(page.data, page.stamp, corrections, counts);
     } catch (error) {
       await corrections.done.catch(() => undefined);
       throw error;
@@ -216,8 +221,7 @@ export class StripeStatusSyncService {
    * they may have changed (their vendors' rows, a customer linked to a vendor) is compared again once they have.
    * Answers this page's corrections, started and not awaited.
    */
-  private async reconcilePage(page: Stripe.Subscription[], readAt: Date, previous: Corrections, counts: SyncCounts): Promise<Corrections> {
-    const stamp = readStamp(readAt);
+  private async reconcilePage(page: Stripe.Subscription[], stamp: StripeStamp, previous: Corrections, counts: SyncCounts): Promise<Corrections> {
     // A row that matches holds the subscription's id: its vendor's open operations are found by that id meanwhile.
     const [diffs, settleable] = await Promise.all([
       this.sync.diffSubscriptions(page, stamp),
@@ -245,10 +249,10 @@ export class StripeStatusSyncService {
         corrected.push(subscription);
         if ('vendorId' in diff) vendors.add(diff.vendorId);
       } else if (diff.outcome === 'not_found') counts.subscriptions_unmatched++;
-      else if (diff.outcome !== 'matches') counts.subscriptions_skipped++;
+      else if (diff.outcome !== 'matches') this.skipped(diff.outcome, counts);
     }
     const done = (async () => {
-      for (const subscription of corrected) await this.reconcileOne(subscription, readAt, counts);
+      for (const subscription of corrected) await this.reconcileOne(subscription, stamp, counts);
     })();
     // Awaited with the next page; a failure meanwhile is not unhandled.
     done.catch(() => undefined);
@@ -256,12 +260,24 @@ export class StripeStatusSyncService {
   }
 
   /** Applies one Stripe subscription; commits only when something differed (drift), which is counted and logged. */
-  private async reconcileOne(subscription: Stripe.Subscription, readAt: Date, counts: SyncCounts): Promise<void> {
+  /**
+   * A subscription the run read but did not write: older than what its row observed (an event applied after the
+   * read began: `stale`, `tie`) — counted as a skipped read, never as drift — or not the row's plan (`not_current`,
+   * `second_live`).
+   */
+  private skipped(outcome: string, counts: SyncCounts): void {
+    counts.subscriptions_skipped++;
+    if (outcome !== 'stale' && outcome !== 'tie') return;
+    counts.reads_skipped++;
+    stripeReadsSkippedTotal.inc({ source: 'reconciliation' });
+  }
+
+  private async reconcileOne(subscription: Stripe.Subscription, stamp: StripeStamp, counts: SyncCounts): Promise<void> {
     const result = await transactionThatMayRollBack(this.dataSource, async (manager) => {
       // Not waiting for the commit's flush to disk: a correction lost to a crash is Stripe's state, found again
       // by the next run; atomicity stays (the row, its outbox event and settled operations commit together).
       await manager.query(`SET LOCAL synchronous_commit = off`);
-      const applied = await this.sync.applySubscription(manager, subscription, readStamp(readAt));
+      const applied = await this.sync.applySubscription(manager, subscription, stamp);
       // Operations Stripe answered whose local write failed (or whose process died) are complete with this state.
       const settled = applied.outcome === 'applied' ? await this.operations.settleOpenOperations(manager, applied.vendorId) : 0;
       return { commit: applied.outcome === 'applied_add_on' || (applied.outcome === 'applied' && (applied.changed.length > 0 || settled > 0)), value: applied };
@@ -274,7 +290,7 @@ export class StripeStatusSyncService {
       case 'tie':
       case 'not_current':
       case 'second_live':
-        counts.subscriptions_skipped++;
+        this.skipped(result.outcome, counts);
         return;
       case 'applied_add_on':
         counts.add_ons_applied++;

@@ -24,15 +24,17 @@ function invoice(over: Record<string, unknown> = {}): Stripe.Invoice {
   } as unknown as Stripe.Invoice;
 }
 
-function statement(kind: InvoiceEventKind, object: Stripe.Invoice) {
+function statement(kind: InvoiceEventKind, object: Stripe.Invoice, opts: { afterRead?: boolean } = {}) {
   const event = { id: 'evt_1', object: 'event', type: kind, created: unix('2026-03-15T11:59:59Z'), data: { object } } as unknown as Stripe.Event;
-  return handlers.statement(kind, object, ledgerClaim({ event, payload: JSON.stringify(event), createdAt: new Date(event.created * 1000), replay: false, now: clock.now() }));
+  const createdAt = new Date(event.created * 1000);
+  return handlers.statement(kind, object, ledgerClaim({ event, payload: JSON.stringify(event), createdAt, replay: false, now: clock.now() }), createdAt, opts);
 }
 
 describe('InvoiceEventHandlers statements', () => {
   it('match invoice-event.handlers.queries.sql', () => {
     expectQueriesFile(import.meta.url, [
       { method: 'InvoiceEventHandlers.handle', variant: 'invoice.paid of a subscription', statement: statement('invoice.paid', invoice()) },
+      { method: 'InvoiceEventHandlers.handle', variant: 'invoice.paid after its subscription was read and linked (afterRead: no second read)', statement: statement('invoice.paid', invoice(), { afterRead: true }) },
       { method: 'InvoiceEventHandlers.handle', variant: 'invoice.paid without a subscription', statement: statement('invoice.paid', invoice({ parent: null, billing_reason: 'manual' })) },
       { method: 'InvoiceEventHandlers.handle', variant: 'invoice.payment_failed of a subscription', statement: statement('invoice.payment_failed', invoice({ amount_paid: 0, status_transitions: {} })) },
       { method: 'InvoiceEventHandlers.handle', variant: 'an amount out of range: only the claim, needs_attention', statement: statement('invoice.paid', invoice({ total: 2 ** 40 })) },

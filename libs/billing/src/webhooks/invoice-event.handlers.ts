@@ -20,8 +20,15 @@ const MAX_CENTS = 2_147_483_647;
  * `invoice.paid` and `invoice.payment_failed`, each as one statement with the ledger's claim (no transaction of
  * its own): the vendor's row is found and locked, the event claimed, the billing history row upserted by Stripe
  * invoice id (a paid row never goes back to open); when the invoice is the plan's own subscription's, the
- * subscription lib's writer applies what it means for the plan, and a failure that left the invoice unpaid is
- * reported as `payment.failed` by the platform events' writer. Each owner writes its part of the statement.
+ * subscription lib's writer applies what it means for the plan (on the row as locked, under the event-time
+ * watermark), and a failure that left the invoice unpaid is reported as `payment.failed` by the platform events'
+ * writer. Each owner writes its part of the statement.
+ *
+ * An invoice may arrive before the `customer.subscription.created` (or the Checkout) that links its subscription to
+ * the vendor: the row is found but holds no subscription, or no row is found (no metadata, the customer not linked
+ * yet). Then the claim is kept `processing` and nothing else is written; the caller reads the subscription from
+ * Stripe and, in one transaction, applies it as any read is (it links the vendor) and runs the invoice again with
+ * `afterRead` (no second read). A first payment thus activates the plan whatever the order of its events.
  */
 @Injectable()
 export class InvoiceEventHandlers {
@@ -31,14 +38,18 @@ export class InvoiceEventHandlers {
     private readonly platformEvents: PlatformEventWriter,
   ) {}
 
-  async handle(manager: EntityManager, kind: InvoiceEventKind, invoice: Stripe.Invoice, claim: LedgerClaim): Promise<ClaimReport> {
-    const { text, params } = this.statement(kind, invoice, claim);
+  /**
+   * The invoice's effect with its claim. `eventAt`: Stripe's `created` of the event (the watermark's time). The
+   * claim's report says `processing` when the invoice's subscription must be read and linked first (see above).
+   */
+  async handle(manager: EntityManager, kind: InvoiceEventKind, invoice: Stripe.Invoice, claim: LedgerClaim, eventAt: Date, opts: { afterRead?: boolean } = {}): Promise<ClaimReport> {
+    const { text, params } = this.statement(kind, invoice, claim, eventAt, opts);
     const [row] = await queryRows<{ report: ClaimReport }>(manager, text, params.values, { reusePlan: true });
     return row.report;
   }
 
   /** handle's statement (pure: rendered into invoice-event.handlers.queries.sql). */
-  statement(kind: InvoiceEventKind, invoice: Stripe.Invoice, claim: LedgerClaim): ComposedStatement {
+  statement(kind: InvoiceEventKind, invoice: Stripe.Invoice, claim: LedgerClaim, eventAt: Date, opts: { afterRead?: boolean } = {}): ComposedStatement {
     const params = new SqlParams();
     const add = params.add;
     const subscriptionId = invoiceSubscriptionId(invoice);
@@ -47,9 +58,15 @@ export class InvoiceEventHandlers {
     const outOfRange = (['total', 'amount_paid', 'amount_due', 'attempt_count'] as const).find((k) => Math.abs(invoice[k] ?? 0) > MAX_CENTS || !Number.isInteger(invoice[k] ?? 0));
     const invoiceId = add(invoice.id, 'varchar');
     const unstorable = add(Boolean(outOfRange), 'boolean');
+    // Not linked yet: no row, or a row without a subscription — unless the subscription is a known add-on's.
+    const unlinked = subscriptionId !== null && !opts.afterRead
+      ? `((vendor.vendor_id IS NULL OR vendor.stripe_subscription_id IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${add(subscriptionId, 'varchar')}))`
+      : 'false';
     // Signed and well formed, but not storable (a value beyond PostgreSQL's integer): an admin must look.
-    const outcome = `SELECT CASE WHEN vendor.vendor_id IS NULL THEN 'ignored' WHEN ${unstorable} THEN 'needs_attention' ELSE 'processed' END AS status,
-        CASE WHEN vendor.vendor_id IS NULL THEN ${add(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`, 'text')}
+    const outcome = `SELECT CASE WHEN ${unlinked} THEN 'processing' WHEN vendor.vendor_id IS NULL THEN 'ignored' WHEN ${unstorable} THEN 'needs_attention' ELSE 'processed' END AS status,
+        CASE WHEN ${unlinked} THEN ${add(`invoice ${invoice.id}: subscription ${subscriptionId ?? 'none'} is not linked yet; reading it from Stripe`, 'text')}
+             WHEN vendor.vendor_id IS NULL THEN ${add(`unknown customer ${idOf(invoice.customer) ?? 'none'} for invoice ${invoice.id}`, 'text')}
              WHEN ${unstorable} THEN ${add(outOfRange ? `invoice ${invoice.id}: ${outOfRange} ${invoice[outOfRange]} is out of range` : null, 'text')}
              WHEN ${add(failed, 'boolean')} AND EXISTS (SELECT 1 FROM billing_history WHERE stripe_invoice_id = ${invoiceId} AND status = 'paid')
                THEN ${add(`invoice ${invoice.id} is already paid; the failure changes nothing`, 'text')} END AS note
@@ -63,10 +80,11 @@ export class InvoiceEventHandlers {
         ctes.push(
           `plan AS (${
             failed
-              ? this.writer.paymentFailedSql(add, 'vendor', subscriptionId, Math.max(0, invoice.attempt_count ?? 0), unpaid)
+              ? this.writer.paymentFailedSql(add, 'vendor', subscriptionId, { attemptCount: Math.max(0, invoice.attempt_count ?? 0), eventAt }, unpaid)
               : this.writer.invoicePaidSql(add, 'vendor', subscriptionId, {
                   amountPaidCents: Math.max(0, invoice.amount_paid ?? 0),
                   paidAt: fromUnix(invoice.status_transitions?.paid_at) ?? this.clock.now(),
+                  eventAt,
                   newPeriod: NEW_PERIOD_REASONS.has(invoice.billing_reason ?? '') ? newPeriodOf(invoice) : null,
                 }, 'EXISTS (SELECT 1 FROM bill)')
           })`,

@@ -6,7 +6,8 @@ import { StripeService, type Stripe } from '@app/stripe';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isHandledEventType } from './handled-event-types.js';
 import { InvoiceEventHandlers } from './invoice-event.handlers.js';
-import { idOf } from './stripe-mapping.js';
+import { idOf, invoiceSubscriptionId } from './stripe-mapping.js';
+import { READ_START_SQL } from './subscription-patch.js';
 import { SubscriptionEventHandlers } from './subscription-event.handlers.js';
 import { claimSql, fixedOutcome, ledgerClaim, planEventStep, type Claim } from './webhook-ledger.js';
 import { ignored, type ClaimReport, type HandlerOutcome, type Prefetched } from './webhook-handler.types.js';
@@ -118,11 +119,12 @@ export class StripeWebhookService {
     const claim: Claim = { event, payload, createdAt, replay, now: this.clock.now() };
     let prefetched = await this.prefetch(event, replay);
     if (prefetched === 'duplicate') return { eventId: event.id, outcome: 'duplicate' };
-    // A same-second tie asks once for Stripe's current object; with it in hand the event always settles.
+    // A same-second tie, or an invoice of a subscription not linked yet, asks once for Stripe's current
+    // subscription; with it in hand the event always settles.
     for (;;) {
       const result = await this.applyOnce(claim, prefetched);
       if (!('status' in result)) return result;
-      if (prefetched.subscription) throw new Error(`subscription ${result.subscriptionId} still ties after a re-read`);
+      if (prefetched.subscription) throw new Error(`subscription ${result.subscriptionId} still asks for a re-read after one`);
       prefetched = await this.readSubscription(result.subscriptionId);
     }
   }
@@ -136,7 +138,19 @@ export class StripeWebhookService {
   private async applyOnce(claim: Claim, prefetched: Prefetched): Promise<ProcessEventResult | Reread> {
     const { event } = claim;
     if (event.type === 'invoice.paid' || event.type === 'invoice.payment_failed') {
-      return this.settled(claim, await this.invoices.handle(this.dataSource.manager, event.type, event.data.object, ledgerClaim(claim)));
+      const [kind, invoice, eventAt] = [event.type, event.data.object, claim.createdAt!];
+      if (prefetched.subscription) {
+        // Its subscription was not linked: applied as Stripe holds it now, then the invoice, together.
+        const report = await transactionThatMayRollBack(this.dataSource, async (manager) => {
+          await this.subscriptions.applyRead(manager, prefetched);
+          return { commit: true, value: await this.invoices.handle(manager, kind, invoice, ledgerClaim(claim), eventAt, { afterRead: true }) };
+        });
+        return this.settled(claim, report);
+      }
+      const report = await this.invoices.handle(this.dataSource.manager, kind, invoice, ledgerClaim(claim), eventAt);
+      const subscriptionId = invoiceSubscriptionId(invoice);
+      if (report.status === 'processing' && subscriptionId) return { status: 'reread', subscriptionId };
+      return this.settled(claim, report);
     }
     if (isAddOnCheckoutPaid(event)) {
       return this.settled(claim, await this.subscriptions.addOnCheckoutCompleted(this.dataSource.manager, event.data.object, prefetched, ledgerClaim(claim)));
@@ -185,14 +199,20 @@ export class StripeWebhookService {
     if (event.type !== 'checkout.session.completed' && event.type !== 'checkout.session.async_payment_succeeded') return {};
     const subscriptionId = idOf(event.data.object.subscription);
     if (!subscriptionId) return {};
-    const [row] = await this.dataSource.query<{ status: string }[]>(`SELECT status FROM stripe_webhook_events WHERE event_id = $1`, [event.id]);
-    if (row && (row.status === 'processed' || (FINAL.has(row.status) && !replay))) return 'duplicate';
-    return this.readSubscription(subscriptionId);
+    const [row] = await this.dataSource.query<{ status: string | null; started_at: string }[]>(
+      `SELECT (SELECT status FROM stripe_webhook_events WHERE event_id = $1) AS status, clock_timestamp()::text AS started_at`, [event.id]);
+    if (row.status && (row.status === 'processed' || (FINAL.has(row.status) && !replay))) return 'duplicate';
+    return this.readSubscription(subscriptionId, row.started_at);
   }
 
-  private async readSubscription(id: string): Promise<Prefetched> {
+  /**
+   * Stripe's subscription now, with when the read began (the whole second on our clock, and the database's clock:
+   * it applies only over a row that observed nothing after that).
+   */
+  private async readSubscription(id: string, startedAt?: string): Promise<Prefetched> {
     const readAt = this.clock.now();
-    return { subscription: await this.stripe.call('read the subscription', (s) => s.subscriptions.retrieve(id)), readAt };
+    const started = startedAt ?? (await this.dataSource.query<{ started_at: string }[]>(READ_START_SQL))[0].started_at;
+    return { subscription: await this.stripe.call('read the subscription', (s) => s.subscriptions.retrieve(id)), readAt, startedAt: started };
   }
 
   private apply(manager: EntityManager, event: Stripe.Event, prefetched: Prefetched): Promise<HandlerOutcome> {

@@ -52,8 +52,16 @@ export class SubscriptionEventHandlers {
     const subscription = prefetched.subscription;
     const customerId = idOf(session.customer) ?? idOf(subscription.customer);
     if (customerId) await this.writer.linkStripeCustomer(manager, vendorId, customerId);
-    const result = await this.sync.applySubscription(manager, subscription, readStamp(prefetched.readAt!));
+    const result = await this.sync.applySubscription(manager, subscription, readStamp(prefetched.readAt!, prefetched.startedAt));
     return this.outcomeOf(manager, subscription.id, result);
+  }
+
+  /**
+   * A subscription read from Stripe for an event that needed it (an invoice of a subscription not linked yet),
+   * applied as any read is: it links the vendor, unless the row observed something newer since the read began.
+   */
+  async applyRead(manager: EntityManager, prefetched: Prefetched): Promise<void> {
+    await this.sync.applySubscription(manager, prefetched.subscription!, readStamp(prefetched.readAt!, prefetched.startedAt));
   }
 
   /** An expired Checkout frees the domain its add-on held (the add-on code decides). */
@@ -83,7 +91,7 @@ export class SubscriptionEventHandlers {
 
 /** The subscription a `customer.subscription.*` event applies: the one re-read after a tie, else the event's own. */
 function subscriptionToApply(event: Stripe.Event, subscription: Stripe.Subscription, prefetched: Prefetched): { applied: Stripe.Subscription; stamp: StripeStamp; deleted?: boolean } {
-  if (prefetched.subscription) return { applied: prefetched.subscription, stamp: readStamp(prefetched.readAt!) };
+  if (prefetched.subscription) return { applied: prefetched.subscription, stamp: readStamp(prefetched.readAt!, prefetched.startedAt) };
   return { applied: subscription, stamp: { kind: 'event', at: new Date(event.created * 1000) }, deleted: event.type === 'customer.subscription.deleted' };
 }
 

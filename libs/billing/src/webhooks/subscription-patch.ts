@@ -1,5 +1,5 @@
 import type { Stripe } from '@app/stripe';
-import type { StripeSubscriptionPatch } from '@app/subscription';
+import type { StripeStamp, StripeSubscriptionPatch } from '@app/subscription';
 import { fromUnix, idOf, mapSubscriptionStatus, metadataVendorId, scheduledCancellation, subscriptionPeriod, subscriptionPrice, subscriptionPriceIds } from './stripe-mapping.js';
 
 /** Stripe states after which a subscription no longer stands for the vendor's plan. */
@@ -35,7 +35,14 @@ export function toSubscriptionPatch(subscription: Stripe.Subscription, opts: { d
   };
 }
 
-/** The whole second in which Stripe's answer was asked for: events of earlier seconds are older than it. */
-export function readStamp(startedAt: Date): { kind: 'read'; at: Date } {
-  return { kind: 'read', at: new Date(Math.floor(startedAt.getTime() / 1000) * 1000) };
+/**
+ * The whole second in which Stripe's answer was asked for: events of earlier seconds are older than it. A read of
+ * Stripe (not an operation's answer) also carries `databaseStart`, the database's clock when it began (see
+ * StripeStamp): it applies only over a row that observed nothing since.
+ */
+export function readStamp(startedAt: Date, databaseStart?: string): StripeStamp {
+  return { kind: 'read', at: new Date(Math.floor(startedAt.getTime() / 1000) * 1000), ...(databaseStart && { startedAt: databaseStart }) };
 }
+
+/** The statement that reads the database's clock when a read of Stripe begins (text: microseconds kept). */
+export const READ_START_SQL = `SELECT clock_timestamp()::text AS started_at`;

@@ -5,6 +5,7 @@ import { SubscriptionWriter, type ApplyStripeResult, type FusedStep, type Stripe
 import { DataSource, type EntityManager } from 'typeorm';
 import { VendorAddOnRepository } from '../add-ons/vendor-add-on.repository.js';
 import { readStamp, toSubscriptionPatch } from './subscription-patch.js';
+import { stripeReadsSkippedTotal } from './webhook.metrics.js';
 
 export type ApplySubscriptionResult = ApplyStripeResult | { outcome: 'applied_add_on'; vendorId: number; addOnId: number };
 
@@ -15,8 +16,8 @@ export type SyncVendorResult =
   | { outcome: 'synced'; subscriptionId: string; result: ApplySubscriptionResult }
   | { outcome: 'not_linked'; reason: string };
 
-/** A vendor's plan subscription as Stripe holds it, and the second it was read. */
-export type StripeRead = { subscription: Stripe.Subscription; readAt: Date } | { subscription: null; reason: string };
+/** A vendor's plan subscription as Stripe holds it, the second it was read and the database's clock then. */
+export type StripeRead = { subscription: Stripe.Subscription; readAt: Date; startedAt: string } | { subscription: null; reason: string };
 
 /**
  * Turns a Stripe subscription into our rows, whatever brought it — an operation's answer, a webhook, `/sync`, the
@@ -82,22 +83,24 @@ export class SubscriptionSyncService {
 
   /** The vendor's plan subscription as Stripe holds it now: the stored one, else the customer's newest plan. */
   async readVendorSubscription(vendorId: number): Promise<StripeRead> {
-    const [row] = await this.dataSource.query<{ stripe_customer_id: string | null; stripe_subscription_id: string | null }[]>(
-      `SELECT stripe_customer_id, stripe_subscription_id FROM vendor_subscriptions WHERE vendor_id = $1`,
+    // The read begins here: what the row observes after this moment (an event applied meanwhile) is newer than it.
+    const [row] = await this.dataSource.query<{ stripe_customer_id: string | null; stripe_subscription_id: string | null; started_at: string }[]>(
+      `SELECT stripe_customer_id, stripe_subscription_id, clock_timestamp()::text AS started_at FROM vendor_subscriptions WHERE vendor_id = $1`,
       [vendorId],
     );
     if (!row) throw new NotFoundError('Subscription');
     const readAt = this.clock.now();
+    const startedAt = row.started_at;
     if (row.stripe_subscription_id) {
       const id = row.stripe_subscription_id;
-      return { subscription: await this.stripe.call('read the subscription', (s) => s.subscriptions.retrieve(id)), readAt };
+      return { subscription: await this.stripe.call('read the subscription', (s) => s.subscriptions.retrieve(id)), readAt, startedAt };
     }
     if (!row.stripe_customer_id) return { subscription: null, reason: 'the vendor has no Stripe customer' };
     const customer = row.stripe_customer_id;
     const list = await this.stripe.call('list the subscriptions', (s) => s.subscriptions.list({ customer, status: 'all', limit: 20 }));
     // The newest plan subscription: an add-on bought before the plan was linked has a subscription too.
     const newest = list.data.filter((sub) => !sub.metadata?.addon_code).sort((x, y) => y.created - x.created)[0];
-    return newest ? { subscription: newest, readAt } : { subscription: null, reason: 'the Stripe customer has no subscription' };
+    return newest ? { subscription: newest, readAt, startedAt } : { subscription: null, reason: 'the Stripe customer has no subscription' };
   }
 
   /** Re-reads the vendor's Stripe subscription and applies it in a transaction of its own. */
@@ -106,11 +109,12 @@ export class SubscriptionSyncService {
     if (!read.subscription) return { outcome: 'not_linked', reason: read.reason };
     const found = read.subscription;
     const result = await this.dataSource.transaction(async (manager) => {
-      const applied = await this.applySubscription(manager, found, readStamp(read.readAt));
+      const applied = await this.applySubscription(manager, found, readStamp(read.readAt, read.startedAt));
       await onApplied?.(manager);
       return applied;
     });
-    this.logger.log({ vendor_id: vendorId, subscription_id: found.id, outcome: result.outcome, msg: 'Synced the subscription from Stripe' });
+    if (result.outcome === 'stale' || result.outcome === 'tie') stripeReadsSkippedTotal.inc({ source: 'sync' });
+    this.logger.log({ vendor_id: vendorId, subscription_id: found.id, outcome: result.outcome, ...('reason' in result && { reason: result.reason }), msg: 'Synced the subscription from Stripe' });
     return { outcome: 'synced', subscriptionId: found.id, result };
   }
 

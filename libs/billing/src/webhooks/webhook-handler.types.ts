@@ -20,6 +20,8 @@ export interface Prefetched {
   subscription?: Stripe.Subscription;
   /** When it was read: the whole second the read began. */
   readAt?: Date;
+  /** The database's clock when the read began (see StripeStamp.startedAt). */
+  startedAt?: string;
 }
 
 /**

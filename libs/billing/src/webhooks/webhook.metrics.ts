@@ -21,6 +21,14 @@ export const webhookProcessingSeconds =
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
 
+export const stripeReadsSkippedTotal =
+  (register.getSingleMetric('stripe_reads_skipped_total') as Counter<'source'> | undefined) ??
+  new Counter({
+    name: 'stripe_reads_skipped_total',
+    help: 'Reads of a Stripe subscription not written because the row had observed something newer since the read began (an event applied meanwhile), by source (sync, reconciliation).',
+    labelNames: ['source'],
+  });
+
 /** Event types we handle; anything else is counted as `other` so a flood of new types cannot grow the label set. */
 export function metricType(type: string | undefined): string {
   if (!type) return 'unknown';

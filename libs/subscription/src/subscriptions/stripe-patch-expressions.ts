@@ -12,6 +12,7 @@ const PATCH_FIELDS = {
   sub_id: ['varchar', ({ patch }) => patch.subscriptionId],
   at: ['timestamptz', ({ stamp }) => stamp.at],
   is_event: ['boolean', ({ stamp }) => stamp.kind === 'event'],
+  read_started_at: ['timestamptz', ({ stamp }) => (stamp.kind === 'read' ? (stamp.startedAt ?? null) : null)],
   customer_id: ['varchar', ({ patch }) => patch.customerId],
   vendor_id: ['int', ({ patch }) => patch.vendorId],
   price_id: ['varchar', ({ patch }) => patch.priceId],
@@ -87,12 +88,15 @@ export function patchTier(x: PatchSql): string {
  * One live plan per vendor: a subscription other than the row's, while the row's is live (not cancelled or
  * expired), is a second live plan — never applied over the first (the caller records it for admins); once the
  * row's has ended, another one becomes the plan.
+ * A read that began (on the database's clock) no later than the row's `observed_watermark` — an event applied after
+ * the read began, or a newer read — is stale too: a tie on that clock is skipped, never written.
  */
 export function patchVerdict(x: PatchSql, b: string): string {
   return `CASE
         WHEN ${b}.stripe_subscription_id IS NOT NULL AND ${b}.stripe_subscription_id <> ${x.sub_id} AND ${x.ended} THEN 'not_current'
         WHEN ${b}.stripe_subscription_id IS NOT NULL AND ${b}.stripe_subscription_id <> ${x.sub_id} AND ${b}.status NOT IN ('cancelled', 'expired') THEN 'second_live'
         WHEN ${b}.last_stripe_event_at > ${x.at} THEN 'stale'
+        WHEN ${x.read_started_at} IS NOT NULL AND ${b}.observed_watermark >= ${x.read_started_at} THEN 'stale'
         WHEN ${x.is_event} AND ${b}.last_stripe_event_at = ${x.at} THEN 'tie'
         ELSE 'apply' END`;
 }
@@ -104,7 +108,7 @@ export function patchVerdict(x: PatchSql, b: string): string {
  * period of one subscription only moves forward and a forward move resets the period's order count;
  * `past_due_since` runs from entering past_due.
  */
-export function patchAssignments(x: PatchSql, b: string, tier: string, s: string = b): Record<keyof PlanState | 'last_stripe_event_at' | 'updated_at', string> {
+export function patchAssignments(x: PatchSql, b: string, tier: string, s: string = b): Record<keyof PlanState | 'last_stripe_event_at' | 'observed_watermark' | 'updated_at', string> {
   const price = x.price_id;
   const status = `COALESCE(${x.status}, ${b}.status)`;
   const start = x.period_start;
@@ -130,6 +134,8 @@ export function patchAssignments(x: PatchSql, b: string, tier: string, s: string
     past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${b}.past_due_since, ${x.now}) END`,
     payment_retry_count: `CASE WHEN ${b}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${b}.payment_retry_count END`,
     last_stripe_event_at: `GREATEST(${b}.last_stripe_event_at, ${x.at})`,
+    // An event: the moment it is applied; a read: the moment it began (an operation's answer, without one: unchanged).
+    observed_watermark: `GREATEST(${b}.observed_watermark, CASE WHEN ${x.is_event} THEN clock_timestamp() ELSE ${x.read_started_at} END)`,
     updated_at: x.now,
   };
 }

@@ -42,10 +42,12 @@ export interface StripeSubscriptionPatch {
 /**
  * How new the patch is. `event`: Stripe's `created` of the event that carried it — an older one than the last
  * applied is stale, one of the same second is a tie (the caller re-reads Stripe and applies that as a `read`).
- * `read`: the whole second in which the object was read from Stripe (or returned by a write) — it is stale only
- * when an event of a later second was applied meanwhile.
+ * `read`: the whole second in which the object was read from Stripe (or returned by a write) — it is stale when an
+ * event of a later second was applied meanwhile. `startedAt` (a read of Stripe: /sync, reconciliation, a tie's
+ * re-read): the database's `clock_timestamp()` when the read began, as PostgreSQL's text (microseconds kept); the
+ * read is stale unless it began after the row's `observed_watermark` (an event applied, or a read begun, later).
  */
-export type StripeStamp = { kind: 'event' | 'read'; at: Date };
+export type StripeStamp = { kind: 'event' | 'read'; at: Date; startedAt?: string };
 
 /** The columns that tell whether a plan changed, as the writer reports them. */
 export interface PlanState {
@@ -138,6 +140,9 @@ export class SubscriptionWriter {
       case 'second_live':
         return { outcome: 'second_live', vendorId, reason: secondLiveReason(patch.subscriptionId, String(row.before.stripe_subscription_id)) };
       case 'stale':
+        if (stamp.startedAt && !(row.last_stripe_event_at && row.last_stripe_event_at > stamp.at)) {
+          return { outcome: 'stale', vendorId, reason: `read before the last event was applied (the read began ${stamp.startedAt})` };
+        }
         return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
       case 'tie':
         return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})` };
@@ -181,7 +186,7 @@ export class SubscriptionWriter {
     const x = patchParams(add, { patch, stamp }, this.clock.now());
     const set = patchAssignments(x, 'b', 'tier', 's');
     return `
-      WITH b AS (SELECT id, vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
+      WITH b AS (SELECT id, vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
       v AS (SELECT b.*, ${patchVerdict(x, 'b')} AS verdict FROM b),${step ? `\n      ${step.ctes(add)},` : ''}
       tier AS (${patchTier(x)}),
       a AS (
@@ -216,7 +221,7 @@ export class SubscriptionWriter {
     const set = patchAssignments(x, 'b', 'tier');
     const text = `SELECT b.vendor_id, ${patchVerdict(x, 'b')} AS verdict, (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM b.${c}`).join('\n OR ')}) AS differs
          FROM ${from}
-         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) b ON true
+         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) b ON true
          LEFT JOIN LATERAL (${patchTier(x)}) tier ON true
         ORDER BY x.i`;
     return { text, params };
@@ -225,36 +230,54 @@ export class SubscriptionWriter {
   /**
    * An invoice of the vendor's plan subscription, paid, as one data-modifying statement for the caller's statement
    * (the webhook's, with its ledger claim and the billing history row): `vendor` names the caller's CTE of the
-   * vendor (see vendorOfSql), `when` a condition it must meet as well. Active (a trial only once money was paid),
-   * failure state cleared; a cycle invoice whose period starts after the stored one moves the period and resets the
-   * order count, so a late or second delivery never resets twice.
+   * vendor's row as it locked it (see vendorOfSql), `when` a condition it must meet as well. Active (a trial only
+   * once money was paid), failure state cleared — unless the invoice's event is older than the last state applied
+   * to the row (`eventAt` < `last_stripe_event_at`: an old payment never lifts a newer past_due); a status it
+   * changes moves that watermark to the event. A cycle invoice whose period starts after the stored one moves the
+   * period and resets the order count, so a late or second delivery never resets twice.
+   *
+   * The row is matched by its vendor id only and judged by what the lock found (`v.stripe_subscription_id`) and by
+   * its current values (`s.*`, which PostgreSQL re-reads for an UPDATE that waited on a concurrent change): never
+   * by the statement's snapshot, which may predate the link that a concurrent `customer.subscription.created` made.
    */
-  invoicePaidSql(add: AddParam, vendor: string, subscriptionId: string, paid: { amountPaidCents: number; paidAt: Date; newPeriod: { start: Date; end: Date | null } | null }, when: string): string {
+  invoicePaidSql(add: AddParam, vendor: string, subscriptionId: string, paid: { amountPaidCents: number; paidAt: Date; eventAt: Date; newPeriod: { start: Date; end: Date | null } | null }, when: string): string {
     const start = add(paid.newPeriod?.start ?? null, 'timestamptz');
     const end = `COALESCE(${add(paid.newPeriod?.end ?? null, 'timestamptz')}, CASE WHEN s.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
     const amount = add(paid.amountPaidCents, 'int');
-    const becomesActive = `(s.status IN ('past_due', 'active') OR (s.status = 'trial' AND ${amount} > 0))`;
+    const eventAt = add(paid.eventAt, 'timestamptz');
+    const current = `(s.last_stripe_event_at IS NULL OR s.last_stripe_event_at <= ${eventAt})`;
+    const becomesActive = `(${current} AND (s.status IN ('past_due', 'active') OR (s.status = 'trial' AND ${amount} > 0)))`;
     return `UPDATE vendor_subscriptions s SET
          status = CASE WHEN ${becomesActive} THEN 'active' ELSE s.status END,
          past_due_since = CASE WHEN ${becomesActive} THEN NULL ELSE s.past_due_since END,
-         payment_retry_count = 0,
+         payment_retry_count = CASE WHEN ${becomesActive} THEN 0 ELSE s.payment_retry_count END,
          has_payment_method = s.has_payment_method OR ${amount} > 0,
          last_payment_at = GREATEST(s.last_payment_at, ${add(paid.paidAt, 'timestamptz')}),
          orders_this_period = CASE WHEN ${start} > s.period_start THEN 0 ELSE s.orders_this_period END,
          period_end = CASE WHEN ${start} > s.period_start THEN ${end} ELSE s.period_end END,
          period_start = CASE WHEN ${start} > s.period_start THEN ${start} ELSE s.period_start END,
+         last_stripe_event_at = CASE WHEN ${becomesActive} AND s.status <> 'active' THEN GREATEST(s.last_stripe_event_at, ${eventAt}) ELSE s.last_stripe_event_at END,
+         observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
          updated_at = ${add(this.clock.now(), 'timestamptz')}
-       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND s.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
+       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND v.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
   }
 
-  /** An invoice of the plan failed (as invoicePaidSql): past_due from the first failure on (the grace counts from there). */
-  paymentFailedSql(add: AddParam, vendor: string, subscriptionId: string, attemptCount: number, when: string): string {
+  /**
+   * An invoice of the plan failed (as invoicePaidSql, the same watermark): past_due from the first failure on (the
+   * grace counts from there); an old failure after a newer state changes nothing of the status.
+   */
+  paymentFailedSql(add: AddParam, vendor: string, subscriptionId: string, failure: { attemptCount: number; eventAt: Date }, when: string): string {
     const now = add(this.clock.now(), 'timestamptz');
+    const eventAt = add(failure.eventAt, 'timestamptz');
+    const fails = `((s.last_stripe_event_at IS NULL OR s.last_stripe_event_at <= ${eventAt}) AND s.status IN ('trial', 'active', 'past_due'))`;
     return `UPDATE vendor_subscriptions s SET
-         past_due_since = CASE WHEN s.status IN ('trial', 'active', 'past_due') THEN COALESCE(s.past_due_since, ${now}) ELSE s.past_due_since END,
-         status = CASE WHEN s.status IN ('trial', 'active', 'past_due') THEN 'past_due' ELSE s.status END,
-         payment_retry_count = ${add(attemptCount, 'int')}, updated_at = ${now}
-       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND s.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
+         past_due_since = CASE WHEN ${fails} THEN COALESCE(s.past_due_since, ${now}) ELSE s.past_due_since END,
+         status = CASE WHEN ${fails} THEN 'past_due' ELSE s.status END,
+         payment_retry_count = CASE WHEN ${fails} THEN ${add(failure.attemptCount, 'int')} ELSE s.payment_retry_count END,
+         last_stripe_event_at = CASE WHEN ${fails} AND s.status <> 'past_due' THEN GREATEST(s.last_stripe_event_at, ${eventAt}) ELSE s.last_stripe_event_at END,
+         observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+         updated_at = ${now}
+       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND v.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
   }
 
   /** The vendor of a Stripe object (the one lookup: vendorLookupSql); null when none. */

@@ -73,6 +73,13 @@ export class VendorSubscription {
   @Column({ type: 'timestamptz', nullable: true })
   lastStripeEventAt: Date | null;
 
+  /**
+   * The database's clock when Stripe's state was last observed and applied here (an event applied, or a read that
+   * began then): a read that began before it is older than what the row holds and is skipped.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  observedWatermark: Date | null;
+
   /** The tier a change in flight moves to: claims enforce the lower of both limits until it clears or expires. */
   @Column({ type: 'varchar', length: 32, nullable: true })
   pendingTierCode: string | null;
