@@ -8,35 +8,38 @@
 --   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. false
---   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
---   $7::text = e.g. null
---   $8::boolean = e.g. false
---   $9::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
---   $10::timestamptz = now
---   $11::varchar = event.id
---   $12::varchar = event.type
---   $13::jsonb = payload
---   $14::timestamptz = event.created
---   $15::boolean = replay
---   $16::timestamptz = e.g. 2026-03-15T12:00:00.000Z
---   $17::varchar = e.g. 'in_1'
---   $18::varchar = e.g. 'sub_1'
---   $19::varchar = e.g. 'INV-1'
---   $20::timestamptz = e.g. 2026-03-01T00:00:00.000Z
---   $21::timestamptz = e.g. null
---   $22::int = e.g. 4900
---   $23::int = e.g. 4900
---   $24::varchar = e.g. 'eur'
---   $25::varchar = e.g. 'paid'
---   $26::text = e.g. null
---   $27::text = e.g. null
---   $28::text = e.g. 'Business'
---   $29::timestamptz = e.g. 2026-03-01T00:00:00.000Z
---   $30::timestamptz = e.g. 2026-04-01T00:00:00.000Z
---   $31::int = e.g. 4900
---   $32::timestamptz = e.g. 2026-03-01T00:05:00.000Z
---   $33::timestamptz = e.g. 2026-03-15T12:00:00.000Z
---   $34::varchar = e.g. 'sub_1'
+--   $6::varchar = invoice subscription
+--   $7::text = e.g. 'invoice in_1: subscription sub_1 is not linked yet; reading it fro...
+--   $8::text = e.g. 'unknown customer cus_1 for invoice in_1'
+--   $9::text = e.g. null
+--   $10::boolean = e.g. false
+--   $11::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
+--   $12::timestamptz = now
+--   $13::varchar = event.id
+--   $14::varchar = event.type
+--   $15::jsonb = payload
+--   $16::timestamptz = event.created
+--   $17::boolean = replay
+--   $18::timestamptz = e.g. 2026-03-15T12:00:00.000Z
+--   $19::varchar = e.g. 'in_1'
+--   $20::varchar = e.g. 'sub_1'
+--   $21::varchar = e.g. 'INV-1'
+--   $22::timestamptz = e.g. 2026-03-01T00:00:00.000Z
+--   $23::timestamptz = e.g. null
+--   $24::int = e.g. 4900
+--   $25::int = e.g. 4900
+--   $26::varchar = e.g. 'eur'
+--   $27::varchar = e.g. 'paid'
+--   $28::text = e.g. null
+--   $29::text = e.g. null
+--   $30::text = e.g. 'Business'
+--   $31::timestamptz = e.g. 2026-03-01T00:00:00.000Z
+--   $32::timestamptz = e.g. 2026-04-01T00:00:00.000Z
+--   $33::int = e.g. 4900
+--   $34::timestamptz = event.created
+--   $35::timestamptz = e.g. 2026-03-01T00:05:00.000Z
+--   $36::timestamptz = e.g. 2026-03-15T12:00:00.000Z
+--   $37::varchar = e.g. 'sub_1'
 WITH
   vendor AS (
     SELECT
@@ -60,14 +63,42 @@ WITH
   claim_outcome AS (
     SELECT
       CASE
+        WHEN (
+          (
+            vendor.vendor_id IS NULL
+            OR vendor.stripe_subscription_id IS NULL
+          )
+          AND NOT EXISTS (
+            SELECT
+              1
+            FROM
+              vendor_add_ons
+            WHERE
+              stripe_subscription_id = $6::varchar
+          )
+        ) THEN 'processing'
         WHEN vendor.vendor_id IS NULL THEN 'ignored'
         WHEN $5::boolean THEN 'needs_attention'
         ELSE 'processed'
       END AS status,
       CASE
-        WHEN vendor.vendor_id IS NULL THEN $6::text
-        WHEN $5::boolean THEN $7::text
-        WHEN $8::boolean
+        WHEN (
+          (
+            vendor.vendor_id IS NULL
+            OR vendor.stripe_subscription_id IS NULL
+          )
+          AND NOT EXISTS (
+            SELECT
+              1
+            FROM
+              vendor_add_ons
+            WHERE
+              stripe_subscription_id = $6::varchar
+          )
+        ) THEN $7::text
+        WHEN vendor.vendor_id IS NULL THEN $8::text
+        WHEN $5::boolean THEN $9::text
+        WHEN $10::boolean
         AND EXISTS (
           SELECT
             1
@@ -76,7 +107,7 @@ WITH
           WHERE
             stripe_invoice_id = $4::varchar
             AND status = 'paid'
-        ) THEN $9::text
+        ) THEN $11::text
       END AS note
     FROM
       (
@@ -89,17 +120,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $11::varchar,
-      $12::varchar,
+      $13::varchar,
+      $14::varchar,
       o.status,
       1,
       left(o.note, 2000),
-      $13::jsonb,
-      $14::timestamptz,
-      $10::timestamptz,
+      $15::jsonb,
+      $16::timestamptz,
+      $12::timestamptz,
       CASE
         WHEN o.status = 'failed' THEN NULL
-        ELSE $10::timestamptz
+        ELSE $12::timestamptz
       END
     FROM
       claim_outcome AS o
@@ -118,7 +149,7 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $15::boolean
+        $17::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING
@@ -146,20 +177,20 @@ WITH
       )
     SELECT
       vendor.vendor_id,
-      $17::varchar,
-      $18::varchar,
       $19::varchar,
-      COALESCE($20::timestamptz, $16::timestamptz),
-      $21::timestamptz,
-      $22::int,
-      $23::int,
-      $24::varchar,
-      $25::varchar,
-      $26::text,
-      $27::text,
+      $20::varchar,
+      $21::varchar,
+      COALESCE($22::timestamptz, $18::timestamptz),
+      $23::timestamptz,
+      $24::int,
+      $25::int,
+      $26::varchar,
+      $27::varchar,
       $28::text,
-      $16::timestamptz,
-      $16::timestamptz
+      $29::text,
+      $30::text,
+      $18::timestamptz,
+      $18::timestamptz
     FROM
       vendor
     WHERE
@@ -192,52 +223,97 @@ WITH
     SET
       status = CASE
         WHEN (
-          s.status IN ('past_due', 'active')
-          OR (
-            s.status = 'trial'
-            AND $31::int > 0
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $34::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $33::int > 0
+            )
           )
         ) THEN 'active'
         ELSE s.status
       END,
       past_due_since = CASE
         WHEN (
-          s.status IN ('past_due', 'active')
-          OR (
-            s.status = 'trial'
-            AND $31::int > 0
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $34::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $33::int > 0
+            )
           )
         ) THEN NULL
         ELSE s.past_due_since
       END,
-      payment_retry_count = 0,
+      payment_retry_count = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $34::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $33::int > 0
+            )
+          )
+        ) THEN 0
+        ELSE s.payment_retry_count
+      END,
       has_payment_method = s.has_payment_method
-      OR $31::int > 0,
-      last_payment_at = GREATEST(s.last_payment_at, $32::timestamptz),
+      OR $33::int > 0,
+      last_payment_at = GREATEST(s.last_payment_at, $35::timestamptz),
       orders_this_period = CASE
-        WHEN $29::timestamptz > s.period_start THEN 0
+        WHEN $31::timestamptz > s.period_start THEN 0
         ELSE s.orders_this_period
       END,
       period_end = CASE
-        WHEN $29::timestamptz > s.period_start THEN COALESCE(
-          $30::timestamptz,
+        WHEN $31::timestamptz > s.period_start THEN COALESCE(
+          $32::timestamptz,
           CASE
-            WHEN s.is_annual THEN $29::timestamptz + interval '1 year'
-            ELSE $29::timestamptz + interval '1 month'
+            WHEN s.is_annual THEN $31::timestamptz + interval '1 year'
+            ELSE $31::timestamptz + interval '1 month'
           END
         )
         ELSE s.period_end
       END,
       period_start = CASE
-        WHEN $29::timestamptz > s.period_start THEN $29::timestamptz
+        WHEN $31::timestamptz > s.period_start THEN $31::timestamptz
         ELSE s.period_start
       END,
-      updated_at = $33::timestamptz
+      last_stripe_event_at = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $34::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $33::int > 0
+            )
+          )
+        )
+        AND s.status <> 'active' THEN GREATEST(s.last_stripe_event_at, $34::timestamptz)
+        ELSE s.last_stripe_event_at
+      END,
+      observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+      updated_at = $36::timestamptz
     FROM
       vendor AS v
     WHERE
       s.vendor_id = v.vendor_id
-      AND s.stripe_subscription_id = $34::varchar
+      AND v.stripe_subscription_id = $37::varchar
       AND EXISTS (
         SELECT
           1
@@ -254,36 +330,44 @@ SELECT
       LEFT JOIN claimed AS c ON true
   ) AS report;
 
--- InvoiceEventHandlers.handle (variant: invoice.paid without a subscription)
+-- InvoiceEventHandlers.handle (variant: invoice.paid after its subscription was read and linked (afterRead: no second read))
 -- parameters:
 --   $1::int = metadata.vendor_id
 --   $2::varchar = stripe_subscription_id
 --   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. false
---   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
---   $7::text = e.g. null
---   $8::boolean = e.g. false
---   $9::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
---   $10::timestamptz = now
---   $11::varchar = event.id
---   $12::varchar = event.type
---   $13::jsonb = payload
---   $14::timestamptz = event.created
---   $15::boolean = replay
---   $16::timestamptz = e.g. 2026-03-15T12:00:00.000Z
---   $17::varchar = e.g. 'in_1'
---   $18::varchar = e.g. null
---   $19::varchar = e.g. 'INV-1'
---   $20::timestamptz = e.g. 2026-03-01T00:00:00.000Z
---   $21::timestamptz = e.g. null
---   $22::int = e.g. 4900
+--   $6::text = e.g. 'invoice in_1: subscription sub_1 is not linked yet; reading it fro...
+--   $7::text = e.g. 'unknown customer cus_1 for invoice in_1'
+--   $8::text = e.g. null
+--   $9::boolean = e.g. false
+--   $10::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
+--   $11::timestamptz = now
+--   $12::varchar = event.id
+--   $13::varchar = event.type
+--   $14::jsonb = payload
+--   $15::timestamptz = event.created
+--   $16::boolean = replay
+--   $17::timestamptz = e.g. 2026-03-15T12:00:00.000Z
+--   $18::varchar = e.g. 'in_1'
+--   $19::varchar = e.g. 'sub_1'
+--   $20::varchar = e.g. 'INV-1'
+--   $21::timestamptz = e.g. 2026-03-01T00:00:00.000Z
+--   $22::timestamptz = e.g. null
 --   $23::int = e.g. 4900
---   $24::varchar = e.g. 'eur'
---   $25::varchar = e.g. 'paid'
---   $26::text = e.g. null
+--   $24::int = e.g. 4900
+--   $25::varchar = e.g. 'eur'
+--   $26::varchar = e.g. 'paid'
 --   $27::text = e.g. null
---   $28::text = e.g. 'Business'
+--   $28::text = e.g. null
+--   $29::text = e.g. 'Business'
+--   $30::timestamptz = e.g. 2026-03-01T00:00:00.000Z
+--   $31::timestamptz = e.g. 2026-04-01T00:00:00.000Z
+--   $32::int = e.g. 4900
+--   $33::timestamptz = event.created
+--   $34::timestamptz = e.g. 2026-03-01T00:05:00.000Z
+--   $35::timestamptz = e.g. 2026-03-15T12:00:00.000Z
+--   $36::varchar = e.g. 'sub_1'
 WITH
   vendor AS (
     SELECT
@@ -307,14 +391,16 @@ WITH
   claim_outcome AS (
     SELECT
       CASE
+        WHEN false THEN 'processing'
         WHEN vendor.vendor_id IS NULL THEN 'ignored'
         WHEN $5::boolean THEN 'needs_attention'
         ELSE 'processed'
       END AS status,
       CASE
-        WHEN vendor.vendor_id IS NULL THEN $6::text
-        WHEN $5::boolean THEN $7::text
-        WHEN $8::boolean
+        WHEN false THEN $6::text
+        WHEN vendor.vendor_id IS NULL THEN $7::text
+        WHEN $5::boolean THEN $8::text
+        WHEN $9::boolean
         AND EXISTS (
           SELECT
             1
@@ -323,7 +409,7 @@ WITH
           WHERE
             stripe_invoice_id = $4::varchar
             AND status = 'paid'
-        ) THEN $9::text
+        ) THEN $10::text
       END AS note
     FROM
       (
@@ -336,17 +422,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $11::varchar,
       $12::varchar,
+      $13::varchar,
       o.status,
       1,
       left(o.note, 2000),
-      $13::jsonb,
-      $14::timestamptz,
-      $10::timestamptz,
+      $14::jsonb,
+      $15::timestamptz,
+      $11::timestamptz,
       CASE
         WHEN o.status = 'failed' THEN NULL
-        ELSE $10::timestamptz
+        ELSE $11::timestamptz
       END
     FROM
       claim_outcome AS o
@@ -365,7 +451,7 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $15::boolean
+        $16::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING
@@ -393,20 +479,315 @@ WITH
       )
     SELECT
       vendor.vendor_id,
-      $17::varchar,
       $18::varchar,
       $19::varchar,
-      COALESCE($20::timestamptz, $16::timestamptz),
-      $21::timestamptz,
-      $22::int,
+      $20::varchar,
+      COALESCE($21::timestamptz, $17::timestamptz),
+      $22::timestamptz,
       $23::int,
-      $24::varchar,
+      $24::int,
       $25::varchar,
-      $26::text,
+      $26::varchar,
       $27::text,
       $28::text,
-      $16::timestamptz,
-      $16::timestamptz
+      $29::text,
+      $17::timestamptz,
+      $17::timestamptz
+    FROM
+      vendor
+    WHERE
+      EXISTS (
+        SELECT
+          1
+        FROM
+          claimed
+        WHERE
+          status = 'processed'
+      )
+    ON CONFLICT (stripe_invoice_id) DO UPDATE
+    SET
+      invoice_number = COALESCE(EXCLUDED.invoice_number, billing_history.invoice_number),
+      due_date = EXCLUDED.due_date,
+      total_cents = EXCLUDED.total_cents,
+      amount_paid_cents = GREATEST(EXCLUDED.amount_paid_cents, billing_history.amount_paid_cents),
+      status = CASE
+        WHEN billing_history.status = 'paid' THEN 'paid'
+        ELSE EXCLUDED.status
+      END,
+      pdf_url = COALESCE(EXCLUDED.pdf_url, billing_history.pdf_url),
+      hosted_url = COALESCE(EXCLUDED.hosted_url, billing_history.hosted_url),
+      updated_at = EXCLUDED.updated_at
+    RETURNING
+      status
+  ),
+  plan AS (
+    UPDATE vendor_subscriptions s
+    SET
+      status = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $33::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $32::int > 0
+            )
+          )
+        ) THEN 'active'
+        ELSE s.status
+      END,
+      past_due_since = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $33::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $32::int > 0
+            )
+          )
+        ) THEN NULL
+        ELSE s.past_due_since
+      END,
+      payment_retry_count = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $33::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $32::int > 0
+            )
+          )
+        ) THEN 0
+        ELSE s.payment_retry_count
+      END,
+      has_payment_method = s.has_payment_method
+      OR $32::int > 0,
+      last_payment_at = GREATEST(s.last_payment_at, $34::timestamptz),
+      orders_this_period = CASE
+        WHEN $30::timestamptz > s.period_start THEN 0
+        ELSE s.orders_this_period
+      END,
+      period_end = CASE
+        WHEN $30::timestamptz > s.period_start THEN COALESCE(
+          $31::timestamptz,
+          CASE
+            WHEN s.is_annual THEN $30::timestamptz + interval '1 year'
+            ELSE $30::timestamptz + interval '1 month'
+          END
+        )
+        ELSE s.period_end
+      END,
+      period_start = CASE
+        WHEN $30::timestamptz > s.period_start THEN $30::timestamptz
+        ELSE s.period_start
+      END,
+      last_stripe_event_at = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $33::timestamptz
+          )
+          AND (
+            s.status IN ('past_due', 'active')
+            OR (
+              s.status = 'trial'
+              AND $32::int > 0
+            )
+          )
+        )
+        AND s.status <> 'active' THEN GREATEST(s.last_stripe_event_at, $33::timestamptz)
+        ELSE s.last_stripe_event_at
+      END,
+      observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+      updated_at = $35::timestamptz
+    FROM
+      vendor AS v
+    WHERE
+      s.vendor_id = v.vendor_id
+      AND v.stripe_subscription_id = $36::varchar
+      AND EXISTS (
+        SELECT
+          1
+        FROM
+          bill
+      )
+  )
+SELECT
+  (
+    SELECT
+      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+    FROM
+      claim_outcome AS o
+      LEFT JOIN claimed AS c ON true
+  ) AS report;
+
+-- InvoiceEventHandlers.handle (variant: invoice.paid without a subscription)
+-- parameters:
+--   $1::int = metadata.vendor_id
+--   $2::varchar = stripe_subscription_id
+--   $3::varchar = stripe_customer_id
+--   $4::varchar = e.g. 'in_1'
+--   $5::boolean = e.g. false
+--   $6::text = e.g. 'invoice in_1: subscription none is not linked yet; reading it from...
+--   $7::text = e.g. 'unknown customer cus_1 for invoice in_1'
+--   $8::text = e.g. null
+--   $9::boolean = e.g. false
+--   $10::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
+--   $11::timestamptz = now
+--   $12::varchar = event.id
+--   $13::varchar = event.type
+--   $14::jsonb = payload
+--   $15::timestamptz = event.created
+--   $16::boolean = replay
+--   $17::timestamptz = e.g. 2026-03-15T12:00:00.000Z
+--   $18::varchar = e.g. 'in_1'
+--   $19::varchar = e.g. null
+--   $20::varchar = e.g. 'INV-1'
+--   $21::timestamptz = e.g. 2026-03-01T00:00:00.000Z
+--   $22::timestamptz = e.g. null
+--   $23::int = e.g. 4900
+--   $24::int = e.g. 4900
+--   $25::varchar = e.g. 'eur'
+--   $26::varchar = e.g. 'paid'
+--   $27::text = e.g. null
+--   $28::text = e.g. null
+--   $29::text = e.g. 'Business'
+WITH
+  vendor AS (
+    SELECT
+      vendor_id,
+      stripe_subscription_id
+    FROM
+      vendor_subscriptions
+    WHERE
+      (
+        vendor_id = $1::int
+        OR stripe_subscription_id = $2::varchar
+        OR stripe_customer_id = $3::varchar
+      )
+    ORDER BY
+      (vendor_id = $1::int) IS TRUE DESC,
+      (stripe_subscription_id = $2::varchar) IS TRUE DESC
+    LIMIT
+      1
+    FOR NO KEY UPDATE
+  ),
+  claim_outcome AS (
+    SELECT
+      CASE
+        WHEN false THEN 'processing'
+        WHEN vendor.vendor_id IS NULL THEN 'ignored'
+        WHEN $5::boolean THEN 'needs_attention'
+        ELSE 'processed'
+      END AS status,
+      CASE
+        WHEN false THEN $6::text
+        WHEN vendor.vendor_id IS NULL THEN $7::text
+        WHEN $5::boolean THEN $8::text
+        WHEN $9::boolean
+        AND EXISTS (
+          SELECT
+            1
+          FROM
+            billing_history
+          WHERE
+            stripe_invoice_id = $4::varchar
+            AND status = 'paid'
+        ) THEN $10::text
+      END AS note
+    FROM
+      (
+        SELECT
+          1
+      ) AS one
+      LEFT JOIN vendor ON true
+  ),
+  claimed AS (
+    INSERT INTO
+      stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
+    SELECT
+      $12::varchar,
+      $13::varchar,
+      o.status,
+      1,
+      left(o.note, 2000),
+      $14::jsonb,
+      $15::timestamptz,
+      $11::timestamptz,
+      CASE
+        WHEN o.status = 'failed' THEN NULL
+        ELSE $11::timestamptz
+      END
+    FROM
+      claim_outcome AS o
+    WHERE
+      o.status IS NOT NULL
+    ON CONFLICT (event_id) DO UPDATE
+    SET
+      status = EXCLUDED.status,
+      error = EXCLUDED.error,
+      attempts = stripe_webhook_events.attempts + CASE
+        WHEN stripe_webhook_events.status = 'processing' THEN 0
+        ELSE 1
+      END,
+      processed_at = EXCLUDED.processed_at,
+      payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
+    WHERE
+      stripe_webhook_events.status <> 'processed'
+      AND (
+        $16::boolean
+        OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
+      )
+    RETURNING
+      status,
+      error
+  ),
+  bill AS (
+    INSERT INTO
+      billing_history (
+        vendor_id,
+        stripe_invoice_id,
+        stripe_subscription_id,
+        invoice_number,
+        invoice_date,
+        due_date,
+        total_cents,
+        amount_paid_cents,
+        currency,
+        status,
+        pdf_url,
+        hosted_url,
+        description,
+        created_at,
+        updated_at
+      )
+    SELECT
+      vendor.vendor_id,
+      $18::varchar,
+      $19::varchar,
+      $20::varchar,
+      COALESCE($21::timestamptz, $17::timestamptz),
+      $22::timestamptz,
+      $23::int,
+      $24::int,
+      $25::varchar,
+      $26::varchar,
+      $27::text,
+      $28::text,
+      $29::text,
+      $17::timestamptz,
+      $17::timestamptz
     FROM
       vendor
     WHERE
@@ -450,35 +831,38 @@ SELECT
 --   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. false
---   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
---   $7::text = e.g. null
---   $8::boolean = e.g. true
---   $9::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
---   $10::timestamptz = now
---   $11::varchar = event.id
---   $12::varchar = event.type
---   $13::jsonb = payload
---   $14::timestamptz = event.created
---   $15::boolean = replay
---   $16::timestamptz = e.g. 2026-03-15T12:00:00.000Z
---   $17::varchar = e.g. 'in_1'
---   $18::varchar = e.g. 'sub_1'
---   $19::varchar = e.g. 'INV-1'
---   $20::timestamptz = e.g. 2026-03-01T00:00:00.000Z
---   $21::timestamptz = e.g. null
---   $22::int = e.g. 4900
---   $23::int = e.g. 0
---   $24::varchar = e.g. 'eur'
---   $25::varchar = e.g. 'open'
---   $26::text = e.g. null
---   $27::text = e.g. null
---   $28::text = e.g. 'Business'
---   $29::varchar = type
---   $30::jsonb = data
---   $31::text = dedupe_key
---   $32::timestamptz = e.g. 2026-03-15T12:00:00.000Z
---   $33::int = e.g. 1
---   $34::varchar = e.g. 'sub_1'
+--   $6::varchar = invoice subscription
+--   $7::text = e.g. 'invoice in_1: subscription sub_1 is not linked yet; reading it fro...
+--   $8::text = e.g. 'unknown customer cus_1 for invoice in_1'
+--   $9::text = e.g. null
+--   $10::boolean = e.g. true
+--   $11::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
+--   $12::timestamptz = now
+--   $13::varchar = event.id
+--   $14::varchar = event.type
+--   $15::jsonb = payload
+--   $16::timestamptz = event.created
+--   $17::boolean = replay
+--   $18::timestamptz = e.g. 2026-03-15T12:00:00.000Z
+--   $19::varchar = e.g. 'in_1'
+--   $20::varchar = e.g. 'sub_1'
+--   $21::varchar = e.g. 'INV-1'
+--   $22::timestamptz = e.g. 2026-03-01T00:00:00.000Z
+--   $23::timestamptz = e.g. null
+--   $24::int = e.g. 4900
+--   $25::int = e.g. 0
+--   $26::varchar = e.g. 'eur'
+--   $27::varchar = e.g. 'open'
+--   $28::text = e.g. null
+--   $29::text = e.g. null
+--   $30::text = e.g. 'Business'
+--   $31::varchar = type
+--   $32::jsonb = data
+--   $33::text = dedupe_key
+--   $34::timestamptz = e.g. 2026-03-15T12:00:00.000Z
+--   $35::timestamptz = event.created
+--   $36::int = e.g. 1
+--   $37::varchar = e.g. 'sub_1'
 WITH
   vendor AS (
     SELECT
@@ -502,14 +886,42 @@ WITH
   claim_outcome AS (
     SELECT
       CASE
+        WHEN (
+          (
+            vendor.vendor_id IS NULL
+            OR vendor.stripe_subscription_id IS NULL
+          )
+          AND NOT EXISTS (
+            SELECT
+              1
+            FROM
+              vendor_add_ons
+            WHERE
+              stripe_subscription_id = $6::varchar
+          )
+        ) THEN 'processing'
         WHEN vendor.vendor_id IS NULL THEN 'ignored'
         WHEN $5::boolean THEN 'needs_attention'
         ELSE 'processed'
       END AS status,
       CASE
-        WHEN vendor.vendor_id IS NULL THEN $6::text
-        WHEN $5::boolean THEN $7::text
-        WHEN $8::boolean
+        WHEN (
+          (
+            vendor.vendor_id IS NULL
+            OR vendor.stripe_subscription_id IS NULL
+          )
+          AND NOT EXISTS (
+            SELECT
+              1
+            FROM
+              vendor_add_ons
+            WHERE
+              stripe_subscription_id = $6::varchar
+          )
+        ) THEN $7::text
+        WHEN vendor.vendor_id IS NULL THEN $8::text
+        WHEN $5::boolean THEN $9::text
+        WHEN $10::boolean
         AND EXISTS (
           SELECT
             1
@@ -518,7 +930,7 @@ WITH
           WHERE
             stripe_invoice_id = $4::varchar
             AND status = 'paid'
-        ) THEN $9::text
+        ) THEN $11::text
       END AS note
     FROM
       (
@@ -531,17 +943,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $11::varchar,
-      $12::varchar,
+      $13::varchar,
+      $14::varchar,
       o.status,
       1,
       left(o.note, 2000),
-      $13::jsonb,
-      $14::timestamptz,
-      $10::timestamptz,
+      $15::jsonb,
+      $16::timestamptz,
+      $12::timestamptz,
       CASE
         WHEN o.status = 'failed' THEN NULL
-        ELSE $10::timestamptz
+        ELSE $12::timestamptz
       END
     FROM
       claim_outcome AS o
@@ -560,7 +972,7 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $15::boolean
+        $17::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING
@@ -588,20 +1000,20 @@ WITH
       )
     SELECT
       vendor.vendor_id,
-      $17::varchar,
-      $18::varchar,
       $19::varchar,
-      COALESCE($20::timestamptz, $16::timestamptz),
-      $21::timestamptz,
-      $22::int,
-      $23::int,
-      $24::varchar,
-      $25::varchar,
-      $26::text,
-      $27::text,
+      $20::varchar,
+      $21::varchar,
+      COALESCE($22::timestamptz, $18::timestamptz),
+      $23::timestamptz,
+      $24::int,
+      $25::int,
+      $26::varchar,
+      $27::varchar,
       $28::text,
-      $16::timestamptz,
-      $16::timestamptz
+      $29::text,
+      $30::text,
+      $18::timestamptz,
+      $18::timestamptz
     FROM
       vendor
     WHERE
@@ -633,10 +1045,10 @@ WITH
     INSERT INTO
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
-      $29::varchar,
+      $31::varchar,
       v.vendor_id,
-      $30::jsonb,
-      $31::text
+      $32::jsonb,
+      $33::text
     FROM
       vendor AS v
     WHERE
@@ -656,20 +1068,53 @@ WITH
     UPDATE vendor_subscriptions s
     SET
       past_due_since = CASE
-        WHEN s.status IN ('trial', 'active', 'past_due') THEN COALESCE(s.past_due_since, $32::timestamptz)
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $35::timestamptz
+          )
+          AND s.status IN ('trial', 'active', 'past_due')
+        ) THEN COALESCE(s.past_due_since, $34::timestamptz)
         ELSE s.past_due_since
       END,
       status = CASE
-        WHEN s.status IN ('trial', 'active', 'past_due') THEN 'past_due'
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $35::timestamptz
+          )
+          AND s.status IN ('trial', 'active', 'past_due')
+        ) THEN 'past_due'
         ELSE s.status
       END,
-      payment_retry_count = $33::int,
-      updated_at = $32::timestamptz
+      payment_retry_count = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $35::timestamptz
+          )
+          AND s.status IN ('trial', 'active', 'past_due')
+        ) THEN $36::int
+        ELSE s.payment_retry_count
+      END,
+      last_stripe_event_at = CASE
+        WHEN (
+          (
+            s.last_stripe_event_at IS NULL
+            OR s.last_stripe_event_at <= $35::timestamptz
+          )
+          AND s.status IN ('trial', 'active', 'past_due')
+        )
+        AND s.status <> 'past_due' THEN GREATEST(s.last_stripe_event_at, $35::timestamptz)
+        ELSE s.last_stripe_event_at
+      END,
+      observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+      updated_at = $34::timestamptz
     FROM
       vendor AS v
     WHERE
       s.vendor_id = v.vendor_id
-      AND s.stripe_subscription_id = $34::varchar
+      AND v.stripe_subscription_id = $37::varchar
       AND EXISTS (
         SELECT
           1
@@ -695,16 +1140,18 @@ SELECT
 --   $3::varchar = stripe_customer_id
 --   $4::varchar = e.g. 'in_1'
 --   $5::boolean = e.g. true
---   $6::text = e.g. 'unknown customer cus_1 for invoice in_1'
---   $7::text = e.g. 'invoice in_1: total 1099511627776 is out of range'
---   $8::boolean = e.g. false
---   $9::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
---   $10::timestamptz = now
---   $11::varchar = event.id
---   $12::varchar = event.type
---   $13::jsonb = payload
---   $14::timestamptz = event.created
---   $15::boolean = replay
+--   $6::varchar = invoice subscription
+--   $7::text = e.g. 'invoice in_1: subscription sub_1 is not linked yet; reading it fro...
+--   $8::text = e.g. 'unknown customer cus_1 for invoice in_1'
+--   $9::text = e.g. 'invoice in_1: total 1099511627776 is out of range'
+--   $10::boolean = e.g. false
+--   $11::text = e.g. 'invoice in_1 is already paid; the failure changes nothing'
+--   $12::timestamptz = now
+--   $13::varchar = event.id
+--   $14::varchar = event.type
+--   $15::jsonb = payload
+--   $16::timestamptz = event.created
+--   $17::boolean = replay
 WITH
   vendor AS (
     SELECT
@@ -728,14 +1175,42 @@ WITH
   claim_outcome AS (
     SELECT
       CASE
+        WHEN (
+          (
+            vendor.vendor_id IS NULL
+            OR vendor.stripe_subscription_id IS NULL
+          )
+          AND NOT EXISTS (
+            SELECT
+              1
+            FROM
+              vendor_add_ons
+            WHERE
+              stripe_subscription_id = $6::varchar
+          )
+        ) THEN 'processing'
         WHEN vendor.vendor_id IS NULL THEN 'ignored'
         WHEN $5::boolean THEN 'needs_attention'
         ELSE 'processed'
       END AS status,
       CASE
-        WHEN vendor.vendor_id IS NULL THEN $6::text
-        WHEN $5::boolean THEN $7::text
-        WHEN $8::boolean
+        WHEN (
+          (
+            vendor.vendor_id IS NULL
+            OR vendor.stripe_subscription_id IS NULL
+          )
+          AND NOT EXISTS (
+            SELECT
+              1
+            FROM
+              vendor_add_ons
+            WHERE
+              stripe_subscription_id = $6::varchar
+          )
+        ) THEN $7::text
+        WHEN vendor.vendor_id IS NULL THEN $8::text
+        WHEN $5::boolean THEN $9::text
+        WHEN $10::boolean
         AND EXISTS (
           SELECT
             1
@@ -744,7 +1219,7 @@ WITH
           WHERE
             stripe_invoice_id = $4::varchar
             AND status = 'paid'
-        ) THEN $9::text
+        ) THEN $11::text
       END AS note
     FROM
       (
@@ -757,17 +1232,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $11::varchar,
-      $12::varchar,
+      $13::varchar,
+      $14::varchar,
       o.status,
       1,
       left(o.note, 2000),
-      $13::jsonb,
-      $14::timestamptz,
-      $10::timestamptz,
+      $15::jsonb,
+      $16::timestamptz,
+      $12::timestamptz,
       CASE
         WHEN o.status = 'failed' THEN NULL
-        ELSE $10::timestamptz
+        ELSE $12::timestamptz
       END
     FROM
       claim_outcome AS o
@@ -786,7 +1261,7 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $15::boolean
+        $17::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING

@@ -61,7 +61,7 @@ export class InvoiceEventHandlers {
     // Not linked yet: no row, or a row without a subscription — unless the subscription is a known add-on's.
     const unlinked = subscriptionId !== null && !opts.afterRead
       ? `((vendor.vendor_id IS NULL OR vendor.stripe_subscription_id IS NULL)
-          AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${add(subscriptionId, 'varchar')}))`
+          AND NOT EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${add(subscriptionId, 'varchar', 'invoice subscription')}))`
       : 'false';
     // Signed and well formed, but not storable (a value beyond PostgreSQL's integer): an admin must look.
     const outcome = `SELECT CASE WHEN ${unlinked} THEN 'processing' WHEN vendor.vendor_id IS NULL THEN 'ignored' WHEN ${unstorable} THEN 'needs_attention' ELSE 'processed' END AS status,

@@ -6,43 +6,45 @@
 --   $1::varchar = patch.sub_id
 --   $2::timestamptz = patch.at
 --   $3::boolean = patch.is_event
---   $4::varchar = patch.customer_id
---   $5::int = patch.vendor_id
---   $6::varchar = patch.price_id
---   $7::text = patch.price_ids
---   $8::varchar = patch.tier_code
---   $9::boolean = patch.tier_code_is_default
---   $10::boolean = patch.is_annual
---   $11::varchar = patch.status
---   $12::boolean = patch.ended
---   $13::timestamptz = patch.trial_ends_at
---   $14::timestamptz = patch.period_start
---   $15::timestamptz = patch.period_end
---   $16::boolean = patch.cancel_at_period_end
---   $17::timestamptz = patch.cancel_at
---   $18::timestamptz = patch.cancelled_at
---   $19::timestamptz = patch.ended_at
---   $20::boolean = patch.has_payment_method
---   $21::timestamptz = now
---   $22::varchar = subscription.id
---   $23::text = subscription.needs_attention dedupe key
---   $24::text = note when applied (a re-read: REREAD_NOTE)
---   $25::timestamptz = now
---   $26::varchar = event.id
---   $27::varchar = event.type
---   $28::jsonb = payload
---   $29::timestamptz = event.created
---   $30::boolean = replay
---   $31::varchar = subscription.id
---   $32::varchar = platform event type
---   $33::text = data.stripe_subscription_id
---   $34::text = subscription.needs_attention dedupe key
+--   $4::timestamptz = patch.read_started_at
+--   $5::varchar = patch.customer_id
+--   $6::int = patch.vendor_id
+--   $7::varchar = patch.price_id
+--   $8::text = patch.price_ids
+--   $9::varchar = patch.tier_code
+--   $10::boolean = patch.tier_code_is_default
+--   $11::boolean = patch.is_annual
+--   $12::varchar = patch.status
+--   $13::boolean = patch.ended
+--   $14::timestamptz = patch.trial_ends_at
+--   $15::timestamptz = patch.period_start
+--   $16::timestamptz = patch.period_end
+--   $17::boolean = patch.cancel_at_period_end
+--   $18::timestamptz = patch.cancel_at
+--   $19::timestamptz = patch.cancelled_at
+--   $20::timestamptz = patch.ended_at
+--   $21::boolean = patch.has_payment_method
+--   $22::timestamptz = now
+--   $23::varchar = subscription.id
+--   $24::text = subscription.needs_attention dedupe key
+--   $25::text = note when applied (a re-read: REREAD_NOTE)
+--   $26::timestamptz = now
+--   $27::varchar = event.id
+--   $28::varchar = event.type
+--   $29::jsonb = payload
+--   $30::timestamptz = event.created
+--   $31::boolean = replay
+--   $32::varchar = subscription.id
+--   $33::varchar = platform event type
+--   $34::text = data.stripe_subscription_id
+--   $35::text = subscription.needs_attention dedupe key
 WITH
   b AS (
     SELECT
       id,
       vendor_id,
       last_stripe_event_at,
+      observed_watermark,
       tier_code,
       is_annual,
       status,
@@ -63,9 +65,9 @@ WITH
       vendor_subscriptions
     WHERE
       (
-        vendor_id = $5::int
+        vendor_id = $6::int
         OR stripe_subscription_id = $1::varchar
-        OR stripe_customer_id = $4::varchar
+        OR stripe_customer_id = $5::varchar
       )
       AND NOT EXISTS (
         SELECT
@@ -76,7 +78,7 @@ WITH
           stripe_subscription_id = $1::varchar
       )
     ORDER BY
-      (vendor_id = $5::int) IS TRUE DESC,
+      (vendor_id = $6::int) IS TRUE DESC,
       (stripe_subscription_id = $1::varchar) IS TRUE DESC
     LIMIT
       1
@@ -88,11 +90,13 @@ WITH
       CASE
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
-        AND $12::boolean THEN 'not_current'
+        AND $13::boolean THEN 'not_current'
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
         AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
         WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
+        WHEN $4::timestamptz IS NOT NULL
+        AND b.observed_watermark >= $4::timestamptz THEN 'stale'
         WHEN $3::boolean
         AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
         ELSE 'apply'
@@ -112,7 +116,7 @@ WITH
             FROM
               platform_events
             WHERE
-              dedupe_key = $23::text
+              dedupe_key = $24::text
           ) THEN 'needs_attention'
           ELSE 'processed'
         END
@@ -122,12 +126,12 @@ WITH
           FROM
             vendor_add_ons
           WHERE
-            stripe_subscription_id = $22::varchar
+            stripe_subscription_id = $23::varchar
         ) THEN NULL
         ELSE 'ignored'
       END AS status,
       CASE
-        WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || $22::varchar
+        WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || $23::varchar
         WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
         WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
         WHEN v.verdict = 'second_live' THEN CASE
@@ -137,14 +141,14 @@ WITH
             FROM
               platform_events
             WHERE
-              dedupe_key = $23::text
+              dedupe_key = $24::text
           ) THEN 'skipped (reported before): '
           ELSE ''
         END || (
-          'subscription ' || $22::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
+          'subscription ' || $23::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
         )
-        WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || $22::varchar || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
-        ELSE $24::text
+        WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || $23::varchar || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
+        ELSE $25::text
       END AS note
     FROM
       (
@@ -157,17 +161,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $26::varchar,
       $27::varchar,
+      $28::varchar,
       o.status,
       1,
       left(o.note, 2000),
-      $28::jsonb,
-      $29::timestamptz,
-      $25::timestamptz,
+      $29::jsonb,
+      $30::timestamptz,
+      $26::timestamptz,
       CASE
         WHEN o.status = 'failed' THEN NULL
-        ELSE $25::timestamptz
+        ELSE $26::timestamptz
       END
     FROM
       claim_outcome AS o
@@ -186,7 +190,7 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $30::boolean
+        $31::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING
@@ -197,19 +201,19 @@ WITH
     INSERT INTO
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
-      $32::varchar,
+      $33::varchar,
       v.vendor_id,
       jsonb_build_object(
         'stripe_subscription_id',
-        $33::text,
+        $34::text,
         'reason',
         (
           (
-            'subscription ' || $31::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
+            'subscription ' || $32::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
           )
         )
       ),
-      $34::text
+      $35::text
     FROM
       (
         SELECT
@@ -240,7 +244,7 @@ WITH
         t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
         item.price_id
       FROM
-        unnest(string_to_array($7::text, ' ')) WITH ORDINALITY AS item (price_id, n)
+        unnest(string_to_array($8::text, ' ')) WITH ORDINALITY AS item (price_id, n)
         JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
         OR t.stripe_price_annual_id = item.price_id
       ORDER BY
@@ -254,21 +258,21 @@ WITH
     (
       SELECT
         t.code,
-        $10::boolean,
-        $6::varchar
+        $11::boolean,
+        $7::varchar
       FROM
         subscription_tiers t
       WHERE
-        t.code = $8::varchar
+        t.code = $9::varchar
     )
     UNION ALL
     (
       SELECT
-        $8::varchar,
-        $10::boolean,
-        $6::varchar
+        $9::varchar,
+        $11::boolean,
+        $7::varchar
       WHERE
-        $9::boolean
+        $10::boolean
     )
     LIMIT
       1
@@ -278,88 +282,95 @@ WITH
     SET
       tier_code = COALESCE(tier.code, b.tier_code),
       is_annual = COALESCE(tier.annual, b.is_annual),
-      status = COALESCE($11::varchar, b.status),
+      status = COALESCE($12::varchar, b.status),
       trial_ends_at = COALESCE(
-        $13::timestamptz,
+        $14::timestamptz,
         CASE
-          WHEN COALESCE($11::varchar, b.status) = 'trial' THEN b.trial_ends_at
+          WHEN COALESCE($12::varchar, b.status) = 'trial' THEN b.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
-          $14::timestamptz IS NOT NULL
+          $15::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $14::timestamptz >= b.period_start
+            OR $15::timestamptz >= b.period_start
           )
-        ) THEN $14::timestamptz
+        ) THEN $15::timestamptz
         ELSE b.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($11::varchar, b.status) = 'cancelled'
-        AND $19::timestamptz IS NOT NULL THEN GREATEST(
+        WHEN COALESCE($12::varchar, b.status) = 'cancelled'
+        AND $20::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
-              $14::timestamptz IS NOT NULL
+              $15::timestamptz IS NOT NULL
               AND (
                 b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $14::timestamptz >= b.period_start
+                OR $15::timestamptz >= b.period_start
               )
-            ) THEN $14::timestamptz
+            ) THEN $15::timestamptz
             ELSE b.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
-                $14::timestamptz IS NOT NULL
+                $15::timestamptz IS NOT NULL
                 AND (
                   b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $14::timestamptz >= b.period_start
+                  OR $15::timestamptz >= b.period_start
                 )
-              ) THEN $15::timestamptz
+              ) THEN $16::timestamptz
               ELSE b.period_end
             END,
-            $19::timestamptz
+            $20::timestamptz
           )
         )
         WHEN (
-          $14::timestamptz IS NOT NULL
+          $15::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $14::timestamptz >= b.period_start
+            OR $15::timestamptz >= b.period_start
           )
-        ) THEN $15::timestamptz
+        ) THEN $16::timestamptz
         ELSE b.period_end
       END,
       orders_this_period = CASE
         WHEN (
-          $14::timestamptz IS NOT NULL
+          $15::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $14::timestamptz >= b.period_start
+            OR $15::timestamptz >= b.period_start
           )
         )
-        AND $14::timestamptz > b.period_start THEN 0
+        AND $15::timestamptz > b.period_start THEN 0
         ELSE s.orders_this_period
       END,
-      cancel_at_period_end = $16::boolean,
-      cancel_at = $17::timestamptz,
-      cancelled_at = $18::timestamptz,
-      stripe_customer_id = COALESCE($4::varchar, b.stripe_customer_id),
+      cancel_at_period_end = $17::boolean,
+      cancel_at = $18::timestamptz,
+      cancelled_at = $19::timestamptz,
+      stripe_customer_id = COALESCE($5::varchar, b.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
-      stripe_price_id = COALESCE(tier.price_id, $6::varchar, b.stripe_price_id),
+      stripe_price_id = COALESCE(tier.price_id, $7::varchar, b.stripe_price_id),
       has_payment_method = b.has_payment_method
-      OR $20::boolean,
+      OR $21::boolean,
       past_due_since = CASE
-        WHEN COALESCE($11::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $21::timestamptz)
+        WHEN COALESCE($12::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $22::timestamptz)
       END,
       payment_retry_count = CASE
         WHEN b.status = 'past_due'
-        AND COALESCE($11::varchar, b.status) <> 'past_due' THEN 0
+        AND COALESCE($12::varchar, b.status) <> 'past_due' THEN 0
         ELSE b.payment_retry_count
       END,
       last_stripe_event_at = GREATEST(b.last_stripe_event_at, $2::timestamptz),
-      updated_at = $21::timestamptz
+      observed_watermark = GREATEST(
+        b.observed_watermark,
+        CASE
+          WHEN $3::boolean THEN clock_timestamp()
+          ELSE $4::timestamptz
+        END
+      ),
+      updated_at = $22::timestamptz
     FROM
       v AS b
       LEFT JOIN tier ON true

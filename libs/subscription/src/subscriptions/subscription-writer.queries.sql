@@ -6,30 +6,32 @@
 --   $1::varchar = patch.sub_id
 --   $2::timestamptz = patch.at
 --   $3::boolean = patch.is_event
---   $4::varchar = patch.customer_id
---   $5::int = patch.vendor_id
---   $6::varchar = patch.price_id
---   $7::text = patch.price_ids
---   $8::varchar = patch.tier_code
---   $9::boolean = patch.tier_code_is_default
---   $10::boolean = patch.is_annual
---   $11::varchar = patch.status
---   $12::boolean = patch.ended
---   $13::timestamptz = patch.trial_ends_at
---   $14::timestamptz = patch.period_start
---   $15::timestamptz = patch.period_end
---   $16::boolean = patch.cancel_at_period_end
---   $17::timestamptz = patch.cancel_at
---   $18::timestamptz = patch.cancelled_at
---   $19::timestamptz = patch.ended_at
---   $20::boolean = patch.has_payment_method
---   $21::timestamptz = now
+--   $4::timestamptz = patch.read_started_at
+--   $5::varchar = patch.customer_id
+--   $6::int = patch.vendor_id
+--   $7::varchar = patch.price_id
+--   $8::text = patch.price_ids
+--   $9::varchar = patch.tier_code
+--   $10::boolean = patch.tier_code_is_default
+--   $11::boolean = patch.is_annual
+--   $12::varchar = patch.status
+--   $13::boolean = patch.ended
+--   $14::timestamptz = patch.trial_ends_at
+--   $15::timestamptz = patch.period_start
+--   $16::timestamptz = patch.period_end
+--   $17::boolean = patch.cancel_at_period_end
+--   $18::timestamptz = patch.cancel_at
+--   $19::timestamptz = patch.cancelled_at
+--   $20::timestamptz = patch.ended_at
+--   $21::boolean = patch.has_payment_method
+--   $22::timestamptz = now
 WITH
   b AS (
     SELECT
       id,
       vendor_id,
       last_stripe_event_at,
+      observed_watermark,
       tier_code,
       is_annual,
       status,
@@ -50,9 +52,9 @@ WITH
       vendor_subscriptions
     WHERE
       (
-        vendor_id = $5::int
+        vendor_id = $6::int
         OR stripe_subscription_id = $1::varchar
-        OR stripe_customer_id = $4::varchar
+        OR stripe_customer_id = $5::varchar
       )
       AND NOT EXISTS (
         SELECT
@@ -63,7 +65,7 @@ WITH
           stripe_subscription_id = $1::varchar
       )
     ORDER BY
-      (vendor_id = $5::int) IS TRUE DESC,
+      (vendor_id = $6::int) IS TRUE DESC,
       (stripe_subscription_id = $1::varchar) IS TRUE DESC
     LIMIT
       1
@@ -75,11 +77,13 @@ WITH
       CASE
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
-        AND $12::boolean THEN 'not_current'
+        AND $13::boolean THEN 'not_current'
         WHEN b.stripe_subscription_id IS NOT NULL
         AND b.stripe_subscription_id <> $1::varchar
         AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
         WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
+        WHEN $4::timestamptz IS NOT NULL
+        AND b.observed_watermark >= $4::timestamptz THEN 'stale'
         WHEN $3::boolean
         AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
         ELSE 'apply'
@@ -94,7 +98,7 @@ WITH
         t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
         item.price_id
       FROM
-        unnest(string_to_array($7::text, ' ')) WITH ORDINALITY AS item (price_id, n)
+        unnest(string_to_array($8::text, ' ')) WITH ORDINALITY AS item (price_id, n)
         JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
         OR t.stripe_price_annual_id = item.price_id
       ORDER BY
@@ -108,21 +112,21 @@ WITH
     (
       SELECT
         t.code,
-        $10::boolean,
-        $6::varchar
+        $11::boolean,
+        $7::varchar
       FROM
         subscription_tiers t
       WHERE
-        t.code = $8::varchar
+        t.code = $9::varchar
     )
     UNION ALL
     (
       SELECT
-        $8::varchar,
-        $10::boolean,
-        $6::varchar
+        $9::varchar,
+        $11::boolean,
+        $7::varchar
       WHERE
-        $9::boolean
+        $10::boolean
     )
     LIMIT
       1
@@ -132,88 +136,95 @@ WITH
     SET
       tier_code = COALESCE(tier.code, b.tier_code),
       is_annual = COALESCE(tier.annual, b.is_annual),
-      status = COALESCE($11::varchar, b.status),
+      status = COALESCE($12::varchar, b.status),
       trial_ends_at = COALESCE(
-        $13::timestamptz,
+        $14::timestamptz,
         CASE
-          WHEN COALESCE($11::varchar, b.status) = 'trial' THEN b.trial_ends_at
+          WHEN COALESCE($12::varchar, b.status) = 'trial' THEN b.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
-          $14::timestamptz IS NOT NULL
+          $15::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $14::timestamptz >= b.period_start
+            OR $15::timestamptz >= b.period_start
           )
-        ) THEN $14::timestamptz
+        ) THEN $15::timestamptz
         ELSE b.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($11::varchar, b.status) = 'cancelled'
-        AND $19::timestamptz IS NOT NULL THEN GREATEST(
+        WHEN COALESCE($12::varchar, b.status) = 'cancelled'
+        AND $20::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
-              $14::timestamptz IS NOT NULL
+              $15::timestamptz IS NOT NULL
               AND (
                 b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $14::timestamptz >= b.period_start
+                OR $15::timestamptz >= b.period_start
               )
-            ) THEN $14::timestamptz
+            ) THEN $15::timestamptz
             ELSE b.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
-                $14::timestamptz IS NOT NULL
+                $15::timestamptz IS NOT NULL
                 AND (
                   b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $14::timestamptz >= b.period_start
+                  OR $15::timestamptz >= b.period_start
                 )
-              ) THEN $15::timestamptz
+              ) THEN $16::timestamptz
               ELSE b.period_end
             END,
-            $19::timestamptz
+            $20::timestamptz
           )
         )
         WHEN (
-          $14::timestamptz IS NOT NULL
+          $15::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $14::timestamptz >= b.period_start
+            OR $15::timestamptz >= b.period_start
           )
-        ) THEN $15::timestamptz
+        ) THEN $16::timestamptz
         ELSE b.period_end
       END,
       orders_this_period = CASE
         WHEN (
-          $14::timestamptz IS NOT NULL
+          $15::timestamptz IS NOT NULL
           AND (
             b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $14::timestamptz >= b.period_start
+            OR $15::timestamptz >= b.period_start
           )
         )
-        AND $14::timestamptz > b.period_start THEN 0
+        AND $15::timestamptz > b.period_start THEN 0
         ELSE s.orders_this_period
       END,
-      cancel_at_period_end = $16::boolean,
-      cancel_at = $17::timestamptz,
-      cancelled_at = $18::timestamptz,
-      stripe_customer_id = COALESCE($4::varchar, b.stripe_customer_id),
+      cancel_at_period_end = $17::boolean,
+      cancel_at = $18::timestamptz,
+      cancelled_at = $19::timestamptz,
+      stripe_customer_id = COALESCE($5::varchar, b.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
-      stripe_price_id = COALESCE(tier.price_id, $6::varchar, b.stripe_price_id),
+      stripe_price_id = COALESCE(tier.price_id, $7::varchar, b.stripe_price_id),
       has_payment_method = b.has_payment_method
-      OR $20::boolean,
+      OR $21::boolean,
       past_due_since = CASE
-        WHEN COALESCE($11::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $21::timestamptz)
+        WHEN COALESCE($12::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $22::timestamptz)
       END,
       payment_retry_count = CASE
         WHEN b.status = 'past_due'
-        AND COALESCE($11::varchar, b.status) <> 'past_due' THEN 0
+        AND COALESCE($12::varchar, b.status) <> 'past_due' THEN 0
         ELSE b.payment_retry_count
       END,
       last_stripe_event_at = GREATEST(b.last_stripe_event_at, $2::timestamptz),
-      updated_at = $21::timestamptz
+      observed_watermark = GREATEST(
+        b.observed_watermark,
+        CASE
+          WHEN $3::boolean THEN clock_timestamp()
+          ELSE $4::timestamptz
+        END
+      ),
+      updated_at = $22::timestamptz
     FROM
       v AS b
       LEFT JOIN tier ON true
@@ -294,24 +305,25 @@ FROM
 --   $1::varchar[] = each patch's sub_id
 --   $2::timestamptz[] = each patch's at
 --   $3::boolean[] = each patch's is_event
---   $4::varchar[] = each patch's customer_id
---   $5::int[] = each patch's vendor_id
---   $6::varchar[] = each patch's price_id
---   $7::text[] = each patch's price_ids
---   $8::varchar[] = each patch's tier_code
---   $9::boolean[] = each patch's tier_code_is_default
---   $10::boolean[] = each patch's is_annual
---   $11::varchar[] = each patch's status
---   $12::boolean[] = each patch's ended
---   $13::timestamptz[] = each patch's trial_ends_at
---   $14::timestamptz[] = each patch's period_start
---   $15::timestamptz[] = each patch's period_end
---   $16::boolean[] = each patch's cancel_at_period_end
---   $17::timestamptz[] = each patch's cancel_at
---   $18::timestamptz[] = each patch's cancelled_at
---   $19::timestamptz[] = each patch's ended_at
---   $20::boolean[] = each patch's has_payment_method
---   $21::timestamptz = now
+--   $4::timestamptz[] = each patch's read_started_at
+--   $5::varchar[] = each patch's customer_id
+--   $6::int[] = each patch's vendor_id
+--   $7::varchar[] = each patch's price_id
+--   $8::text[] = each patch's price_ids
+--   $9::varchar[] = each patch's tier_code
+--   $10::boolean[] = each patch's tier_code_is_default
+--   $11::boolean[] = each patch's is_annual
+--   $12::varchar[] = each patch's status
+--   $13::boolean[] = each patch's ended
+--   $14::timestamptz[] = each patch's trial_ends_at
+--   $15::timestamptz[] = each patch's period_start
+--   $16::timestamptz[] = each patch's period_end
+--   $17::boolean[] = each patch's cancel_at_period_end
+--   $18::timestamptz[] = each patch's cancel_at
+--   $19::timestamptz[] = each patch's cancelled_at
+--   $20::timestamptz[] = each patch's ended_at
+--   $21::boolean[] = each patch's has_payment_method
+--   $22::timestamptz = now
 SELECT
   b.vendor_id,
   CASE
@@ -322,6 +334,8 @@ SELECT
     AND b.stripe_subscription_id <> x.sub_id
     AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
     WHEN b.last_stripe_event_at > x.at THEN 'stale'
+    WHEN x.read_started_at IS NOT NULL
+    AND b.observed_watermark >= x.read_started_at THEN 'stale'
     WHEN x.is_event
     AND b.last_stripe_event_at = x.at THEN 'tie'
     ELSE 'apply'
@@ -400,7 +414,7 @@ SELECT
     ) IS DISTINCT FROM b.has_payment_method
     OR (
       CASE
-        WHEN COALESCE(x.status, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $21::timestamptz)
+        WHEN COALESCE(x.status, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $22::timestamptz)
       END
     ) IS DISTINCT FROM b.past_due_since
     OR (
@@ -429,27 +443,29 @@ FROM
     $1::varchar[],
     $2::timestamptz[],
     $3::boolean[],
-    $4::varchar[],
-    $5::int[],
-    $6::varchar[],
-    $7::text[],
-    $8::varchar[],
-    $9::boolean[],
+    $4::timestamptz[],
+    $5::varchar[],
+    $6::int[],
+    $7::varchar[],
+    $8::text[],
+    $9::varchar[],
     $10::boolean[],
-    $11::varchar[],
-    $12::boolean[],
-    $13::timestamptz[],
+    $11::boolean[],
+    $12::varchar[],
+    $13::boolean[],
     $14::timestamptz[],
     $15::timestamptz[],
-    $16::boolean[],
-    $17::timestamptz[],
+    $16::timestamptz[],
+    $17::boolean[],
     $18::timestamptz[],
     $19::timestamptz[],
-    $20::boolean[]
+    $20::timestamptz[],
+    $21::boolean[]
   ) WITH ORDINALITY AS x (
     sub_id,
     at,
     is_event,
+    read_started_at,
     customer_id,
     vendor_id,
     price_id,
@@ -473,6 +489,7 @@ FROM
     SELECT
       vendor_id,
       last_stripe_event_at,
+      observed_watermark,
       tier_code,
       is_annual,
       status,

@@ -244,7 +244,7 @@ export class SubscriptionWriter {
     const start = add(paid.newPeriod?.start ?? null, 'timestamptz');
     const end = `COALESCE(${add(paid.newPeriod?.end ?? null, 'timestamptz')}, CASE WHEN s.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
     const amount = add(paid.amountPaidCents, 'int');
-    const eventAt = add(paid.eventAt, 'timestamptz');
+    const eventAt = add(paid.eventAt, 'timestamptz', 'event.created');
     const current = `(s.last_stripe_event_at IS NULL OR s.last_stripe_event_at <= ${eventAt})`;
     const becomesActive = `(${current} AND (s.status IN ('past_due', 'active') OR (s.status = 'trial' AND ${amount} > 0)))`;
     return `UPDATE vendor_subscriptions s SET
@@ -268,7 +268,7 @@ export class SubscriptionWriter {
    */
   paymentFailedSql(add: AddParam, vendor: string, subscriptionId: string, failure: { attemptCount: number; eventAt: Date }, when: string): string {
     const now = add(this.clock.now(), 'timestamptz');
-    const eventAt = add(failure.eventAt, 'timestamptz');
+    const eventAt = add(failure.eventAt, 'timestamptz', 'event.created');
     const fails = `((s.last_stripe_event_at IS NULL OR s.last_stripe_event_at <= ${eventAt}) AND s.status IN ('trial', 'active', 'past_due'))`;
     return `UPDATE vendor_subscriptions s SET
          past_due_since = CASE WHEN ${fails} THEN COALESCE(s.past_due_since, ${now}) ELSE s.past_due_since END,
