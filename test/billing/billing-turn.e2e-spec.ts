@@ -1,4 +1,6 @@
 import type { QueryRunner } from 'typeorm';
+import { EnvironmentError, validateEnvironment } from '@app/common';
+import { testTempDir } from '../support/temp-dir.js';
 import { stripeEnv } from '../stripe-double/stripe-double.js';
 import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { api, createTestApp, type TestApp } from '../support/test-app.js';
@@ -172,5 +174,14 @@ describe('billing: one operation at a time per vendor, across processes', () => 
     const atStripe = double.state.subscriptions.get(v.subscriptionId)!;
     expect(atStripe.items.data[0].price.id).toBe(prices.essential.month);
     expect(await subscriptionRow(t, v.vendorId)).toMatchObject({ tier_code: 'essential', stripe_price_id: prices.essential.month, pending_tier_code: null });
+  });
+
+  it('validates the lease, its renewal and the SDK\'s retries at start-up', () => {
+    const env = (vars: Record<string, string>) => validateEnvironment({ DATA_DIR: testTempDir('vb-turn-'), JWT_SECRET: 'x'.repeat(40), ...vars });
+    expect(env({})).toMatchObject({ BILLING_TURN_LEASE_MS: 15_000, STRIPE_MAX_NETWORK_RETRIES: 2 });
+    expect(env({ BILLING_TURN_LEASE_MS: '3000', BILLING_TURN_RENEW_MS: '1000' })).toMatchObject({ BILLING_TURN_LEASE_MS: 3000, BILLING_TURN_RENEW_MS: 1000 });
+    expect(() => env({ BILLING_TURN_LEASE_MS: '3000', BILLING_TURN_RENEW_MS: '2000' })).toThrow(/^\s*BILLING_TURN_RENEW_MS: .*a third of BILLING_TURN_LEASE_MS/m);
+    expect(() => env({ BILLING_TURN_LEASE_MS: '10' })).toThrow(EnvironmentError);
+    expect(() => env({ STRIPE_MAX_NETWORK_RETRIES: '9' })).toThrow(/^\s*STRIPE_MAX_NETWORK_RETRIES: /m);
   });
 });

@@ -47,7 +47,7 @@ export class BillingTurn {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource, config: ConfigService) {
     this.leaseMs = config.get<number>('BILLING_TURN_LEASE_MS') ?? 15_000;
-    this.renewMs = config.get<number>('BILLING_TURN_RENEW_MS') ?? 5_000;
+    this.renewMs = config.get<number>('BILLING_TURN_RENEW_MS') ?? Math.floor(this.leaseMs / 3);
   }
 
   /** Waits until no other operation holds the turn and none queued earlier waits, then takes it (409 after WAIT_MAX_MS). */

@@ -113,8 +113,8 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(300) @Max(600_000)
   BILLING_TURN_LEASE_MS: number = 15_000;
 
-  /** How often the running operation renews its lease; under a third of the lease, so one late renewal costs nothing. */
-  @Type(() => Number) @IsInt() @Min(50) @Max(200_000)
+  /** How often the running operation renews its lease (default: a third of it); at most a third, so one late renewal costs nothing. */
+  @Transform(emptyToUndefined) @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(200_000)
   @ValidateBy({
     name: 'renewsWithinLease',
     validator: {
@@ -122,7 +122,7 @@ export class EnvironmentVariables {
       defaultMessage: () => 'BILLING_TURN_RENEW_MS must be at most a third of BILLING_TURN_LEASE_MS',
     },
   })
-  BILLING_TURN_RENEW_MS: number = 5_000;
+  BILLING_TURN_RENEW_MS?: number;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   STRIPE_MAX_REQUESTS_PER_SECOND: number = 20;
