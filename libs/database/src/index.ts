@@ -15,3 +15,4 @@ export * from './jobs/job-schedule.service.js';
 export * from './jobs/worker-heartbeat.service.js';
 export * from './database-unavailable.js';
 export * from './wait-limits.js';
+export * from './change-cause.js';

@@ -11,3 +11,7 @@ export * from './tiers/tier.service.js';
 export * from './limits/limit.service.js';
 export * from './lifecycle/subscription-lifecycle.service.js';
 export * from './subscriptions/subscription-admin.writer.js';
+export * from './revenue/monthly-value.js';
+export * from './revenue/revenue-movement.js';
+export * from './revenue/revenue-report.js';
+export * from './revenue/revenue.service.js';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LimitService } from './limits/limit.service.js';
+import { RevenueService } from './revenue/revenue.service.js';
 import { SubscriptionLifecycleService } from './lifecycle/subscription-lifecycle.service.js';
 import { SubscriptionTier } from './tiers/subscription-tier.entity.js';
 import { TierService } from './tiers/tier.service.js';
@@ -11,7 +12,7 @@ import { VendorSubscription } from './subscriptions/vendor-subscription.entity.j
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService],
-  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, TypeOrmModule],
+  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService],
+  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, TypeOrmModule],
 })
 export class SubscriptionModule {}

@@ -6,6 +6,7 @@ import { $, clearMessage, fill, h, showMessage } from './admin-dom.js';
 import { renderJobs } from './admin-jobs.js';
 import { renderPlatformEvents, renderStripeEvents } from './admin-ledgers.js';
 import { renderOverview } from './admin-overview.js';
+import { renderRevenue } from './admin-revenue.js';
 import { renderVendorPage } from './admin-vendor-page.js';
 import { renderVendors } from './admin-vendors.js';
 
@@ -16,6 +17,7 @@ const ROUTES = [
   [/^\/stripe-events$/, (view, params) => renderStripeEvents(view, params), 'stripe-events'],
   [/^\/platform-events$/, (view) => renderPlatformEvents(view), 'platform-events'],
   [/^\/jobs$/, (view) => renderJobs(view), 'jobs'],
+  [/^\/revenue$/, (view, params) => renderRevenue(view, params), 'revenue'],
 ];
 
 let rendering = 0;

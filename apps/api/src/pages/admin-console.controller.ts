@@ -26,6 +26,7 @@ const CONSOLE_FILES: Record<string, string> = {
   'admin-vendor-page.js': JS,
   'admin-ledgers.js': JS,
   'admin-jobs.js': JS,
+  'admin-revenue.js': JS,
 };
 
 /** The chart library, served from its npm package (a dependency), never from a CDN. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { setChangeCause } from '@app/database';
 import { VendorActivationService } from '@app/platform';
 import { SubscriptionAdminWriter } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -57,6 +58,7 @@ export class VendorAdminService {
     change: (manager: EntityManager) => Promise<{ before: object; after: object }>,
   ): Promise<AdminActionResult> {
     const result = await this.dataSource.transaction(async (manager) => {
+      await setChangeCause(manager, 'admin');
       const { before, after } = await change(manager);
       const audit = await this.audit.record(manager, { adminUserId: actor.adminUserId, vendorId, action, before, after });
       return { action, vendor_id: vendorId, before: before as Record<string, unknown>, after: after as Record<string, unknown>, audit };

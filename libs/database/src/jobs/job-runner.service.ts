@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, redactUrlSecrets } from '@app/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AdvisoryLock, tryTransactionLock } from '../advisory-lock.js';
+import { setChangeCause } from '../change-cause.js';
 import { runStatement } from '../sql.js';
 import { JobRun } from './job-run.entity.js';
 import { SessionLockService } from './session-lock.service.js';
@@ -157,6 +158,8 @@ export class JobRunnerService implements BeforeApplicationShutdown {
       const outcome = await this.dataSource.transaction(async (manager) => {
         if (!(await tryTransactionLock(manager, lock))) return 'locked' as const;
         await this.claimRun(manager, run);
+        // The history of plan changes records what this run changes as the job's doing.
+        await setChangeCause(manager, 'job');
         try {
           return { result: await manager.transaction(work) };
         } catch (error) {
