@@ -132,6 +132,7 @@ export class SubscriptionChanges1764000022000 implements MigrationInterface {
             CASE WHEN OLD.status IS DISTINCT FROM NEW.status THEN 'status' END,
             CASE WHEN OLD.is_annual IS DISTINCT FROM NEW.is_annual THEN 'is_annual' END,
             CASE WHEN OLD.cancel_at_period_end IS DISTINCT FROM NEW.cancel_at_period_end THEN 'cancel_at_period_end' END,
+            CASE WHEN OLD.cancel_at IS DISTINCT FROM NEW.cancel_at THEN 'cancel_at' END,
             CASE WHEN OLD.period_end IS DISTINCT FROM NEW.period_end THEN 'period_end' END], NULL);
           -- A renewal (only the period moved) of a plan that is not ending is not a change of plan.
           IF old_value = value_after AND what <@ ARRAY['period_end'] AND NEW.status <> 'cancelled' THEN
@@ -149,10 +150,11 @@ export class SubscriptionChanges1764000022000 implements MigrationInterface {
       FOR EACH ROW EXECUTE FUNCTION subscription_changes_record_plan()`);
     await q.query(`
       CREATE TRIGGER trg_vendor_subscriptions_changes_update
-      AFTER UPDATE OF tier_code, status, is_annual, cancel_at_period_end, period_end ON vendor_subscriptions
+      AFTER UPDATE OF tier_code, status, is_annual, cancel_at_period_end, cancel_at, period_end ON vendor_subscriptions
       FOR EACH ROW
       WHEN (OLD.tier_code IS DISTINCT FROM NEW.tier_code OR OLD.status IS DISTINCT FROM NEW.status OR OLD.is_annual IS DISTINCT FROM NEW.is_annual
-            OR OLD.cancel_at_period_end IS DISTINCT FROM NEW.cancel_at_period_end OR OLD.period_end IS DISTINCT FROM NEW.period_end)
+            OR OLD.cancel_at_period_end IS DISTINCT FROM NEW.cancel_at_period_end OR OLD.cancel_at IS DISTINCT FROM NEW.cancel_at
+            OR OLD.period_end IS DISTINCT FROM NEW.period_end)
       EXECUTE FUNCTION subscription_changes_record_plan()`);
 
     // Add-ons: a grant, a cancellation, an end (status), or a change of what it is worth. Holds (pending), their
