@@ -26,6 +26,7 @@ describe('webhooks: Stripe shapes across API versions', () => {
     const v = await subscribedVendor(t, double, 'professional');
     const stripe = stripeClient(double);
     const periodEnd = double.state.subscriptions.get(v.subscriptionId)!.items.data[0].current_period_end;
+    const [{ last }] = await t.db.query(`SELECT COALESCE(max(id), 0) AS last FROM platform_events`);
 
     // As the dashboard or the API does it: cancel_at = min_period_end is reported with cancel_at_period_end false.
     await stripe.subscriptions.update(v.subscriptionId, { cancel_at: 'min_period_end' });
@@ -57,6 +58,17 @@ describe('webhooks: Stripe shapes across API versions', () => {
     expect(sentSince(double, again, 'POST', `/v1/subscriptions/${v.subscriptionId}`).map((r) => r.params)).toEqual([{ cancel_at_period_end: 'false' }, { cancel_at: '' }]);
     expect(double.state.subscriptions.get(v.subscriptionId)).toMatchObject({ cancel_at: null, cancel_at_period_end: false });
     expect(await view(v)).toMatchObject({ cancel_at_period_end: false, cancel_at: null });
+
+    // Each change of the cancellation was a subscription.updated for the platform (CONTRACT §9), cancel_at with it.
+    const events = await t.db.query(`SELECT data FROM platform_events WHERE vendor_id = $1 AND type = 'subscription.updated' AND id > $2 ORDER BY id`, [v.vendorId, last]);
+    const base = { tier_code: 'professional', status: 'active' };
+    expect(events.map((e: { data: unknown }) => e.data)).toEqual([
+      { ...base, cancel_at_period_end: true, previous: { cancel_at_period_end: false } },
+      { ...base, cancel_at_period_end: false, cancel_at: iso, previous: { cancel_at_period_end: true, cancel_at: null } },
+      { ...base, cancel_at_period_end: false, cancel_at: null, previous: { cancel_at: iso } },
+      { ...base, cancel_at_period_end: true, previous: { cancel_at_period_end: false } },
+      { ...base, cancel_at_period_end: false, previous: { cancel_at_period_end: true } },
+    ]);
   });
 
   it('recognises the plan price on the second item (an add-on first) without metadata.tier_code', async () => {
