@@ -55,3 +55,21 @@ export function usageThresholdEventsSql(claimed: string, meter: UsageMeterName):
     dedupeKey: usageThresholdKeySql('crossed.vendor_id', `'${meter}'`, 'crossed.threshold', 'crossed.period_start'),
   });
 }
+
+/** The dedupe key of `usage.overage_started`: one per vendor and period (the period start to the microsecond). */
+export const overageStartedKeySql = (vendorId: string, periodStart: string) =>
+  `('overage:' || (${vendorId}) || ':orders:' || floor(extract(epoch FROM (${periodStart})) * 1000000)::bigint)`;
+
+/**
+ * The `usage.overage_started` event (CONTRACT §9) of an order claim, as a CTE body over `claimed` (columns
+ * vendor_id, period_start) where `when` holds (this claim is the period's first overage order): the dedupe key keeps
+ * it once per period. `c` holds the SQL expressions of the event's figures.
+ */
+export function overageStartedEventsSql(claimed: string, when: string, c: { limit: string; pricePerUnit: string; cap: string }): string {
+  return insertPlatformEventsSql(`${claimed} WHERE ${when}`, {
+    type: `'usage.overage_started'`,
+    vendorId: `${claimed}.vendor_id`,
+    data: `jsonb_build_object('meter', 'orders', 'limit', ${c.limit}, 'price_per_unit_cents', ${c.pricePerUnit}, 'cap_cents', ${c.cap}, 'period_start', ${isoSql(`${claimed}.period_start`)})`,
+    dedupeKey: overageStartedKeySql(`${claimed}.vendor_id`, `${claimed}.period_start`),
+  });
+}

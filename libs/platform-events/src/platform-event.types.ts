@@ -1,5 +1,5 @@
 /** CONTRACT §9: the event types, one closed list (writers, the admin filter and the docs read it). */
-export const PLATFORM_EVENT_TYPES = ['usage.threshold_reached', 'trial.ending', 'subscription.updated', 'subscription.needs_attention', 'payment.failed', 'addon.needs_attention'] as const;
+export const PLATFORM_EVENT_TYPES = ['usage.threshold_reached', 'usage.overage_started', 'trial.ending', 'subscription.updated', 'subscription.needs_attention', 'payment.failed', 'addon.needs_attention'] as const;
 export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number];
 
 export const PLATFORM_EVENT_STATUSES = ['pending', 'delivered', 'failed'] as const;

@@ -10,9 +10,11 @@ export interface LimitViolation {
 
 /** Creating one more product, order or member would pass the tier's limit (CONTRACT §2). */
 export class TierLimitExceededError extends DomainError {
-  constructor(details: { limit_type: LimitType; current: number; limit: number; tier_code: string }) {
+  constructor(details: { limit_type: LimitType; current: number; limit: number; tier_code: string; overage_cap_reached?: true }) {
     const what = details.limit_type === 'team_members' ? 'team members' : details.limit_type;
-    super('TIER_LIMIT_EXCEEDED', `Your ${details.tier_code} plan allows ${details.limit} ${what}; upgrade to add more.`, { ...details });
+    super('TIER_LIMIT_EXCEEDED', details.overage_cap_reached
+      ? `Your ${details.tier_code} plan allows ${details.limit} ${what}, and this period's overage has reached your cap; raise the cap or upgrade to add more.`
+      : `Your ${details.tier_code} plan allows ${details.limit} ${what}; upgrade to add more.`, { ...details });
   }
 }
 

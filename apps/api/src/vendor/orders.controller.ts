@@ -21,7 +21,7 @@ export class OrdersController {
 
   @Post()
   @ApiCreatedResponse({ type: OrderDto })
-  @ApiErrors(400, [403, 'TIER_LIMIT_EXCEEDED (orders_this_period reached orders_per_month); SUBSCRIPTION_INACTIVE; FORBIDDEN'])
+  @ApiErrors(400, [403, 'TIER_LIMIT_EXCEEDED (orders_this_period reached orders_per_month, or on a tier with overage pricing the vendor\'s overage cap: details.overage_cap_reached); SUBSCRIPTION_INACTIVE; FORBIDDEN'])
   create(@CurrentVendor() me: VendorAuth, @Body() dto: CreateOrderDto) {
     return this.orders.create(me.vendorId, { totalCents: dto.total_cents, customerEmail: dto.customer_email });
   }

@@ -23,6 +23,7 @@ export class OrderDto {
   @ApiProperty({ example: 'eur' }) currency: string;
   @ApiProperty({ type: 'string', nullable: true }) customer_email: string | null;
   @ApiProperty(DATE_TIME) created_at: string;
+  @ApiProperty({ description: 'accepted past the tier\'s orders_per_month and billed as overage (CONTRACT §12)' }) overage: boolean;
 }
 
 export class OrderPageDto {

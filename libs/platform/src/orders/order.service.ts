@@ -12,6 +12,8 @@ export interface OrderView {
   currency: string;
   customer_email: string | null;
   created_at: string;
+  /** Accepted past the tier's limit, billed as overage (CONTRACT §12). */
+  overage: boolean;
 }
 
 export interface CreateOrderInput {
@@ -19,11 +21,12 @@ export interface CreateOrderInput {
   customerEmail?: string | null;
 }
 
-const COLUMNS = `id, total_cents, currency, customer_email, created_at`;
+const COLUMNS = `id, total_cents, currency, customer_email, created_at, overage`;
 /** pg answers an `int8` as a string: a column widened to bigint by a migration still answers a number (CONTRACT §5 "Deploys"). */
 type Integer = number | string;
-const view = (r: { id: Integer; total_cents: Integer; currency: string; customer_email: string | null; created_at: Date }): OrderView => ({
+const view = (r: { id: Integer; total_cents: Integer; currency: string; customer_email: string | null; created_at: Date; overage: boolean }): OrderView => ({
   id: Number(r.id), total_cents: Number(r.total_cents), currency: r.currency, customer_email: r.customer_email, created_at: r.created_at.toISOString(),
+  overage: r.overage,
 });
 
 /** A vendor's orders; each one counts toward orders_this_period. */
@@ -41,10 +44,13 @@ export class OrderService {
     return view(row);
   }
 
-  /** The order's INSERT for the claim's statement (`claimed`: the claim's CTE; see LimitService.claimAndInsert). */
+  /**
+   * The order's INSERT for the claim's statement (`claimed`: the order claim's CTE, with `overage`; see
+   * LimitService.claimAndInsert).
+   */
   insertSql(input: CreateOrderInput): (claimed: string, add: AddParam) => string {
-    return (claimed, add) => `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at)
-       SELECT vendor_id, ${add(input.totalCents, 'int', 'total_cents')}, ${add(input.customerEmail?.toLowerCase() ?? null, 'varchar', 'customer_email')}, ${add(this.clock.now(), 'timestamptz', 'now')} FROM ${claimed}
+    return (claimed, add) => `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at, overage)
+       SELECT vendor_id, ${add(input.totalCents, 'int', 'total_cents')}, ${add(input.customerEmail?.toLowerCase() ?? null, 'varchar', 'customer_email')}, ${add(this.clock.now(), 'timestamptz', 'now')}, overage FROM ${claimed}
        RETURNING ${COLUMNS}`;
   }
 

@@ -322,18 +322,31 @@ WHERE
             'orders',
             s.orders_this_period,
             (
-              SELECT
-                CASE
-                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                  WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
-                  ELSE 0
-                END
-              FROM
-                (
+              CASE
+                WHEN s.stripe_subscription_id IS NOT NULL
+                AND (
                   SELECT
-                    1
-                ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+                    t.orders_overage_price_cents
+                  FROM
+                    subscription_tiers t
+                  WHERE
+                    t.code = $2::varchar
+                ) IS NOT NULL THEN NULL
+                ELSE (
+                  SELECT
+                    CASE
+                      WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
+                      WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
+                      ELSE 0
+                    END
+                  FROM
+                    (
+                      SELECT
+                        1
+                    ) AS one
+                    LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+                )
+              END
             )
           ),
           (
@@ -399,18 +412,31 @@ FROM
         'orders',
         s.orders_this_period,
         (
-          SELECT
-            CASE
-              WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-              WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
-              ELSE 0
-            END
-          FROM
-            (
+          CASE
+            WHEN s.stripe_subscription_id IS NOT NULL
+            AND (
               SELECT
-                1
-            ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+                t.orders_overage_price_cents
+              FROM
+                subscription_tiers t
+              WHERE
+                t.code = $2::varchar
+            ) IS NOT NULL THEN NULL
+            ELSE (
+              SELECT
+                CASE
+                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
+                  WHEN ($3::jsonb -> $2::varchar) IS NOT NULL THEN ($3::jsonb -> $2::varchar ->> 'orders')::int
+                  ELSE 0
+                END
+              FROM
+                (
+                  SELECT
+                    1
+                ) AS one
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = $2::varchar
+            )
+          END
         )
       ),
       (

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
 import { queryRows, runStatement, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
-import { usageThresholdEventsSql } from '@app/platform-events';
+import { overageStartedEventsSql, usageThresholdEventsSql } from '@app/platform-events';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
 import { DEFAULT_LIMITS_JSON } from '../tiers/tier-info.js';
-import { fitsSql, METERS, PRODUCTS, TEAM, tierLimitSql, usageFitsTierSql, type Meter } from './usage-fits-tier.js';
+import { meterEventInsertSql } from '../overage/meter-event.sql.js';
+import { OVERAGE_ROW_COLUMNS, overageCapSql, overageCountersSetSql, overageFitsSql, overagePriceSql } from './order-overage.js';
+import { fitsSql, METERS, ORDERS, PRODUCTS, TEAM, tierLimitSql, usageFitsTierSql, type Meter } from './usage-fits-tier.js';
 
 /**
  * Whether the subscription `s` may create things now ($2 = now, $3 = grace days): trial and active may;
@@ -37,19 +39,41 @@ const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions s SET pending_tier_cod
  * Still ONE statement: the conditional UPDATE answers the new count with the limit it was held to, and a
  * data-modifying CTE writes the `usage.threshold_reached` event when this claim is the one that reached 80 % or
  * 100 % (CONTRACT §9), in the claim's transaction — a refused claim or a rolled-back create reports nothing.
+ * Orders also take a slot past the limit where the tier prices overage (CONTRACT §12): the same UPDATE counts it
+ * (overage counters), holds it to the vendor's cap, and the first one of a period writes `usage.overage_started`.
  */
-const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1
-  WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND ${hasRoom(m)}
-  RETURNING s.vendor_id, s.${m.counter} AS current, ${limitOf(m)} AS "limit", s.period_start),
-  threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})`;
+const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1${m === ORDERS ? `,
+      ${overageCountersSetSql('s', hasRoom(m))}` : ''}
+  WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND ${claimCondition(m)}
+  RETURNING s.vendor_id, s.${m.counter} AS current, ${limitOf(m)} AS "limit", s.period_start${m === ORDERS ? `, ${OVERAGE_RETURNING}` : ''}),
+  threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})${m === ORDERS ? `,
+  overage_started AS (${overageStartedEventsSql('claimed', `NOT ${fitsSql('claimed.current', 'claimed."limit"')} AND claimed.overage_orders = 1`, {
+    limit: 'claimed."limit"', pricePerUnit: overagePriceSql('claimed'), cap: overageCapSql('claimed') })})` : ''}`;
 const claimSql = (m: Meter) => `${claimCtes(m)}
   SELECT current FROM claimed`;
+
+/** The subscription columns an order claim answers beside the count, for the overage CTEs that read `claimed`. */
+const OVERAGE_RETURNING = OVERAGE_ROW_COLUMNS.filter((c) => c !== 'period_start').map((c) => `s.${c}`).join(', ');
+
+/**
+ * What a claim needs to take a slot: one more fits the limit in force, or (orders) one more overage order fits the
+ * vendor's cap. The OR's second arm runs only at the limit.
+ */
+const claimCondition = (m: Meter) => (m === ORDERS ? `(${hasRoom(m)} OR ${overageFitsSql('s')})` : hasRoom(m));
+
+/**
+ * After an order claim, in the same statement: whether the claimed order is overage, and its price (only then).
+ * The order's INSERT reads it as its `claimed`, and the meter event follows the inserted order (meterEventInsertSql).
+ */
+const ORDER_CLAIM_CTE = `order_claim AS (SELECT c.vendor_id, NOT ${fitsSql('c.current', 'c."limit"')} AS overage,
+      CASE WHEN NOT ${fitsSql('c.current', 'c."limit"')} THEN ${overagePriceSql('c')} END AS overage_price_cents FROM claimed c)`;
 
 /** Whether one more fits the limit in force on `s` (the claim's own condition, for the explanation). */
 const hasRoom = (m: Meter) => fitsSql(`s.${m.counter} + 1`, limitOf(m));
 
 const explainColumns = (m: Meter) =>
-  `s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit", ${hasRoom(m)} AS has_room`;
+  `s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit", ${claimCondition(m)} AS has_room${m === ORDERS
+    ? `, (NOT ${hasRoom(m)} AND ${overagePriceSql('s')} IS NOT NULL) AS overage_cap_reached` : ''}`;
 const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscriptions s WHERE s.vendor_id = $1`;
 
 /**
@@ -91,6 +115,8 @@ interface Refusal {
   current: number;
   limit: number | null;
   has_room: boolean;
+  /** Orders: refused because the overage cap is reached (the tier prices overage). */
+  overage_cap_reached?: boolean;
 }
 
 /**
@@ -103,7 +129,9 @@ function judgeRefusal(meter: Meter, why: Refusal | undefined, retried: boolean):
   if (!why) throw new SubscriptionInactiveError(null);
   if (!why.may_create) throw new SubscriptionInactiveError(why.status);
   if (why.has_room && !retried) return;
-  throw new TierLimitExceededError({ limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code! });
+  throw new TierLimitExceededError({
+    limit_type: meter.limitType, current: why.current, limit: why.limit ?? why.current, tier_code: why.tier_code!, ...(why.overage_cap_reached ? { overage_cap_reached: true } : {}),
+  });
 }
 
 const meterOf = (limitType: LimitType) => METERS.find((m) => m.limitType === limitType)!;
@@ -198,9 +226,15 @@ export class LimitService {
 
   /** claimAndInsert's statement (pure: its callers render it into their `*.queries.sql`). */
   claimAndInsertStatement(vendorId: number, limitType: LimitType, insert: (claimed: string, add: AddParam) => string): ComposedStatement {
-    const sql = SQL.get(meterOf(limitType))!;
+    const meter = meterOf(limitType);
+    const sql = SQL.get(meter)!;
     const params = new SqlParams(this.claimParams(vendorId), CLAIM_PARAMS);
-    return { text: `${sql.claimCtes},\n  inserted AS (${insert('claimed', params.add)})${sql.refusalTail}`, params };
+    if (meter !== ORDERS) return { text: `${sql.claimCtes},\n  inserted AS (${insert('claimed', params.add)})${sql.refusalTail}`, params };
+    // An order: the INSERT reads order_claim (with `overage`), and an overage order writes its meter event.
+    return {
+      text: `${sql.claimCtes},\n  ${ORDER_CLAIM_CTE},\n  inserted AS (${insert('order_claim', params.add)}),\n  meter_events AS (${meterEventInsertSql('inserted', 'order_claim')})${sql.refusalTail}`,
+      params,
+    };
   }
 
   private async claim(manager: EntityManager, vendorId: number, meter: Meter, retried = false): Promise<number> {

@@ -36,11 +36,20 @@ export const tierLimitSql = (m: Meter, code: string, defaults: string) => `(SELE
 export const fitsSql = (count: string, limit: string) => `COALESCE(${count} <= ${limit}, true)`;
 
 /**
+ * The limit a usage must fit to be on tier `code`: the tier's, except orders of a vendor Stripe bills on a tier that
+ * prices overage (CONTRACT §12) — there orders past the limit are billed, not refused, so any count fits.
+ */
+const fitLimitSql = (m: Meter, s: string, code: string, defaults: string) => m !== ORDERS ? tierLimitSql(m, code, defaults)
+  : `(CASE WHEN ${s}.stripe_subscription_id IS NOT NULL
+        AND (SELECT t.orders_overage_price_cents FROM subscription_tiers t WHERE t.code = ${code}) IS NOT NULL THEN NULL
+      ELSE ${tierLimitSql(m, code, defaults)} END)`;
+
+/**
  * Each meter of the subscription row `s` against tier `code`, as rows `usage(ord, limit_type, current, "limit")`
  * (a LATERAL FROM item).
  */
 const meterUsageSql = (s: string, code: string, defaults: string) => `(VALUES ${METERS.map(
-  (m, i) => `(${i + 1}, '${m.limitType}', ${s}.${m.counter}, ${tierLimitSql(m, code, defaults)})`,
+  (m, i) => `(${i + 1}, '${m.limitType}', ${s}.${m.counter}, ${fitLimitSql(m, s, code, defaults)})`,
 ).join(',\n      ')}) AS usage(ord, limit_type, current, "limit")`;
 
 /** Every counter of the subscription row `s` fits tier `code` (a boolean expression). */
