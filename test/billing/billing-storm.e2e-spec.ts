@@ -2,7 +2,8 @@ import type Stripe from 'stripe';
 import { deliver } from '../webhooks/webhook-fixtures.js';
 import { api } from '../support/test-app.js';
 import { useStripeTestApp } from '../support/stripe-test-app.js';
-import { BILLING, subscribedVendor, type SubscribedVendor } from './billing-fixtures.js';
+import { signUpVendor } from '../factories/vendor.factory.js';
+import { BILLING, endTrial, subscribedVendor, type SubscribedVendor } from './billing-fixtures.js';
 
 /** A small seeded PRNG (mulberry32), so a failing storm can be replayed with its seed. */
 function prng(seed: number): () => number {
@@ -16,6 +17,8 @@ function prng(seed: number): () => number {
 }
 
 const VENDORS = 20;
+/** Vendors whose first payment is in flight when the storm starts: only Stripe's events and reads link them. */
+const FIRST_PAYERS = 6;
 const ACTIONS = 300;
 const CONCURRENCY = 6;
 const TIERS = ['essential', 'professional', 'business'] as const;
@@ -24,8 +27,11 @@ const STATUS: Record<string, string> = { active: 'active', trialing: 'trial', pa
 /**
  * CONTRACT §5 as a property: 20 vendors, a few hundred random interleavings of tier changes, cancels, reactivations,
  * syncs, product creates and webhook deliveries (duplicated and reordered), with Stripe answering late at random.
- * At the end, with no sync run, every vendor's tier, status, cancel flag and period equal Stripe's; and no commit
- * ever left a vendor's usage above its tier's limits (a trigger records every row version that would).
+ * Six more vendors have just paid their first Checkout: the events of that payment (the subscription created
+ * `incomplete`, the paid invoice, the completed Checkout) are delivered in any order among the rest, and the hourly
+ * reconciliation runs in the middle, now and then. At the end, with no sync run, every vendor's tier, status,
+ * cancel flag and period equal Stripe's; and no commit ever left a vendor's usage above its tier's limits (a
+ * trigger records every row version that would).
  */
 describe('billing storm: local state equals Stripe after random concurrent operations and webhooks', () => {
   const { t, double } = useStripeTestApp();
@@ -57,14 +63,47 @@ describe('billing storm: local state equals Stripe after random concurrent opera
       await t.db.query(`INSERT INTO products (vendor_id, name, price_cents) SELECT $1, 'seed ' || g, 100 FROM generate_series(1, 196) g`, [v.vendorId]);
       await t.db.query(`UPDATE vendor_subscriptions SET products_count = products_count + 196 WHERE vendor_id = $1`, [v.vendorId]);
     }
-    const ours = new Set(vendors.map((v) => v.subscriptionId));
+    const firstPayers: SubscribedVendor[] = [];
+    for (let i = 0; i < FIRST_PAYERS; i++) {
+      const v = await signUpVendor(t);
+      await endTrial(t, v.vendorId);
+      const checkout = await api(t, v.token).post(`${BILLING}/checkout`).send({ tier_code: pick(TIERS), is_annual: false });
+      expect(checkout.status).toBe(200);
+      const paid = double.completeCheckout(checkout.body.session_id);
+      // Checkout creates the subscription incomplete and activates it with the payment, in the same second (the
+      // double records it created active: that event is replaced). Half the endpoints do not hear Checkout events.
+      for (const e of paid.events) if (e.type === 'customer.subscription.created' || (i % 2 === 1 && e.type === 'checkout.session.completed')) double.state.events.delete(e.id);
+      double.makeEvent('customer.subscription.created', { ...structuredClone(paid.subscription!), status: 'incomplete' }, { created: paid.event.created });
+      firstPayers.push({ ...v, subscriptionId: paid.subscription!.id, customerId: paid.subscription!.customer as string });
+    }
+    const ours = new Set([...vendors, ...firstPayers].map((v) => v.subscriptionId));
     const eventsOfOurs = () =>
       [...double.state.events.values()].filter((e) => {
         const object = e.data.object as { id?: string; subscription?: string; parent?: { subscription_details?: { subscription?: string } } };
-        return (e.type.startsWith('customer.subscription.') && ours.has(object.id ?? '')) || (e.type.startsWith('invoice.') && ours.has(object.parent?.subscription_details?.subscription ?? ''));
+        return (e.type.startsWith('customer.subscription.') && ours.has(object.id ?? '')) || (e.type.startsWith('invoice.') && ours.has(object.parent?.subscription_details?.subscription ?? ''))
+          || (e.type === 'checkout.session.completed' && ours.has(object.subscription ?? ''));
       });
+    const reconciliation = t.app.get((await import('@app/billing')).StripeStatusSyncService);
+    let reconciling = false;
 
     const act = async (): Promise<string> => {
+      if (!reconciling && random() < 0.02) {
+        reconciling = true;
+        try {
+          return `reconcile ${(await reconciliation.reconcile()).rowsAffected}`;
+        } finally {
+          reconciling = false;
+        }
+      }
+      // The first payers only pay: their plan comes from Stripe's events and reads (no operation of theirs).
+      if (random() < 0.1) {
+        const v = pick(firstPayers);
+        const event = pick(eventsOfOurs().filter((e) => (e.data.object as { id?: string; subscription?: string }).id === v.subscriptionId
+          || (e.data.object as { subscription?: string }).subscription === v.subscriptionId
+          || (e.data.object as { parent?: { subscription_details?: { subscription?: string } } }).parent?.subscription_details?.subscription === v.subscriptionId));
+        const answers = await Promise.all(Array.from({ length: random() < 0.5 ? 2 : 1 }, () => deliver(t, double, event as Stripe.Event)));
+        return `first payment ${answers.map((a) => a.status).join('+')}`;
+      }
       const v = pick(vendors);
       const billing = api(t, v.token);
       if (random() < 0.25) double.delayNext({ method: 'POST', path: '/v1/subscriptions/', ms: Math.floor(random() * 400), hold: random() < 0.5 ? 'answer' : 'before' });
@@ -93,7 +132,7 @@ describe('billing storm: local state equals Stripe after random concurrent opera
 
     expect(outcomes.filter((o) => /\b5\d\d\b/.test(o))).toEqual([]);
     const drift: unknown[] = [];
-    for (const v of vendors) {
+    for (const v of [...vendors, ...firstPayers]) {
       const stripe = double.state.subscriptions.get(v.subscriptionId)!;
       const item = stripe.items.data[0];
       const [tier] = await t.db.query(`SELECT code FROM subscription_tiers WHERE stripe_price_monthly_id = $1 OR stripe_price_annual_id = $1`, [item.price.id]);
