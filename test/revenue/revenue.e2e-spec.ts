@@ -130,8 +130,8 @@ describe('admin revenue', () => {
     expect(expired).toEqual({ status_before: 'trial', status_after: 'expired', cause: 'job' });
     const [addOnEnd] = await t.db.query(`SELECT value_before_cents, value_after_cents, status_after FROM subscription_changes WHERE vendor_add_on_id = $1 ORDER BY id DESC LIMIT 1`, [addOn.id]);
     expect(addOnEnd).toEqual({ value_before_cents: 500, value_after_cents: 0, status_after: 'cancelled' });
-    const [pastDue] = await t.db.query(`SELECT status_before, value_before_cents, value_after_cents FROM subscription_changes WHERE vendor_id = $1 AND status_after = 'past_due'`, [e.vendorId]);
-    expect(pastDue).toEqual({ status_before: 'active', value_before_cents: 19900, value_after_cents: 19900 });
+    const [pastDue] = await t.db.query(`SELECT status_before, value_before_cents, value_after_cents, cause FROM subscription_changes WHERE vendor_id = $1 AND status_after = 'past_due'`, [e.vendorId]);
+    expect(pastDue).toEqual({ status_before: 'active', value_before_cents: 19900, value_after_cents: 19900, cause: 'stripe' });
     const [upgrade] = await t.db.query(`SELECT changed, item_code, value_before_cents, value_after_cents, cause FROM subscription_changes WHERE vendor_id = $1 AND item_code = 'business'`, [a.vendorId]);
     expect(upgrade).toEqual({ changed: ['tier_code'], item_code: 'business', value_before_cents: 9900, value_after_cents: 19900, cause: 'stripe' });
 
