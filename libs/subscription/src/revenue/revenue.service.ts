@@ -6,6 +6,9 @@ import type { DataSource } from 'typeorm';
 import { REVENUE_MONTHS_SQL, REVENUE_NOW_SQL } from './revenue-figures.sql.js';
 import { buildRevenueReport, type MonthGroup, type RevenueReport } from './revenue-report.js';
 
+/** How long one statement of the revenue report may run (the API's own limit is a few seconds). */
+export const ANALYTICS_STATEMENT_TIMEOUT_MS = 30_000;
+
 interface NowRow {
   mrr_cents: string | number;
   paying_vendors: number;
@@ -33,10 +36,7 @@ export class RevenueService {
   async getRevenue(months: number): Promise<RevenueReport> {
     const now = this.clock.now();
     // Two connections at once: the statements are independent reads, and each keeps one core busy.
-    const [groups, [row]] = await Promise.all([
-      queryRows<MonthGroup>(this.dataSource.manager, REVENUE_MONTHS_SQL, [now]),
-      queryRows<NowRow>(this.dataSource.manager, REVENUE_NOW_SQL, [now]),
-    ]);
+    const [groups, [row]] = await Promise.all([this.read<MonthGroup>(REVENUE_MONTHS_SQL, now), this.read<NowRow>(REVENUE_NOW_SQL, now)]);
     return buildRevenueReport({
       now,
       months,
@@ -53,6 +53,18 @@ export class RevenueService {
         trialsEnded90d: row.trials_ended_90d,
         trialsConverted90d: row.trials_converted_90d,
       },
+    });
+  }
+
+  /**
+   * One statement in a read-only transaction of its own with the analytics' statement limit: a report over the whole
+   * history may take longer than the API's few seconds for a request (DATABASE_STATEMENT_TIMEOUT_MS) on a busy
+   * server. Transaction-local (`set_config(…, true)`): nothing stays on a pooled connection.
+   */
+  private read<T>(sql: string, now: Date): Promise<T[]> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT set_config('statement_timeout', $1, true), set_config('transaction_read_only', 'on', true)`, [String(ANALYTICS_STATEMENT_TIMEOUT_MS)]);
+      return queryRows<T>(manager, sql, [now]);
     });
   }
 }
