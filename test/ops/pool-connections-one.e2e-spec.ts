@@ -1,0 +1,3 @@
+import { describePoolSweep } from './pool-connections.js';
+
+describePoolSweep(1);
