@@ -171,6 +171,7 @@ describe('subscription status rules, database-driven tiers and feature gates', (
       period_start: expect.stringMatching(/Z$/),
       period_end: expect.stringMatching(/Z$/),
       cancel_at_period_end: false,
+      cancel_at: null,
       cancelled_at: null,
       has_payment_method: false,
       ends_at: sub.body.trial_ends_at, // a trial without a card ends with the trial

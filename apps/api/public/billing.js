@@ -397,9 +397,45 @@ import { ApiError, createApi } from './api-client.js';
         h('div', { class: 'meter-label' }, h('span', {}, label), h('span', { class: 'meter-value' }, unlimited ? `${u.current} · unlimited` : `${u.current} of ${u.limit}`)),
         unlimited ? null : h('progress', { max: 100, value: percent, 'aria-label': `${label}: ${Math.round(percent)}%` }, `${Math.round(percent)}%`),
         thresholdNotice(key, u),
+        key === 'orders' && u.overage ? overageBlock(u.overage) : null,
       );
     });
     fill(sectionBody('usage-meters'), ...meters);
+  }
+
+  /**
+   * Orders past the limit billed as overage (CONTRACT §12): this period's count and amount against the cap, and for
+   * the owner a way to change the cap (in the plan's currency, whole or with cents) or remove it.
+   */
+  function overageBlock(o) {
+    const currency = (state.subscription.tier && state.subscription.tier.currency) || 'eur';
+    const price = o.price_per_unit_cents === null ? 'Your plan no longer bills orders past its limit.' : ['Orders past the limit are billed at ', money(o.price_per_unit_cents, currency), ' each, up to your cap.'];
+    const used = o.cap_cents === null ? [money(o.amount_cents, currency), ' · no cap'] : [money(o.amount_cents, currency), ' of ', money(o.cap_cents, currency), ' cap'];
+    const block = h('div', { class: 'overage', 'data-overage': '' },
+      h('div', { class: 'meter-label' }, h('span', {}, `Overage this period: ${o.count} ${o.count === 1 ? 'order' : 'orders'}`), h('span', { class: 'meter-value', 'data-overage-amount': '' }, used)),
+      h('p', { class: 'muted overage-note' }, price),
+    );
+    if (!isOwner()) return block;
+    const input = h('input', { type: 'number', name: 'cap', min: '0', step: '0.01', inputmode: 'decimal', 'aria-label': 'Overage cap', value: o.cap_cents === null ? '' : (o.cap_cents / 100).toFixed(2) });
+    const form = h('form', { class: 'overage-cap', 'data-form': 'overage-cap', onsubmit: (e) => { e.preventDefault(); run(e.submitter, () => setOverageCap(input.value)); } },
+      h('label', {}, 'Cap ', input),
+      h('button', { type: 'submit', 'data-action': 'set-overage-cap' }, 'Set cap'),
+      o.cap_cents === null ? null : h('button', { type: 'button', class: 'secondary', 'data-action': 'remove-overage-cap', onclick: (e) => run(e.currentTarget, () => setOverageCap(null)) }, 'Remove cap'),
+    );
+    block.append(form);
+    return block;
+  }
+
+  /** `value`: the cap as typed (units of the currency), or null to remove it. */
+  async function setOverageCap(value) {
+    let cents = null;
+    if (value !== null) {
+      cents = Math.round(Number(String(value).replace(',', '.')) * 100);
+      if (String(value).trim() === '' || !Number.isFinite(cents) || cents < 0) throw new ApiError(400, { message: 'Enter the cap as an amount of 0 or more.' });
+    }
+    await api('PATCH', `${BILLING}/overage`, { cap_cents: cents });
+    await loadAll();
+    showMessage(cents === null ? 'Your overage has no cap now.' : 'Your overage cap is changed.', 'success');
   }
 
   /** The usage threshold the server reported this period (`threshold_reached`: 80, 100 or null) as a notice under its meter. */

@@ -28,6 +28,7 @@ export async function renderVendorPage(view, id) {
       s.cancel_at_period_end ? fact('Cancels', `at period end (${date(s.cancel_at || s.period_end)})`)
         : s.cancel_at ? fact('Cancels', `on ${date(s.cancel_at)}`) : null),
     h('div', { class: 'meters' }, ['products', 'orders', 'team_members'].map((k) => meter(humanize(k), s.usage[k]))),
+    s.usage.orders && s.usage.orders.overage ? overageFacts(s.usage.orders.overage) : null,
   ] : h('p', { class: 'muted' }, 'This vendor has no subscription.'));
 
   const actions = card('Actions', 'actions',
@@ -99,3 +100,11 @@ function describeChange(before, after) {
 }
 
 const format = (v) => (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? date(v) : v === null || v === undefined ? '—' : String(v));
+
+/** This period's orders past the limit, billed as overage through the Stripe meter (CONTRACT §12). */
+function overageFacts(o) {
+  return h('dl', { class: 'facts', id: 'overage' },
+    fact('Overage', `${o.count} ${o.count === 1 ? 'order' : 'orders'} · ${money(o.amount_cents)} this period`),
+    fact('Overage cap', o.cap_cents === null ? 'none' : money(o.cap_cents)),
+    fact('Price per order', o.price_per_unit_cents === null ? '— (hard limit now)' : money(o.price_per_unit_cents)));
+}

@@ -16,6 +16,8 @@ export class AdminTierDto {
   @ApiProperty(UNLIMITED) products_limit: number | null;
   @ApiProperty(UNLIMITED) orders_per_month: number | null;
   @ApiProperty(UNLIMITED) team_members: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'the price of one order past orders_per_month (CONTRACT §12); null: a hard limit' }) orders_overage_price_cents: number | null;
+  @ApiProperty(NULL_STRING) stripe_overage_price_id: string | null;
   @ApiProperty({ type: [String] }) features: string[];
   @ApiProperty(NULL_STRING) stripe_product_id: string | null;
   @ApiProperty(NULL_STRING) stripe_price_monthly_id: string | null;

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 // The answers of /api/v1/vendor/billing (CONTRACT §5), for the OpenAPI document: what a generated client gets.
 
@@ -17,9 +17,20 @@ export class UsageMeterDto {
   @ApiProperty({ type: 'integer', nullable: true, enum: [80, 100], example: 80, description: 'the highest usage threshold reported this period (platform event usage.threshold_reached) that usage still meets' }) threshold_reached: 80 | 100 | null;
 }
 
+export class OverageDto {
+  @ApiProperty({ example: 4, description: 'orders accepted past the limit this period' }) count: number;
+  @ApiProperty({ example: 600, description: 'what they cost (billed through the Stripe overage meter)' }) amount_cents: number;
+  @ApiProperty({ type: 'integer', nullable: true, example: 4900, description: 'the vendor\'s cap on a period\'s overage (default: the tier\'s monthly price); null: no cap' }) cap_cents: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 150, description: 'the tier\'s price per order past the limit' }) price_per_unit_cents: number | null;
+}
+
+export class OrdersUsageMeterDto extends UsageMeterDto {
+  @ApiPropertyOptional({ type: OverageDto, description: 'on a tier that prices overage (CONTRACT §12), or when this period has some' }) overage?: OverageDto;
+}
+
 export class UsageDto {
   @ApiProperty({ type: UsageMeterDto }) products: UsageMeterDto;
-  @ApiProperty({ type: UsageMeterDto }) orders: UsageMeterDto;
+  @ApiProperty({ type: OrdersUsageMeterDto }) orders: OrdersUsageMeterDto;
   @ApiProperty({ type: UsageMeterDto }) team_members: UsageMeterDto;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { OptionalField } from '../common/validators.js';
 
 const TIER_CODE = /^[a-z0-9_-]{2,32}$/;
@@ -79,4 +79,11 @@ export class PurchaseAddOnDto {
   @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 100 })
   @OptionalField() @IsInt() @Min(1) @Max(100)
   quantity?: number;
+}
+
+/** PATCH /overage: the cap on a period's overage, in cents (CONTRACT §12); null removes it. Required (null or a number). */
+export class OverageCapDto {
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, maximum: 2_147_483_647, example: 4900, description: 'null: no cap' })
+  @ValidateIf((_: object, v: unknown) => v !== null) @IsInt() @Min(0) @Max(2_147_483_647)
+  cap_cents: number | null;
 }

@@ -1,10 +1,12 @@
-import { Controller, Get } from '@nestjs/common';
+import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { VendorAuth } from '@app/platform';
-import { SubscriptionService } from '@app/subscription';
-import { CurrentVendor, VendorOnly } from '../auth/auth.decorators.js';
-import { SubscriptionDto, TierDto } from '../billing/billing-responses.dto.js';
+import { LimitService, SubscriptionService } from '@app/subscription';
+import { CurrentVendor, OwnerOnly, VendorOnly } from '../auth/auth.decorators.js';
+import { OverageDto, SubscriptionDto, TierDto } from '../billing/billing-responses.dto.js';
+import { OverageCapDto } from '../billing/billing.dto.js';
+import { ApiErrors } from '../common/openapi/index.js';
 
 /** The read side of `/api/v1/vendor/billing` (plan and usage, tiers); the Stripe routes live in BillingApiModule. */
 @ApiTags('billing')
@@ -14,12 +16,26 @@ export class BillingSubscriptionController {
   constructor(
     private readonly subscriptions: SubscriptionService,
     private readonly config: ConfigService,
+    private readonly limits: LimitService,
   ) {}
 
   @Get('subscription')
   @ApiOkResponse({ type: SubscriptionDto })
   subscription(@CurrentVendor() me: VendorAuth) {
     return this.subscriptions.getSubscriptionView(me.vendorId);
+  }
+
+  /**
+   * The vendor's cap on a period's overage (CONTRACT §12): owner only, no Stripe call (the cap is held here, in the
+   * order claim). Answers the period's overage as /subscription shows it.
+   */
+  @Patch('overage')
+  @OwnerOnly()
+  @ApiOkResponse({ type: OverageDto })
+  @ApiErrors([400, 'VALIDATION_FAILED (cap_cents missing, not an integer, below 0 or above 2147483647)'])
+  async overage(@CurrentVendor() me: VendorAuth, @Body() dto: OverageCapDto) {
+    await this.limits.setOverageCap(me.vendorId, dto.cap_cents);
+    return this.subscriptions.getOverageView(me.vendorId);
   }
 
   /** A custom-priced tier (no monthly price: Enterprise) is sold by hand: `contact_url` is SALES_CONTACT_URL. */

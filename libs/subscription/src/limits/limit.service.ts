@@ -204,6 +204,16 @@ export class LimitService {
   }
 
   /**
+   * The vendor's cap on a period's overage (CONTRACT §12): cents, or null for none. The next order claim holds to
+   * it (a cap below what this period already used refuses further overage, and bills nothing back).
+   */
+  async setOverageCap(vendorId: number, capCents: number | null): Promise<void> {
+    await runStatement(this.dataSource.manager,
+      `UPDATE vendor_subscriptions SET overage_cap_mode = CASE WHEN $2::bigint IS NULL THEN 'none' ELSE 'custom' END, overage_cap_cents = $2::bigint, updated_at = $3
+        WHERE vendor_id = $1`, [vendorId, capCents, this.clock.now()]);
+  }
+
+  /**
    * Takes one slot and writes the row it counts in ONE statement, outside any transaction (the statement is its
    * own): `insert(claimed, add)` is an `INSERT … SELECT … FROM <claimed> … RETURNING …`, which inserts only when
    * the claim took a slot (`claimed` names the claim's CTE: one row with `vendor_id`). One round trip instead of

@@ -14,6 +14,17 @@ export interface UsageMeter {
   threshold_reached: 80 | 100 | null;
 }
 
+/**
+ * This period's overage of orders (CONTRACT §12): on a tier that prices overage, or when the period has some.
+ * `cap_cents` null: no cap. `price_per_unit_cents` null: the tier no longer prices overage.
+ */
+export interface OverageView {
+  count: number;
+  amount_cents: number;
+  cap_cents: number | null;
+  price_per_unit_cents: number | null;
+}
+
 /** The thresholds reported this period, per meter (from the platform events outbox). */
 export type ReachedThresholds = Partial<Record<LimitType, number[]>>;
 
@@ -35,7 +46,7 @@ export interface SubscriptionView {
   ends_at: string | null;
   past_due_since: string | null;
   features: string[];
-  usage: { products: UsageMeter; orders: UsageMeter; team_members: UsageMeter };
+  usage: { products: UsageMeter; orders: UsageMeter & { overage?: OverageView }; team_members: UsageMeter };
 }
 
 /** CONTRACT §5 `GET /api/v1/vendor/billing/tiers`, one entry. */
@@ -78,6 +89,20 @@ export function usageMeter(current: number, limit: number | null, reported: numb
   return { current, limit, percent, threshold_reached: met.length > 0 ? (Math.max(...met) as 80 | 100) : null };
 }
 
+/**
+ * The overage of `sub`'s current period (the counters read as zero once the period moved past them, as in the
+ * claim), or undefined on a tier without an overage price and none this period. The cap as the claim holds it.
+ */
+export function overageView(sub: VendorSubscription, tier: TierInfo, opts: { always?: boolean } = {}): OverageView | undefined {
+  const inPeriod = sub.overagePeriodStart !== null && new Date(sub.overagePeriodStart) >= new Date(sub.periodStart);
+  const count = inPeriod ? sub.overageOrders : 0;
+  if (tier.ordersOveragePriceCents === null && count === 0 && !opts.always) return undefined;
+  const cap = sub.overageCapMode === 'none' ? null : sub.overageCapMode === 'custom' ? Number(sub.overageCapCents) : (tier.priceMonthlyCents ?? 0);
+  return { count, amount_cents: inPeriod ? Number(sub.overageAmountCents) : 0, cap_cents: cap, price_per_unit_cents: tier.ordersOveragePriceCents };
+}
+
+const withOverage = (meter: UsageMeter, overage: OverageView | undefined) => (overage ? { ...meter, overage } : meter);
+
 export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reached: ReachedThresholds = {}): SubscriptionView {
   return {
     tier: { code: tier.code, name: tier.name },
@@ -95,7 +120,7 @@ export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reac
     features: [...tier.features],
     usage: {
       products: usageMeter(sub.productsCount, tier.productsLimit, reached.products),
-      orders: usageMeter(sub.ordersThisPeriod, tier.ordersPerMonth, reached.orders),
+      orders: withOverage(usageMeter(sub.ordersThisPeriod, tier.ordersPerMonth, reached.orders), overageView(sub, tier)),
       team_members: usageMeter(sub.teamMembersCount, tier.teamMembers, reached.team_members),
     },
   };

@@ -9,7 +9,7 @@ import type { TierInfo } from '../tiers/tier-info.js';
 import { TierService } from '../tiers/tier.service.js';
 import { tierViolations } from '../limits/usage-fits-tier.js';
 import { addDays, periodEndFrom } from './subscription-period.js';
-import { toSubscriptionView, toTierView, type ReachedThresholds, type SubscriptionView, type TierView } from './subscription-view.js';
+import { overageView, toSubscriptionView, toTierView, type OverageView, type ReachedThresholds, type SubscriptionView, type TierView } from './subscription-view.js';
 import { VendorSubscription } from './vendor-subscription.entity.js';
 
 export const DEFAULT_TIER_CODE = 'essential';
@@ -79,6 +79,13 @@ export class SubscriptionService {
     return toSubscriptionView(sub, tier, reached);
   }
 
+  /** The current period's overage as /subscription shows it, on any tier (a hard-limited one: nothing, no price). */
+  async getOverageView(vendorId: number): Promise<OverageView> {
+    const sub = await this.getSubscription(vendorId);
+    const tier = await this.tierOf(sub);
+    return overageView(sub, tier, { always: true })!;
+  }
+
   /** The usage thresholds reported in the vendor's current period: six lookups on the outbox's unique key. */
   private async reachedThresholds(vendorId: number): Promise<ReachedThresholds> {
     const key = usageThresholdKeySql('s.vendor_id', 'm.meter', 'm.threshold', 's.period_start');
@@ -126,7 +133,7 @@ export class SubscriptionService {
     return (
       (await this.tierService.findTier(sub.tierCode)) ?? {
         code: sub.tierCode, name: sub.tierCode, description: '', priceMonthlyCents: null, priceAnnualCents: null, currency: 'eur',
-        productsLimit: 0, ordersPerMonth: 0, teamMembers: 0, features: [], stripeProductId: null, stripePriceMonthlyId: null,
+        productsLimit: 0, ordersPerMonth: 0, teamMembers: 0, ordersOveragePriceCents: null, stripeOveragePriceId: null, features: [], stripeProductId: null, stripePriceMonthlyId: null,
         stripePriceAnnualId: null, displayOrder: 0, isActive: false, fromDatabase: false,
       }
     );

@@ -96,6 +96,24 @@ export class VendorSubscription {
   @Column({ type: 'integer', default: 0 })
   teamMembersCount: number;
 
+  /** The overage cap: `default` (the tier's monthly price), `custom` (overageCapCents) or `none` (CONTRACT §12). */
+  @Column({ type: 'varchar', length: 8, default: 'default' })
+  overageCapMode: 'default' | 'custom' | 'none';
+
+  /** pg answers bigint as a string. */
+  @Column({ type: 'bigint', nullable: true })
+  overageCapCents: string | null;
+
+  /** This period's overage (orders, amount): counts only while overagePeriodStart >= periodStart. */
+  @Column({ type: 'integer', default: 0 })
+  overageOrders: number;
+
+  @Column({ type: 'bigint', default: 0 })
+  overageAmountCents: string;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  overagePeriodStart: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

@@ -33,6 +33,14 @@ export class SubscriptionTier {
   @Column({ type: 'integer', nullable: true })
   teamMembers: number | null;
 
+  /** The price of one order past ordersPerMonth (CONTRACT §12); null: the limit is hard. */
+  @Column({ type: 'integer', nullable: true })
+  ordersOveragePriceCents: number | null;
+
+  /** The tier's metered Stripe price on the overage meter (stripe:sync-catalog). */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  stripeOveragePriceId: string | null;
+
   @Column({ type: 'jsonb', default: () => "'[]'" })
   features: string[];
 

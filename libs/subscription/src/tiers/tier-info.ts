@@ -13,6 +13,9 @@ export interface TierInfo {
   productsLimit: number | null;
   ordersPerMonth: number | null;
   teamMembers: number | null;
+  /** The price of one order past ordersPerMonth; null: a hard limit (CONTRACT §12). */
+  ordersOveragePriceCents: number | null;
+  stripeOveragePriceId: string | null;
   features: string[];
   stripeProductId: string | null;
   stripePriceMonthlyId: string | null;
@@ -34,6 +37,8 @@ export function tierFromEntity(t: SubscriptionTier): TierInfo {
     productsLimit: t.productsLimit,
     ordersPerMonth: t.ordersPerMonth,
     teamMembers: t.teamMembers,
+    ordersOveragePriceCents: t.ordersOveragePriceCents,
+    stripeOveragePriceId: t.stripeOveragePriceId,
     features: [...t.features],
     stripeProductId: t.stripeProductId,
     stripePriceMonthlyId: t.stripePriceMonthlyId,
@@ -52,6 +57,8 @@ export function defaultTier(code: string): TierInfo | null {
     ...t,
     features: [...t.features],
     currency: 'eur',
+    ordersOveragePriceCents: null,
+    stripeOveragePriceId: null,
     stripeProductId: null,
     stripePriceMonthlyId: null,
     stripePriceAnnualId: null,
@@ -106,6 +113,8 @@ export function toTierPublicFields(t: TierInfo): TierPublicFields {
 
 /** The admin's view of a tier: every field, and where it came from. */
 export interface AdminTierView extends TierPublicFields {
+  orders_overage_price_cents: number | null;
+  stripe_overage_price_id: string | null;
   stripe_product_id: string | null;
   stripe_price_monthly_id: string | null;
   stripe_price_annual_id: string | null;
@@ -117,6 +126,8 @@ export interface AdminTierView extends TierPublicFields {
 export function toAdminTierView(t: TierInfo): AdminTierView {
   return {
     ...toTierPublicFields(t),
+    orders_overage_price_cents: t.ordersOveragePriceCents,
+    stripe_overage_price_id: t.stripeOveragePriceId,
     stripe_product_id: t.stripeProductId,
     stripe_price_monthly_id: t.stripePriceMonthlyId,
     stripe_price_annual_id: t.stripePriceAnnualId,

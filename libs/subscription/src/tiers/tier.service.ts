@@ -18,6 +18,7 @@ export interface TierInput {
   productsLimit?: number | null;
   ordersPerMonth?: number | null;
   teamMembers?: number | null;
+  ordersOveragePriceCents?: number | null;
   features?: string[];
   stripeProductId?: string | null;
   stripePriceMonthlyId?: string | null;

@@ -40,6 +40,10 @@ class TierCommonFieldsDto {
   @ApiPropertyOptional({ type: 'string', nullable: true }) @ValidateIf(presentAndNotNull) @IsString() @MinLength(1) @MaxLength(255)
   stripe_price_annual_id?: string | null;
 
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'the price of one order past orders_per_month, billed through the Stripe overage meter up to each vendor\'s cap (CONTRACT §12); null: a hard limit' })
+  @ValidateIf(presentAndNotNull) @IsInt() @Min(0) @Max(INT_MAX)
+  orders_overage_price_cents?: number | null;
+
   @ApiPropertyOptional() @ValidateIf(present) @IsInt() @Min(-1000) @Max(1_000_000)
   display_order?: number;
 
@@ -91,6 +95,7 @@ export function toTierPatch(dto: UpdateTierDto | CreateTierDto): TierPatch {
     productsLimit: dto.products_limit,
     ordersPerMonth: dto.orders_per_month,
     teamMembers: dto.team_members,
+    ordersOveragePriceCents: dto.orders_overage_price_cents,
     features: dto.features,
     stripeProductId: dto.stripe_product_id,
     stripePriceMonthlyId: dto.stripe_price_monthly_id,
