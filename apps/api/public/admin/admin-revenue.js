@@ -75,7 +75,9 @@ const axes = () => [
 function plot(box, series, data) {
   const target = h('div', { class: 'plot' });
   box.append(target);
-  const chart = new uPlot({ width: widthOf(box), height: HEIGHT, scales: { x: { time: true } }, series, axes: axes(), legend: { show: false }, cursor: { drag: { x: false, y: false } } }, data, target);
+  // Half a month of room on either side, so the first and last bars are whole.
+  const x = { time: true, range: (_u, min, max) => [min - 15 * 86_400, max + 15 * 86_400] };
+  const chart = new uPlot({ width: widthOf(box), height: HEIGHT, scales: { x }, series, axes: axes(), legend: { show: false }, cursor: { drag: { x: false, y: false } } }, data, target);
   window.addEventListener('resize', () => chart.root.isConnected && chart.setSize({ width: widthOf(box), height: HEIGHT }));
   box.dataset.points = String(data[0].length);
   return chart;
