@@ -97,17 +97,25 @@ export class SubscriptionChanges1764000022000 implements MigrationInterface {
                                                   p_status_before text, p_status_after text, p_is_annual boolean, p_value_after integer,
                                                   p_value_until timestamptz, p_cause text) RETURNS void LANGUAGE plpgsql AS $$
       DECLARE
-        value_before integer;
+        value_before integer := 0;
+        prev record;
       BEGIN
-        DELETE FROM subscription_changes
-         WHERE vendor_id = p_vendor_id AND vendor_add_on_id IS NOT DISTINCT FROM p_add_on_id AND scheduled AND changed_at > p_at;
-        SELECT c.value_after_cents INTO value_before FROM subscription_changes c
-         WHERE c.vendor_id = p_vendor_id AND c.vendor_add_on_id IS NOT DISTINCT FROM p_add_on_id AND c.changed_at <= p_at
-         ORDER BY c.changed_at DESC, c.id DESC LIMIT 1;
+        -- The item's last two rows, newest first, from the index backwards: a scheduled end still ahead is dropped
+        -- (this change comes first), and the row before it is the one this change follows.
+        FOR prev IN SELECT c.id, c.value_after_cents, c.scheduled, c.changed_at FROM subscription_changes c
+                     WHERE c.vendor_id = p_vendor_id AND c.vendor_add_on_id IS NOT DISTINCT FROM p_add_on_id
+                     ORDER BY c.changed_month DESC, c.changed_at DESC, c.id DESC LIMIT 2 LOOP
+          IF prev.scheduled AND prev.changed_at > p_at THEN
+            DELETE FROM subscription_changes WHERE id = prev.id;
+          ELSE
+            value_before := prev.value_after_cents;
+            EXIT;
+          END IF;
+        END LOOP;
         INSERT INTO subscription_changes (vendor_id, vendor_add_on_id, changed_at, changed, item_code, status_before, status_after,
                                           is_annual, value_before_cents, value_after_cents, value_until, cause)
         VALUES (p_vendor_id, p_add_on_id, p_at, p_changed, p_item_code, p_status_before, p_status_after, p_is_annual,
-                COALESCE(value_before, 0), p_value_after, p_value_until, p_cause);
+                value_before, p_value_after, p_value_until, p_cause);
         IF p_value_after > 0 AND p_value_until > p_at THEN
           INSERT INTO subscription_changes (vendor_id, vendor_add_on_id, changed_at, changed, item_code, status_before, status_after,
                                             is_annual, value_before_cents, value_after_cents, value_until, cause, scheduled)
@@ -121,12 +129,19 @@ export class SubscriptionChanges1764000022000 implements MigrationInterface {
       DECLARE
         at timestamptz := CASE WHEN TG_OP = 'UPDATE' AND NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN now() ELSE COALESCE(NEW.updated_at, now()) END;
         old_value integer := 0;
-        value_after integer := plan_monthly_value_cents(NEW.tier_code, NEW.status, NEW.is_annual, NEW.period_end, at);
+        value_after integer;
         what text[] := ARRAY['created'];
         cause text := NULLIF(current_setting('vb.change_cause', true), '');
       BEGIN
+        -- Both values in one query (a job changes thousands of rows: each query per row counts).
+        SELECT monthly_value_cents(NEW.status, CASE WHEN NEW.is_annual THEN n.price_annual_cents ELSE n.price_monthly_cents END, NEW.is_annual, 1, NEW.period_end, at),
+               CASE WHEN TG_OP = 'UPDATE'
+                    THEN monthly_value_cents(OLD.status, CASE WHEN OLD.is_annual THEN o.price_annual_cents ELSE o.price_monthly_cents END, OLD.is_annual, 1, OLD.period_end, at)
+                    ELSE 0 END
+          INTO value_after, old_value
+          FROM (SELECT 1) AS one LEFT JOIN subscription_tiers n ON n.code = NEW.tier_code
+               LEFT JOIN subscription_tiers o ON TG_OP = 'UPDATE' AND o.code = OLD.tier_code;
         IF TG_OP = 'UPDATE' THEN
-          old_value := plan_monthly_value_cents(OLD.tier_code, OLD.status, OLD.is_annual, OLD.period_end, at);
           what := array_remove(ARRAY[
             CASE WHEN OLD.tier_code IS DISTINCT FROM NEW.tier_code THEN 'tier_code' END,
             CASE WHEN OLD.status IS DISTINCT FROM NEW.status THEN 'status' END,
