@@ -21,7 +21,7 @@ INSERT INTO
   platform_events (type, vendor_id, data, dedupe_key)
 SELECT
   $2::varchar,
-  v.vendor_id,
+  vendor_row.vendor_id,
   $3::jsonb,
   $4::text
 FROM
@@ -35,7 +35,7 @@ FROM
         FROM
           vendor_lock
       ) AS locked
-  ) AS v
+  ) AS vendor_row
 WHERE
   true
 ON CONFLICT (dedupe_key)

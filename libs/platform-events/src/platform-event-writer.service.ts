@@ -47,7 +47,7 @@ export class PlatformEventWriter {
    */
   recordSql(add: AddParam, event: Omit<NewPlatformEvent, 'vendorId'>, vendor: string, when: string): string {
     return `INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
-       SELECT ${add(event.type, 'varchar', 'type')}, v.vendor_id, ${add(JSON.stringify(event.data), 'jsonb', 'data')}, ${add(event.dedupeKey ?? null, 'text', 'dedupe_key')} FROM ${vendor} AS v WHERE ${when}
+       SELECT ${add(event.type, 'varchar', 'type')}, vendor_row.vendor_id, ${add(JSON.stringify(event.data), 'jsonb', 'data')}, ${add(event.dedupeKey ?? null, 'text', 'dedupe_key')} FROM ${vendor} AS vendor_row WHERE ${when}
        ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`;
   }
 
@@ -71,9 +71,9 @@ export class PlatformEventWriter {
    * `reason` is an SQL text expression (the statement decides why).
    */
   addonNeedsAttentionSql(add: AddParam, vendor: string, data: Omit<AddonNeedsAttentionData, 'reason'> & { checkout_session_id: string }, reason: string, when: string): string {
-    return insertPlatformEventsSql(`(SELECT vendor_id FROM ${vendor} WHERE ${when}) AS v`, {
+    return insertPlatformEventsSql(`(SELECT vendor_id FROM ${vendor} WHERE ${when}) AS vendor_row`, {
       type: add('addon.needs_attention' satisfies PlatformEventType, 'varchar'),
-      vendorId: 'v.vendor_id',
+      vendorId: 'vendor_row.vendor_id',
       data: `jsonb_build_object('addon_code', ${add(data.addon_code, 'text')}, 'domain_name', ${add(data.domain_name, 'text')}, 'checkout_session_id', ${add(data.checkout_session_id, 'text')}, 'reason', (${reason}))`,
       dedupeKey: add(`addon.needs_attention:${data.checkout_session_id}`, 'text'),
     });

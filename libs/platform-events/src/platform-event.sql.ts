@@ -45,9 +45,9 @@ export const platformEventKeyExistsSql = (key: string) => `EXISTS (SELECT 1 FROM
  * counter falls and climbs again (a product deleted and re-created).
  */
 export function usageThresholdEventsSql(claimed: string, meter: UsageMeterName): string {
-  const crossed = `(SELECT c.vendor_id, c.current, c."limit", c.period_start, x.threshold
-      FROM ${claimed} c CROSS JOIN (VALUES (80), (100)) AS x(threshold)
-     WHERE c."limit" > 0 AND c.current = CASE x.threshold WHEN 100 THEN c."limit" ELSE ceil(c."limit" * 0.8)::int END) AS crossed`;
+  const crossed = `(SELECT claim.vendor_id, claim.current, claim."limit", claim.period_start, threshold_level.threshold
+      FROM ${claimed} AS claim CROSS JOIN (VALUES (80), (100)) AS threshold_level(threshold)
+     WHERE claim."limit" > 0 AND claim.current = CASE threshold_level.threshold WHEN 100 THEN claim."limit" ELSE ceil(claim."limit" * 0.8)::int END) AS crossed`;
   return insertPlatformEventsSql(crossed, {
     type: `'usage.threshold_reached'`,
     vendorId: 'crossed.vendor_id',

@@ -31,10 +31,10 @@
 --   $26::int = metadata.vendor_id
 --   $27::varchar = stripe_subscription_id
 --   $28::varchar = stripe_customer_id
---   $29::varchar = e.g. 'custom_domain'
---   $30::varchar = e.g. 'shop.example.com'
---   $31::int = e.g. 7
---   $32::varchar = e.g. 'cs_1'
+--   $29::varchar = metadata.addon_code
+--   $30::varchar = domain_name
+--   $31::int = vendor_id
+--   $32::varchar = session.id
 --   $33::boolean = e.g. false
 --   $34::varchar = e.g. 'shop.example.com'
 --   $35::timestamptz = now
@@ -90,19 +90,19 @@ WITH
   ),
   addon_own_hold AS (
     SELECT
-      va.id
+      id
     FROM
-      vendor_add_ons va
+      vendor_add_ons
     WHERE
-      va.vendor_id = $31::int
-      AND va.add_on_product_id = (
+      vendor_id = $31::int
+      AND add_on_product_id = (
         SELECT
           id
         FROM
           product
       )
-      AND va.domain_name = $30::varchar
-      AND va.status = 'pending'
+      AND domain_name = $30::varchar
+      AND status = 'pending'
     FOR UPDATE
   ),
   addon_target AS (
@@ -152,17 +152,17 @@ WITH
           FROM
             vendor
         ) THEN 'no_vendor'
-        WHEN mine.status NOT IN ('pending', 'needs_attention') THEN 'done'
+        WHEN addon_mine.status NOT IN ('pending', 'needs_attention') THEN 'done'
         WHEN product.id IS NULL THEN 'unknown_add_on'
         WHEN $33::boolean THEN 'invalid_domain'
         WHEN product.requires_domain
         AND $34::varchar IS NULL THEN 'no_domain'
-        WHEN held.held THEN 'domain_held'
+        WHEN addon_domain_held.held THEN 'domain_held'
         ELSE 'grant'
       END AS verdict
     FROM
-      addon_domain_held AS held
-      LEFT JOIN addon_mine AS mine ON true
+      addon_domain_held
+      LEFT JOIN addon_mine ON true
       LEFT JOIN product ON true
   ),
   claim_outcome AS (
@@ -473,7 +473,7 @@ WITH
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
       $41::varchar,
-      v.vendor_id,
+      vendor_row.vendor_id,
       jsonb_build_object(
         'addon_code',
         $42::text,
@@ -516,7 +516,7 @@ WITH
             FROM
               addon_verdict
           ) NOT IN ('no_vendor', 'done', 'grant')
-      ) AS v
+      ) AS vendor_row
     ON CONFLICT (dedupe_key)
     WHERE
       dedupe_key IS NOT NULL DO NOTHING
@@ -576,9 +576,9 @@ SELECT
 --   $27::int = metadata.vendor_id
 --   $28::varchar = stripe_subscription_id
 --   $29::varchar = stripe_customer_id
---   $30::varchar = e.g. 'priority_support'
---   $31::varchar = e.g. null
---   $32::varchar = e.g. 'cs_1'
+--   $30::varchar = metadata.addon_code
+--   $31::varchar = domain_name
+--   $32::varchar = session.id
 --   $33::boolean = e.g. false
 --   $34::varchar = e.g. null
 --   $35::timestamptz = now
@@ -685,17 +685,17 @@ WITH
           FROM
             vendor
         ) THEN 'no_vendor'
-        WHEN mine.status NOT IN ('pending', 'needs_attention') THEN 'done'
+        WHEN addon_mine.status NOT IN ('pending', 'needs_attention') THEN 'done'
         WHEN product.id IS NULL THEN 'unknown_add_on'
         WHEN $33::boolean THEN 'invalid_domain'
         WHEN product.requires_domain
         AND $34::varchar IS NULL THEN 'no_domain'
-        WHEN held.held THEN 'domain_held'
+        WHEN addon_domain_held.held THEN 'domain_held'
         ELSE 'grant'
       END AS verdict
     FROM
-      addon_domain_held AS held
-      LEFT JOIN addon_mine AS mine ON true
+      addon_domain_held
+      LEFT JOIN addon_mine ON true
       LEFT JOIN product ON true
   ),
   claim_outcome AS (
@@ -1046,7 +1046,7 @@ WITH
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
       $41::varchar,
-      v.vendor_id,
+      vendor_row.vendor_id,
       jsonb_build_object(
         'addon_code',
         $42::text,
@@ -1089,7 +1089,7 @@ WITH
             FROM
               addon_verdict
           ) NOT IN ('no_vendor', 'done', 'grant')
-      ) AS v
+      ) AS vendor_row
     ON CONFLICT (dedupe_key)
     WHERE
       dedupe_key IS NOT NULL DO NOTHING

@@ -132,17 +132,17 @@ export class AddOnGrantService {
     const recorded = this.addOns.landSql(add, 'addon_attention', { ...row, status: 'needs_attention', addonCode: code, reason }, 'addon_mine', attention);
     const ctes = [
       `vendor AS (${this.writer.vendorOfSql(add, { subscriptionId: null, customerId: null, vendorId }, { lock: true })})`,
-      `product AS (SELECT id, billing_period, requires_domain FROM add_on_products WHERE code = ${add(code, 'varchar')})`,
+      `product AS (SELECT id, billing_period, requires_domain FROM add_on_products WHERE code = ${add(code, 'varchar', 'metadata.addon_code')})`,
       ...this.addOns.checkoutRowsSql(add, session.id, vendorId, domainName, 'SELECT id FROM product'),
       `addon_verdict AS (
         SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM vendor) THEN 'no_vendor'
-                    WHEN mine.status NOT IN ('pending', 'needs_attention') THEN 'done'
+                    WHEN addon_mine.status NOT IN ('pending', 'needs_attention') THEN 'done'
                     WHEN product.id IS NULL THEN 'unknown_add_on'
                     WHEN ${add(Boolean(rawDomain.trim()) && !domainName, 'boolean')} THEN 'invalid_domain'
                     WHEN product.requires_domain AND ${add(domainName, 'varchar')} IS NULL THEN 'no_domain'
-                    WHEN held.held THEN 'domain_held'
+                    WHEN addon_domain_held.held THEN 'domain_held'
                     ELSE 'grant' END AS verdict
-          FROM addon_domain_held AS held LEFT JOIN addon_mine AS mine ON true LEFT JOIN product ON true)`,
+          FROM addon_domain_held LEFT JOIN addon_mine ON true LEFT JOIN product ON true)`,
       claim.ctes(add, outcome),
       ...granted.ctes,
       ...recorded.ctes,

@@ -184,12 +184,12 @@ export class VendorAddOnRepository {
    * the grant's write fail on the unique index, and the statement is run again (see AddOnGrantService).
    */
   checkoutRowsSql(add: AddParam, sessionId: string, vendorId: number, domainName: string | null, product: string): string[] {
-    const domain = add(domainName, 'varchar');
+    const domain = add(domainName, 'varchar', 'domain_name');
     const ownHold = domainName
-      ? `SELECT va.id FROM vendor_add_ons va WHERE va.vendor_id = ${add(vendorId, 'int')} AND va.add_on_product_id = (${product}) AND va.domain_name = ${domain} AND va.status = 'pending' FOR UPDATE`
+      ? `SELECT id FROM vendor_add_ons WHERE vendor_id = ${add(vendorId, 'int', 'vendor_id')} AND add_on_product_id = (${product}) AND domain_name = ${domain} AND status = 'pending' FOR UPDATE`
       : `SELECT NULL::int AS id WHERE false`;
     return [
-      `addon_mine AS (SELECT id, status FROM vendor_add_ons WHERE stripe_checkout_session_id = ${add(sessionId, 'varchar')} FOR UPDATE)`,
+      `addon_mine AS (SELECT id, status FROM vendor_add_ons WHERE stripe_checkout_session_id = ${add(sessionId, 'varchar', 'session.id')} FOR UPDATE)`,
       `addon_own_hold AS (${ownHold})`,
       `addon_target AS (SELECT COALESCE((SELECT id FROM addon_mine), (SELECT id FROM addon_own_hold LIMIT 1)) AS id)`,
       `addon_domain_held AS (SELECT ${domain} IS NOT NULL AND EXISTS (SELECT 1 FROM vendor_add_ons WHERE domain_name = ${domain} AND ${HOLDING}

@@ -1046,11 +1046,11 @@ WITH
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
       $31::varchar,
-      v.vendor_id,
+      vendor_row.vendor_id,
       $32::jsonb,
       $33::text
     FROM
-      vendor AS v
+      vendor AS vendor_row
     WHERE
       EXISTS (
         SELECT

@@ -290,23 +290,23 @@ WITH
     FROM
       (
         SELECT
-          c.vendor_id,
-          c.current,
-          c."limit",
-          c.period_start,
-          x.threshold
+          claim.vendor_id,
+          claim.current,
+          claim."limit",
+          claim.period_start,
+          threshold_level.threshold
         FROM
-          claimed c
+          claimed AS claim
           CROSS JOIN (
             VALUES
               (80),
               (100)
-          ) AS x (threshold)
+          ) AS threshold_level (threshold)
         WHERE
-          c."limit" > 0
-          AND c.current = CASE x.threshold
-            WHEN 100 THEN c."limit"
-            ELSE ceil(c."limit" * 0.8)::int
+          claim."limit" > 0
+          AND claim.current = CASE threshold_level.threshold
+            WHEN 100 THEN claim."limit"
+            ELSE ceil(claim."limit" * 0.8)::int
           END
       ) AS crossed
     ON CONFLICT (dedupe_key)
