@@ -87,13 +87,13 @@ export function subscriptionNeedsAttentionKey(stripeSubscriptionId: string): str
 
 /**
  * `subscription.needs_attention` for a second live plan subscription, once per subscription, for a caller's
- * statement that holds the vendor's row (see recordSql); `reason` is an SQL text expression over `v`, the row of
- * `vendor` (the statement knows which subscription the plan follows).
+ * statement that holds the vendor's row (see recordSql); `reason` is an SQL text expression over `vendor_row`, the
+ * row of `vendor` (the statement knows which subscription the plan follows).
  */
 export function subscriptionNeedsAttentionSql(add: AddParam, vendor: string, data: Pick<SubscriptionNeedsAttentionData, 'stripe_subscription_id'>, reason: string, when: string): string {
-  return insertPlatformEventsSql(`(SELECT * FROM ${vendor} WHERE ${when}) AS v`, {
+  return insertPlatformEventsSql(`(SELECT * FROM ${vendor} WHERE ${when}) AS vendor_row`, {
     type: add('subscription.needs_attention' satisfies PlatformEventType, 'varchar', 'platform event type'),
-    vendorId: 'v.vendor_id',
+    vendorId: 'vendor_row.vendor_id',
     data: `jsonb_build_object('stripe_subscription_id', ${add(data.stripe_subscription_id, 'text', 'data.stripe_subscription_id')}, 'reason', (${reason}))`,
     dedupeKey: add(subscriptionNeedsAttentionKey(data.stripe_subscription_id), 'text', 'subscription.needs_attention dedupe key'),
   });

@@ -2,6 +2,7 @@ export * from './subscription.module.js';
 export * from './subscription.errors.js';
 export * from './subscriptions/subscription.service.js';
 export * from './subscriptions/subscription-writer.js';
+export * from './subscriptions/stripe-plan-patch.js';
 export * from './subscriptions/subscription-period.js';
 export * from './subscriptions/subscription-view.js';
 export * from './subscriptions/vendor-subscription.entity.js';

@@ -192,26 +192,26 @@ WITH
     FROM
       addon_verdict
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $36::varchar,
       $37::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $38::jsonb,
       $39::timestamptz,
       $35::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $35::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -265,7 +265,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -327,7 +327,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -385,7 +385,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
       )
       AND (
         SELECT
@@ -457,7 +457,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
       )
       AND (
         SELECT
@@ -508,7 +508,7 @@ WITH
             SELECT
               1
             FROM
-              claimed
+              ledger_claim
           )
           AND (
             SELECT
@@ -526,10 +526,10 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report,
   (
     SELECT
@@ -725,26 +725,26 @@ WITH
     FROM
       addon_verdict
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $36::varchar,
       $37::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $38::jsonb,
       $39::timestamptz,
       $35::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $35::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -808,7 +808,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -880,7 +880,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -948,7 +948,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
       )
       AND (
         SELECT
@@ -1030,7 +1030,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
       )
       AND (
         SELECT
@@ -1081,7 +1081,7 @@ WITH
             SELECT
               1
             FROM
-              claimed
+              ledger_claim
           )
           AND (
             SELECT
@@ -1099,10 +1099,10 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report,
   (
     SELECT
@@ -1133,26 +1133,26 @@ WITH
       'ignored'::varchar AS status,
       $1::text AS note
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $3::varchar,
       $4::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $5::jsonb,
       $6::timestamptz,
       $2::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $2::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -1176,8 +1176,8 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report;

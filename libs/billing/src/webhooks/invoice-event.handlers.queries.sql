@@ -116,26 +116,26 @@ WITH
       ) AS one
       LEFT JOIN vendor ON true
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $13::varchar,
       $14::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $15::jsonb,
       $16::timestamptz,
       $12::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $12::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -198,7 +198,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -324,10 +324,10 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report;
 
 -- InvoiceEventHandlers.handle (variant: invoice.paid after its subscription was read and linked (afterRead: no second read))
@@ -418,26 +418,26 @@ WITH
       ) AS one
       LEFT JOIN vendor ON true
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $12::varchar,
       $13::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $14::jsonb,
       $15::timestamptz,
       $11::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $11::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -500,7 +500,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -626,10 +626,10 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report;
 
 -- InvoiceEventHandlers.handle (variant: invoice.paid without a subscription)
@@ -713,26 +713,26 @@ WITH
       ) AS one
       LEFT JOIN vendor ON true
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $12::varchar,
       $13::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $14::jsonb,
       $15::timestamptz,
       $11::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $11::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -795,7 +795,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -818,10 +818,10 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report;
 
 -- InvoiceEventHandlers.handle (variant: invoice.payment_failed of a subscription)
@@ -939,26 +939,26 @@ WITH
       ) AS one
       LEFT JOIN vendor ON true
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $13::varchar,
       $14::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $15::jsonb,
       $16::timestamptz,
       $12::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $12::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -1021,7 +1021,7 @@ WITH
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
@@ -1127,10 +1127,10 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report;
 
 -- InvoiceEventHandlers.handle (variant: an amount out of range: only the claim, needs_attention)
@@ -1228,26 +1228,26 @@ WITH
       ) AS one
       LEFT JOIN vendor ON true
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $13::varchar,
       $14::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $15::jsonb,
       $16::timestamptz,
       $12::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $12::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -1271,8 +1271,8 @@ WITH
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report;

@@ -39,7 +39,7 @@
 --   $34::text = data.stripe_subscription_id
 --   $35::text = subscription.needs_attention dedupe key
 WITH
-  b AS (
+  locked_row AS (
     SELECT
       id,
       vendor_id,
@@ -84,32 +84,32 @@ WITH
       1
     FOR UPDATE
   ),
-  v AS (
+  verdict AS (
     SELECT
-      b.*,
+      locked_row.*,
       CASE
-        WHEN b.stripe_subscription_id IS NOT NULL
-        AND b.stripe_subscription_id <> $1::varchar
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
         AND $13::boolean THEN 'not_current'
-        WHEN b.stripe_subscription_id IS NOT NULL
-        AND b.stripe_subscription_id <> $1::varchar
-        AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
+        AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
+        WHEN locked_row.last_stripe_event_at > $2::timestamptz THEN 'stale'
         WHEN $4::timestamptz IS NOT NULL
-        AND b.observed_watermark >= $4::timestamptz THEN 'stale'
+        AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
         WHEN $3::boolean
-        AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
+        AND locked_row.last_stripe_event_at = $2::timestamptz THEN 'tie'
         ELSE 'apply'
       END AS verdict
     FROM
-      b
+      locked_row
   ),
   claim_outcome AS (
     SELECT
       CASE
-        WHEN v.vendor_id IS NOT NULL THEN CASE
-          WHEN v.verdict = 'tie' THEN 'processing'
-          WHEN v.verdict = 'second_live'
+        WHEN verdict.vendor_id IS NOT NULL THEN CASE
+          WHEN verdict.verdict = 'tie' THEN 'processing'
+          WHEN verdict.verdict = 'second_live'
           AND NOT EXISTS (
             SELECT
               1
@@ -131,10 +131,10 @@ WITH
         ELSE 'ignored'
       END AS status,
       CASE
-        WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || $23::varchar
-        WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
-        WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
-        WHEN v.verdict = 'second_live' THEN CASE
+        WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || $23::varchar
+        WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
+        WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.last_stripe_event_at || ')'
+        WHEN verdict.verdict = 'second_live' THEN CASE
           WHEN EXISTS (
             SELECT
               1
@@ -145,9 +145,9 @@ WITH
           ) THEN 'skipped (reported before): '
           ELSE ''
         END || (
-          'subscription ' || $23::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
+          'subscription ' || $23::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || verdict.stripe_subscription_id || '; not applied'
         )
-        WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || $23::varchar || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
+        WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || $23::varchar || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
         ELSE $25::text
       END AS note
     FROM
@@ -155,28 +155,28 @@ WITH
         SELECT
           1
       ) AS one
-      LEFT JOIN v ON true
+      LEFT JOIN verdict ON true
   ),
-  claimed AS (
+  ledger_claim AS (
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
       $27::varchar,
       $28::varchar,
-      o.status,
+      claim_outcome.status,
       1,
-      left(o.note, 2000),
+      left(claim_outcome.note, 2000),
       $29::jsonb,
       $30::timestamptz,
       $26::timestamptz,
       CASE
-        WHEN o.status = 'failed' THEN NULL
+        WHEN claim_outcome.status = 'failed' THEN NULL
         ELSE $26::timestamptz
       END
     FROM
-      claim_outcome AS o
+      claim_outcome AS claim_outcome
     WHERE
-      o.status IS NOT NULL
+      claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE
     SET
       status = EXCLUDED.status,
@@ -202,14 +202,14 @@ WITH
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
       $33::varchar,
-      v.vendor_id,
+      vendor_row.vendor_id,
       jsonb_build_object(
         'stripe_subscription_id',
         $34::text,
         'reason',
         (
           (
-            'subscription ' || $32::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || v.stripe_subscription_id || '; not applied'
+            'subscription ' || $32::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || vendor_row.stripe_subscription_id || '; not applied'
           )
         )
       ),
@@ -219,51 +219,51 @@ WITH
         SELECT
           *
         FROM
-          v
+          verdict
         WHERE
-          v.verdict = 'second_live'
+          verdict.verdict = 'second_live'
           AND EXISTS (
             SELECT
               1
             FROM
-              claimed
+              ledger_claim
             WHERE
               status = 'needs_attention'
           )
-      ) AS v
+      ) AS vendor_row
     ON CONFLICT (dedupe_key)
     WHERE
       dedupe_key IS NOT NULL DO NOTHING
     RETURNING
       id
   ),
-  tier AS (
+  patch_tier AS (
     (
       SELECT
-        t.code,
-        t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
+        tier_row.code,
+        tier_row.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
         item.price_id
       FROM
         unnest(string_to_array($8::text, ' ')) WITH ORDINALITY AS item (price_id, n)
-        JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
-        OR t.stripe_price_annual_id = item.price_id
+        JOIN subscription_tiers tier_row ON tier_row.stripe_price_monthly_id = item.price_id
+        OR tier_row.stripe_price_annual_id = item.price_id
       ORDER BY
         item.n,
-        t.is_active DESC,
-        t.id
+        tier_row.is_active DESC,
+        tier_row.id
       LIMIT
         1
     )
     UNION ALL
     (
       SELECT
-        t.code,
+        tier_row.code,
         $11::boolean,
         $7::varchar
       FROM
-        subscription_tiers t
+        subscription_tiers tier_row
       WHERE
-        t.code = $9::varchar
+        tier_row.code = $9::varchar
     )
     UNION ALL
     (
@@ -277,51 +277,51 @@ WITH
     LIMIT
       1
   ),
-  a AS (
-    UPDATE vendor_subscriptions s
+  applied AS (
+    UPDATE vendor_subscriptions AS target_row
     SET
-      tier_code = COALESCE(tier.code, b.tier_code),
-      is_annual = COALESCE(tier.annual, b.is_annual),
-      status = COALESCE($12::varchar, b.status),
+      tier_code = COALESCE(patch_tier.code, locked_row.tier_code),
+      is_annual = COALESCE(patch_tier.annual, locked_row.is_annual),
+      status = COALESCE($12::varchar, locked_row.status),
       trial_ends_at = COALESCE(
         $14::timestamptz,
         CASE
-          WHEN COALESCE($12::varchar, b.status) = 'trial' THEN b.trial_ends_at
+          WHEN COALESCE($12::varchar, locked_row.status) = 'trial' THEN locked_row.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
           $15::timestamptz IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= b.period_start
+            locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $15::timestamptz >= locked_row.period_start
           )
         ) THEN $15::timestamptz
-        ELSE b.period_start
+        ELSE locked_row.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($12::varchar, b.status) = 'cancelled'
+        WHEN COALESCE($12::varchar, locked_row.status) = 'cancelled'
         AND $20::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
               $15::timestamptz IS NOT NULL
               AND (
-                b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $15::timestamptz >= b.period_start
+                locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+                OR $15::timestamptz >= locked_row.period_start
               )
             ) THEN $15::timestamptz
-            ELSE b.period_start
+            ELSE locked_row.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
                 $15::timestamptz IS NOT NULL
                 AND (
-                  b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $15::timestamptz >= b.period_start
+                  locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+                  OR $15::timestamptz >= locked_row.period_start
                 )
               ) THEN $16::timestamptz
-              ELSE b.period_end
+              ELSE locked_row.period_end
             END,
             $20::timestamptz
           )
@@ -329,42 +329,42 @@ WITH
         WHEN (
           $15::timestamptz IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= b.period_start
+            locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $15::timestamptz >= locked_row.period_start
           )
         ) THEN $16::timestamptz
-        ELSE b.period_end
+        ELSE locked_row.period_end
       END,
       orders_this_period = CASE
         WHEN (
           $15::timestamptz IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= b.period_start
+            locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $15::timestamptz >= locked_row.period_start
           )
         )
-        AND $15::timestamptz > b.period_start THEN 0
-        ELSE s.orders_this_period
+        AND $15::timestamptz > locked_row.period_start THEN 0
+        ELSE target_row.orders_this_period
       END,
       cancel_at_period_end = $17::boolean,
       cancel_at = $18::timestamptz,
       cancelled_at = $19::timestamptz,
-      stripe_customer_id = COALESCE($5::varchar, b.stripe_customer_id),
+      stripe_customer_id = COALESCE($5::varchar, locked_row.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
-      stripe_price_id = COALESCE(tier.price_id, $7::varchar, b.stripe_price_id),
-      has_payment_method = b.has_payment_method
+      stripe_price_id = COALESCE(patch_tier.price_id, $7::varchar, locked_row.stripe_price_id),
+      has_payment_method = locked_row.has_payment_method
       OR $21::boolean,
       past_due_since = CASE
-        WHEN COALESCE($12::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $22::timestamptz)
+        WHEN COALESCE($12::varchar, locked_row.status) = 'past_due' THEN COALESCE(locked_row.past_due_since, $22::timestamptz)
       END,
       payment_retry_count = CASE
-        WHEN b.status = 'past_due'
-        AND COALESCE($12::varchar, b.status) <> 'past_due' THEN 0
-        ELSE b.payment_retry_count
+        WHEN locked_row.status = 'past_due'
+        AND COALESCE($12::varchar, locked_row.status) <> 'past_due' THEN 0
+        ELSE locked_row.payment_retry_count
       END,
-      last_stripe_event_at = GREATEST(b.last_stripe_event_at, $2::timestamptz),
+      last_stripe_event_at = GREATEST(locked_row.last_stripe_event_at, $2::timestamptz),
       observed_watermark = GREATEST(
-        b.observed_watermark,
+        locked_row.observed_watermark,
         CASE
           WHEN $3::boolean THEN clock_timestamp()
           ELSE $4::timestamptz
@@ -372,44 +372,45 @@ WITH
       ),
       updated_at = $22::timestamptz
     FROM
-      v AS b
-      LEFT JOIN tier ON true
+      locked_row
+      JOIN verdict ON true
+      LEFT JOIN patch_tier ON true
     WHERE
-      s.id = b.id
-      AND b.verdict = 'apply'
+      target_row.id = locked_row.id
+      AND verdict.verdict = 'apply'
       AND EXISTS (
         SELECT
           1
         FROM
-          claimed
+          ledger_claim
         WHERE
           status = 'processed'
       )
     RETURNING
-      s.tier_code,
-      s.is_annual,
-      s.status,
-      s.trial_ends_at,
-      s.period_start,
-      s.period_end,
-      s.cancel_at_period_end,
-      s.cancel_at,
-      s.cancelled_at,
-      s.stripe_subscription_id,
-      s.stripe_customer_id,
-      s.stripe_price_id,
-      s.has_payment_method,
-      s.past_due_since,
-      s.payment_retry_count,
-      s.orders_this_period
+      target_row.tier_code,
+      target_row.is_annual,
+      target_row.status,
+      target_row.trial_ends_at,
+      target_row.period_start,
+      target_row.period_end,
+      target_row.cancel_at_period_end,
+      target_row.cancel_at,
+      target_row.cancelled_at,
+      target_row.stripe_subscription_id,
+      target_row.stripe_customer_id,
+      target_row.stripe_price_id,
+      target_row.has_payment_method,
+      target_row.past_due_since,
+      target_row.payment_retry_count,
+      target_row.orders_this_period
   )
 SELECT
   (
     SELECT
-      json_build_object('wanted', o.status, 'status', c.status, 'note', c.error)
+      json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error)
     FROM
-      claim_outcome AS o
-      LEFT JOIN claimed AS c ON true
+      claim_outcome
+      LEFT JOIN ledger_claim ON true
   ) AS report;
 
 -- StripeWebhookService.record (variant: also the claim of inTransaction, with status processed)
@@ -427,14 +428,14 @@ INSERT INTO
 SELECT
   $4::varchar,
   $5::varchar,
-  o.status,
+  claim_outcome.status,
   1,
-  left(o.note, 2000),
+  left(claim_outcome.note, 2000),
   $6::jsonb,
   $7::timestamptz,
   $3::timestamptz,
   CASE
-    WHEN o.status = 'failed' THEN NULL
+    WHEN claim_outcome.status = 'failed' THEN NULL
     ELSE $3::timestamptz
   END
 FROM
@@ -442,9 +443,9 @@ FROM
     SELECT
       $1::varchar AS status,
       $2::text AS note
-  ) AS o
+  ) AS claim_outcome
 WHERE
-  o.status IS NOT NULL
+  claim_outcome.status IS NOT NULL
 ON CONFLICT (event_id) DO UPDATE
 SET
   status = EXCLUDED.status,

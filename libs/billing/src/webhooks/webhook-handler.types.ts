@@ -28,7 +28,7 @@ export interface Prefetched {
  * The ledger's claim of an event, for a handler that applies its event in one statement together with the claim
  * (one round trip, one implicit transaction; see StripeWebhookService). `ctes(add, outcome)` defines the CTEs
  * `claim_outcome` — the handler's `outcome`, a query of one row with `status` and `note` (a null status claims
- * nothing) — and `claimed`, the claim itself. The handler's writes must wait on `taken` (SQL: the event was claimed
+ * nothing) — and `ledger_claim`, the claim itself. The handler's writes must wait on `taken` (SQL: the event was claimed
  * as processed, so a duplicate delivery changes nothing), and its statement answers `report` (a ClaimReport).
  */
 export interface LedgerClaim {

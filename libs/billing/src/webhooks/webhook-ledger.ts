@@ -30,9 +30,9 @@ export interface Claim {
 export function claimSql(add: AddParam, claim: Claim, outcome: string): string {
   const now = add(claim.now, 'timestamptz', 'now');
   return `INSERT INTO stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
-    SELECT ${add(claim.event.id, 'varchar', 'event.id')}, ${add(String(claim.event.type).slice(0, 100), 'varchar', 'event.type')}, o.status, 1, left(o.note, 2000), ${add(claim.payload, 'jsonb', 'payload')},
-           ${add(claim.createdAt, 'timestamptz', 'event.created')}, ${now}, CASE WHEN o.status = 'failed' THEN NULL ELSE ${now} END
-      FROM ${outcome} AS o WHERE o.status IS NOT NULL
+    SELECT ${add(claim.event.id, 'varchar', 'event.id')}, ${add(String(claim.event.type).slice(0, 100), 'varchar', 'event.type')}, claim_outcome.status, 1, left(claim_outcome.note, 2000), ${add(claim.payload, 'jsonb', 'payload')},
+           ${add(claim.createdAt, 'timestamptz', 'event.created')}, ${now}, CASE WHEN claim_outcome.status = 'failed' THEN NULL ELSE ${now} END
+      FROM ${outcome} AS claim_outcome WHERE claim_outcome.status IS NOT NULL
     ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, error = EXCLUDED.error,
            attempts = stripe_webhook_events.attempts + CASE WHEN stripe_webhook_events.status = 'processing' THEN 0 ELSE 1 END,
            processed_at = EXCLUDED.processed_at, payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
@@ -48,10 +48,10 @@ export function fixedOutcome(add: AddParam, status: string, note: string | null)
 /** The claim for a handler's one statement (see LedgerClaim). */
 export function ledgerClaim(claim: Claim): LedgerClaim {
   return {
-    ctes: (add, outcome) => `claim_outcome AS (${outcome}),\n      claimed AS (${claimSql(add, claim, 'claim_outcome')})`,
-    taken: `EXISTS (SELECT 1 FROM claimed WHERE status = 'processed')`,
-    recorded: `EXISTS (SELECT 1 FROM claimed)`,
-    report: `(SELECT json_build_object('wanted', o.status, 'status', c.status, 'note', c.error) FROM claim_outcome AS o LEFT JOIN claimed AS c ON true)`,
+    ctes: (add, outcome) => `claim_outcome AS (${outcome}),\n      ledger_claim AS (${claimSql(add, claim, 'claim_outcome')})`,
+    taken: `EXISTS (SELECT 1 FROM ledger_claim WHERE status = 'processed')`,
+    recorded: `EXISTS (SELECT 1 FROM ledger_claim)`,
+    report: `(SELECT json_build_object('wanted', claim_outcome.status, 'status', ledger_claim.status, 'note', ledger_claim.error) FROM claim_outcome LEFT JOIN ledger_claim ON true)`,
   };
 }
 
@@ -59,7 +59,7 @@ export function ledgerClaim(claim: Claim): LedgerClaim {
 export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe holds it now';
 
 /**
- * What the claim of a plan's subscription event records, from the writer's verdict (`v`): applied or skipped
+ * What the claim of a plan's subscription event records, from the writer's `verdict`: applied or skipped
  * (`processed`, with why it was skipped); a tie kept as `processing` — the caller re-reads Stripe and runs the event
  * again, which takes it up (were the process to die meanwhile, Stripe's retry or the hourly recovery would); no
  * vendor: `ignored`, unless the subscription pays for an add-on (then nothing is claimed, and the add-on code
@@ -70,18 +70,18 @@ export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe 
 export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched): string {
   const sub = add(subscriptionId, 'varchar', 'subscription.id');
   const reported = platformEventKeyExistsSql(add(subscriptionNeedsAttentionKey(subscriptionId), 'text', 'subscription.needs_attention dedupe key'));
-  return `SELECT CASE WHEN v.vendor_id IS NOT NULL THEN CASE WHEN v.verdict = 'tie' THEN 'processing'
-                                                        WHEN v.verdict = 'second_live' AND NOT ${reported} THEN 'needs_attention'
+  return `SELECT CASE WHEN verdict.vendor_id IS NOT NULL THEN CASE WHEN verdict.verdict = 'tie' THEN 'processing'
+                                                        WHEN verdict.verdict = 'second_live' AND NOT ${reported} THEN 'needs_attention'
                                                         ELSE 'processed' END
                       WHEN EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${sub}) THEN NULL
                       ELSE 'ignored' END AS status,
-                 CASE WHEN v.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
-                      WHEN v.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
-                      WHEN v.verdict = 'stale' THEN 'skipped: older than the last applied event (' || v.last_stripe_event_at || ')'
-                      WHEN v.verdict = 'second_live' THEN CASE WHEN ${reported} THEN 'skipped (reported before): ' ELSE '' END || ${secondLiveReasonSql(sub, 'v.stripe_subscription_id')}
-                      WHEN v.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || v.stripe_subscription_id
+                 CASE WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
+                      WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
+                      WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.last_stripe_event_at || ')'
+                      WHEN verdict.verdict = 'second_live' THEN CASE WHEN ${reported} THEN 'skipped (reported before): ' ELSE '' END || ${secondLiveReasonSql(sub, 'verdict.stripe_subscription_id')}
+                      WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
                       ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text', 'note when applied (a re-read: REREAD_NOTE)')} END AS note
-            FROM (SELECT 1) AS one LEFT JOIN v ON true`;
+            FROM (SELECT 1) AS one LEFT JOIN verdict ON true`;
 }
 
 /**
@@ -94,8 +94,8 @@ export function planEventStep(ledger: LedgerClaim, subscriptionId: string, prefe
   return {
     ctes: (add) => `${ledger.ctes(add, subscriptionOutcomeSql(add, subscriptionId, prefetched))},
       second_live_report AS (${subscriptionNeedsAttentionSql(
-        add, 'v', { stripe_subscription_id: subscriptionId }, secondLiveReasonSql(add(subscriptionId, 'varchar', 'subscription.id'), 'v.stripe_subscription_id'),
-        `v.verdict = 'second_live' AND EXISTS (SELECT 1 FROM claimed WHERE status = 'needs_attention')`,
+        add, 'verdict', { stripe_subscription_id: subscriptionId }, secondLiveReasonSql(add(subscriptionId, 'varchar', 'subscription.id'), 'vendor_row.stripe_subscription_id'),
+        `verdict.verdict = 'second_live' AND EXISTS (SELECT 1 FROM ledger_claim WHERE status = 'needs_attention')`,
       )})`,
     requires: ledger.taken,
     report: ledger.report,

@@ -1,6 +1,6 @@
 import { DEFAULT_TIERS, type AddParam } from '@app/database';
 import { vendorLookupSql } from './vendor-lookup.js';
-import type { PlanState, StripeStamp, StripeSubscriptionPatch } from './subscription-writer.js';
+import type { PlanState, StripeStamp, StripeSubscriptionPatch } from './stripe-plan-patch.js';
 
 interface StampedPatch {
   patch: StripeSubscriptionPatch;
@@ -74,68 +74,68 @@ export function patchLookup(x: PatchSql): string {
  * with the plan item's price and interval. First of a UNION ALL: one query, whatever decides.
  */
 export function patchTier(x: PatchSql): string {
-  return `(SELECT t.code, t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual, item.price_id
+  return `(SELECT tier_row.code, tier_row.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual, item.price_id
            FROM unnest(string_to_array(${x.price_ids}, ' ')) WITH ORDINALITY AS item(price_id, n)
-           JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id OR t.stripe_price_annual_id = item.price_id
-          ORDER BY item.n, t.is_active DESC, t.id LIMIT 1)
-        UNION ALL (SELECT t.code, ${x.is_annual}, ${x.price_id} FROM subscription_tiers t WHERE t.code = ${x.tier_code})
+           JOIN subscription_tiers tier_row ON tier_row.stripe_price_monthly_id = item.price_id OR tier_row.stripe_price_annual_id = item.price_id
+          ORDER BY item.n, tier_row.is_active DESC, tier_row.id LIMIT 1)
+        UNION ALL (SELECT tier_row.code, ${x.is_annual}, ${x.price_id} FROM subscription_tiers tier_row WHERE tier_row.code = ${x.tier_code})
         UNION ALL (SELECT ${x.tier_code}, ${x.is_annual}, ${x.price_id} WHERE ${x.tier_code_is_default})
         LIMIT 1`;
 }
 
 /**
- * Whether the patch applies to the row `b`: 'apply', or why not ('not_current', 'second_live', 'stale', 'tie').
+ * Whether the patch applies to the vendor's row `row`: 'apply', or why not ('not_current', 'second_live', 'stale', 'tie').
  * One live plan per vendor: a subscription other than the row's, while the row's is live (not cancelled or
  * expired), is a second live plan — never applied over the first (the caller records it for admins); once the
  * row's has ended, another one becomes the plan.
  * A read that began (on the database's clock) no later than the row's `observed_watermark` — an event applied after
  * the read began, or a newer read — is stale too: a tie on that clock is skipped, never written.
  */
-export function patchVerdict(x: PatchSql, b: string): string {
+export function patchVerdict(x: PatchSql, row: string): string {
   return `CASE
-        WHEN ${b}.stripe_subscription_id IS NOT NULL AND ${b}.stripe_subscription_id <> ${x.sub_id} AND ${x.ended} THEN 'not_current'
-        WHEN ${b}.stripe_subscription_id IS NOT NULL AND ${b}.stripe_subscription_id <> ${x.sub_id} AND ${b}.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN ${b}.last_stripe_event_at > ${x.at} THEN 'stale'
-        WHEN ${x.read_started_at} IS NOT NULL AND ${b}.observed_watermark >= ${x.read_started_at} THEN 'stale'
-        WHEN ${x.is_event} AND ${b}.last_stripe_event_at = ${x.at} THEN 'tie'
+        WHEN ${row}.stripe_subscription_id IS NOT NULL AND ${row}.stripe_subscription_id <> ${x.sub_id} AND ${x.ended} THEN 'not_current'
+        WHEN ${row}.stripe_subscription_id IS NOT NULL AND ${row}.stripe_subscription_id <> ${x.sub_id} AND ${row}.status NOT IN ('cancelled', 'expired') THEN 'second_live'
+        WHEN ${row}.last_stripe_event_at > ${x.at} THEN 'stale'
+        WHEN ${x.read_started_at} IS NOT NULL AND ${row}.observed_watermark >= ${x.read_started_at} THEN 'stale'
+        WHEN ${x.is_event} AND ${row}.last_stripe_event_at = ${x.at} THEN 'tie'
         ELSE 'apply' END`;
 }
 
 /**
- * The new value of each column the patch sets on the row `b`, with `tier` the patch's tier (see patchTier; `s`: the
- * row being updated, for the counters others write meanwhile; the same as `b` when nothing is updated). The rules
+ * The new value of each column the patch sets on the vendor's row `row`, with `tier` the patch's tier (see patchTier; `target`: the
+ * row being updated, for the counters others write meanwhile; the same as `row` when nothing is updated). The rules
  * that depend on the row live here, once: the tier comes from the price, else a known `metadata.tier_code`; the
  * period of one subscription only moves forward and a forward move resets the period's order count;
  * `past_due_since` runs from entering past_due.
  */
-export function patchAssignments(x: PatchSql, b: string, tier: string, s: string = b): Record<keyof PlanState | 'last_stripe_event_at' | 'observed_watermark' | 'updated_at', string> {
+export function patchAssignments(x: PatchSql, row: string, tier: string, target: string = row): Record<keyof PlanState | 'last_stripe_event_at' | 'observed_watermark' | 'updated_at', string> {
   const price = x.price_id;
-  const status = `COALESCE(${x.status}, ${b}.status)`;
+  const status = `COALESCE(${x.status}, ${row}.status)`;
   const start = x.period_start;
   const end = x.period_end;
-  const movesPeriod = `(${start} IS NOT NULL AND (${b}.stripe_subscription_id IS DISTINCT FROM ${x.sub_id} OR ${start} >= ${b}.period_start))`;
+  const movesPeriod = `(${start} IS NOT NULL AND (${row}.stripe_subscription_id IS DISTINCT FROM ${x.sub_id} OR ${start} >= ${row}.period_start))`;
   return {
-    tier_code: `COALESCE(${tier}.code, ${b}.tier_code)`,
-    is_annual: `COALESCE(${tier}.annual, ${b}.is_annual)`,
+    tier_code: `COALESCE(${tier}.code, ${row}.tier_code)`,
+    is_annual: `COALESCE(${tier}.annual, ${row}.is_annual)`,
     status,
-    trial_ends_at: `COALESCE(${x.trial_ends_at}, CASE WHEN ${status} = 'trial' THEN ${b}.trial_ends_at END)`,
-    period_start: `CASE WHEN ${movesPeriod} THEN ${start} ELSE ${b}.period_start END`,
+    trial_ends_at: `COALESCE(${x.trial_ends_at}, CASE WHEN ${status} = 'trial' THEN ${row}.trial_ends_at END)`,
+    period_start: `CASE WHEN ${movesPeriod} THEN ${start} ELSE ${row}.period_start END`,
     period_end: `CASE WHEN ${status} = 'cancelled' AND ${x.ended_at} IS NOT NULL
-                      THEN GREATEST(CASE WHEN ${movesPeriod} THEN ${start} ELSE ${b}.period_start END + interval '1 millisecond', LEAST(CASE WHEN ${movesPeriod} THEN ${end} ELSE ${b}.period_end END, ${x.ended_at}))
-                    WHEN ${movesPeriod} THEN ${end} ELSE ${b}.period_end END`,
-    orders_this_period: `CASE WHEN ${movesPeriod} AND ${start} > ${b}.period_start THEN 0 ELSE ${s}.orders_this_period END`,
+                      THEN GREATEST(CASE WHEN ${movesPeriod} THEN ${start} ELSE ${row}.period_start END + interval '1 millisecond', LEAST(CASE WHEN ${movesPeriod} THEN ${end} ELSE ${row}.period_end END, ${x.ended_at}))
+                    WHEN ${movesPeriod} THEN ${end} ELSE ${row}.period_end END`,
+    orders_this_period: `CASE WHEN ${movesPeriod} AND ${start} > ${row}.period_start THEN 0 ELSE ${target}.orders_this_period END`,
     cancel_at_period_end: x.cancel_at_period_end,
     cancel_at: x.cancel_at,
     cancelled_at: x.cancelled_at,
-    stripe_customer_id: `COALESCE(${x.customer_id}, ${b}.stripe_customer_id)`,
+    stripe_customer_id: `COALESCE(${x.customer_id}, ${row}.stripe_customer_id)`,
     stripe_subscription_id: x.sub_id,
-    stripe_price_id: `COALESCE(${tier}.price_id, ${price}, ${b}.stripe_price_id)`,
-    has_payment_method: `${b}.has_payment_method OR ${x.has_payment_method}`,
-    past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${b}.past_due_since, ${x.now}) END`,
-    payment_retry_count: `CASE WHEN ${b}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${b}.payment_retry_count END`,
-    last_stripe_event_at: `GREATEST(${b}.last_stripe_event_at, ${x.at})`,
+    stripe_price_id: `COALESCE(${tier}.price_id, ${price}, ${row}.stripe_price_id)`,
+    has_payment_method: `${row}.has_payment_method OR ${x.has_payment_method}`,
+    past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${row}.past_due_since, ${x.now}) END`,
+    payment_retry_count: `CASE WHEN ${row}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${row}.payment_retry_count END`,
+    last_stripe_event_at: `GREATEST(${row}.last_stripe_event_at, ${x.at})`,
     // An event: the moment it is applied; a read: the moment it began (an operation's answer, without one: unchanged).
-    observed_watermark: `GREATEST(${b}.observed_watermark, CASE WHEN ${x.is_event} THEN clock_timestamp() ELSE ${x.read_started_at} END)`,
+    observed_watermark: `GREATEST(${row}.observed_watermark, CASE WHEN ${x.is_event} THEN clock_timestamp() ELSE ${x.read_started_at} END)`,
     updated_at: x.now,
   };
 }

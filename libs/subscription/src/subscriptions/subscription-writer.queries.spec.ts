@@ -3,7 +3,8 @@
 import { Clock } from '@app/common';
 import { SqlParams } from '@app/database';
 import { expectQueriesFile, fixedStatement } from '../../../../test/support/queries-file.js';
-import { CHANGE_LOCAL_TIER, SubscriptionWriter, type StripeSubscriptionPatch } from './subscription-writer.js';
+import type { StripeSubscriptionPatch } from './stripe-plan-patch.js';
+import { CHANGE_LOCAL_TIER, SubscriptionWriter } from './subscription-writer.js';
 
 const clock = new Clock();
 clock.set(new Date('2026-03-15T12:00:00Z'));

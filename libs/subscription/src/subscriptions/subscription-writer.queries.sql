@@ -26,7 +26,7 @@
 --   $21::boolean = patch.has_payment_method
 --   $22::timestamptz = now
 WITH
-  b AS (
+  locked_row AS (
     SELECT
       id,
       vendor_id,
@@ -71,53 +71,53 @@ WITH
       1
     FOR UPDATE
   ),
-  v AS (
+  verdict AS (
     SELECT
-      b.*,
+      locked_row.*,
       CASE
-        WHEN b.stripe_subscription_id IS NOT NULL
-        AND b.stripe_subscription_id <> $1::varchar
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
         AND $13::boolean THEN 'not_current'
-        WHEN b.stripe_subscription_id IS NOT NULL
-        AND b.stripe_subscription_id <> $1::varchar
-        AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN b.last_stripe_event_at > $2::timestamptz THEN 'stale'
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
+        AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
+        WHEN locked_row.last_stripe_event_at > $2::timestamptz THEN 'stale'
         WHEN $4::timestamptz IS NOT NULL
-        AND b.observed_watermark >= $4::timestamptz THEN 'stale'
+        AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
         WHEN $3::boolean
-        AND b.last_stripe_event_at = $2::timestamptz THEN 'tie'
+        AND locked_row.last_stripe_event_at = $2::timestamptz THEN 'tie'
         ELSE 'apply'
       END AS verdict
     FROM
-      b
+      locked_row
   ),
-  tier AS (
+  patch_tier AS (
     (
       SELECT
-        t.code,
-        t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
+        tier_row.code,
+        tier_row.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
         item.price_id
       FROM
         unnest(string_to_array($8::text, ' ')) WITH ORDINALITY AS item (price_id, n)
-        JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
-        OR t.stripe_price_annual_id = item.price_id
+        JOIN subscription_tiers tier_row ON tier_row.stripe_price_monthly_id = item.price_id
+        OR tier_row.stripe_price_annual_id = item.price_id
       ORDER BY
         item.n,
-        t.is_active DESC,
-        t.id
+        tier_row.is_active DESC,
+        tier_row.id
       LIMIT
         1
     )
     UNION ALL
     (
       SELECT
-        t.code,
+        tier_row.code,
         $11::boolean,
         $7::varchar
       FROM
-        subscription_tiers t
+        subscription_tiers tier_row
       WHERE
-        t.code = $9::varchar
+        tier_row.code = $9::varchar
     )
     UNION ALL
     (
@@ -131,51 +131,51 @@ WITH
     LIMIT
       1
   ),
-  a AS (
-    UPDATE vendor_subscriptions s
+  applied AS (
+    UPDATE vendor_subscriptions AS target_row
     SET
-      tier_code = COALESCE(tier.code, b.tier_code),
-      is_annual = COALESCE(tier.annual, b.is_annual),
-      status = COALESCE($12::varchar, b.status),
+      tier_code = COALESCE(patch_tier.code, locked_row.tier_code),
+      is_annual = COALESCE(patch_tier.annual, locked_row.is_annual),
+      status = COALESCE($12::varchar, locked_row.status),
       trial_ends_at = COALESCE(
         $14::timestamptz,
         CASE
-          WHEN COALESCE($12::varchar, b.status) = 'trial' THEN b.trial_ends_at
+          WHEN COALESCE($12::varchar, locked_row.status) = 'trial' THEN locked_row.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
           $15::timestamptz IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= b.period_start
+            locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $15::timestamptz >= locked_row.period_start
           )
         ) THEN $15::timestamptz
-        ELSE b.period_start
+        ELSE locked_row.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($12::varchar, b.status) = 'cancelled'
+        WHEN COALESCE($12::varchar, locked_row.status) = 'cancelled'
         AND $20::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
               $15::timestamptz IS NOT NULL
               AND (
-                b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $15::timestamptz >= b.period_start
+                locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+                OR $15::timestamptz >= locked_row.period_start
               )
             ) THEN $15::timestamptz
-            ELSE b.period_start
+            ELSE locked_row.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
                 $15::timestamptz IS NOT NULL
                 AND (
-                  b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $15::timestamptz >= b.period_start
+                  locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+                  OR $15::timestamptz >= locked_row.period_start
                 )
               ) THEN $16::timestamptz
-              ELSE b.period_end
+              ELSE locked_row.period_end
             END,
             $20::timestamptz
           )
@@ -183,42 +183,42 @@ WITH
         WHEN (
           $15::timestamptz IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= b.period_start
+            locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $15::timestamptz >= locked_row.period_start
           )
         ) THEN $16::timestamptz
-        ELSE b.period_end
+        ELSE locked_row.period_end
       END,
       orders_this_period = CASE
         WHEN (
           $15::timestamptz IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= b.period_start
+            locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
+            OR $15::timestamptz >= locked_row.period_start
           )
         )
-        AND $15::timestamptz > b.period_start THEN 0
-        ELSE s.orders_this_period
+        AND $15::timestamptz > locked_row.period_start THEN 0
+        ELSE target_row.orders_this_period
       END,
       cancel_at_period_end = $17::boolean,
       cancel_at = $18::timestamptz,
       cancelled_at = $19::timestamptz,
-      stripe_customer_id = COALESCE($5::varchar, b.stripe_customer_id),
+      stripe_customer_id = COALESCE($5::varchar, locked_row.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
-      stripe_price_id = COALESCE(tier.price_id, $7::varchar, b.stripe_price_id),
-      has_payment_method = b.has_payment_method
+      stripe_price_id = COALESCE(patch_tier.price_id, $7::varchar, locked_row.stripe_price_id),
+      has_payment_method = locked_row.has_payment_method
       OR $21::boolean,
       past_due_since = CASE
-        WHEN COALESCE($12::varchar, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $22::timestamptz)
+        WHEN COALESCE($12::varchar, locked_row.status) = 'past_due' THEN COALESCE(locked_row.past_due_since, $22::timestamptz)
       END,
       payment_retry_count = CASE
-        WHEN b.status = 'past_due'
-        AND COALESCE($12::varchar, b.status) <> 'past_due' THEN 0
-        ELSE b.payment_retry_count
+        WHEN locked_row.status = 'past_due'
+        AND COALESCE($12::varchar, locked_row.status) <> 'past_due' THEN 0
+        ELSE locked_row.payment_retry_count
       END,
-      last_stripe_event_at = GREATEST(b.last_stripe_event_at, $2::timestamptz),
+      last_stripe_event_at = GREATEST(locked_row.last_stripe_event_at, $2::timestamptz),
       observed_watermark = GREATEST(
-        b.observed_watermark,
+        locked_row.observed_watermark,
         CASE
           WHEN $3::boolean THEN clock_timestamp()
           ELSE $4::timestamptz
@@ -226,79 +226,81 @@ WITH
       ),
       updated_at = $22::timestamptz
     FROM
-      v AS b
-      LEFT JOIN tier ON true
+      locked_row
+      JOIN verdict ON true
+      LEFT JOIN patch_tier ON true
     WHERE
-      s.id = b.id
-      AND b.verdict = 'apply'
+      target_row.id = locked_row.id
+      AND verdict.verdict = 'apply'
     RETURNING
-      s.tier_code,
-      s.is_annual,
-      s.status,
-      s.trial_ends_at,
-      s.period_start,
-      s.period_end,
-      s.cancel_at_period_end,
-      s.cancel_at,
-      s.cancelled_at,
-      s.stripe_subscription_id,
-      s.stripe_customer_id,
-      s.stripe_price_id,
-      s.has_payment_method,
-      s.past_due_since,
-      s.payment_retry_count,
-      s.orders_this_period
+      target_row.tier_code,
+      target_row.is_annual,
+      target_row.status,
+      target_row.trial_ends_at,
+      target_row.period_start,
+      target_row.period_end,
+      target_row.cancel_at_period_end,
+      target_row.cancel_at,
+      target_row.cancelled_at,
+      target_row.stripe_subscription_id,
+      target_row.stripe_customer_id,
+      target_row.stripe_price_id,
+      target_row.has_payment_method,
+      target_row.past_due_since,
+      target_row.payment_retry_count,
+      target_row.orders_this_period
   )
 SELECT
-  b.vendor_id,
-  b.verdict,
-  b.last_stripe_event_at,
+  locked_row.vendor_id,
+  verdict.verdict,
+  locked_row.last_stripe_event_at,
   json_build_object(
     'tier_code',
-    b.tier_code,
+    locked_row.tier_code,
     'is_annual',
-    b.is_annual,
+    locked_row.is_annual,
     'status',
-    b.status,
+    locked_row.status,
     'trial_ends_at',
-    b.trial_ends_at,
+    locked_row.trial_ends_at,
     'period_start',
-    b.period_start,
+    locked_row.period_start,
     'period_end',
-    b.period_end,
+    locked_row.period_end,
     'cancel_at_period_end',
-    b.cancel_at_period_end,
+    locked_row.cancel_at_period_end,
     'cancel_at',
-    b.cancel_at,
+    locked_row.cancel_at,
     'cancelled_at',
-    b.cancelled_at,
+    locked_row.cancelled_at,
     'stripe_subscription_id',
-    b.stripe_subscription_id,
+    locked_row.stripe_subscription_id,
     'stripe_customer_id',
-    b.stripe_customer_id,
+    locked_row.stripe_customer_id,
     'stripe_price_id',
-    b.stripe_price_id,
+    locked_row.stripe_price_id,
     'has_payment_method',
-    b.has_payment_method,
+    locked_row.has_payment_method,
     'past_due_since',
-    b.past_due_since,
+    locked_row.past_due_since,
     'payment_retry_count',
-    b.payment_retry_count,
+    locked_row.payment_retry_count,
     'orders_this_period',
-    b.orders_this_period
+    locked_row.orders_this_period
   ) AS before,
   (
     SELECT
-      row_to_json(a)
+      row_to_json(applied)
     FROM
-      a
+      applied
   ) AS after
 FROM
   (
     SELECT
       1
   ) AS one
-  LEFT JOIN v AS b ON true;
+  LEFT JOIN locked_row ON true
+  LEFT JOIN verdict ON true;
 
 -- SubscriptionWriter.diffStripeSubscriptions (variant: any page of patches: one array parameter per value)
 -- parameters:
@@ -325,118 +327,118 @@ FROM
 --   $21::boolean[] = each patch's has_payment_method
 --   $22::timestamptz = now
 SELECT
-  b.vendor_id,
+  current_row.vendor_id,
   CASE
-    WHEN b.stripe_subscription_id IS NOT NULL
-    AND b.stripe_subscription_id <> x.sub_id
-    AND x.ended THEN 'not_current'
-    WHEN b.stripe_subscription_id IS NOT NULL
-    AND b.stripe_subscription_id <> x.sub_id
-    AND b.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-    WHEN b.last_stripe_event_at > x.at THEN 'stale'
-    WHEN x.read_started_at IS NOT NULL
-    AND b.observed_watermark >= x.read_started_at THEN 'stale'
-    WHEN x.is_event
-    AND b.last_stripe_event_at = x.at THEN 'tie'
+    WHEN current_row.stripe_subscription_id IS NOT NULL
+    AND current_row.stripe_subscription_id <> patch.sub_id
+    AND patch.ended THEN 'not_current'
+    WHEN current_row.stripe_subscription_id IS NOT NULL
+    AND current_row.stripe_subscription_id <> patch.sub_id
+    AND current_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
+    WHEN current_row.last_stripe_event_at > patch.at THEN 'stale'
+    WHEN patch.read_started_at IS NOT NULL
+    AND current_row.observed_watermark >= patch.read_started_at THEN 'stale'
+    WHEN patch.is_event
+    AND current_row.last_stripe_event_at = patch.at THEN 'tie'
     ELSE 'apply'
   END AS verdict,
   (
-    (COALESCE(tier.code, b.tier_code)) IS DISTINCT FROM b.tier_code
-    OR (COALESCE(tier.annual, b.is_annual)) IS DISTINCT FROM b.is_annual
-    OR (COALESCE(x.status, b.status)) IS DISTINCT FROM b.status
+    (COALESCE(patch_tier.code, current_row.tier_code)) IS DISTINCT FROM current_row.tier_code
+    OR (COALESCE(patch_tier.annual, current_row.is_annual)) IS DISTINCT FROM current_row.is_annual
+    OR (COALESCE(patch.status, current_row.status)) IS DISTINCT FROM current_row.status
     OR (
       COALESCE(
-        x.trial_ends_at,
+        patch.trial_ends_at,
         CASE
-          WHEN COALESCE(x.status, b.status) = 'trial' THEN b.trial_ends_at
+          WHEN COALESCE(patch.status, current_row.status) = 'trial' THEN current_row.trial_ends_at
         END
       )
-    ) IS DISTINCT FROM b.trial_ends_at
+    ) IS DISTINCT FROM current_row.trial_ends_at
     OR (
       CASE
         WHEN (
-          x.period_start IS NOT NULL
+          patch.period_start IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM x.sub_id
-            OR x.period_start >= b.period_start
+            current_row.stripe_subscription_id IS DISTINCT FROM patch.sub_id
+            OR patch.period_start >= current_row.period_start
           )
-        ) THEN x.period_start
-        ELSE b.period_start
+        ) THEN patch.period_start
+        ELSE current_row.period_start
       END
-    ) IS DISTINCT FROM b.period_start
+    ) IS DISTINCT FROM current_row.period_start
     OR (
       CASE
-        WHEN COALESCE(x.status, b.status) = 'cancelled'
-        AND x.ended_at IS NOT NULL THEN GREATEST(
+        WHEN COALESCE(patch.status, current_row.status) = 'cancelled'
+        AND patch.ended_at IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
-              x.period_start IS NOT NULL
+              patch.period_start IS NOT NULL
               AND (
-                b.stripe_subscription_id IS DISTINCT FROM x.sub_id
-                OR x.period_start >= b.period_start
+                current_row.stripe_subscription_id IS DISTINCT FROM patch.sub_id
+                OR patch.period_start >= current_row.period_start
               )
-            ) THEN x.period_start
-            ELSE b.period_start
+            ) THEN patch.period_start
+            ELSE current_row.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
-                x.period_start IS NOT NULL
+                patch.period_start IS NOT NULL
                 AND (
-                  b.stripe_subscription_id IS DISTINCT FROM x.sub_id
-                  OR x.period_start >= b.period_start
+                  current_row.stripe_subscription_id IS DISTINCT FROM patch.sub_id
+                  OR patch.period_start >= current_row.period_start
                 )
-              ) THEN x.period_end
-              ELSE b.period_end
+              ) THEN patch.period_end
+              ELSE current_row.period_end
             END,
-            x.ended_at
+            patch.ended_at
           )
         )
         WHEN (
-          x.period_start IS NOT NULL
+          patch.period_start IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM x.sub_id
-            OR x.period_start >= b.period_start
+            current_row.stripe_subscription_id IS DISTINCT FROM patch.sub_id
+            OR patch.period_start >= current_row.period_start
           )
-        ) THEN x.period_end
-        ELSE b.period_end
+        ) THEN patch.period_end
+        ELSE current_row.period_end
       END
-    ) IS DISTINCT FROM b.period_end
-    OR (x.cancel_at_period_end) IS DISTINCT FROM b.cancel_at_period_end
-    OR (x.cancel_at) IS DISTINCT FROM b.cancel_at
-    OR (x.cancelled_at) IS DISTINCT FROM b.cancelled_at
-    OR (x.sub_id) IS DISTINCT FROM b.stripe_subscription_id
-    OR (COALESCE(x.customer_id, b.stripe_customer_id)) IS DISTINCT FROM b.stripe_customer_id
-    OR (COALESCE(tier.price_id, x.price_id, b.stripe_price_id)) IS DISTINCT FROM b.stripe_price_id
+    ) IS DISTINCT FROM current_row.period_end
+    OR (patch.cancel_at_period_end) IS DISTINCT FROM current_row.cancel_at_period_end
+    OR (patch.cancel_at) IS DISTINCT FROM current_row.cancel_at
+    OR (patch.cancelled_at) IS DISTINCT FROM current_row.cancelled_at
+    OR (patch.sub_id) IS DISTINCT FROM current_row.stripe_subscription_id
+    OR (COALESCE(patch.customer_id, current_row.stripe_customer_id)) IS DISTINCT FROM current_row.stripe_customer_id
+    OR (COALESCE(patch_tier.price_id, patch.price_id, current_row.stripe_price_id)) IS DISTINCT FROM current_row.stripe_price_id
     OR (
-      b.has_payment_method
-      OR x.has_payment_method
-    ) IS DISTINCT FROM b.has_payment_method
-    OR (
-      CASE
-        WHEN COALESCE(x.status, b.status) = 'past_due' THEN COALESCE(b.past_due_since, $22::timestamptz)
-      END
-    ) IS DISTINCT FROM b.past_due_since
+      current_row.has_payment_method
+      OR patch.has_payment_method
+    ) IS DISTINCT FROM current_row.has_payment_method
     OR (
       CASE
-        WHEN b.status = 'past_due'
-        AND COALESCE(x.status, b.status) <> 'past_due' THEN 0
-        ELSE b.payment_retry_count
+        WHEN COALESCE(patch.status, current_row.status) = 'past_due' THEN COALESCE(current_row.past_due_since, $22::timestamptz)
       END
-    ) IS DISTINCT FROM b.payment_retry_count
+    ) IS DISTINCT FROM current_row.past_due_since
+    OR (
+      CASE
+        WHEN current_row.status = 'past_due'
+        AND COALESCE(patch.status, current_row.status) <> 'past_due' THEN 0
+        ELSE current_row.payment_retry_count
+      END
+    ) IS DISTINCT FROM current_row.payment_retry_count
     OR (
       CASE
         WHEN (
-          x.period_start IS NOT NULL
+          patch.period_start IS NOT NULL
           AND (
-            b.stripe_subscription_id IS DISTINCT FROM x.sub_id
-            OR x.period_start >= b.period_start
+            current_row.stripe_subscription_id IS DISTINCT FROM patch.sub_id
+            OR patch.period_start >= current_row.period_start
           )
         )
-        AND x.period_start > b.period_start THEN 0
-        ELSE b.orders_this_period
+        AND patch.period_start > current_row.period_start THEN 0
+        ELSE current_row.orders_this_period
       END
-    ) IS DISTINCT FROM b.orders_this_period
+    ) IS DISTINCT FROM current_row.orders_this_period
   ) AS differs
 FROM
   unnest(
@@ -461,7 +463,7 @@ FROM
     $19::timestamptz[],
     $20::timestamptz[],
     $21::boolean[]
-  ) WITH ORDINALITY AS x (
+  ) WITH ORDINALITY AS patch (
     sub_id,
     at,
     is_event,
@@ -510,9 +512,9 @@ FROM
       vendor_subscriptions
     WHERE
       (
-        vendor_id = x.vendor_id
-        OR stripe_subscription_id = x.sub_id
-        OR stripe_customer_id = x.customer_id
+        vendor_id = patch.vendor_id
+        OR stripe_subscription_id = patch.sub_id
+        OR stripe_customer_id = patch.customer_id
       )
       AND NOT EXISTS (
         SELECT
@@ -520,56 +522,56 @@ FROM
         FROM
           vendor_add_ons
         WHERE
-          stripe_subscription_id = x.sub_id
+          stripe_subscription_id = patch.sub_id
       )
     ORDER BY
-      (vendor_id = x.vendor_id) IS TRUE DESC,
-      (stripe_subscription_id = x.sub_id) IS TRUE DESC
+      (vendor_id = patch.vendor_id) IS TRUE DESC,
+      (stripe_subscription_id = patch.sub_id) IS TRUE DESC
     LIMIT
       1
-  ) b ON true
+  ) current_row ON true
   LEFT JOIN LATERAL (
     (
       SELECT
-        t.code,
-        t.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
+        tier_row.code,
+        tier_row.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
         item.price_id
       FROM
-        unnest(string_to_array(x.price_ids, ' ')) WITH ORDINALITY AS item (price_id, n)
-        JOIN subscription_tiers t ON t.stripe_price_monthly_id = item.price_id
-        OR t.stripe_price_annual_id = item.price_id
+        unnest(string_to_array(patch.price_ids, ' ')) WITH ORDINALITY AS item (price_id, n)
+        JOIN subscription_tiers tier_row ON tier_row.stripe_price_monthly_id = item.price_id
+        OR tier_row.stripe_price_annual_id = item.price_id
       ORDER BY
         item.n,
-        t.is_active DESC,
-        t.id
+        tier_row.is_active DESC,
+        tier_row.id
       LIMIT
         1
     )
     UNION ALL
     (
       SELECT
-        t.code,
-        x.is_annual,
-        x.price_id
+        tier_row.code,
+        patch.is_annual,
+        patch.price_id
       FROM
-        subscription_tiers t
+        subscription_tiers tier_row
       WHERE
-        t.code = x.tier_code
+        tier_row.code = patch.tier_code
     )
     UNION ALL
     (
       SELECT
-        x.tier_code,
-        x.is_annual,
-        x.price_id
+        patch.tier_code,
+        patch.is_annual,
+        patch.price_id
       WHERE
-        x.tier_code_is_default
+        patch.tier_code_is_default
     )
     LIMIT
       1
-  ) tier ON true
+  ) patch_tier ON true
 ORDER BY
-  x.i;
+  patch.i;
 
 -- SubscriptionWriter.changeLocalTier
 -- parameters:

@@ -5,69 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { patchAssignments, patchLookup, patchParams, patchRows, patchTier, patchVerdict } from './stripe-patch-expressions.js';
 import { usageFitsTierSql } from '../limits/usage-fits-tier.js';
 import { vendorLookupSql } from './vendor-lookup.js';
-import type { SubscriptionStatus } from './vendor-subscription.entity.js';
-
-/**
- * What a Stripe subscription says about a vendor's plan, as plain values (billing builds it with a pure function
- * from the Stripe object). `status: null` keeps ours (Stripe's `incomplete`, `paused`).
- */
-export interface StripeSubscriptionPatch {
-  subscriptionId: string;
-  customerId: string | null;
-  /** `metadata.vendor_id`, when it is a positive integer. */
-  vendorId: number | null;
-  /** The plan item's price. */
-  priceId: string | null;
-  /** Every item's price id, the plan item's first: the tier is the first one's a tier row knows (a plan on any item). */
-  priceIds: string[];
-  /** `metadata.tier_code`: the tier when no tier row carries the price id. */
-  tierCode: string | null;
-  /** The price's interval is a year (null: no price). */
-  isAnnual: boolean | null;
-  status: SubscriptionStatus | null;
-  /** The subscription no longer stands for a plan (canceled, incomplete_expired, incomplete). */
-  ended: boolean;
-  trialEndsAt: Date | null;
-  period: { start: Date; end: Date } | null;
-  /** A cancellation at the period's end (`cancel_at_period_end`, or a `cancel_at` that falls on the period's end). */
-  cancelAtPeriodEnd: boolean;
-  /** A cancellation scheduled for another date (Stripe's `cancel_at`); null when none or at the period's end. */
-  cancelAt: Date | null;
-  cancelledAt: Date | null;
-  /** When an ended subscription stopped: access ends then, not at the end of the period it had paid. */
-  endedAt: Date | null;
-  hasPaymentMethod: boolean;
-}
-
-/**
- * How new the patch is. `event`: Stripe's `created` of the event that carried it — an older one than the last
- * applied is stale, one of the same second is a tie (the caller re-reads Stripe and applies that as a `read`).
- * `read`: the whole second in which the object was read from Stripe (or returned by a write) — it is stale when an
- * event of a later second was applied meanwhile. `startedAt` (a read of Stripe: /sync, reconciliation, a tie's
- * re-read): the database's `clock_timestamp()` when the read began, as PostgreSQL's text (microseconds kept); the
- * read is stale unless it began after the row's `observed_watermark` (an event applied, or a read begun, later).
- */
-export type StripeStamp = { kind: 'event' | 'read'; at: Date; startedAt?: string };
-
-/** The columns that tell whether a plan changed, as the writer reports them. */
-export interface PlanState {
-  tier_code: string;
-  is_annual: boolean;
-  status: SubscriptionStatus;
-  trial_ends_at: Date | null;
-  period_start: Date;
-  period_end: Date;
-  cancel_at_period_end: boolean;
-  cancel_at: Date | null;
-  cancelled_at: Date | null;
-  stripe_subscription_id: string | null;
-  stripe_customer_id: string | null;
-  stripe_price_id: string | null;
-  has_payment_method: boolean;
-  past_due_since: Date | null;
-  payment_retry_count: number;
-  orders_this_period: number;
-}
+import type { PlanState, StripeStamp, StripeSubscriptionPatch } from './stripe-plan-patch.js';
 
 export type ApplyStripeResult =
   | { outcome: 'applied'; vendorId: number; changed: (keyof PlanState)[]; before: PlanState; after: PlanState }
@@ -84,7 +22,7 @@ export interface VendorRef {
 /**
  * A caller's write fused into the writer's statement, so that both happen in one statement (one round trip, one
  * implicit transaction) — the webhook ledger's claim of the event that carries the patch. `ctes` come after the
- * writer's verdict CTE `v` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'not_current' | 'second_live', and the
+ * writer's CTE `verdict` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'not_current' | 'second_live', and the
  * row's plan columns — or none when no vendor row matches) and may read it; the update happens only when
  * `requires` holds too; `report` is a JSON expression, the statement's answer.
  */
@@ -156,9 +94,10 @@ export class SubscriptionWriter {
   applyStatement(patch: StripeSubscriptionPatch, stamp: StripeStamp): ComposedStatement {
     const params = new SqlParams();
     const text = `${this.applySql(params.add, patch, stamp)}
-      SELECT b.vendor_id, b.verdict, b.last_stripe_event_at, json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', b.${c}`).join(', ')}) AS before,
-             (SELECT row_to_json(a) FROM a) AS after
-        FROM (SELECT 1) AS one LEFT JOIN v AS b ON true`;
+      SELECT locked_row.vendor_id, verdict.verdict, locked_row.last_stripe_event_at,
+             json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', locked_row.${c}`).join(', ')}) AS before,
+             (SELECT row_to_json(applied) FROM applied) AS after
+        FROM (SELECT 1) AS one LEFT JOIN locked_row ON true LEFT JOIN verdict ON true`;
     return { text, params };
   }
 
@@ -181,18 +120,23 @@ export class SubscriptionWriter {
     return { text, params };
   }
 
-  /** The CTEs both apply methods share, up to the update `a` (its RETURNING: the plan columns), under `v`'s verdict. */
+  /**
+   * The CTEs both apply methods share: `locked_row` (the vendor's row, locked), `verdict` (that row and what the
+   * patch may do to it), the step's, `patch_tier` (see patchTier) and `applied`, the update of `target_row` (its
+   * RETURNING: the plan columns) when the verdict is 'apply'.
+   */
   private applySql(add: AddParam, patch: StripeSubscriptionPatch, stamp: StripeStamp, step?: FusedStep): string {
     const x = patchParams(add, { patch, stamp }, this.clock.now());
-    const set = patchAssignments(x, 'b', 'tier', 's');
+    const set = patchAssignments(x, 'locked_row', 'patch_tier', 'target_row');
     return `
-      WITH b AS (SELECT id, vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
-      v AS (SELECT b.*, ${patchVerdict(x, 'b')} AS verdict FROM b),${step ? `\n      ${step.ctes(add)},` : ''}
-      tier AS (${patchTier(x)}),
-      a AS (
-        UPDATE vendor_subscriptions s SET ${Object.entries(set).map(([column, value]) => `${column} = ${value}`).join(',\n          ')}
-        FROM v AS b LEFT JOIN tier ON true WHERE s.id = b.id AND b.verdict = 'apply'${step ? ` AND ${step.requires}` : ''}
-        RETURNING ${PLAN_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
+      WITH locked_row AS (SELECT id, vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
+      verdict AS (SELECT locked_row.*, ${patchVerdict(x, 'locked_row')} AS verdict FROM locked_row),${step ? `\n      ${step.ctes(add)},` : ''}
+      patch_tier AS (${patchTier(x)}),
+      applied AS (
+        UPDATE vendor_subscriptions AS target_row SET ${Object.entries(set).map(([column, value]) => `${column} = ${value}`).join(',\n          ')}
+        FROM locked_row JOIN verdict ON true LEFT JOIN patch_tier ON true
+        WHERE target_row.id = locked_row.id AND verdict.verdict = 'apply'${step ? ` AND ${step.requires}` : ''}
+        RETURNING ${PLAN_COLUMNS.map((c) => `target_row.${c}`).join(', ')})`;
   }
 
   /**
@@ -217,13 +161,14 @@ export class SubscriptionWriter {
   /** diffStripeSubscriptions's statement (pure: rendered into subscription-writer.queries.sql). */
   diffStatement(items: { patch: StripeSubscriptionPatch; stamp: StripeStamp }[]): ComposedStatement {
     const params = new SqlParams();
-    const { from, sql: x } = patchRows(params.add, items, this.clock.now(), 'x');
-    const set = patchAssignments(x, 'b', 'tier');
-    const text = `SELECT b.vendor_id, ${patchVerdict(x, 'b')} AS verdict, (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM b.${c}`).join('\n OR ')}) AS differs
+    const { from, sql: x } = patchRows(params.add, items, this.clock.now(), 'patch');
+    const set = patchAssignments(x, 'current_row', 'patch_tier');
+    const text = `SELECT current_row.vendor_id, ${patchVerdict(x, 'current_row')} AS verdict,
+              (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM current_row.${c}`).join('\n OR ')}) AS differs
          FROM ${from}
-         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) b ON true
-         LEFT JOIN LATERAL (${patchTier(x)}) tier ON true
-        ORDER BY x.i`;
+         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) current_row ON true
+         LEFT JOIN LATERAL (${patchTier(x)}) patch_tier ON true
+        ORDER BY patch.i`;
     return { text, params };
   }
 
