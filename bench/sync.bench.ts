@@ -63,7 +63,7 @@ async function seedDatabase(db: pg.Client, n: number, seeded: Seeded, prices: Re
   await db.query(`INSERT INTO vendors (code, name) SELECT 'sync-' || g, 'Sync vendor ' || g FROM generate_series(1, $1) g`, [n]);
   await db.query(
     `INSERT INTO vendor_subscriptions (vendor_id, tier_code, status, period_start, period_end, stripe_customer_id, stripe_subscription_id,
-                                       stripe_price_id, has_payment_method, team_members_count, past_due_since, last_stripe_event_at)
+                                       stripe_price_id, has_payment_method, team_members_count, past_due_since, stripe_watermark)
      SELECT id, CASE WHEN id % $5 = 0 THEN 'enterprise' ELSE ($4::text[])[1 + id % 3] END,
             CASE WHEN id % $5 = 0 THEN 'past_due' ELSE 'active' END,
             to_timestamp($2), to_timestamp($3), 'cus_sync_' || id, 'sub_sync_' || id, ($6::text[])[1 + id % 3], true, 1,

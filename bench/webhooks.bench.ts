@@ -382,7 +382,7 @@ async function verify(db: pg.Client, distinct: Planned[], sent: Set<string>): Pr
   const plans = delivered.filter((e) => e.type === 'checkout.session.completed' && !e.addOnSession).map((e) => e.vendor!);
   add('plan checkouts linked', plans.length, Number(await one(`SELECT count(*) FROM vendor_subscriptions WHERE vendor_id = ANY($1) AND stripe_subscription_id IS NOT NULL`, [plans])));
 
-  // Per vendor: the newest subscription event wins (tier, last_stripe_event_at); the period is the furthest cycle
+  // Per vendor: the newest subscription event wins (tier, stripe_watermark); the period is the furthest cycle
   // any applied event opened, and the order counter was reset if (and only if) a new cycle was opened.
   const expected = new Map<number, { tier?: string; last?: number; cycle: number }>();
   for (const e of delivered) {
@@ -392,7 +392,7 @@ async function verify(db: pg.Client, distinct: Planned[], sent: Set<string>): Pr
     if (e.cycle !== undefined && (e.type !== 'invoice.payment_failed')) x.cycle = Math.max(x.cycle, e.cycle);
     expected.set(e.vendor, x);
   }
-  const actual = (await db.query(`SELECT vendor_id, tier_code, extract(epoch FROM last_stripe_event_at)::bigint AS last, extract(epoch FROM period_start)::bigint AS start, orders_this_period FROM vendor_subscriptions`)).rows;
+  const actual = (await db.query(`SELECT vendor_id, tier_code, extract(epoch FROM stripe_watermark)::bigint AS last, extract(epoch FROM period_start)::bigint AS start, orders_this_period FROM vendor_subscriptions`)).rows;
   let tierWrong = 0, lastWrong = 0, periodWrong = 0, counterWrong = 0;
   for (const row of actual) {
     const x = expected.get(row.vendor_id);
@@ -403,7 +403,7 @@ async function verify(db: pg.Client, distinct: Planned[], sent: Set<string>): Pr
     if ((x.cycle > 0 ? 0 : 10) !== row.orders_this_period) counterWrong++;
   }
   add('vendors whose tier is not the newest event\'s', 0, tierWrong);
-  add('vendors whose last_stripe_event_at is not the newest', 0, lastWrong);
+  add('vendors whose stripe_watermark is not the newest', 0, lastWrong);
   add('vendors whose period is not the furthest cycle', 0, periodWrong);
   add('vendors whose order counter was not reset exactly when a cycle opened', 0, counterWrong);
   return rows;

@@ -155,7 +155,7 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
 
     const row = await subscriptionRow(t, vendor.vendorId);
     expect(row.tier_code).toBe('business');
-    expect(unix(row.last_stripe_event_at)).toBe(t0 + 10);
+    expect(unix(row.stripe_watermark)).toBe(t0 + 10);
     expect(await eventRow(t, older.id)).toMatchObject({ status: 'processed', error: expect.stringContaining('skipped: older than the last applied event') });
   });
 
@@ -172,7 +172,7 @@ describe('Stripe webhook delivery: verified, exactly once, in order, observable'
     await t.db.query(`UPDATE vendor_subscriptions SET orders_this_period = 3 WHERE vendor_id = $1`, [vendor.vendorId]);
     // Created before the renewal but after the last one applied before it, delivered late: it is not older than
     // the first event, yet must not move the period back (and the next renewal event must not reset again).
-    await t.db.query(`UPDATE vendor_subscriptions SET last_stripe_event_at = to_timestamp($2) WHERE vendor_id = $1`, [vendor.vendorId, t0]);
+    await t.db.query(`UPDATE vendor_subscriptions SET stripe_watermark = to_timestamp($2) WHERE vendor_id = $1`, [vendor.vendorId, t0]);
     await deliver(t, double, double.makeEvent('customer.subscription.updated', beforeRenewal, { created: t0 + 10 }));
     await deliver(t, double, double.makeEvent('customer.subscription.updated', renewed, { created: t0 + 30 }));
 

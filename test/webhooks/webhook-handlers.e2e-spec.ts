@@ -28,7 +28,7 @@ describe('Stripe webhook handlers', () => {
     });
     expect(unix(row.period_start)).toBe(item.current_period_start);
     expect(unix(row.period_end)).toBe(item.current_period_end);
-    expect(unix(row.last_stripe_event_at)).toBe(event.created);
+    expect(unix(row.stripe_watermark)).toBe(event.created);
     expect(await eventRow(t, event.id)).toMatchObject({ type: 'customer.subscription.updated', status: 'processed', attempts: 1, error: null });
   });
 

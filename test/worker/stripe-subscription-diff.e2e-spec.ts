@@ -60,8 +60,8 @@ describe('SubscriptionWriter.diffStripeSubscriptions answers what applyStripeSub
     await add('a second live subscription of the vendor', 'second_live', (p) => ({ subscriptionId: `${p.subscriptionId}_new` }));
     await add('a new subscription after the plan ended', 'differs', (p) => ({ subscriptionId: `${p.subscriptionId}_new` }), { status: 'cancelled' });
     await add('found by customer, not linked yet', 'differs', (p) => ({ subscriptionId: `${p.subscriptionId}_first`, vendorId: null }), { stripe_subscription_id: null });
-    await add('older than the last event', 'stale', () => ({ status: 'past_due' }), { last_stripe_event_at: new Date(now + 60_000) });
-    await add('the same second as an event', 'tie', () => ({ status: 'past_due' }), { last_stripe_event_at: new Date(now) }, { kind: 'event', at: new Date(now) });
+    await add('older than the last event', 'stale', () => ({ status: 'past_due' }), { stripe_watermark: new Date(now + 60_000) });
+    await add('the same second as an event', 'tie', () => ({ status: 'past_due' }), { stripe_watermark: new Date(now) }, { kind: 'event', at: new Date(now) });
     await add('an ended subscription that is not the current one', 'not_current', (p) => ({ subscriptionId: `${p.subscriptionId}_old`, status: 'cancelled', ended: true }));
     await add('nobody of ours', 'not_found', (p) => ({ subscriptionId: `${p.subscriptionId}_x`, customerId: 'cus_unknown', vendorId: null }));
     const addOnOwner = await linked(cases.length + 1);

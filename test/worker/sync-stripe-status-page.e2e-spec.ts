@@ -25,7 +25,7 @@ describe('sync-stripe-status, one page of every kind', () => {
     const placeholder = await insertSubscription(w.db, { status: ours.status, period_start: new Date(start * 1000), period_end: new Date(end * 1000), has_payment_method: true });
     const sub = double.createSubscription({ price: priceId, status: stripe.status, metadata: { vendor_id: String(placeholder.vendorId) }, current_period_start: start, current_period_end: end });
     await w.db.query(
-      `UPDATE vendor_subscriptions SET stripe_subscription_id = $2, stripe_customer_id = $3, stripe_price_id = $4, last_stripe_event_at = $5,
+      `UPDATE vendor_subscriptions SET stripe_subscription_id = $2, stripe_customer_id = $3, stripe_price_id = $4, stripe_watermark = $5,
               past_due_since = CASE WHEN status = 'past_due' THEN now() END, updated_at = $6 WHERE vendor_id = $1`,
       [placeholder.vendorId, sub.id, sub.customer, priceId, ours.lastEventAt ?? null, UNTOUCHED],
     );

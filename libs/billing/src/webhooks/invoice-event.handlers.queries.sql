@@ -224,8 +224,8 @@ WITH
       status = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $34::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $34::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -240,8 +240,8 @@ WITH
       past_due_since = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $34::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $34::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -256,8 +256,8 @@ WITH
       payment_retry_count = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $34::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $34::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -290,11 +290,11 @@ WITH
         WHEN $31::timestamptz > s.period_start THEN $31::timestamptz
         ELSE s.period_start
       END,
-      last_stripe_event_at = CASE
+      stripe_watermark = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $34::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $34::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -304,8 +304,8 @@ WITH
             )
           )
         )
-        AND s.status <> 'active' THEN GREATEST(s.last_stripe_event_at, $34::timestamptz)
-        ELSE s.last_stripe_event_at
+        AND s.status <> 'active' THEN GREATEST(s.stripe_watermark, $34::timestamptz)
+        ELSE s.stripe_watermark
       END,
       observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
       updated_at = $36::timestamptz
@@ -526,8 +526,8 @@ WITH
       status = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $33::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $33::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -542,8 +542,8 @@ WITH
       past_due_since = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $33::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $33::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -558,8 +558,8 @@ WITH
       payment_retry_count = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $33::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $33::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -592,11 +592,11 @@ WITH
         WHEN $30::timestamptz > s.period_start THEN $30::timestamptz
         ELSE s.period_start
       END,
-      last_stripe_event_at = CASE
+      stripe_watermark = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $33::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $33::timestamptz
           )
           AND (
             s.status IN ('past_due', 'active')
@@ -606,8 +606,8 @@ WITH
             )
           )
         )
-        AND s.status <> 'active' THEN GREATEST(s.last_stripe_event_at, $33::timestamptz)
-        ELSE s.last_stripe_event_at
+        AND s.status <> 'active' THEN GREATEST(s.stripe_watermark, $33::timestamptz)
+        ELSE s.stripe_watermark
       END,
       observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
       updated_at = $35::timestamptz
@@ -1070,8 +1070,8 @@ WITH
       past_due_since = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $35::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $35::timestamptz
           )
           AND s.status IN ('trial', 'active', 'past_due')
         ) THEN COALESCE(s.past_due_since, $34::timestamptz)
@@ -1080,8 +1080,8 @@ WITH
       status = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $35::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $35::timestamptz
           )
           AND s.status IN ('trial', 'active', 'past_due')
         ) THEN 'past_due'
@@ -1090,23 +1090,23 @@ WITH
       payment_retry_count = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $35::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $35::timestamptz
           )
           AND s.status IN ('trial', 'active', 'past_due')
         ) THEN $36::int
         ELSE s.payment_retry_count
       END,
-      last_stripe_event_at = CASE
+      stripe_watermark = CASE
         WHEN (
           (
-            s.last_stripe_event_at IS NULL
-            OR s.last_stripe_event_at <= $35::timestamptz
+            s.stripe_watermark IS NULL
+            OR s.stripe_watermark <= $35::timestamptz
           )
           AND s.status IN ('trial', 'active', 'past_due')
         )
-        AND s.status <> 'past_due' THEN GREATEST(s.last_stripe_event_at, $35::timestamptz)
-        ELSE s.last_stripe_event_at
+        AND s.status <> 'past_due' THEN GREATEST(s.stripe_watermark, $35::timestamptz)
+        ELSE s.stripe_watermark
       END,
       observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
       updated_at = $34::timestamptz

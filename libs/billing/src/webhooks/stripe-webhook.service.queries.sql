@@ -43,7 +43,7 @@ WITH
     SELECT
       id,
       vendor_id,
-      last_stripe_event_at,
+      stripe_watermark,
       observed_watermark,
       tier_code,
       is_annual,
@@ -94,11 +94,11 @@ WITH
         WHEN locked_row.stripe_subscription_id IS NOT NULL
         AND locked_row.stripe_subscription_id <> $1::varchar
         AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN locked_row.last_stripe_event_at > $2::timestamptz THEN 'stale'
+        WHEN locked_row.stripe_watermark > $2::timestamptz THEN 'stale'
         WHEN $4::timestamptz IS NOT NULL
         AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
         WHEN $3::boolean
-        AND locked_row.last_stripe_event_at = $2::timestamptz THEN 'tie'
+        AND locked_row.stripe_watermark = $2::timestamptz THEN 'tie'
         ELSE 'apply'
       END AS verdict
     FROM
@@ -133,7 +133,7 @@ WITH
       CASE
         WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || $23::varchar
         WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
-        WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.last_stripe_event_at || ')'
+        WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.stripe_watermark || ')'
         WHEN verdict.verdict = 'second_live' THEN CASE
           WHEN EXISTS (
             SELECT
@@ -362,7 +362,7 @@ WITH
         AND COALESCE($12::varchar, locked_row.status) <> 'past_due' THEN 0
         ELSE locked_row.payment_retry_count
       END,
-      last_stripe_event_at = GREATEST(locked_row.last_stripe_event_at, $2::timestamptz),
+      stripe_watermark = GREATEST(locked_row.stripe_watermark, $2::timestamptz),
       observed_watermark = GREATEST(
         locked_row.observed_watermark,
         CASE

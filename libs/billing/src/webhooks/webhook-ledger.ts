@@ -77,7 +77,7 @@ export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, pr
                       ELSE 'ignored' END AS status,
                  CASE WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
                       WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
-                      WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.last_stripe_event_at || ')'
+                      WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.stripe_watermark || ')'
                       WHEN verdict.verdict = 'second_live' THEN CASE WHEN ${reported} THEN 'skipped (reported before): ' ELSE '' END || ${secondLiveReasonSql(sub, 'verdict.stripe_subscription_id')}
                       WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
                       ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text', 'note when applied (a re-read: REREAD_NOTE)')} END AS note

@@ -95,9 +95,9 @@ export function patchVerdict(x: PatchSql, row: string): string {
   return `CASE
         WHEN ${row}.stripe_subscription_id IS NOT NULL AND ${row}.stripe_subscription_id <> ${x.sub_id} AND ${x.ended} THEN 'not_current'
         WHEN ${row}.stripe_subscription_id IS NOT NULL AND ${row}.stripe_subscription_id <> ${x.sub_id} AND ${row}.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN ${row}.last_stripe_event_at > ${x.at} THEN 'stale'
+        WHEN ${row}.stripe_watermark > ${x.at} THEN 'stale'
         WHEN ${x.read_started_at} IS NOT NULL AND ${row}.observed_watermark >= ${x.read_started_at} THEN 'stale'
-        WHEN ${x.is_event} AND ${row}.last_stripe_event_at = ${x.at} THEN 'tie'
+        WHEN ${x.is_event} AND ${row}.stripe_watermark = ${x.at} THEN 'tie'
         ELSE 'apply' END`;
 }
 
@@ -108,7 +108,7 @@ export function patchVerdict(x: PatchSql, row: string): string {
  * period of one subscription only moves forward and a forward move resets the period's order count;
  * `past_due_since` runs from entering past_due.
  */
-export function patchAssignments(x: PatchSql, row: string, tier: string, target: string = row): Record<keyof PlanState | 'last_stripe_event_at' | 'observed_watermark' | 'updated_at', string> {
+export function patchAssignments(x: PatchSql, row: string, tier: string, target: string = row): Record<keyof PlanState | 'stripe_watermark' | 'observed_watermark' | 'updated_at', string> {
   const price = x.price_id;
   const status = `COALESCE(${x.status}, ${row}.status)`;
   const start = x.period_start;
@@ -133,7 +133,7 @@ export function patchAssignments(x: PatchSql, row: string, tier: string, target:
     has_payment_method: `${row}.has_payment_method OR ${x.has_payment_method}`,
     past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${row}.past_due_since, ${x.now}) END`,
     payment_retry_count: `CASE WHEN ${row}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${row}.payment_retry_count END`,
-    last_stripe_event_at: `GREATEST(${row}.last_stripe_event_at, ${x.at})`,
+    stripe_watermark: `GREATEST(${row}.stripe_watermark, ${x.at})`,
     // An event: the moment it is applied; a read: the moment it began (an operation's answer, without one: unchanged).
     observed_watermark: `GREATEST(${row}.observed_watermark, CASE WHEN ${x.is_event} THEN clock_timestamp() ELSE ${x.read_started_at} END)`,
     updated_at: x.now,

@@ -30,7 +30,7 @@ WITH
     SELECT
       id,
       vendor_id,
-      last_stripe_event_at,
+      stripe_watermark,
       observed_watermark,
       tier_code,
       is_annual,
@@ -81,11 +81,11 @@ WITH
         WHEN locked_row.stripe_subscription_id IS NOT NULL
         AND locked_row.stripe_subscription_id <> $1::varchar
         AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN locked_row.last_stripe_event_at > $2::timestamptz THEN 'stale'
+        WHEN locked_row.stripe_watermark > $2::timestamptz THEN 'stale'
         WHEN $4::timestamptz IS NOT NULL
         AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
         WHEN $3::boolean
-        AND locked_row.last_stripe_event_at = $2::timestamptz THEN 'tie'
+        AND locked_row.stripe_watermark = $2::timestamptz THEN 'tie'
         ELSE 'apply'
       END AS verdict
     FROM
@@ -216,7 +216,7 @@ WITH
         AND COALESCE($12::varchar, locked_row.status) <> 'past_due' THEN 0
         ELSE locked_row.payment_retry_count
       END,
-      last_stripe_event_at = GREATEST(locked_row.last_stripe_event_at, $2::timestamptz),
+      stripe_watermark = GREATEST(locked_row.stripe_watermark, $2::timestamptz),
       observed_watermark = GREATEST(
         locked_row.observed_watermark,
         CASE
@@ -253,7 +253,7 @@ WITH
 SELECT
   locked_row.vendor_id,
   verdict.verdict,
-  locked_row.last_stripe_event_at,
+  locked_row.stripe_watermark,
   json_build_object(
     'tier_code',
     locked_row.tier_code,
@@ -335,11 +335,11 @@ SELECT
     WHEN current_row.stripe_subscription_id IS NOT NULL
     AND current_row.stripe_subscription_id <> patch.sub_id
     AND current_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-    WHEN current_row.last_stripe_event_at > patch.at THEN 'stale'
+    WHEN current_row.stripe_watermark > patch.at THEN 'stale'
     WHEN patch.read_started_at IS NOT NULL
     AND current_row.observed_watermark >= patch.read_started_at THEN 'stale'
     WHEN patch.is_event
-    AND current_row.last_stripe_event_at = patch.at THEN 'tie'
+    AND current_row.stripe_watermark = patch.at THEN 'tie'
     ELSE 'apply'
   END AS verdict,
   (
@@ -490,7 +490,7 @@ FROM
   LEFT JOIN LATERAL (
     SELECT
       vendor_id,
-      last_stripe_event_at,
+      stripe_watermark,
       observed_watermark,
       tier_code,
       is_annual,

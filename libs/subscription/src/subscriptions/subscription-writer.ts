@@ -52,7 +52,7 @@ export const CHANGE_LOCAL_TIER = `UPDATE vendor_subscriptions s SET tier_code = 
  * The one writer of a plan's Stripe state on `vendor_subscriptions` (the limit claims, which write the counters,
  * are LimitService's). Every path that learns what Stripe holds — an operation's answer, a webhook, `/sync`, the
  * hourly reconciliation — hands a patch here, on its own transaction's manager, under one watermark
- * (`last_stripe_event_at`), so no path can put an older state over a newer one. Each method is one statement.
+ * (`stripe_watermark`), so no path can put an older state over a newer one. Each method is one statement.
  */
 @Injectable()
 export class SubscriptionWriter {
@@ -69,7 +69,7 @@ export class SubscriptionWriter {
    */
   async applyStripeSubscription(manager: EntityManager, patch: StripeSubscriptionPatch, stamp: StripeStamp): Promise<ApplyStripeResult> {
     const { text, params } = this.applyStatement(patch, stamp);
-    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; last_stripe_event_at: Date | null; before: Json; after: Json | null }>(manager, text, params.values, { reusePlan: true });
+    const [row] = await queryRows<{ vendor_id: number | null; verdict: string; stripe_watermark: Date | null; before: Json; after: Json | null }>(manager, text, params.values, { reusePlan: true });
     if (row.vendor_id === null) return { outcome: 'not_found', reason: `no vendor for subscription ${patch.subscriptionId} (customer ${patch.customerId ?? 'none'})` };
     const vendorId = row.vendor_id;
     switch (row.verdict) {
@@ -78,10 +78,10 @@ export class SubscriptionWriter {
       case 'second_live':
         return { outcome: 'second_live', vendorId, reason: secondLiveReason(patch.subscriptionId, String(row.before.stripe_subscription_id)) };
       case 'stale':
-        if (stamp.startedAt && !(row.last_stripe_event_at && row.last_stripe_event_at > stamp.at)) {
+        if (stamp.startedAt && !(row.stripe_watermark && row.stripe_watermark > stamp.at)) {
           return { outcome: 'stale', vendorId, reason: `read before the last event was applied (the read began ${stamp.startedAt})` };
         }
-        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.last_stripe_event_at?.toISOString()})` };
+        return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.stripe_watermark?.toISOString()})` };
       case 'tie':
         return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})` };
     }
@@ -94,7 +94,7 @@ export class SubscriptionWriter {
   applyStatement(patch: StripeSubscriptionPatch, stamp: StripeStamp): ComposedStatement {
     const params = new SqlParams();
     const text = `${this.applySql(params.add, patch, stamp)}
-      SELECT locked_row.vendor_id, verdict.verdict, locked_row.last_stripe_event_at,
+      SELECT locked_row.vendor_id, verdict.verdict, locked_row.stripe_watermark,
              json_build_object(${PLAN_COLUMNS.map((c) => `'${c}', locked_row.${c}`).join(', ')}) AS before,
              (SELECT row_to_json(applied) FROM applied) AS after
         FROM (SELECT 1) AS one LEFT JOIN locked_row ON true LEFT JOIN verdict ON true`;
@@ -129,7 +129,7 @@ export class SubscriptionWriter {
     const x = patchParams(add, { patch, stamp }, this.clock.now());
     const set = patchAssignments(x, 'locked_row', 'patch_tier', 'target_row');
     return `
-      WITH locked_row AS (SELECT id, vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
+      WITH locked_row AS (SELECT id, vendor_id, stripe_watermark, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
       verdict AS (SELECT locked_row.*, ${patchVerdict(x, 'locked_row')} AS verdict FROM locked_row),${step ? `\n      ${step.ctes(add)},` : ''}
       patch_tier AS (${patchTier(x)}),
       applied AS (
@@ -166,7 +166,7 @@ export class SubscriptionWriter {
     const text = `SELECT current_row.vendor_id, ${patchVerdict(x, 'current_row')} AS verdict,
               (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM current_row.${c}`).join('\n OR ')}) AS differs
          FROM ${from}
-         LEFT JOIN LATERAL (SELECT vendor_id, last_stripe_event_at, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) current_row ON true
+         LEFT JOIN LATERAL (SELECT vendor_id, stripe_watermark, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) current_row ON true
          LEFT JOIN LATERAL (${patchTier(x)}) patch_tier ON true
         ORDER BY patch.i`;
     return { text, params };
@@ -177,7 +177,7 @@ export class SubscriptionWriter {
    * (the webhook's, with its ledger claim and the billing history row): `vendor` names the caller's CTE of the
    * vendor's row as it locked it (see vendorOfSql), `when` a condition it must meet as well. Active (a trial only
    * once money was paid), failure state cleared — unless the invoice's event is older than the last state applied
-   * to the row (`eventAt` < `last_stripe_event_at`: an old payment never lifts a newer past_due); a status it
+   * to the row (`eventAt` < `stripe_watermark`: an old payment never lifts a newer past_due); a status it
    * changes moves that watermark to the event. A cycle invoice whose period starts after the stored one moves the
    * period and resets the order count, so a late or second delivery never resets twice.
    *
@@ -190,7 +190,7 @@ export class SubscriptionWriter {
     const end = `COALESCE(${add(paid.newPeriod?.end ?? null, 'timestamptz')}, CASE WHEN s.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
     const amount = add(paid.amountPaidCents, 'int');
     const eventAt = add(paid.eventAt, 'timestamptz', 'event.created');
-    const current = `(s.last_stripe_event_at IS NULL OR s.last_stripe_event_at <= ${eventAt})`;
+    const current = `(s.stripe_watermark IS NULL OR s.stripe_watermark <= ${eventAt})`;
     const becomesActive = `(${current} AND (s.status IN ('past_due', 'active') OR (s.status = 'trial' AND ${amount} > 0)))`;
     return `UPDATE vendor_subscriptions s SET
          status = CASE WHEN ${becomesActive} THEN 'active' ELSE s.status END,
@@ -201,7 +201,7 @@ export class SubscriptionWriter {
          orders_this_period = CASE WHEN ${start} > s.period_start THEN 0 ELSE s.orders_this_period END,
          period_end = CASE WHEN ${start} > s.period_start THEN ${end} ELSE s.period_end END,
          period_start = CASE WHEN ${start} > s.period_start THEN ${start} ELSE s.period_start END,
-         last_stripe_event_at = CASE WHEN ${becomesActive} AND s.status <> 'active' THEN GREATEST(s.last_stripe_event_at, ${eventAt}) ELSE s.last_stripe_event_at END,
+         stripe_watermark = CASE WHEN ${becomesActive} AND s.status <> 'active' THEN GREATEST(s.stripe_watermark, ${eventAt}) ELSE s.stripe_watermark END,
          observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
          updated_at = ${add(this.clock.now(), 'timestamptz')}
        FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND v.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
@@ -214,12 +214,12 @@ export class SubscriptionWriter {
   paymentFailedSql(add: AddParam, vendor: string, subscriptionId: string, failure: { attemptCount: number; eventAt: Date }, when: string): string {
     const now = add(this.clock.now(), 'timestamptz');
     const eventAt = add(failure.eventAt, 'timestamptz', 'event.created');
-    const fails = `((s.last_stripe_event_at IS NULL OR s.last_stripe_event_at <= ${eventAt}) AND s.status IN ('trial', 'active', 'past_due'))`;
+    const fails = `((s.stripe_watermark IS NULL OR s.stripe_watermark <= ${eventAt}) AND s.status IN ('trial', 'active', 'past_due'))`;
     return `UPDATE vendor_subscriptions s SET
          past_due_since = CASE WHEN ${fails} THEN COALESCE(s.past_due_since, ${now}) ELSE s.past_due_since END,
          status = CASE WHEN ${fails} THEN 'past_due' ELSE s.status END,
          payment_retry_count = CASE WHEN ${fails} THEN ${add(failure.attemptCount, 'int')} ELSE s.payment_retry_count END,
-         last_stripe_event_at = CASE WHEN ${fails} AND s.status <> 'past_due' THEN GREATEST(s.last_stripe_event_at, ${eventAt}) ELSE s.last_stripe_event_at END,
+         stripe_watermark = CASE WHEN ${fails} AND s.status <> 'past_due' THEN GREATEST(s.stripe_watermark, ${eventAt}) ELSE s.stripe_watermark END,
          observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
          updated_at = ${now}
        FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND v.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;

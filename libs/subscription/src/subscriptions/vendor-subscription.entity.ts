@@ -69,9 +69,9 @@ export class VendorSubscription {
   @Column({ type: 'timestamptz', nullable: true })
   lastPaymentAt: Date | null;
 
-  /** Stripe `created` of the last event applied, so an older event never overwrites newer state. */
+  /** The watermark of Stripe state applied, on Stripe's clock (an event's `created`, or the second a read began): older state never overwrites it. */
   @Column({ type: 'timestamptz', nullable: true })
-  lastStripeEventAt: Date | null;
+  stripeWatermark: Date | null;
 
   /**
    * The database's clock when Stripe's state was last observed and applied here (an event applied, or a read that
