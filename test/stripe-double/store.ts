@@ -52,6 +52,9 @@ export class StripeState {
   readonly sessions = new Map<string, Stripe.Checkout.Session>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
   readonly events = new Map<string, Stripe.Event>();
+  /** Billing Meters and the meter events accepted (resources/meters.ts). */
+  readonly meters = new Map<string, Stripe.Billing.Meter>();
+  readonly meterEvents: { event: Stripe.Billing.MeterEvent; receivedAt: number }[] = [];
   readonly sessionExtras = new Map<string, SessionExtras>();
   readonly prorations: ProrationRecord[] = [];
   /** Proration lines of `create_prorations` changes, waiting for the subscription's next invoice (as Stripe's pending invoice items). */
@@ -74,6 +77,8 @@ export class StripeState {
       map.clear();
     }
     this.prorations.length = 0;
+    this.meters.clear();
+    this.meterEvents.length = 0;
     this.pendingProrations.clear();
     this.fixedNow = null;
     this.autoEvents = this.autoEventsDefault;

@@ -7,6 +7,7 @@ import * as helpers from './helpers.js';
 import { eventObject } from './objects.js';
 import { StripeApiError, strings } from './params.js';
 import { catalogRoutes } from './resources/catalog.js';
+import { meterRoutes } from './resources/meters.js';
 import { checkoutRoutes } from './resources/checkout.js';
 import type { Route, RouteContext } from './resources/common.js';
 import { customerRoutes } from './resources/customers.js';
@@ -37,7 +38,7 @@ export interface RecordedRequest {
 }
 
 
-const ROUTES: Route[] = [...customerRoutes, ...catalogRoutes, ...checkoutRoutes, ...subscriptionRoutes, ...invoiceRoutes, ...eventRoutes];
+const ROUTES: Route[] = [...customerRoutes, ...catalogRoutes, ...checkoutRoutes, ...subscriptionRoutes, ...invoiceRoutes, ...eventRoutes, ...meterRoutes];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -16,3 +16,4 @@ export * from './revenue/monthly-value.js';
 export * from './revenue/revenue-movement.js';
 export * from './revenue/revenue-report.js';
 export * from './revenue/revenue.service.js';
+export * from './overage/meter-event-sender.service.js';

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { StripeModule } from '@app/stripe';
+import { MeterEventSenderService } from './overage/meter-event-sender.service.js';
 import { LimitService } from './limits/limit.service.js';
 import { RevenueService } from './revenue/revenue.service.js';
 import { SubscriptionLifecycleService } from './lifecycle/subscription-lifecycle.service.js';
@@ -11,8 +13,8 @@ import { SubscriptionWriter } from './subscriptions/subscription-writer.js';
 import { VendorSubscription } from './subscriptions/vendor-subscription.entity.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription])],
-  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService],
-  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, TypeOrmModule],
+  imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription]), StripeModule],
+  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, MeterEventSenderService],
+  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, MeterEventSenderService, TypeOrmModule],
 })
 export class SubscriptionModule {}

@@ -53,9 +53,15 @@ function createPrice(state: StripeState, params: Params): Stripe.Price {
   findProduct(state, productId, 'product');
   const rec = obj(params, 'recurring');
   const unitAmount = num(params, 'unit_amount');
+  // A metered price (usage_type=metered) bills what its Billing Meter summed over the period; it must name the meter.
+  const usageType = rec ? str(rec, 'usage_type') ?? 'licensed' : undefined;
+  const meter = rec ? str(rec, 'meter') : undefined;
+  if (usageType !== undefined && !['licensed', 'metered'].includes(usageType)) throw invalid('Invalid recurring[usage_type].', 'recurring[usage_type]');
+  if (usageType === 'metered' && !meter) throw invalid('A metered price needs recurring[meter].', 'recurring[meter]', 'parameter_missing');
+  if (meter && !state.meters.has(meter)) throw missing('billing.meter', meter, 'recurring[meter]');
   const price = priceObject({
     product: productId, created: state.now(), currency: required(params, 'currency').toLowerCase(), unit_amount: unitAmount ?? 0,
-    recurring: rec ? recurring(required(rec, 'interval'), num(rec, 'interval_count') ?? 1) : null,
+    recurring: rec ? { ...recurring(required(rec, 'interval'), num(rec, 'interval_count') ?? 1), usage_type: usageType as Stripe.Price.Recurring.UsageType, meter: meter ?? null } : null,
     nickname: str(params, 'nickname') ?? null, active: bool(params, 'active') ?? true, metadata: applyMetadata({}, params),
     tax_behavior: (str(params, 'tax_behavior') ?? 'unspecified') as Stripe.Price.TaxBehavior,
   });

@@ -178,6 +178,13 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   PLATFORM_EVENTS_BATCH_SIZE: number = 100;
 
+  /** The overage meter events' send loop (CONTRACT §12): its idle wait, and how many rows one round claims. */
+  @Type(() => Number) @IsInt() @Min(10) @Max(60_000)
+  METER_EVENTS_POLL_MS: number = 1000;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  METER_EVENTS_BATCH_SIZE: number = 50;
+
   /**
    * Which proxies' X-Forwarded-For the API believes (Fastify's `trustProxy`, the syntax of Express's `trust proxy`): the per-IP login limit keys on
    * the client address it yields. Loopback only by default; name your load balancer's network to widen it.

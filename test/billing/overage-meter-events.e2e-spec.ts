@@ -1,0 +1,92 @@
+// Each overage order reaches Stripe's Billing Meter exactly once (CONTRACT §12): orders over HTTP write the
+// meter-event rows, the sender (the worker's loop) sends them to the Stripe double through the real SDK, through a
+// Stripe outage, a worker that died after Stripe accepted (the row still pending), and two senders at once.
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '@app/common';
+import { StripeService } from '@app/stripe';
+import { MeterEventSenderService, OVERAGE_METER_EVENT_NAME } from '@app/subscription';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { insertTier, moveToTier } from '../limits/limits.helpers.js';
+import { meterUsage } from '../stripe-double/resources/meters.js';
+import { api } from '../support/test-app.js';
+import { useStripeTestApp } from '../support/stripe-test-app.js';
+import { linkedVendor, priceTheTiers, stripeClient } from '../webhooks/webhook-fixtures.js';
+
+const METER_EVENTS = '/v1/billing/meter_events';
+
+describe('overage meter events to Stripe', () => {
+  const { t, double } = useStripeTestApp({ STRIPE_MAX_NETWORK_RETRIES: '2' });
+  let sender: MeterEventSenderService;
+
+  beforeAll(async () => {
+    await insertTier(t, 'ovg-meter', { products: 5, orders: 1, team: 3 });
+    await t.db.query(`UPDATE subscription_tiers SET orders_overage_price_cents = 100, price_monthly_cents = 100000 WHERE code = 'ovg-meter'`);
+    await stripeClient(double).billing.meters.create({
+      display_name: 'Overage orders', event_name: OVERAGE_METER_EVENT_NAME, default_aggregation: { formula: 'sum' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' }, value_settings: { event_payload_key: 'value' },
+    });
+    sender = t.app.get(MeterEventSenderService);
+  });
+
+  async function overageVendor(orders: number) {
+    const prices = await priceTheTiers(t, double);
+    const linked = await linkedVendor(t, double, prices.essentialMonthly);
+    await moveToTier(t, linked.vendor.vendorId, 'ovg-meter');
+    for (let i = 0; i < orders; i++) expect((await api(t, linked.vendor.token).post('/api/v1/vendor/orders').send({ total_cents: 500 })).status).toBe(201);
+    return linked;
+  }
+
+  const rows = (vendorId: number) =>
+    t.db.query(`SELECT identifier, status, attempts, last_error, stripe_response FROM stripe_meter_events WHERE vendor_id = $1 ORDER BY id`, [vendorId]);
+  const acceptedIdentifiers = (customer: string) =>
+    double.state.meterEvents.filter((e) => e.event.payload.stripe_customer_id === customer).map((e) => e.event.identifier);
+  const dueNow = (vendorId: number) => t.db.query(`UPDATE stripe_meter_events SET next_attempt_at = '-infinity' WHERE vendor_id = $1`, [vendorId]);
+
+  it('sends each overage order once through a Stripe outage, retrying with back-off', async () => {
+    const { vendor, customerId } = await overageVendor(5);
+    // 4 overage orders; the first one's three attempts (the SDK retries a 500 twice) all fail.
+    double.failNext({ method: 'POST', path: METER_EVENTS, status: 500, times: 3 });
+    expect(await sender.sendDue()).toBe(4);
+    let r = await rows(vendor.vendorId);
+    expect(r.map((x: { status: string }) => x.status)).toEqual(['pending', 'sent', 'sent', 'sent']);
+    expect(r[0].last_error).toMatch(/^500/);
+    // Backed off: not due again yet.
+    expect(await sender.sendDue()).toBe(0);
+    await dueNow(vendor.vendorId);
+    expect(await sender.sendDue()).toBe(1);
+    r = await rows(vendor.vendorId);
+    expect(r.map((x: { status: string }) => x.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(r[0]).toMatchObject({ attempts: 2, last_error: null });
+    expect(r[1].stripe_response).toMatchObject({ object: 'billing.meter_event', event_name: OVERAGE_METER_EVENT_NAME, identifier: r[1].identifier, payload: { stripe_customer_id: customerId, value: '1' } });
+    const sent = acceptedIdentifiers(customerId);
+    expect(sent.sort()).toEqual(r.map((x: { identifier: string }) => x.identifier).sort());
+    expect(meterUsage(double.state, customerId, OVERAGE_METER_EVENT_NAME)).toBe(4);
+  });
+
+  it('bills nothing twice when a worker died after Stripe accepted (the row still pending): Stripe dedupes the identifier', async () => {
+    const { vendor, customerId } = await overageVendor(3);
+    expect(await sender.sendDue()).toBe(2);
+    // As if the worker was killed between Stripe's answer and recording it: the rows are pending, their lease run out.
+    await t.db.query(`UPDATE stripe_meter_events SET status = 'pending', sent_at = NULL, leased_until = NULL, next_attempt_at = '-infinity' WHERE vendor_id = $1`, [vendor.vendorId]);
+    expect(await sender.sendDue()).toBe(2);
+    const r = await rows(vendor.vendorId);
+    expect(r.map((x: { status: string }) => x.status)).toEqual(['sent', 'sent']);
+    expect(r[0].stripe_response).toMatchObject({ duplicate: true, code: 'duplicate_meter_event' });
+    expect(meterUsage(double.state, customerId, OVERAGE_METER_EVENT_NAME)).toBe(2);
+    expect(acceptedIdentifiers(customerId)).toHaveLength(2);
+  });
+
+  it('two senders at once send each row exactly once', async () => {
+    const { vendor, customerId } = await overageVendor(21);
+    const before = double.requestsTo('POST', METER_EVENTS).length;
+    const second = new MeterEventSenderService(t.app.get(ConfigService), t.app.get(Clock), t.app.get(StripeService), t.app.get<DataSource>(getDataSourceToken()));
+    const [a, b] = await Promise.all([sender.sendDue(), second.sendDue()]);
+    expect(a + b).toBe(20);
+    expect(double.requestsTo('POST', METER_EVENTS).length - before).toBe(20);
+    const r = await rows(vendor.vendorId);
+    expect(r.every((x: { status: string; attempts: number }) => x.status === 'sent' && x.attempts === 1)).toBe(true);
+    expect(new Set(acceptedIdentifiers(customerId)).size).toBe(20);
+    expect(meterUsage(double.state, customerId, OVERAGE_METER_EVENT_NAME)).toBe(20);
+  });
+});
