@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type Stripe from 'stripe';
 import { BILLING, endTrial, subscribedVendor, syncCatalog } from '../billing/billing-fixtures.js';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
@@ -70,8 +71,47 @@ describe('a first payment, whatever the order of its events', () => {
     for (const p of payments) await expectActiveOnBusiness(p);
   };
 
-  it('created and paid delivered together', async () => {
-    await eachVendor((p) => Promise.all([send(p.created), send(p.paid)]).then(() => undefined));
+  /**
+   * Holds the vendors' rows in a transaction of the test's own while `deliveries` start, and lets go once all of them
+   * wait on a lock: each delivery's statement has taken its snapshot before either has written anything.
+   */
+  const overlapping = async (vendorIds: number[], deliveries: (() => Promise<void>)[]) => {
+    const holder = new pg.Client({ connectionString: t.directDatabaseUrl });
+    // Another session watches: inside the holder's transaction pg_stat_activity would stay the snapshot it first read.
+    const watcher = new pg.Client({ connectionString: t.directDatabaseUrl });
+    await holder.connect();
+    await watcher.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM vendor_subscriptions WHERE vendor_id = ANY($1::int[]) FOR NO KEY UPDATE`, [vendorIds]);
+      const answers = Promise.all(deliveries.map((d) => d()));
+      try {
+        for (let i = 0; ; i++) {
+          const { rows: [{ waiting }] } = await watcher.query(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+          if (waiting >= deliveries.length) break;
+          if (i > 1000) throw new Error(`only ${waiting} of ${deliveries.length} deliveries waited on the vendors' rows`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      } finally {
+        await holder.query('COMMIT');
+      }
+      await answers;
+    } finally {
+      await holder.end();
+      await watcher.end();
+    }
+  };
+
+  it('created and paid delivered together (both statements begun before either wrote)', async () => {
+    const payments: FirstPayment[] = [];
+    for (let i = 0; i < VENDORS; i++) payments.push(await firstPayment());
+    // Four vendors at a time: eight statements waiting at once, within the app's pool of ten.
+    for (let i = 0; i < VENDORS; i += 4) {
+      const batch = payments.slice(i, i + 4);
+      await overlapping(batch.map((p) => p.vendor.vendorId), batch.flatMap((p) => [() => send(p.created), () => send(p.paid)]));
+    }
+    for (const p of payments) await expectActiveOnBusiness(p);
   });
 
   it('paid, then created', async () => {
