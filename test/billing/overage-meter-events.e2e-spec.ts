@@ -3,6 +3,7 @@
 // Stripe outage, a worker that died after Stripe accepted (the row still pending), and two senders at once.
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
+import { CatalogSyncService } from '@app/billing';
 import { StripeService } from '@app/stripe';
 import { MeterEventSenderService, OVERAGE_METER_EVENT_NAME } from '@app/subscription';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -22,11 +23,28 @@ describe('overage meter events to Stripe', () => {
   beforeAll(async () => {
     await insertTier(t, 'ovg-meter', { products: 5, orders: 1, team: 3 });
     await t.db.query(`UPDATE subscription_tiers SET orders_overage_price_cents = 100, price_monthly_cents = 100000 WHERE code = 'ovg-meter'`);
-    await stripeClient(double).billing.meters.create({
-      display_name: 'Overage orders', event_name: OVERAGE_METER_EVENT_NAME, default_aggregation: { formula: 'sum' },
-      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' }, value_settings: { event_payload_key: 'value' },
-    });
+    // stripe:sync-catalog makes the overage meter and the tier's metered price.
+    await t.app.get(CatalogSyncService).syncCatalog();
     sender = t.app.get(MeterEventSenderService);
+  });
+
+  it('stripe:sync-catalog creates one overage meter and each such tier\'s metered price, idempotently', async () => {
+    const meters = await stripeClient(double).billing.meters.list({ status: 'active' });
+    expect(meters.data.filter((m) => m.event_name === OVERAGE_METER_EVENT_NAME)).toHaveLength(1);
+    const [tier] = await t.db.query(`SELECT stripe_overage_price_id FROM subscription_tiers WHERE code = 'ovg-meter'`);
+    const price = double.state.prices.get(tier.stripe_overage_price_id)!;
+    expect(price).toMatchObject({ unit_amount: 100, lookup_key: 'tier:ovg-meter:overage', recurring: { interval: 'month', usage_type: 'metered', meter: meters.data[0].id } });
+    const [hard] = await t.db.query(`SELECT stripe_overage_price_id FROM subscription_tiers WHERE code = 'essential'`);
+    expect(hard.stripe_overage_price_id).toBeNull();
+    const again = await t.app.get(CatalogSyncService).syncCatalog();
+    expect(again.created).toBe(0);
+    expect(again.objects.filter((o) => o.kind === 'meter' || o.key === 'tier:ovg-meter:overage').map((o) => o.action)).toEqual(['reused', 'reused']);
+    // A new overage price replaces the metered price (Stripe prices are immutable) on the same meter.
+    await t.db.query(`UPDATE subscription_tiers SET orders_overage_price_cents = 120 WHERE code = 'ovg-meter'`);
+    await t.app.get(CatalogSyncService).syncCatalog();
+    const [changed] = await t.db.query(`SELECT stripe_overage_price_id FROM subscription_tiers WHERE code = 'ovg-meter'`);
+    expect(double.state.prices.get(changed.stripe_overage_price_id)).toMatchObject({ unit_amount: 120, recurring: { usage_type: 'metered', meter: meters.data[0].id } });
+    await t.db.query(`UPDATE subscription_tiers SET orders_overage_price_cents = 100 WHERE code = 'ovg-meter'`);
   });
 
   async function overageVendor(orders: number) {

@@ -2,14 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { StripeService, type Stripe } from '@app/stripe';
-import { SubscriptionTier } from '@app/subscription';
+import { OVERAGE_METER_EVENT_NAME, SubscriptionTier } from '@app/subscription';
 import { DataSource } from 'typeorm';
 import { AddOnProduct } from '../add-ons/add-on-product.entity.js';
 
 export type CatalogAction = 'created' | 'updated' | 'replaced' | 'reused';
 
 export interface CatalogObject {
-  kind: 'product' | 'price';
+  kind: 'product' | 'price' | 'meter';
   key: string;
   id: string;
   action: CatalogAction;
@@ -40,9 +40,12 @@ interface PriceSpec {
   currency: string;
   interval: 'month' | 'year';
   metadata: Record<string, string>;
+  /** A metered price on this Billing Meter (usage_type metered): Stripe bills what the meter summed. */
+  meter?: string;
 }
 
 export const tierPriceLookupKey = (code: string, interval: 'month' | 'year'): string => `tier:${code}:${interval}`;
+export const tierOveragePriceLookupKey = (code: string): string => `tier:${code}:overage`;
 export const addOnPriceLookupKey = (code: string): string => `addon:${code}`;
 
 const productId = (price: Stripe.Price): string => (typeof price.product === 'string' ? price.product : price.product.id);
@@ -66,6 +69,7 @@ export class CatalogSyncService {
   async syncCatalog(): Promise<CatalogSyncResult> {
     this.stripe.assertConfigured();
     const objects: CatalogObject[] = [];
+    let meter: string | undefined;
     const tiers = await this.dataSource.getRepository(SubscriptionTier).find({ order: { displayOrder: 'ASC', id: 'ASC' } });
     for (const tier of tiers) {
       const intervals = ([['month', tier.priceMonthlyCents], ['year', tier.priceAnnualCents]] as const).filter(([, cents]) => cents !== null);
@@ -89,9 +93,18 @@ export class CatalogSyncService {
           metadata: { catalog_key: tierPriceLookupKey(tier.code, interval), tier_code: tier.code, interval },
         });
       }
+      // Overage (CONTRACT §12): a monthly metered price on the one overage meter, per order past the limit.
+      let overage: string | null = null;
+      if (tier.ordersOveragePriceCents !== null) {
+        meter ??= await this.ensureOverageMeter(objects);
+        overage = await this.ensurePrice(objects, {
+          key: tierOveragePriceLookupKey(tier.code), product, unitAmount: tier.ordersOveragePriceCents, currency: tier.currency, interval: 'month', meter,
+          metadata: { catalog_key: tierOveragePriceLookupKey(tier.code), tier_code: tier.code, kind: 'overage' },
+        });
+      }
       await this.dataSource.query(
-        `UPDATE subscription_tiers SET stripe_product_id = $2, stripe_price_monthly_id = $3, stripe_price_annual_id = $4, updated_at = now() WHERE id = $1`,
-        [tier.id, product, ids.month, ids.year],
+        `UPDATE subscription_tiers SET stripe_product_id = $2, stripe_price_monthly_id = $3, stripe_price_annual_id = $4, stripe_overage_price_id = $5, updated_at = now() WHERE id = $1`,
+        [tier.id, product, ids.month, ids.year, overage],
       );
     }
 
@@ -158,20 +171,21 @@ export class CatalogSyncService {
       existing.unit_amount === spec.unitAmount &&
       existing.currency === spec.currency &&
       existing.recurring?.interval === spec.interval &&
+      (existing.recurring?.meter ?? undefined) === spec.meter &&
       productId(existing) === spec.product
     ) {
       out.push({ kind: 'price', key: spec.key, id: existing.id, action: 'reused' });
       return existing.id;
     }
     // The key names what replaces what, so A → B → A within Stripe's 24 h key window still makes a third price.
-    const idempotencyKey = `catalog:price:${spec.key}:${spec.unitAmount}:${spec.currency}:${spec.interval}:${spec.product}:replaces:${existing?.id ?? 'none'}`;
+    const idempotencyKey = `catalog:price:${spec.key}:${spec.unitAmount}:${spec.currency}:${spec.interval}:${spec.product}:${spec.meter ?? 'licensed'}:replaces:${existing?.id ?? 'none'}`;
     const price = await this.stripe.call('create a price', (s) =>
       s.prices.create(
         {
           product: spec.product,
           unit_amount: spec.unitAmount,
           currency: spec.currency,
-          recurring: { interval: spec.interval },
+          recurring: spec.meter ? { interval: spec.interval, usage_type: 'metered', meter: spec.meter } : { interval: spec.interval },
           lookup_key: spec.key,
           transfer_lookup_key: existing !== undefined,
           metadata: spec.metadata,
@@ -186,6 +200,25 @@ export class CatalogSyncService {
     const detail = existing ? `replaces ${existing.id} (${existing.unit_amount} ${existing.currency}/${existing.recurring?.interval ?? '-'})` : undefined;
     out.push({ kind: 'price', key: spec.key, id: price.id, action: existing ? 'replaced' : 'created', ...(detail && { detail }) });
     return price.id;
+  }
+
+  /**
+   * The Billing Meter of overage orders: the active meter with our event name, else a new one (sum of `value` per
+   * `stripe_customer_id`). Found again by its event name, which Stripe keeps unique among active meters.
+   */
+  private async ensureOverageMeter(out: CatalogObject[]): Promise<string> {
+    const meters = await this.stripe.call('list meters', (s) => s.billing.meters.list({ status: 'active', limit: 100 }));
+    const found = meters.data.find((m) => m.event_name === OVERAGE_METER_EVENT_NAME);
+    if (found) {
+      out.push({ kind: 'meter', key: OVERAGE_METER_EVENT_NAME, id: found.id, action: 'reused' });
+      return found.id;
+    }
+    const meter = await this.stripe.call('create a meter', (s) => s.billing.meters.create({
+      display_name: 'Overage orders', event_name: OVERAGE_METER_EVENT_NAME, default_aggregation: { formula: 'sum' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' }, value_settings: { event_payload_key: 'value' },
+    }, { idempotencyKey: `catalog:meter:${OVERAGE_METER_EVENT_NAME}` }));
+    out.push({ kind: 'meter', key: OVERAGE_METER_EVENT_NAME, id: meter.id, action: 'created' });
+    return meter.id;
   }
 
   /** A product by id, or null when Stripe does not know it (or it was deleted). */
