@@ -133,6 +133,13 @@ export class SubscriptionChanges1764000022000 implements MigrationInterface {
         what text[] := ARRAY['created'];
         cause text := NULLIF(current_setting('vb.change_cause', true), '');
       BEGIN
+        -- A renewal (only the period moved) of a plan that is not ending is not a change of plan: its value does not
+        -- depend on the period. Decided before any query (a job renews thousands of plans).
+        IF TG_OP = 'UPDATE' AND NEW.status <> 'cancelled' AND OLD.status <> 'cancelled' AND OLD.tier_code = NEW.tier_code
+           AND OLD.status = NEW.status AND OLD.is_annual = NEW.is_annual AND OLD.cancel_at_period_end = NEW.cancel_at_period_end
+           AND OLD.cancel_at IS NOT DISTINCT FROM NEW.cancel_at THEN
+          RETURN NULL;
+        END IF;
         -- Both values in one query (a job changes thousands of rows: each query per row counts).
         SELECT monthly_value_cents(NEW.status, CASE WHEN NEW.is_annual THEN n.price_annual_cents ELSE n.price_monthly_cents END, NEW.is_annual, 1, NEW.period_end, at),
                CASE WHEN TG_OP = 'UPDATE'
