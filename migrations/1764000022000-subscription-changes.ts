@@ -163,6 +163,22 @@ export class SubscriptionChanges1764000022000 implements MigrationInterface {
           cause := COALESCE(cause, CASE WHEN OLD.last_stripe_event_at IS DISTINCT FROM NEW.last_stripe_event_at
                                              OR OLD.observed_watermark IS DISTINCT FROM NEW.observed_watermark THEN 'stripe' ELSE 'system' END);
         END IF;
+        -- Worth nothing before (a trial, an expired plan, a cancelled one past its end: what the jobs change), the plan
+        -- was worth nothing in the history too and has no scheduled end ahead (one exists only while a cancelled plan
+        -- still counts): its row is written at once, without reading the history.
+        IF old_value = 0 THEN
+          INSERT INTO subscription_changes (vendor_id, vendor_add_on_id, changed_at, changed, item_code, status_before, status_after,
+                                            is_annual, value_before_cents, value_after_cents, value_until, cause)
+          VALUES (NEW.vendor_id, NULL, at, what, NEW.tier_code, CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END, NEW.status, NEW.is_annual,
+                  0, value_after, CASE WHEN NEW.status = 'cancelled' THEN NEW.period_end END, COALESCE(cause, 'signup'));
+          IF value_after > 0 AND NEW.status = 'cancelled' AND NEW.period_end > at THEN
+            INSERT INTO subscription_changes (vendor_id, vendor_add_on_id, changed_at, changed, item_code, status_before, status_after,
+                                              is_annual, value_before_cents, value_after_cents, value_until, cause, scheduled)
+            VALUES (NEW.vendor_id, NULL, NEW.period_end, ARRAY['ended'], NEW.tier_code, NEW.status, NEW.status, NEW.is_annual,
+                    value_after, 0, NEW.period_end, COALESCE(cause, 'signup'), true);
+          END IF;
+          RETURN NULL;
+        END IF;
         PERFORM subscription_changes_record(NEW.vendor_id, NULL, at, what, NEW.tier_code, CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END,
                   NEW.status, NEW.is_annual, value_after, CASE WHEN NEW.status = 'cancelled' THEN NEW.period_end END, COALESCE(cause, 'signup'));
         RETURN NULL;
