@@ -219,101 +219,101 @@ WITH
       status
   ),
   plan AS (
-    UPDATE vendor_subscriptions s
+    UPDATE vendor_subscriptions AS plan_row
     SET
       status = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $34::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $34::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $33::int > 0
             )
           )
         ) THEN 'active'
-        ELSE s.status
+        ELSE plan_row.status
       END,
       past_due_since = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $34::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $34::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $33::int > 0
             )
           )
         ) THEN NULL
-        ELSE s.past_due_since
+        ELSE plan_row.past_due_since
       END,
       payment_retry_count = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $34::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $34::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $33::int > 0
             )
           )
         ) THEN 0
-        ELSE s.payment_retry_count
+        ELSE plan_row.payment_retry_count
       END,
-      has_payment_method = s.has_payment_method
+      has_payment_method = plan_row.has_payment_method
       OR $33::int > 0,
-      last_payment_at = GREATEST(s.last_payment_at, $35::timestamptz),
+      last_payment_at = GREATEST(plan_row.last_payment_at, $35::timestamptz),
       orders_this_period = CASE
-        WHEN $31::timestamptz > s.period_start THEN 0
-        ELSE s.orders_this_period
+        WHEN $31::timestamptz > plan_row.period_start THEN 0
+        ELSE plan_row.orders_this_period
       END,
       period_end = CASE
-        WHEN $31::timestamptz > s.period_start THEN COALESCE(
+        WHEN $31::timestamptz > plan_row.period_start THEN COALESCE(
           $32::timestamptz,
           CASE
-            WHEN s.is_annual THEN $31::timestamptz + interval '1 year'
+            WHEN plan_row.is_annual THEN $31::timestamptz + interval '1 year'
             ELSE $31::timestamptz + interval '1 month'
           END
         )
-        ELSE s.period_end
+        ELSE plan_row.period_end
       END,
       period_start = CASE
-        WHEN $31::timestamptz > s.period_start THEN $31::timestamptz
-        ELSE s.period_start
+        WHEN $31::timestamptz > plan_row.period_start THEN $31::timestamptz
+        ELSE plan_row.period_start
       END,
       stripe_watermark = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $34::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $34::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $33::int > 0
             )
           )
         )
-        AND s.status <> 'active' THEN GREATEST(s.stripe_watermark, $34::timestamptz)
-        ELSE s.stripe_watermark
+        AND plan_row.status <> 'active' THEN GREATEST(plan_row.stripe_watermark, $34::timestamptz)
+        ELSE plan_row.stripe_watermark
       END,
-      observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+      observed_watermark = GREATEST(plan_row.observed_watermark, clock_timestamp()),
       updated_at = $36::timestamptz
     FROM
-      vendor AS v
+      vendor AS vendor_row
     WHERE
-      s.vendor_id = v.vendor_id
-      AND v.stripe_subscription_id = $37::varchar
+      plan_row.vendor_id = vendor_row.vendor_id
+      AND vendor_row.stripe_subscription_id = $37::varchar
       AND EXISTS (
         SELECT
           1
@@ -521,101 +521,101 @@ WITH
       status
   ),
   plan AS (
-    UPDATE vendor_subscriptions s
+    UPDATE vendor_subscriptions AS plan_row
     SET
       status = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $33::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $33::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $32::int > 0
             )
           )
         ) THEN 'active'
-        ELSE s.status
+        ELSE plan_row.status
       END,
       past_due_since = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $33::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $33::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $32::int > 0
             )
           )
         ) THEN NULL
-        ELSE s.past_due_since
+        ELSE plan_row.past_due_since
       END,
       payment_retry_count = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $33::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $33::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $32::int > 0
             )
           )
         ) THEN 0
-        ELSE s.payment_retry_count
+        ELSE plan_row.payment_retry_count
       END,
-      has_payment_method = s.has_payment_method
+      has_payment_method = plan_row.has_payment_method
       OR $32::int > 0,
-      last_payment_at = GREATEST(s.last_payment_at, $34::timestamptz),
+      last_payment_at = GREATEST(plan_row.last_payment_at, $34::timestamptz),
       orders_this_period = CASE
-        WHEN $30::timestamptz > s.period_start THEN 0
-        ELSE s.orders_this_period
+        WHEN $30::timestamptz > plan_row.period_start THEN 0
+        ELSE plan_row.orders_this_period
       END,
       period_end = CASE
-        WHEN $30::timestamptz > s.period_start THEN COALESCE(
+        WHEN $30::timestamptz > plan_row.period_start THEN COALESCE(
           $31::timestamptz,
           CASE
-            WHEN s.is_annual THEN $30::timestamptz + interval '1 year'
+            WHEN plan_row.is_annual THEN $30::timestamptz + interval '1 year'
             ELSE $30::timestamptz + interval '1 month'
           END
         )
-        ELSE s.period_end
+        ELSE plan_row.period_end
       END,
       period_start = CASE
-        WHEN $30::timestamptz > s.period_start THEN $30::timestamptz
-        ELSE s.period_start
+        WHEN $30::timestamptz > plan_row.period_start THEN $30::timestamptz
+        ELSE plan_row.period_start
       END,
       stripe_watermark = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $33::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $33::timestamptz
           )
           AND (
-            s.status IN ('past_due', 'active')
+            plan_row.status IN ('past_due', 'active')
             OR (
-              s.status = 'trial'
+              plan_row.status = 'trial'
               AND $32::int > 0
             )
           )
         )
-        AND s.status <> 'active' THEN GREATEST(s.stripe_watermark, $33::timestamptz)
-        ELSE s.stripe_watermark
+        AND plan_row.status <> 'active' THEN GREATEST(plan_row.stripe_watermark, $33::timestamptz)
+        ELSE plan_row.stripe_watermark
       END,
-      observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+      observed_watermark = GREATEST(plan_row.observed_watermark, clock_timestamp()),
       updated_at = $35::timestamptz
     FROM
-      vendor AS v
+      vendor AS vendor_row
     WHERE
-      s.vendor_id = v.vendor_id
-      AND v.stripe_subscription_id = $36::varchar
+      plan_row.vendor_id = vendor_row.vendor_id
+      AND vendor_row.stripe_subscription_id = $36::varchar
       AND EXISTS (
         SELECT
           1
@@ -1065,56 +1065,56 @@ WITH
       dedupe_key IS NOT NULL DO NOTHING
   ),
   plan AS (
-    UPDATE vendor_subscriptions s
+    UPDATE vendor_subscriptions AS plan_row
     SET
       past_due_since = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $35::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $35::timestamptz
           )
-          AND s.status IN ('trial', 'active', 'past_due')
-        ) THEN COALESCE(s.past_due_since, $34::timestamptz)
-        ELSE s.past_due_since
+          AND plan_row.status IN ('trial', 'active', 'past_due')
+        ) THEN COALESCE(plan_row.past_due_since, $34::timestamptz)
+        ELSE plan_row.past_due_since
       END,
       status = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $35::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $35::timestamptz
           )
-          AND s.status IN ('trial', 'active', 'past_due')
+          AND plan_row.status IN ('trial', 'active', 'past_due')
         ) THEN 'past_due'
-        ELSE s.status
+        ELSE plan_row.status
       END,
       payment_retry_count = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $35::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $35::timestamptz
           )
-          AND s.status IN ('trial', 'active', 'past_due')
+          AND plan_row.status IN ('trial', 'active', 'past_due')
         ) THEN $36::int
-        ELSE s.payment_retry_count
+        ELSE plan_row.payment_retry_count
       END,
       stripe_watermark = CASE
         WHEN (
           (
-            s.stripe_watermark IS NULL
-            OR s.stripe_watermark <= $35::timestamptz
+            plan_row.stripe_watermark IS NULL
+            OR plan_row.stripe_watermark <= $35::timestamptz
           )
-          AND s.status IN ('trial', 'active', 'past_due')
+          AND plan_row.status IN ('trial', 'active', 'past_due')
         )
-        AND s.status <> 'past_due' THEN GREATEST(s.stripe_watermark, $35::timestamptz)
-        ELSE s.stripe_watermark
+        AND plan_row.status <> 'past_due' THEN GREATEST(plan_row.stripe_watermark, $35::timestamptz)
+        ELSE plan_row.stripe_watermark
       END,
-      observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+      observed_watermark = GREATEST(plan_row.observed_watermark, clock_timestamp()),
       updated_at = $34::timestamptz
     FROM
-      vendor AS v
+      vendor AS vendor_row
     WHERE
-      s.vendor_id = v.vendor_id
-      AND v.stripe_subscription_id = $37::varchar
+      plan_row.vendor_id = vendor_row.vendor_id
+      AND vendor_row.stripe_subscription_id = $37::varchar
       AND EXISTS (
         SELECT
           1

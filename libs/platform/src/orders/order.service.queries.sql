@@ -12,39 +12,39 @@
 --   $7::timestamptz = now
 WITH
   claimed AS (
-    UPDATE vendor_subscriptions s
+    UPDATE vendor_subscriptions AS subscription
     SET
-      orders_this_period = s.orders_this_period + 1,
+      orders_this_period = subscription.orders_this_period + 1,
       (overage_orders, overage_amount_cents, overage_period_start) = (
         SELECT
           CASE
-            WHEN w.within THEN s.overage_orders
+            WHEN w.within THEN subscription.overage_orders
             ELSE (
               CASE
-                WHEN s.overage_period_start >= s.period_start THEN s.overage_orders
+                WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_orders
                 ELSE 0
               END
             ) + 1
           END,
           CASE
-            WHEN w.within THEN s.overage_amount_cents
+            WHEN w.within THEN subscription.overage_amount_cents
             ELSE (
               CASE
-                WHEN s.overage_period_start >= s.period_start THEN s.overage_amount_cents
+                WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
                 ELSE 0
               END
             ) + (
               CASE
-                WHEN s.stripe_subscription_id IS NULL THEN NULL
-                WHEN s.pending_tier_code IS NOT NULL
-                AND s.pending_tier_expires_at > $2::timestamptz
+                WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                WHEN subscription.pending_tier_code IS NOT NULL
+                AND subscription.pending_tier_expires_at > $2::timestamptz
                 AND (
                   SELECT
                     t.orders_overage_price_cents
                   FROM
                     subscription_tiers t
                   WHERE
-                    t.code = s.pending_tier_code
+                    t.code = subscription.pending_tier_code
                 ) IS NULL THEN NULL
                 ELSE (
                   SELECT
@@ -52,25 +52,25 @@ WITH
                   FROM
                     subscription_tiers t
                   WHERE
-                    t.code = s.tier_code
+                    t.code = subscription.tier_code
                 )
               END
             )
           END,
           CASE
-            WHEN w.within THEN s.overage_period_start
-            ELSE s.period_start
+            WHEN w.within THEN subscription.overage_period_start
+            ELSE subscription.period_start
           END
         FROM
           (
             SELECT
               COALESCE(
-                s.orders_this_period + 1 <= LEAST(
+                subscription.orders_this_period + 1 <= LEAST(
                   (
                     SELECT
                       CASE
                         WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                        WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
+                        WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
                         ELSE 0
                       END
                     FROM
@@ -78,15 +78,15 @@ WITH
                         SELECT
                           1
                       ) AS one
-                      LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+                      LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
                   ),
                   CASE
-                    WHEN s.pending_tier_code IS NOT NULL
-                    AND s.pending_tier_expires_at > $2::timestamptz THEN (
+                    WHEN subscription.pending_tier_code IS NOT NULL
+                    AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
                       SELECT
                         CASE
                           WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                          WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
+                          WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
                           ELSE 0
                         END
                       FROM
@@ -94,7 +94,7 @@ WITH
                           SELECT
                             1
                         ) AS one
-                        LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+                        LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
                     )
                   END
                 ),
@@ -103,29 +103,29 @@ WITH
           ) AS w
       )
     WHERE
-      s.vendor_id = $1
+      subscription.vendor_id = $1
       AND (
-        s.status IN ('trial', 'active')
+        subscription.status IN ('trial', 'active')
         OR (
-          s.status = 'past_due'
+          subscription.status = 'past_due'
           AND (
-            s.past_due_since IS NULL
-            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+            subscription.past_due_since IS NULL
+            OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)
           )
         )
         OR (
-          s.status = 'cancelled'
-          AND s.period_end > $2::timestamptz
+          subscription.status = 'cancelled'
+          AND subscription.period_end > $2::timestamptz
         )
       )
       AND (
         COALESCE(
-          s.orders_this_period + 1 <= LEAST(
+          subscription.orders_this_period + 1 <= LEAST(
             (
               SELECT
                 CASE
                   WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                  WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
+                  WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
                   ELSE 0
                 END
               FROM
@@ -133,15 +133,15 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
             ),
             CASE
-              WHEN s.pending_tier_code IS NOT NULL
-              AND s.pending_tier_expires_at > $2::timestamptz THEN (
+              WHEN subscription.pending_tier_code IS NOT NULL
+              AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
                 SELECT
                   CASE
                     WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                    WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
+                    WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
                     ELSE 0
                   END
                 FROM
@@ -149,7 +149,7 @@ WITH
                     SELECT
                       1
                   ) AS one
-                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
               )
             END
           ),
@@ -162,7 +162,7 @@ WITH
               o.cap IS NULL
               OR (
                 CASE
-                  WHEN s.overage_period_start >= s.period_start THEN s.overage_amount_cents
+                  WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
                   ELSE 0
                 END
               ) + o.price <= o.cap
@@ -172,16 +172,16 @@ WITH
               SELECT
                 (
                   CASE
-                    WHEN s.stripe_subscription_id IS NULL THEN NULL
-                    WHEN s.pending_tier_code IS NOT NULL
-                    AND s.pending_tier_expires_at > $2::timestamptz
+                    WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                    WHEN subscription.pending_tier_code IS NOT NULL
+                    AND subscription.pending_tier_expires_at > $2::timestamptz
                     AND (
                       SELECT
                         t.orders_overage_price_cents
                       FROM
                         subscription_tiers t
                       WHERE
-                        t.code = s.pending_tier_code
+                        t.code = subscription.pending_tier_code
                     ) IS NULL THEN NULL
                     ELSE (
                       SELECT
@@ -189,14 +189,14 @@ WITH
                       FROM
                         subscription_tiers t
                       WHERE
-                        t.code = s.tier_code
+                        t.code = subscription.tier_code
                     )
                   END
                 ) AS price,
                 (
-                  CASE s.overage_cap_mode
+                  CASE subscription.overage_cap_mode
                     WHEN 'none' THEN NULL
-                    WHEN 'custom' THEN s.overage_cap_cents
+                    WHEN 'custom' THEN subscription.overage_cap_cents
                     ELSE COALESCE(
                       (
                         SELECT
@@ -204,7 +204,7 @@ WITH
                         FROM
                           subscription_tiers t
                         WHERE
-                          t.code = s.tier_code
+                          t.code = subscription.tier_code
                       ),
                       0
                     )::bigint
@@ -214,14 +214,14 @@ WITH
         )
       )
     RETURNING
-      s.vendor_id,
-      s.orders_this_period AS current,
+      subscription.vendor_id,
+      subscription.orders_this_period AS current,
       LEAST(
         (
           SELECT
             CASE
               WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
+              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
               ELSE 0
             END
           FROM
@@ -229,15 +229,15 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
         ),
         CASE
-          WHEN s.pending_tier_code IS NOT NULL
-          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+          WHEN subscription.pending_tier_code IS NOT NULL
+          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
+                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
                 ELSE 0
               END
             FROM
@@ -245,20 +245,20 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
           )
         END
       ) AS "limit",
-      s.period_start,
-      s.tier_code,
-      s.pending_tier_code,
-      s.pending_tier_expires_at,
-      s.stripe_subscription_id,
-      s.overage_cap_mode,
-      s.overage_cap_cents,
-      s.overage_orders,
-      s.overage_amount_cents,
-      s.overage_period_start
+      subscription.period_start,
+      subscription.tier_code,
+      subscription.pending_tier_code,
+      subscription.pending_tier_expires_at,
+      subscription.stripe_subscription_id,
+      subscription.overage_cap_mode,
+      subscription.overage_cap_cents,
+      subscription.overage_orders,
+      subscription.overage_amount_cents,
+      subscription.overage_period_start
   ),
   threshold_events AS (
     INSERT INTO
@@ -393,21 +393,21 @@ WITH
   ),
   order_claim AS (
     SELECT
-      c.vendor_id,
-      NOT COALESCE(c.current <= c."limit", true) AS overage,
+      claimed.vendor_id,
+      NOT COALESCE(claimed.current <= claimed."limit", true) AS overage,
       CASE
-        WHEN NOT COALESCE(c.current <= c."limit", true) THEN (
+        WHEN NOT COALESCE(claimed.current <= claimed."limit", true) THEN (
           CASE
-            WHEN c.stripe_subscription_id IS NULL THEN NULL
-            WHEN c.pending_tier_code IS NOT NULL
-            AND c.pending_tier_expires_at > $2::timestamptz
+            WHEN claimed.stripe_subscription_id IS NULL THEN NULL
+            WHEN claimed.pending_tier_code IS NOT NULL
+            AND claimed.pending_tier_expires_at > $2::timestamptz
             AND (
               SELECT
                 t.orders_overage_price_cents
               FROM
                 subscription_tiers t
               WHERE
-                t.code = c.pending_tier_code
+                t.code = claimed.pending_tier_code
             ) IS NULL THEN NULL
             ELSE (
               SELECT
@@ -415,13 +415,13 @@ WITH
               FROM
                 subscription_tiers t
               WHERE
-                t.code = c.tier_code
+                t.code = claimed.tier_code
             )
           END
         )
       END AS overage_price_cents
     FROM
-      claimed c
+      claimed
   ),
   inserted AS (
     INSERT INTO
@@ -462,29 +462,29 @@ WITH
   ),
   refusal AS (
     SELECT
-      s.tier_code,
-      s.status,
+      subscription.tier_code,
+      subscription.status,
       (
-        s.status IN ('trial', 'active')
+        subscription.status IN ('trial', 'active')
         OR (
-          s.status = 'past_due'
+          subscription.status = 'past_due'
           AND (
-            s.past_due_since IS NULL
-            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+            subscription.past_due_since IS NULL
+            OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)
           )
         )
         OR (
-          s.status = 'cancelled'
-          AND s.period_end > $2::timestamptz
+          subscription.status = 'cancelled'
+          AND subscription.period_end > $2::timestamptz
         )
       ) AS may_create,
-      s.orders_this_period AS current,
+      subscription.orders_this_period AS current,
       LEAST(
         (
           SELECT
             CASE
               WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
+              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
               ELSE 0
             END
           FROM
@@ -492,15 +492,15 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
         ),
         CASE
-          WHEN s.pending_tier_code IS NOT NULL
-          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+          WHEN subscription.pending_tier_code IS NOT NULL
+          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
+                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
                 ELSE 0
               END
             FROM
@@ -508,18 +508,18 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
           )
         END
       ) AS "limit",
       (
         COALESCE(
-          s.orders_this_period + 1 <= LEAST(
+          subscription.orders_this_period + 1 <= LEAST(
             (
               SELECT
                 CASE
                   WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                  WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
+                  WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
                   ELSE 0
                 END
               FROM
@@ -527,15 +527,15 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
             ),
             CASE
-              WHEN s.pending_tier_code IS NOT NULL
-              AND s.pending_tier_expires_at > $2::timestamptz THEN (
+              WHEN subscription.pending_tier_code IS NOT NULL
+              AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
                 SELECT
                   CASE
                     WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                    WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
+                    WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
                     ELSE 0
                   END
                 FROM
@@ -543,7 +543,7 @@ WITH
                     SELECT
                       1
                   ) AS one
-                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
               )
             END
           ),
@@ -556,7 +556,7 @@ WITH
               o.cap IS NULL
               OR (
                 CASE
-                  WHEN s.overage_period_start >= s.period_start THEN s.overage_amount_cents
+                  WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
                   ELSE 0
                 END
               ) + o.price <= o.cap
@@ -566,16 +566,16 @@ WITH
               SELECT
                 (
                   CASE
-                    WHEN s.stripe_subscription_id IS NULL THEN NULL
-                    WHEN s.pending_tier_code IS NOT NULL
-                    AND s.pending_tier_expires_at > $2::timestamptz
+                    WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                    WHEN subscription.pending_tier_code IS NOT NULL
+                    AND subscription.pending_tier_expires_at > $2::timestamptz
                     AND (
                       SELECT
                         t.orders_overage_price_cents
                       FROM
                         subscription_tiers t
                       WHERE
-                        t.code = s.pending_tier_code
+                        t.code = subscription.pending_tier_code
                     ) IS NULL THEN NULL
                     ELSE (
                       SELECT
@@ -583,14 +583,14 @@ WITH
                       FROM
                         subscription_tiers t
                       WHERE
-                        t.code = s.tier_code
+                        t.code = subscription.tier_code
                     )
                   END
                 ) AS price,
                 (
-                  CASE s.overage_cap_mode
+                  CASE subscription.overage_cap_mode
                     WHEN 'none' THEN NULL
-                    WHEN 'custom' THEN s.overage_cap_cents
+                    WHEN 'custom' THEN subscription.overage_cap_cents
                     ELSE COALESCE(
                       (
                         SELECT
@@ -598,7 +598,7 @@ WITH
                         FROM
                           subscription_tiers t
                         WHERE
-                          t.code = s.tier_code
+                          t.code = subscription.tier_code
                       ),
                       0
                     )::bigint
@@ -609,12 +609,12 @@ WITH
       ) AS has_room,
       (
         NOT COALESCE(
-          s.orders_this_period + 1 <= LEAST(
+          subscription.orders_this_period + 1 <= LEAST(
             (
               SELECT
                 CASE
                   WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                  WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'orders')::int
+                  WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
                   ELSE 0
                 END
               FROM
@@ -622,15 +622,15 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
             ),
             CASE
-              WHEN s.pending_tier_code IS NOT NULL
-              AND s.pending_tier_expires_at > $2::timestamptz THEN (
+              WHEN subscription.pending_tier_code IS NOT NULL
+              AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
                 SELECT
                   CASE
                     WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                    WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'orders')::int
+                    WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
                     ELSE 0
                   END
                 FROM
@@ -638,7 +638,7 @@ WITH
                     SELECT
                       1
                   ) AS one
-                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
               )
             END
           ),
@@ -646,16 +646,16 @@ WITH
         )
         AND (
           CASE
-            WHEN s.stripe_subscription_id IS NULL THEN NULL
-            WHEN s.pending_tier_code IS NOT NULL
-            AND s.pending_tier_expires_at > $2::timestamptz
+            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            WHEN subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz
             AND (
               SELECT
                 t.orders_overage_price_cents
               FROM
                 subscription_tiers t
               WHERE
-                t.code = s.pending_tier_code
+                t.code = subscription.pending_tier_code
             ) IS NULL THEN NULL
             ELSE (
               SELECT
@@ -663,7 +663,7 @@ WITH
               FROM
                 subscription_tiers t
               WHERE
-                t.code = s.tier_code
+                t.code = subscription.tier_code
             )
           END
         ) IS NOT NULL
@@ -673,7 +673,7 @@ WITH
         SELECT
           1
       ) AS one
-      LEFT JOIN vendor_subscriptions s ON s.vendor_id = $1
+      LEFT JOIN vendor_subscriptions AS subscription ON subscription.vendor_id = $1
     WHERE
       NOT EXISTS (
         SELECT

@@ -13,32 +13,32 @@
 --   $8::timestamptz = now
 WITH
   claimed AS (
-    UPDATE vendor_subscriptions s
+    UPDATE vendor_subscriptions AS subscription
     SET
-      products_count = s.products_count + 1
+      products_count = subscription.products_count + 1
     WHERE
-      s.vendor_id = $1
+      subscription.vendor_id = $1
       AND (
-        s.status IN ('trial', 'active')
+        subscription.status IN ('trial', 'active')
         OR (
-          s.status = 'past_due'
+          subscription.status = 'past_due'
           AND (
-            s.past_due_since IS NULL
-            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+            subscription.past_due_since IS NULL
+            OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)
           )
         )
         OR (
-          s.status = 'cancelled'
-          AND s.period_end > $2::timestamptz
+          subscription.status = 'cancelled'
+          AND subscription.period_end > $2::timestamptz
         )
       )
       AND COALESCE(
-        s.products_count + 1 <= LEAST(
+        subscription.products_count + 1 <= LEAST(
           (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+                WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
                 ELSE 0
               END
             FROM
@@ -46,15 +46,15 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
           ),
           CASE
-            WHEN s.pending_tier_code IS NOT NULL
-            AND s.pending_tier_expires_at > $2::timestamptz THEN (
+            WHEN subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
               SELECT
                 CASE
                   WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                  WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                  WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
                   ELSE 0
                 END
               FROM
@@ -62,21 +62,21 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
             )
           END
         ),
         true
       )
     RETURNING
-      s.vendor_id,
-      s.products_count AS current,
+      subscription.vendor_id,
+      subscription.products_count AS current,
       LEAST(
         (
           SELECT
             CASE
               WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
               ELSE 0
             END
           FROM
@@ -84,15 +84,15 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
         ),
         CASE
-          WHEN s.pending_tier_code IS NOT NULL
-          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+          WHEN subscription.pending_tier_code IS NOT NULL
+          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
                 ELSE 0
               END
             FROM
@@ -100,11 +100,11 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
           )
         END
       ) AS "limit",
-      s.period_start
+      subscription.period_start
   ),
   threshold_events AS (
     INSERT INTO
@@ -181,29 +181,29 @@ WITH
   ),
   refusal AS (
     SELECT
-      s.tier_code,
-      s.status,
+      subscription.tier_code,
+      subscription.status,
       (
-        s.status IN ('trial', 'active')
+        subscription.status IN ('trial', 'active')
         OR (
-          s.status = 'past_due'
+          subscription.status = 'past_due'
           AND (
-            s.past_due_since IS NULL
-            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+            subscription.past_due_since IS NULL
+            OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)
           )
         )
         OR (
-          s.status = 'cancelled'
-          AND s.period_end > $2::timestamptz
+          subscription.status = 'cancelled'
+          AND subscription.period_end > $2::timestamptz
         )
       ) AS may_create,
-      s.products_count AS current,
+      subscription.products_count AS current,
       LEAST(
         (
           SELECT
             CASE
               WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
               ELSE 0
             END
           FROM
@@ -211,15 +211,15 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
         ),
         CASE
-          WHEN s.pending_tier_code IS NOT NULL
-          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+          WHEN subscription.pending_tier_code IS NOT NULL
+          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
                 ELSE 0
               END
             FROM
@@ -227,17 +227,17 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
           )
         END
       ) AS "limit",
       COALESCE(
-        s.products_count + 1 <= LEAST(
+        subscription.products_count + 1 <= LEAST(
           (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'products')::int
+                WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
                 ELSE 0
               END
             FROM
@@ -245,15 +245,15 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
           ),
           CASE
-            WHEN s.pending_tier_code IS NOT NULL
-            AND s.pending_tier_expires_at > $2::timestamptz THEN (
+            WHEN subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
               SELECT
                 CASE
                   WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                  WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'products')::int
+                  WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
                   ELSE 0
                 END
               FROM
@@ -261,7 +261,7 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
             )
           END
         ),
@@ -272,7 +272,7 @@ WITH
         SELECT
           1
       ) AS one
-      LEFT JOIN vendor_subscriptions s ON s.vendor_id = $1
+      LEFT JOIN vendor_subscriptions AS subscription ON subscription.vendor_id = $1
     WHERE
       NOT EXISTS (
         SELECT

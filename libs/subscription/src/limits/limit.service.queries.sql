@@ -9,32 +9,32 @@
 --   $4 = DEFAULT_LIMITS_JSON
 WITH
   claimed AS (
-    UPDATE vendor_subscriptions s
+    UPDATE vendor_subscriptions AS subscription
     SET
-      team_members_count = s.team_members_count + 1
+      team_members_count = subscription.team_members_count + 1
     WHERE
-      s.vendor_id = $1
+      subscription.vendor_id = $1
       AND (
-        s.status IN ('trial', 'active')
+        subscription.status IN ('trial', 'active')
         OR (
-          s.status = 'past_due'
+          subscription.status = 'past_due'
           AND (
-            s.past_due_since IS NULL
-            OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+            subscription.past_due_since IS NULL
+            OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)
           )
         )
         OR (
-          s.status = 'cancelled'
-          AND s.period_end > $2::timestamptz
+          subscription.status = 'cancelled'
+          AND subscription.period_end > $2::timestamptz
         )
       )
       AND COALESCE(
-        s.team_members_count + 1 <= LEAST(
+        subscription.team_members_count + 1 <= LEAST(
           (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-                WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+                WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
                 ELSE 0
               END
             FROM
@@ -42,15 +42,15 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
           ),
           CASE
-            WHEN s.pending_tier_code IS NOT NULL
-            AND s.pending_tier_expires_at > $2::timestamptz THEN (
+            WHEN subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
               SELECT
                 CASE
                   WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-                  WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+                  WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
                   ELSE 0
                 END
               FROM
@@ -58,21 +58,21 @@ WITH
                   SELECT
                     1
                 ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
             )
           END
         ),
         true
       )
     RETURNING
-      s.vendor_id,
-      s.team_members_count AS current,
+      subscription.vendor_id,
+      subscription.team_members_count AS current,
       LEAST(
         (
           SELECT
             CASE
               WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-              WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
               ELSE 0
             END
           FROM
@@ -80,15 +80,15 @@ WITH
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
         ),
         CASE
-          WHEN s.pending_tier_code IS NOT NULL
-          AND s.pending_tier_expires_at > $2::timestamptz THEN (
+          WHEN subscription.pending_tier_code IS NOT NULL
+          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
             SELECT
               CASE
                 WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-                WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
                 ELSE 0
               END
             FROM
@@ -96,11 +96,11 @@ WITH
                 SELECT
                   1
               ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
           )
         END
       ) AS "limit",
-      s.period_start
+      subscription.period_start
   ),
   threshold_events AS (
     INSERT INTO
@@ -169,29 +169,29 @@ FROM
 --   $3 = PAST_DUE_GRACE_DAYS
 --   $4 = DEFAULT_LIMITS_JSON
 SELECT
-  s.tier_code,
-  s.status,
+  subscription.tier_code,
+  subscription.status,
   (
-    s.status IN ('trial', 'active')
+    subscription.status IN ('trial', 'active')
     OR (
-      s.status = 'past_due'
+      subscription.status = 'past_due'
       AND (
-        s.past_due_since IS NULL
-        OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)
+        subscription.past_due_since IS NULL
+        OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)
       )
     )
     OR (
-      s.status = 'cancelled'
-      AND s.period_end > $2::timestamptz
+      subscription.status = 'cancelled'
+      AND subscription.period_end > $2::timestamptz
     )
   ) AS may_create,
-  s.team_members_count AS current,
+  subscription.team_members_count AS current,
   LEAST(
     (
       SELECT
         CASE
           WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-          WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+          WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
           ELSE 0
         END
       FROM
@@ -199,15 +199,15 @@ SELECT
           SELECT
             1
         ) AS one
-        LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+        LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
     ),
     CASE
-      WHEN s.pending_tier_code IS NOT NULL
-      AND s.pending_tier_expires_at > $2::timestamptz THEN (
+      WHEN subscription.pending_tier_code IS NOT NULL
+      AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
         SELECT
           CASE
             WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-            WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+            WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
             ELSE 0
           END
         FROM
@@ -215,17 +215,17 @@ SELECT
             SELECT
               1
           ) AS one
-          LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+          LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
       )
     END
   ) AS "limit",
   COALESCE(
-    s.team_members_count + 1 <= LEAST(
+    subscription.team_members_count + 1 <= LEAST(
       (
         SELECT
           CASE
             WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-            WHEN ($4::jsonb -> s.tier_code) IS NOT NULL THEN ($4::jsonb -> s.tier_code ->> 'team_members')::int
+            WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
             ELSE 0
           END
         FROM
@@ -233,15 +233,15 @@ SELECT
             SELECT
               1
           ) AS one
-          LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.tier_code
+          LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
       ),
       CASE
-        WHEN s.pending_tier_code IS NOT NULL
-        AND s.pending_tier_expires_at > $2::timestamptz THEN (
+        WHEN subscription.pending_tier_code IS NOT NULL
+        AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
           SELECT
             CASE
               WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-              WHEN ($4::jsonb -> s.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> s.pending_tier_code ->> 'team_members')::int
+              WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
               ELSE 0
             END
           FROM
@@ -249,16 +249,16 @@ SELECT
               SELECT
                 1
             ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = s.pending_tier_code
+            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
         )
       END
     ),
     true
   ) AS has_room
 FROM
-  vendor_subscriptions s
+  vendor_subscriptions AS subscription
 WHERE
-  s.vendor_id = $1;
+  subscription.vendor_id = $1;
 
 -- LimitService.releaseProductSlot
 -- parameters:
@@ -286,12 +286,12 @@ WHERE
 --   $2 = tier_code
 --   $3 = DEFAULT_LIMITS_JSON
 --   $4 = until
-UPDATE vendor_subscriptions s
+UPDATE vendor_subscriptions AS subscription
 SET
   pending_tier_code = $2,
   pending_tier_expires_at = $4
 WHERE
-  s.vendor_id = $1
+  subscription.vendor_id = $1
   AND NOT EXISTS (
     SELECT
       1
@@ -301,7 +301,7 @@ WHERE
           (
             1,
             'products',
-            s.products_count,
+            subscription.products_count,
             (
               SELECT
                 CASE
@@ -320,10 +320,10 @@ WHERE
           (
             2,
             'orders',
-            s.orders_this_period,
+            subscription.orders_this_period,
             (
               CASE
-                WHEN s.stripe_subscription_id IS NOT NULL
+                WHEN subscription.stripe_subscription_id IS NOT NULL
                 AND (
                   SELECT
                     t.orders_overage_price_cents
@@ -352,7 +352,7 @@ WHERE
           (
             3,
             'team_members',
-            s.team_members_count,
+            subscription.team_members_count,
             (
               SELECT
                 CASE
@@ -373,7 +373,7 @@ WHERE
       NOT COALESCE(usage.current <= usage."limit", true)
   )
 RETURNING
-  s.id;
+  subscription.id;
 
 -- tierViolations (usage-fits-tier.ts: a refused downgrade, an admin's tier assignment)
 -- parameters:
@@ -385,13 +385,13 @@ SELECT
   usage.current,
   usage."limit"
 FROM
-  vendor_subscriptions s
+  vendor_subscriptions AS subscription
   CROSS JOIN LATERAL (
     VALUES
       (
         1,
         'products',
-        s.products_count,
+        subscription.products_count,
         (
           SELECT
             CASE
@@ -410,10 +410,10 @@ FROM
       (
         2,
         'orders',
-        s.orders_this_period,
+        subscription.orders_this_period,
         (
           CASE
-            WHEN s.stripe_subscription_id IS NOT NULL
+            WHEN subscription.stripe_subscription_id IS NOT NULL
             AND (
               SELECT
                 t.orders_overage_price_cents
@@ -442,7 +442,7 @@ FROM
       (
         3,
         'team_members',
-        s.team_members_count,
+        subscription.team_members_count,
         (
           SELECT
             CASE
@@ -460,7 +460,7 @@ FROM
       )
   ) AS usage (ord, limit_type, current, "limit")
 WHERE
-  s.vendor_id = $1
+  subscription.vendor_id = $1
   AND NOT COALESCE(usage.current <= usage."limit", true)
 ORDER BY
   usage.ord;

@@ -11,29 +11,29 @@ import { OVERAGE_ROW_COLUMNS, overageCapSql, overageCountersSetSql, overageFitsS
 import { fitsSql, METERS, ORDERS, PRODUCTS, TEAM, tierLimitSql, usageFitsTierSql, type Meter } from './usage-fits-tier.js';
 
 /**
- * Whether the subscription `s` may create things now ($2 = now, $3 = grace days): trial and active may;
+ * Whether the subscription row `subscription` may create things now ($2 = now, $3 = grace days): trial and active may;
  * past_due within the grace after its first failed payment (unknown start: still inside); cancelled until
  * the paid period ends; expired never. The same text decides the claim and explains a refusal.
  */
-const MAY_CREATE = `(s.status IN ('trial', 'active')
-  OR (s.status = 'past_due' AND (s.past_due_since IS NULL OR s.past_due_since > $2::timestamptz - make_interval(days => $3::int)))
-  OR (s.status = 'cancelled' AND s.period_end > $2::timestamptz))`;
+const MAY_CREATE = `(subscription.status IN ('trial', 'active')
+  OR (subscription.status = 'past_due' AND (subscription.past_due_since IS NULL OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)))
+  OR (subscription.status = 'cancelled' AND subscription.period_end > $2::timestamptz))`;
 
 /**
- * The limit in force on `s` for a meter: its tier's, and while a tier change is in flight (pending tier, not
+ * The limit in force on `subscription` for a meter: its tier's, and while a tier change is in flight (pending tier, not
  * expired) the lower of both, so creates racing a downgrade can never end above the new tier's limits. LEAST
  * skips NULLs, which here mean "unlimited" or "no change pending": both leave the other limit standing.
  */
-const limitOf = (m: Meter) => `LEAST(${tierLimitSql(m, 's.tier_code', '$4')},
-   CASE WHEN s.pending_tier_code IS NOT NULL AND s.pending_tier_expires_at > $2::timestamptz THEN ${tierLimitSql(m, 's.pending_tier_code', '$4')} END)`;
+const limitOf = (m: Meter) => `LEAST(${tierLimitSql(m, 'subscription.tier_code', '$4')},
+   CASE WHEN subscription.pending_tier_code IS NOT NULL AND subscription.pending_tier_expires_at > $2::timestamptz THEN ${tierLimitSql(m, 'subscription.pending_tier_code', '$4')} END)`;
 
 /**
  * Marks `$2` as the pending tier when every counter fits its limits ($1 vendor, $3 defaults, $4 expiry):
  * one statement under the row lock that the claims take, so a downgrade and concurrent creates serialise.
  */
-const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions s SET pending_tier_code = $2, pending_tier_expires_at = $4
-  WHERE s.vendor_id = $1 AND ${usageFitsTierSql('s', '$2::varchar', '$3')}
-  RETURNING s.id`;
+const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions AS subscription SET pending_tier_code = $2, pending_tier_expires_at = $4
+  WHERE subscription.vendor_id = $1 AND ${usageFitsTierSql('subscription', '$2::varchar', '$3')}
+  RETURNING subscription.id`;
 
 /**
  * Still ONE statement: the conditional UPDATE answers the new count with the limit it was held to, and a
@@ -42,10 +42,10 @@ const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions s SET pending_tier_cod
  * Orders also take a slot past the limit where the tier prices overage (CONTRACT §12): the same UPDATE counts it
  * (overage counters), holds it to the vendor's cap, and the first one of a period writes `usage.overage_started`.
  */
-const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions s SET ${m.counter} = s.${m.counter} + 1${m === ORDERS ? `,
-      ${overageCountersSetSql('s', hasRoom(m))}` : ''}
-  WHERE s.vendor_id = $1 AND ${MAY_CREATE} AND ${claimCondition(m)}
-  RETURNING s.vendor_id, s.${m.counter} AS current, ${limitOf(m)} AS "limit", s.period_start${m === ORDERS ? `, ${OVERAGE_RETURNING}` : ''}),
+const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions AS subscription SET ${m.counter} = subscription.${m.counter} + 1${m === ORDERS ? `,
+      ${overageCountersSetSql('subscription', hasRoom(m))}` : ''}
+  WHERE subscription.vendor_id = $1 AND ${MAY_CREATE} AND ${claimCondition(m)}
+  RETURNING subscription.vendor_id, subscription.${m.counter} AS current, ${limitOf(m)} AS "limit", subscription.period_start${m === ORDERS ? `, ${OVERAGE_RETURNING}` : ''}),
   threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})${m === ORDERS ? `,
   overage_started AS (${overageStartedEventsSql('claimed', `NOT ${fitsSql('claimed.current', 'claimed."limit"')} AND claimed.overage_orders = 1`, {
     limit: 'claimed."limit"', pricePerUnit: overagePriceSql('claimed'), cap: overageCapSql('claimed') })})` : ''}`;
@@ -53,28 +53,28 @@ const claimSql = (m: Meter) => `${claimCtes(m)}
   SELECT current FROM claimed`;
 
 /** The subscription columns an order claim answers beside the count, for the overage CTEs that read `claimed`. */
-const OVERAGE_RETURNING = OVERAGE_ROW_COLUMNS.filter((c) => c !== 'period_start').map((c) => `s.${c}`).join(', ');
+const OVERAGE_RETURNING = OVERAGE_ROW_COLUMNS.filter((c) => c !== 'period_start').map((c) => `subscription.${c}`).join(', ');
 
 /**
  * What a claim needs to take a slot: one more fits the limit in force, or (orders) one more overage order fits the
  * vendor's cap. The OR's second arm runs only at the limit.
  */
-const claimCondition = (m: Meter) => (m === ORDERS ? `(${hasRoom(m)} OR ${overageFitsSql('s')})` : hasRoom(m));
+const claimCondition = (m: Meter) => (m === ORDERS ? `(${hasRoom(m)} OR ${overageFitsSql('subscription')})` : hasRoom(m));
 
 /**
  * After an order claim, in the same statement: whether the claimed order is overage, and its price (only then).
  * The order's INSERT reads it as its `claimed`, and the meter event follows the inserted order (meterEventInsertSql).
  */
-const ORDER_CLAIM_CTE = `order_claim AS (SELECT c.vendor_id, NOT ${fitsSql('c.current', 'c."limit"')} AS overage,
-      CASE WHEN NOT ${fitsSql('c.current', 'c."limit"')} THEN ${overagePriceSql('c')} END AS overage_price_cents FROM claimed c)`;
+const ORDER_CLAIM_CTE = `order_claim AS (SELECT claimed.vendor_id, NOT ${fitsSql('claimed.current', 'claimed."limit"')} AS overage,
+      CASE WHEN NOT ${fitsSql('claimed.current', 'claimed."limit"')} THEN ${overagePriceSql('claimed')} END AS overage_price_cents FROM claimed)`;
 
-/** Whether one more fits the limit in force on `s` (the claim's own condition, for the explanation). */
-const hasRoom = (m: Meter) => fitsSql(`s.${m.counter} + 1`, limitOf(m));
+/** Whether one more fits the limit in force on `subscription` (the claim's own condition, for the explanation). */
+const hasRoom = (m: Meter) => fitsSql(`subscription.${m.counter} + 1`, limitOf(m));
 
 const explainColumns = (m: Meter) =>
-  `s.tier_code, s.status, ${MAY_CREATE} AS may_create, s.${m.counter} AS current, ${limitOf(m)} AS "limit", ${claimCondition(m)} AS has_room${m === ORDERS
-    ? `, (NOT ${hasRoom(m)} AND ${overagePriceSql('s')} IS NOT NULL) AS overage_cap_reached` : ''}`;
-const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscriptions s WHERE s.vendor_id = $1`;
+  `subscription.tier_code, subscription.status, ${MAY_CREATE} AS may_create, subscription.${m.counter} AS current, ${limitOf(m)} AS "limit", ${claimCondition(m)} AS has_room${m === ORDERS
+    ? `, (NOT ${hasRoom(m)} AND ${overagePriceSql('subscription')} IS NOT NULL) AS overage_cap_reached` : ''}`;
+const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscriptions AS subscription WHERE subscription.vendor_id = $1`;
 
 /**
  * After claimCtes and an `inserted` CTE, in the same statement: the refusal's explanation when the claim took
@@ -82,7 +82,7 @@ const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscr
  * costs no second round trip. Answers one row: `refusal` (json, null when claimed) and the inserted row's columns.
  */
 const refusalTail = (m: Meter) => `,
-  refusal AS (SELECT ${explainColumns(m)} FROM (SELECT 1) AS one LEFT JOIN vendor_subscriptions s ON s.vendor_id = $1
+  refusal AS (SELECT ${explainColumns(m)} FROM (SELECT 1) AS one LEFT JOIN vendor_subscriptions AS subscription ON subscription.vendor_id = $1
                WHERE NOT EXISTS (SELECT 1 FROM claimed))
   SELECT (SELECT row_to_json(refusal) FROM refusal) AS refusal, inserted.* FROM (SELECT 1) AS one LEFT JOIN inserted ON true`;
 

@@ -58,8 +58,8 @@ export const usageFitsTierSql = (s: string, code: string, defaults: string) =>
 
 /** $1 vendor id, $2 tier code, $3 DEFAULT_LIMITS_JSON: each counter above the tier's limit, in METERS order. */
 export const TIER_VIOLATIONS = `SELECT usage.limit_type, usage.current, usage."limit"
-  FROM vendor_subscriptions s CROSS JOIN LATERAL ${meterUsageSql('s', '$2::varchar', '$3')}
- WHERE s.vendor_id = $1 AND NOT ${fitsSql('usage.current', 'usage."limit"')}
+  FROM vendor_subscriptions AS subscription CROSS JOIN LATERAL ${meterUsageSql('subscription', '$2::varchar', '$3')}
+ WHERE subscription.vendor_id = $1 AND NOT ${fitsSql('usage.current', 'usage."limit"')}
  ORDER BY usage.ord`;
 
 /** The counters of the vendor's row above tier `tierCode`'s limits (empty: its usage fits), on the caller's manager. */

@@ -579,13 +579,13 @@ ORDER BY
 --   $2 = tier_code
 --   $3 = is_annual
 --   $4 = DEFAULT_LIMITS_JSON
-UPDATE vendor_subscriptions s
+UPDATE vendor_subscriptions AS subscription
 SET
   tier_code = $2,
   is_annual = $3,
   updated_at = now()
 WHERE
-  s.vendor_id = $1
+  subscription.vendor_id = $1
   AND NOT EXISTS (
     SELECT
       1
@@ -595,7 +595,7 @@ WHERE
           (
             1,
             'products',
-            s.products_count,
+            subscription.products_count,
             (
               SELECT
                 CASE
@@ -614,10 +614,10 @@ WHERE
           (
             2,
             'orders',
-            s.orders_this_period,
+            subscription.orders_this_period,
             (
               CASE
-                WHEN s.stripe_subscription_id IS NOT NULL
+                WHEN subscription.stripe_subscription_id IS NOT NULL
                 AND (
                   SELECT
                     t.orders_overage_price_cents
@@ -646,7 +646,7 @@ WHERE
           (
             3,
             'team_members',
-            s.team_members_count,
+            subscription.team_members_count,
             (
               SELECT
                 CASE
@@ -667,7 +667,7 @@ WHERE
       NOT COALESCE(usage.current <= usage."limit", true)
   )
 RETURNING
-  s.id;
+  subscription.id;
 
 -- SubscriptionWriter.findVendorOf
 -- parameters:

@@ -44,9 +44,9 @@ const PLAN_COLUMNS: (keyof PlanState)[] = [
 ];
 
 /** changeLocalTier: $1 vendor, $2 tier code, $3 annual, $4 DEFAULT_LIMITS_JSON. */
-export const CHANGE_LOCAL_TIER = `UPDATE vendor_subscriptions s SET tier_code = $2, is_annual = $3, updated_at = now()
-  WHERE s.vendor_id = $1 AND ${usageFitsTierSql('s', '$2::varchar', '$4')}
-  RETURNING s.id`;
+export const CHANGE_LOCAL_TIER = `UPDATE vendor_subscriptions AS subscription SET tier_code = $2, is_annual = $3, updated_at = now()
+  WHERE subscription.vendor_id = $1 AND ${usageFitsTierSql('subscription', '$2::varchar', '$4')}
+  RETURNING subscription.id`;
 
 /**
  * The one writer of a plan's Stripe state on `vendor_subscriptions` (the limit claims, which write the counters,
@@ -181,30 +181,30 @@ export class SubscriptionWriter {
    * changes moves that watermark to the event. A cycle invoice whose period starts after the stored one moves the
    * period and resets the order count, so a late or second delivery never resets twice.
    *
-   * The row is matched by its vendor id only and judged by what the lock found (`v.stripe_subscription_id`) and by
-   * its current values (`s.*`, which PostgreSQL re-reads for an UPDATE that waited on a concurrent change): never
+   * The row is matched by its vendor id only and judged by what the lock found (`vendor_row.stripe_subscription_id`) and by
+   * its current values (`plan_row.*`, which PostgreSQL re-reads for an UPDATE that waited on a concurrent change): never
    * by the statement's snapshot, which may predate the link that a concurrent `customer.subscription.created` made.
    */
   invoicePaidSql(add: AddParam, vendor: string, subscriptionId: string, paid: { amountPaidCents: number; paidAt: Date; eventAt: Date; newPeriod: { start: Date; end: Date | null } | null }, when: string): string {
     const start = add(paid.newPeriod?.start ?? null, 'timestamptz');
-    const end = `COALESCE(${add(paid.newPeriod?.end ?? null, 'timestamptz')}, CASE WHEN s.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
+    const end = `COALESCE(${add(paid.newPeriod?.end ?? null, 'timestamptz')}, CASE WHEN plan_row.is_annual THEN ${start} + interval '1 year' ELSE ${start} + interval '1 month' END)`;
     const amount = add(paid.amountPaidCents, 'int');
     const eventAt = add(paid.eventAt, 'timestamptz', 'event.created');
-    const current = `(s.stripe_watermark IS NULL OR s.stripe_watermark <= ${eventAt})`;
-    const becomesActive = `(${current} AND (s.status IN ('past_due', 'active') OR (s.status = 'trial' AND ${amount} > 0)))`;
-    return `UPDATE vendor_subscriptions s SET
-         status = CASE WHEN ${becomesActive} THEN 'active' ELSE s.status END,
-         past_due_since = CASE WHEN ${becomesActive} THEN NULL ELSE s.past_due_since END,
-         payment_retry_count = CASE WHEN ${becomesActive} THEN 0 ELSE s.payment_retry_count END,
-         has_payment_method = s.has_payment_method OR ${amount} > 0,
-         last_payment_at = GREATEST(s.last_payment_at, ${add(paid.paidAt, 'timestamptz')}),
-         orders_this_period = CASE WHEN ${start} > s.period_start THEN 0 ELSE s.orders_this_period END,
-         period_end = CASE WHEN ${start} > s.period_start THEN ${end} ELSE s.period_end END,
-         period_start = CASE WHEN ${start} > s.period_start THEN ${start} ELSE s.period_start END,
-         stripe_watermark = CASE WHEN ${becomesActive} AND s.status <> 'active' THEN GREATEST(s.stripe_watermark, ${eventAt}) ELSE s.stripe_watermark END,
-         observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+    const current = `(plan_row.stripe_watermark IS NULL OR plan_row.stripe_watermark <= ${eventAt})`;
+    const becomesActive = `(${current} AND (plan_row.status IN ('past_due', 'active') OR (plan_row.status = 'trial' AND ${amount} > 0)))`;
+    return `UPDATE vendor_subscriptions AS plan_row SET
+         status = CASE WHEN ${becomesActive} THEN 'active' ELSE plan_row.status END,
+         past_due_since = CASE WHEN ${becomesActive} THEN NULL ELSE plan_row.past_due_since END,
+         payment_retry_count = CASE WHEN ${becomesActive} THEN 0 ELSE plan_row.payment_retry_count END,
+         has_payment_method = plan_row.has_payment_method OR ${amount} > 0,
+         last_payment_at = GREATEST(plan_row.last_payment_at, ${add(paid.paidAt, 'timestamptz')}),
+         orders_this_period = CASE WHEN ${start} > plan_row.period_start THEN 0 ELSE plan_row.orders_this_period END,
+         period_end = CASE WHEN ${start} > plan_row.period_start THEN ${end} ELSE plan_row.period_end END,
+         period_start = CASE WHEN ${start} > plan_row.period_start THEN ${start} ELSE plan_row.period_start END,
+         stripe_watermark = CASE WHEN ${becomesActive} AND plan_row.status <> 'active' THEN GREATEST(plan_row.stripe_watermark, ${eventAt}) ELSE plan_row.stripe_watermark END,
+         observed_watermark = GREATEST(plan_row.observed_watermark, clock_timestamp()),
          updated_at = ${add(this.clock.now(), 'timestamptz')}
-       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND v.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
+       FROM ${vendor} AS vendor_row WHERE plan_row.vendor_id = vendor_row.vendor_id AND vendor_row.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
   }
 
   /**
@@ -214,15 +214,15 @@ export class SubscriptionWriter {
   paymentFailedSql(add: AddParam, vendor: string, subscriptionId: string, failure: { attemptCount: number; eventAt: Date }, when: string): string {
     const now = add(this.clock.now(), 'timestamptz');
     const eventAt = add(failure.eventAt, 'timestamptz', 'event.created');
-    const fails = `((s.stripe_watermark IS NULL OR s.stripe_watermark <= ${eventAt}) AND s.status IN ('trial', 'active', 'past_due'))`;
-    return `UPDATE vendor_subscriptions s SET
-         past_due_since = CASE WHEN ${fails} THEN COALESCE(s.past_due_since, ${now}) ELSE s.past_due_since END,
-         status = CASE WHEN ${fails} THEN 'past_due' ELSE s.status END,
-         payment_retry_count = CASE WHEN ${fails} THEN ${add(failure.attemptCount, 'int')} ELSE s.payment_retry_count END,
-         stripe_watermark = CASE WHEN ${fails} AND s.status <> 'past_due' THEN GREATEST(s.stripe_watermark, ${eventAt}) ELSE s.stripe_watermark END,
-         observed_watermark = GREATEST(s.observed_watermark, clock_timestamp()),
+    const fails = `((plan_row.stripe_watermark IS NULL OR plan_row.stripe_watermark <= ${eventAt}) AND plan_row.status IN ('trial', 'active', 'past_due'))`;
+    return `UPDATE vendor_subscriptions AS plan_row SET
+         past_due_since = CASE WHEN ${fails} THEN COALESCE(plan_row.past_due_since, ${now}) ELSE plan_row.past_due_since END,
+         status = CASE WHEN ${fails} THEN 'past_due' ELSE plan_row.status END,
+         payment_retry_count = CASE WHEN ${fails} THEN ${add(failure.attemptCount, 'int')} ELSE plan_row.payment_retry_count END,
+         stripe_watermark = CASE WHEN ${fails} AND plan_row.status <> 'past_due' THEN GREATEST(plan_row.stripe_watermark, ${eventAt}) ELSE plan_row.stripe_watermark END,
+         observed_watermark = GREATEST(plan_row.observed_watermark, clock_timestamp()),
          updated_at = ${now}
-       FROM ${vendor} AS v WHERE s.vendor_id = v.vendor_id AND v.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
+       FROM ${vendor} AS vendor_row WHERE plan_row.vendor_id = vendor_row.vendor_id AND vendor_row.stripe_subscription_id = ${add(subscriptionId, 'varchar')} AND ${when}`;
   }
 
   /** The vendor of a Stripe object (the one lookup: vendorLookupSql); null when none. */
