@@ -8,6 +8,7 @@ import { StripeService } from '@app/stripe';
 import { MeterEventSenderService, OVERAGE_METER_EVENT_NAME } from '@app/subscription';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { signUpVendor } from '../factories/vendor.factory.js';
 import { insertTier, moveToTier } from '../limits/limits.helpers.js';
 import { meterUsage } from '../stripe-double/resources/meters.js';
 import { api } from '../support/test-app.js';
@@ -45,6 +46,20 @@ describe('overage meter events to Stripe', () => {
     const [changed] = await t.db.query(`SELECT stripe_overage_price_id FROM subscription_tiers WHERE code = 'ovg-meter'`);
     expect(double.state.prices.get(changed.stripe_overage_price_id)).toMatchObject({ unit_amount: 120, recurring: { usage_type: 'metered', meter: meters.data[0].id } });
     await t.db.query(`UPDATE subscription_tiers SET orders_overage_price_cents = 100 WHERE code = 'ovg-meter'`);
+  });
+
+  it('opens a monthly plan Checkout with the tier\'s metered price beside the plan, and the plan still reads as the tier', async () => {
+    const v = await signUpVendor(t);
+    const res = await api(t, v.token).post('/api/v1/vendor/billing/checkout').send({ tier_code: 'ovg-meter', is_annual: false });
+    expect(res.status).toBe(200);
+    const [tier] = await t.db.query(`SELECT stripe_price_monthly_id, stripe_overage_price_id FROM subscription_tiers WHERE code = 'ovg-meter'`);
+    const sent = double.requestsTo('POST', '/v1/checkout/sessions').at(-1)!.params as { line_items: Array<{ price: string; quantity?: string }> };
+    expect(sent.line_items).toEqual([{ price: tier.stripe_price_monthly_id, quantity: '1' }, { price: tier.stripe_overage_price_id }]);
+    const { subscription } = double.completeCheckout(res.body.session_id);
+    expect(subscription!.items.data.map((i) => i.price.id).sort()).toEqual([tier.stripe_price_monthly_id, tier.stripe_overage_price_id].sort());
+    const synced = await api(t, v.token).post('/api/v1/vendor/billing/sync').send({});
+    expect(synced.status).toBe(200);
+    expect(synced.body.tier.code).toBe('ovg-meter');
   });
 
   async function overageVendor(orders: number) {

@@ -41,6 +41,13 @@ function createSession(ctx: RouteContext): Stripe.Checkout.Session {
   const lineItems = objects(params, 'line_items').map((item, i) => ({ price: required(item, 'price'), quantity: num(item, 'quantity') ?? 1, index: i }));
   if (mode !== 'setup' && lineItems.length === 0) throw invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
   const prices = lineItems.map((item) => findPrice(state, item.price, `line_items[${item.index}][price]`));
+  // A metered price takes no quantity (Stripe bills what its meter sums) and charges nothing up front.
+  const metered = prices.map((p) => p.recurring?.usage_type === 'metered');
+  for (const [i, item] of lineItems.entries()) {
+    if (metered[i] && num(objects(params, 'line_items')[i], 'quantity') !== undefined) {
+      throw invalid('Quantity should not be specified where usage_type is `metered`. Remove quantity from `line_items[' + item.index + ']`.', `line_items[${item.index}][quantity]`);
+    }
+  }
   if (mode === 'subscription' && !prices.some((p) => p.recurring)) {
     throw invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
   }
@@ -50,7 +57,7 @@ function createSession(ctx: RouteContext): Stripe.Checkout.Session {
   if (!str(params, 'success_url') && !['embedded_page', 'elements'].includes(str(params, 'ui_mode') ?? '')) throw invalid('Missing required param: success_url.', 'success_url', 'parameter_missing');
   const subscriptionData = obj(params, 'subscription_data') ?? {};
   const trialEnd = trialEndOf(state, subscriptionData);
-  const amount = trialEnd ? 0 : lineItems.reduce((sum, item, i) => sum + (prices[i].unit_amount ?? 0) * item.quantity, 0);
+  const amount = trialEnd ? 0 : lineItems.reduce((sum, item, i) => sum + (metered[i] ? 0 : (prices[i].unit_amount ?? 0) * item.quantity), 0);
   const id = newId('cs_test');
   const now = state.now();
   const session = {

@@ -66,7 +66,9 @@ export class CheckoutService {
       mode: 'subscription',
       customer,
       client_reference_id: String(vendorId),
-      line_items: [{ price, quantity: 1 }],
+      // A monthly plan on a tier that prices overage carries the tier's metered price (CONTRACT §12): Stripe bills
+      // the overage meter's sum at each invoice. An annual plan has no monthly metered item (items share one interval).
+      line_items: [{ price, quantity: 1 }, ...(!isAnnual && tier.stripeOveragePriceId ? [{ price: tier.stripeOveragePriceId }] : [])],
       ...this.urls.checkoutReturn(vendor.code),
       metadata,
       subscription_data: { metadata, ...(trialEnd && { trial_end: toUnixSeconds(trialEnd) }) },
