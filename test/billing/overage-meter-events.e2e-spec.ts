@@ -13,7 +13,7 @@ import { insertTier, moveToTier } from '../limits/limits.helpers.js';
 import { meterUsage } from '../stripe-double/resources/meters.js';
 import { api } from '../support/test-app.js';
 import { useStripeTestApp } from '../support/stripe-test-app.js';
-import { linkedVendor, priceTheTiers, stripeClient } from '../webhooks/webhook-fixtures.js';
+import { deliver, linkedVendor, priceTheTiers, stripeClient } from '../webhooks/webhook-fixtures.js';
 
 const METER_EVENTS = '/v1/billing/meter_events';
 
@@ -62,9 +62,11 @@ describe('overage meter events to Stripe', () => {
     expect(synced.body.tier.code).toBe('ovg-meter');
   });
 
-  async function overageVendor(orders: number) {
-    const prices = await priceTheTiers(t, double);
-    const linked = await linkedVendor(t, double, prices.essentialMonthly);
+  /** A vendor on ovg-meter with `orders` placed; `onTierPrice`: its Stripe subscription is on the tier's own plan price. */
+  async function overageVendor(orders: number, opts: { onTierPrice?: boolean } = {}) {
+    const [{ stripe_price_monthly_id: tierPrice }] = await t.db.query(`SELECT stripe_price_monthly_id FROM subscription_tiers WHERE code = 'ovg-meter'`);
+    const price = opts.onTierPrice ? double.state.prices.get(tierPrice)! : (await priceTheTiers(t, double)).essentialMonthly;
+    const linked = await linkedVendor(t, double, price);
     await moveToTier(t, linked.vendor.vendorId, 'ovg-meter');
     for (let i = 0; i < orders; i++) expect((await api(t, linked.vendor.token).post('/api/v1/vendor/orders').send({ total_cents: 500 })).status).toBe(201);
     return linked;
@@ -108,6 +110,27 @@ describe('overage meter events to Stripe', () => {
     expect(r[0].stripe_response).toMatchObject({ duplicate: true, code: 'duplicate_meter_event' });
     expect(meterUsage(double.state, customerId, OVERAGE_METER_EVENT_NAME)).toBe(2);
     expect(acceptedIdentifiers(customerId)).toHaveLength(2);
+  });
+
+  it('starts a new period from zero when Stripe renews the subscription (signed webhooks)', async () => {
+    const { vendor, subscription } = await overageVendor(1, { onTierPrice: true });
+    await t.db.query(`UPDATE vendor_subscriptions SET overage_cap_mode = 'custom', overage_cap_cents = 300 WHERE vendor_id = $1`, [vendor.vendorId]);
+    const order = () => api(t, vendor.token).post('/api/v1/vendor/orders').send({ total_cents: 500 });
+    for (let i = 0; i < 3; i++) expect((await order()).body.overage).toBe(true);
+    expect((await order()).body.details).toMatchObject({ overage_cap_reached: true });
+    // Stripe's period ends: the renewal's events move the period and the order counter; the overage starts again.
+    const renewal = double.renewSubscription(subscription.id);
+    for (const event of renewal.events) expect((await deliver(t, double, event)).status).toBe(200);
+    const sub = await api(t, vendor.token).get('/api/v1/vendor/billing/subscription');
+    expect(sub.body.usage.orders).toMatchObject({ current: 0, overage: { count: 0, amount_cents: 0, cap_cents: 300 } });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await order()).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 403]);
+    const [row] = await t.db.query(`SELECT orders_this_period, overage_orders, overage_amount_cents::int AS amount FROM vendor_subscriptions WHERE vendor_id = $1`, [vendor.vendorId]);
+    expect(row).toEqual({ orders_this_period: 4, overage_orders: 3, amount: 300 });
+    const [{ started }] = await t.db.query(`SELECT count(*)::int AS started FROM platform_events WHERE vendor_id = $1 AND type = 'usage.overage_started'`, [vendor.vendorId]);
+    expect(started).toBe(2);
+    expect(await sender.sendDue()).toBe(6);
   });
 
   it('two senders at once send each row exactly once', async () => {
