@@ -213,7 +213,8 @@ describe('billing storm: local state equals Stripe after random concurrent opera
       attention.push({ vendor: v.vendorId, linked: live.includes(plan), reported });
       expectedAttention.push({ vendor: v.vendorId, linked: true, reported: expectedReport });
       const stripe = double.state.subscriptions.get(live.includes(plan) ? plan : live[0])!;
-      const item = stripe.items.data[0];
+      // The plan's item (a tier that prices overage adds a metered item beside it).
+      const item = stripe.items.data.find((i) => i.price.recurring?.usage_type !== 'metered')!;
       const [tier] = await t.db.query(`SELECT code FROM subscription_tiers WHERE stripe_price_monthly_id = $1 OR stripe_price_annual_id = $1`, [item.price.id]);
       const expected = {
         tier_code: tier.code, is_annual: item.price.recurring!.interval === 'year', status: STATUS[stripe.status], cancel_at_period_end: stripe.cancel_at_period_end,
