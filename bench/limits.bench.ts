@@ -14,7 +14,7 @@
  */
 import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
-import { DEFAULT_LIMITS_JSON, claimRefusalTail, claimStatement } from '@app/subscription';
+import { DEFAULT_LIMITS_JSON, claimAndInsertText } from '@app/subscription';
 import { TOKEN_USER_SQL } from '@app/platform';
 import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -92,9 +92,9 @@ async function serveCeiling(): Promise<void> {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
   // The API's own statement shape (LimitService.claimAndInsert): the claim's CTEs and the INSERT in one statement,
   // named, so PostgreSQL keeps its plan per connection as the API's direct connection does.
-  const claimAndInsert = `${claimStatement('orders', { ctesOnly: true })},
-  inserted AS (INSERT INTO orders (vendor_id, total_cents, customer_email, created_at)
-               SELECT vendor_id, $5::int, $6::varchar, $7::timestamptz FROM claimed RETURNING id, total_cents, currency, customer_email, created_at)${claimRefusalTail('orders')}`;
+  // (claimAndInsertText: with the order's overage CTEs, as the API's statement has them.)
+  const claimAndInsert = claimAndInsertText('orders', (claimed) => `INSERT INTO orders (vendor_id, total_cents, customer_email, created_at, overage)
+               SELECT vendor_id, $5::int, $6::varchar, $7::timestamptz, overage FROM ${claimed} RETURNING id, total_cents, currency, customer_email, created_at, overage`);
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);

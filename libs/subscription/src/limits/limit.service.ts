@@ -146,6 +146,18 @@ export function claimStatement(limitType: LimitType, opts: { ctesOnly?: boolean 
   return opts.ctesOnly ? sql.claimCtes : sql.claim;
 }
 
+/**
+ * The text of `claimAndInsert`'s statement around an INSERT (`insert(claimed)`, parameters from $5), for tools that
+ * must run exactly what the API runs (the limits benchmark's ceiling). An order's INSERT reads `order_claim` (with
+ * `overage`), and an overage order writes its meter event in the same statement.
+ */
+export function claimAndInsertText(limitType: LimitType, insert: (claimed: string) => string): string {
+  const meter = meterOf(limitType);
+  const sql = SQL.get(meter)!;
+  if (meter !== ORDERS) return `${sql.claimCtes},\n  inserted AS (${insert('claimed')})${sql.refusalTail}`;
+  return `${sql.claimCtes},\n  ${ORDER_CLAIM_CTE},\n  inserted AS (${insert('order_claim')}),\n  meter_events AS (${meterEventInsertSql('inserted', 'order_claim')})${sql.refusalTail}`;
+}
+
 /** What follows the claim's CTEs and an `inserted` CTE in `claimAndInsert`'s statement: the refusal's explanation and the answer. */
 export function claimRefusalTail(limitType: LimitType): string {
   return SQL.get(meterOf(limitType))!.refusalTail;
@@ -236,15 +248,8 @@ export class LimitService {
 
   /** claimAndInsert's statement (pure: its callers render it into their `*.queries.sql`). */
   claimAndInsertStatement(vendorId: number, limitType: LimitType, insert: (claimed: string, add: AddParam) => string): ComposedStatement {
-    const meter = meterOf(limitType);
-    const sql = SQL.get(meter)!;
     const params = new SqlParams(this.claimParams(vendorId), CLAIM_PARAMS);
-    if (meter !== ORDERS) return { text: `${sql.claimCtes},\n  inserted AS (${insert('claimed', params.add)})${sql.refusalTail}`, params };
-    // An order: the INSERT reads order_claim (with `overage`), and an overage order writes its meter event.
-    return {
-      text: `${sql.claimCtes},\n  ${ORDER_CLAIM_CTE},\n  inserted AS (${insert('order_claim', params.add)}),\n  meter_events AS (${meterEventInsertSql('inserted', 'order_claim')})${sql.refusalTail}`,
-      params,
-    };
+    return { text: claimAndInsertText(limitType, (claimed) => insert(claimed, params.add)), params };
   }
 
   private async claim(manager: EntityManager, vendorId: number, meter: Meter, retried = false): Promise<number> {
