@@ -24,7 +24,7 @@ import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }),
     TerminusModule,
     CommonModule,
-    DatabaseModule,
+    DatabaseModule.forRole('api'),
     PlatformModule,
     SubscriptionModule,
     VendorApiModule,

@@ -7,11 +7,11 @@ import { NestFactory } from '@nestjs/core';
 import { pathToFileURL } from 'node:url';
 import { BillingModule, CatalogSyncService, type CatalogSyncResult } from '@app/billing';
 import { CommonModule, createRootLogger, EnvironmentError, PinoNestLogger, validateEnvironment } from '@app/common';
-import { errorLine, openCommandDatabase, WorkerDatabaseModule, type CommandDatabase } from '@app/database';
+import { errorLine, openCommandDatabase, DatabaseModule, type CommandDatabase } from '@app/database';
 
 /** Only what the catalog sync needs: configuration, the clock, the database and the billing lib. */
 @Module({
-  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }), CommonModule, WorkerDatabaseModule, BillingModule],
+  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }), CommonModule, DatabaseModule.forRole('worker'), BillingModule],
 })
 class SyncCatalogModule {}
 

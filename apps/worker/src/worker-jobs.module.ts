@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { BillingModule } from '@app/billing';
 import { CapacityForecastModule } from '@app/capacity-forecast';
 import { CommonModule, validateEnvironment } from '@app/common';
-import { JobsModule, WorkerDatabaseModule } from '@app/database';
+import { JobsModule, DatabaseModule } from '@app/database';
 import { StripeModule } from '@app/stripe';
 import { SubscriptionModule } from '@app/subscription';
 import { CaptureCapacitySnapshotJob } from './jobs/capture-capacity-snapshot.job.js';
@@ -25,7 +25,7 @@ const JOBS = [ResetPeriodCountersJob, CheckTrialExpirationsJob, SyncStripeStatus
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }),
     CommonModule,
-    WorkerDatabaseModule,
+    DatabaseModule.forRole('worker'),
     JobsModule,
     SubscriptionModule,
     CapacityForecastModule,

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
@@ -36,12 +36,15 @@ function typeOrmRoot(role: ProcessRole) {
   });
 }
 
-/** The API's connection: each request's statements wait seconds at most (DATABASE_*_TIMEOUT_MS). */
+/**
+ * The process's connection, with its role's wait limits: the API's requests wait seconds at most
+ * (DATABASE_*_TIMEOUT_MS); the worker (jobs, the delivery loops, `npm run job`, the catalog sync) has the longer
+ * WORKER_*_TIMEOUT_MS. A dynamic module, so only the role a process imports registers TypeORM's default data source.
+ */
 @Global()
-@Module({ imports: [typeOrmRoot('api'), TypeOrmModule.forFeature([JobRun])], exports: [TypeOrmModule] })
-export class DatabaseModule {}
-
-/** The worker's connection (jobs, the delivery loop, `npm run job`): the longer WORKER_*_TIMEOUT_MS. */
-@Global()
-@Module({ imports: [typeOrmRoot('worker'), TypeOrmModule.forFeature([JobRun])], exports: [TypeOrmModule] })
-export class WorkerDatabaseModule {}
+@Module({})
+export class DatabaseModule {
+  static forRole(role: ProcessRole): DynamicModule {
+    return { module: DatabaseModule, global: true, imports: [typeOrmRoot(role), TypeOrmModule.forFeature([JobRun])], exports: [TypeOrmModule] };
+  }
+}
