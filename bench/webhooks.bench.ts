@@ -382,13 +382,15 @@ async function verify(db: pg.Client, distinct: Planned[], sent: Set<string>): Pr
   const plans = delivered.filter((e) => e.type === 'checkout.session.completed' && !e.addOnSession).map((e) => e.vendor!);
   add('plan checkouts linked', plans.length, Number(await one(`SELECT count(*) FROM vendor_subscriptions WHERE vendor_id = ANY($1) AND stripe_subscription_id IS NOT NULL`, [plans])));
 
-  // Per vendor: the newest subscription event wins (tier, stripe_watermark); the period is the furthest cycle
-  // any applied event opened, and the order counter was reset if (and only if) a new cycle was opened.
-  const expected = new Map<number, { tier?: string; last?: number; cycle: number }>();
+  // Per vendor: the newest subscription event wins the tier, and the watermark is at least its time — at most the
+  // newest invoice's, as an invoice that changes the status moves the watermark to its event too; the period is
+  // the furthest cycle any applied event opened, and the order counter was reset if (and only if) a new cycle was opened.
+  const expected = new Map<number, { tier?: string; last?: number; lastInvoice?: number; cycle: number }>();
   for (const e of delivered) {
     if (!e.vendor || e.vendor > LINKED) continue;
     const x = expected.get(e.vendor) ?? { cycle: 0 };
     if (e.tier && (x.last === undefined || e.created > x.last)) Object.assign(x, { tier: e.tier, last: e.created });
+    if (e.invoice) x.lastInvoice = Math.max(x.lastInvoice ?? e.created, e.created);
     if (e.cycle !== undefined && (e.type !== 'invoice.payment_failed')) x.cycle = Math.max(x.cycle, e.cycle);
     expected.set(e.vendor, x);
   }
@@ -398,12 +400,14 @@ async function verify(db: pg.Client, distinct: Planned[], sent: Set<string>): Pr
     const x = expected.get(row.vendor_id);
     if (!x || row.vendor_id > LINKED) continue;
     if (x.tier !== undefined && row.tier_code !== x.tier) tierWrong++;
-    if ((x.last ?? null) !== (row.last === null ? null : Number(row.last))) lastWrong++;
+    const last = row.last === null ? null : Number(row.last);
+    const newest = Math.max(x.last ?? -Infinity, x.lastInvoice ?? -Infinity);
+    if (x.last === undefined ? last !== null && last > newest : last === null || last < x.last || last > newest) lastWrong++;
     if (x.cycle > 0 && Number(row.start) !== P0 + x.cycle * CYCLE) periodWrong++;
     if ((x.cycle > 0 ? 0 : 10) !== row.orders_this_period) counterWrong++;
   }
   add('vendors whose tier is not the newest event\'s', 0, tierWrong);
-  add('vendors whose stripe_watermark is not the newest', 0, lastWrong);
+  add('vendors whose stripe_watermark is not the newest subscription event\'s (or a later invoice\'s)', 0, lastWrong);
   add('vendors whose period is not the furthest cycle', 0, periodWrong);
   add('vendors whose order counter was not reset exactly when a cycle opened', 0, counterWrong);
   return rows;
