@@ -107,7 +107,9 @@ export class JobRunnerService implements BeforeApplicationShutdown {
         const reason = outcome === 'locked' ? 'another replica holds the lock' : LOCK_WAIT_EXPIRED;
         return await this.finish(run, started, { status: 'skipped', details: { reason } });
       }
-      return await this.finish(run, started, { status: 'succeeded', rowsAffected: outcome.rowsAffected, details: outcome.details ?? null });
+      const done = await this.finish(run, started, { status: 'succeeded', rowsAffected: outcome.rowsAffected, details: outcome.details ?? null });
+      await this.closeLeftBehind(name, lock);
+      return done;
     } catch (error) {
       // Stored and shown to admins: an outbound call's error may quote a URL with its credentials or query string.
       const message = redactUrlSecrets(error instanceof Error ? error.message : String(error));
@@ -133,22 +135,27 @@ export class JobRunnerService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Holding the job's lock proves no other process is inside this job, so another run of it still marked
-   * `running` belongs to a process that died mid-run: it is closed as failed at once, in its own statement (so it
-   * stays closed whatever this run's transaction does). A replica records its run a moment before it tries the
-   * lock, so that moment's row may be closed too: its owner then either fails the lock and records `skipped`, or
-   * takes it later and marks its row `running` again here. It runs on the caller's connection (the lock's
-   * transaction): asking the pool for a second connection while holding one deadlocks the process once every
-   * connection is held by a run waiting for the same (issue 21: twenty parallel snapshots froze the API).
+   * Marks this run `running` again on the lock's own connection (another replica's `closeLeftBehind` may have
+   * closed it in the moment between its insert and the lock). Asking the pool for a second connection while
+   * holding one deadlocks the process once every connection is held by a run waiting for the same (issue 21).
    */
   private async claimRun(manager: EntityManager, run: JobRun): Promise<void> {
     await manager.query(`UPDATE job_runs SET status = 'running', finished_at = NULL, error = NULL WHERE id = $1`, [run.id]);
-    await manager.query(`${CLOSE_INTERRUPTED} WHERE name = $1 AND status = 'running' AND id <> $3`, [run.name, this.clock.now(), run.id]);
+  }
+
+  /**
+   * After a run that held the job's lock, in a short transaction of its own: runs of the job still `running` were
+   * left by a process that died mid-run (the lock is free again, so no one is inside the job) and are closed as
+   * failed. Not inside the run's transaction: there the close would hold a replica's fresh `running` row locked
+   * for the whole job, and that replica's `skipped` record would wait for it (two replicas starting one job hung).
+   */
+  private async closeLeftBehind(name: string, lock: AdvisoryLock): Promise<void> {
+    await this.closeInterruptedRuns(name, lock).catch((error: unknown) => this.logger.warn({ job: name, err: error, msg: `could not close interrupted runs of job ${name}` }));
   }
 
   /**
    * The work in one transaction holding the job's transaction-scoped lock. The claim commits even when the work
-   * fails (the work runs in a savepoint), so runs closed as interrupted stay closed. Waiting (`waitMs` > 0) tries
+   * fails (the work runs in a savepoint). Waiting (`waitMs` > 0) tries
    * the lock again in a new transaction after a back-off, never blocking in `pg_advisory_xact_lock` on a pooled
    * connection.
    */
