@@ -4,10 +4,11 @@
  * The real API (createApiApp on 127.0.0.1, LOG_LEVEL=silent) and, as the ceiling, plain node:http + a pg Pool
  * doing the API's work without the framework: the token's signature, the API's user check and its statement (the
  * claim's conditional UPDATE … RETURNING and the INSERT in one statement), named as the API's are on a direct
- * connection. Each server
+ * connection; and, as the second ceiling, the bare server of bench/bare-servers.ts (the token checked in Node, then
+ * one prepared statement: the user's active vendor, the conditional UPDATE and the INSERT). Each server
  * runs in its own child process and gets its own vendors: many on a tier with a large but finite orders limit,
  * one near its limit. autocannon (this process) drives each with 32 connections for 10 s, in turns: both servers
- * run at once, and the load alternates between them (API, ceiling, ceiling, API: 2.5 s each), so that the
+ * run at once, and the load alternates between them (API, ceiling, bare, then bare, ceiling, API: 2.5 s each), so that the
  * machine's slow and fast stretches fall on both. Afterwards every vendor's order rows are checked against its
  * counter and its limit. Embedded PostgreSQL in a temp dir unless BENCH_DATABASE_URL is set. Knobs:
  * BENCH_DURATION_S, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_VENDORS, DATABASE_POOL_SIZE.
@@ -23,10 +24,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stopChild, summarizeTurns, turnOrder } from './bench-support.js';
+import { ceilingReport } from './ceiling-report.js';
+import { cpuSecondsBetween, postgresCpu, postmasterOf } from './process-cpu.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -39,6 +42,11 @@ const NEAR_LIMIT = 250;
 const NEAR_HEADROOM = 5;
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const ORDERS_PATH = '/api/v1/vendor/orders';
+const TARGET_NAMES = {
+  api: 'NestJS API (auth, validation, enforcement)',
+  ceiling: 'same-work ceiling: node:http + the API\'s statements',
+  bare: 'bare ceiling: node:http + one statement',
+};
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -138,7 +146,7 @@ async function serveCeiling(): Promise<void> {
 
 interface Target {
   name: string;
-  mode: 'api' | 'ceiling';
+  mode: 'api' | 'ceiling' | 'bare';
   vendors: Array<{ id: number; token: string }>;
 }
 
@@ -161,7 +169,9 @@ async function createVendors(db: pg.Pool, prefix: string, count: number, tierCod
 }
 
 function startChild(mode: Target['mode'], databaseUrl: string, dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), [`--serve=${mode}`], {
+  // The bare server (the second ceiling) is its own file: bench/bare-servers.ts.
+  const [file, args] = mode === 'bare' ? [join(dirname(fileURLToPath(import.meta.url)), 'bare-servers.js'), ['--orders']] : [fileURLToPath(import.meta.url), [`--serve=${mode}`]];
+  const child = fork(file, args, {
     env: {
       ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET, LOG_LEVEL: 'silent', DATA_DIR: dataDir,
       DATABASE_POOL_SIZE: String(POOL_SIZE), STRIPE_SECRET_KEY: '', ADMIN_EMAIL: '', ADMIN_PASSWORD: '',
@@ -245,7 +255,7 @@ async function main(): Promise<void> {
       [`bench-large-${run}`, `bench-near-${run}`, LARGE_LIMIT, NEAR_LIMIT],
     );
     const targets: Target[] = [];
-    for (const mode of ['api', 'ceiling'] as const) {
+    for (const mode of ['api', 'ceiling', 'bare'] as const) {
       const vendors = [
         ...(await createVendors(db, `b-${run}-${mode}`, VENDORS, `bench-large-${run}`)),
         ...(await createVendors(db, `b-${run}-${mode}-near`, 1, `bench-near-${run}`)),
@@ -254,7 +264,7 @@ async function main(): Promise<void> {
       const near = vendors[vendors.length - 1].id;
       await db.query(`INSERT INTO orders (vendor_id, total_cents) SELECT $1, 100 FROM generate_series(1, $2)`, [near, NEAR_LIMIT - NEAR_HEADROOM]);
       await db.query(`UPDATE vendor_subscriptions SET orders_this_period = $2 WHERE vendor_id = $1`, [near, NEAR_LIMIT - NEAR_HEADROOM]);
-      targets.push({ name: mode === 'api' ? 'NestJS API (auth, validation, enforcement)' : 'ceiling: node:http + pg', mode, vendors });
+      targets.push({ name: TARGET_NAMES[mode], mode, vendors });
     }
 
     // Both servers run at once and take turns under load (ABBA…: API, ceiling, ceiling, API), so a slower or faster
@@ -268,14 +278,17 @@ async function main(): Promise<void> {
       ports.set(target.mode, port);
       await load(port, target, 2, 8); // warm-up (JIT, pools); its orders are verified with the rest
     }
-    const rounds = new Map<Target['mode'], { result: AutocannonResult; cpuMs: number }[]>(targets.map((t) => [t.mode, []]));
+    const rounds = new Map<Target['mode'], { result: AutocannonResult; cpuMs: number; pgCpuMs?: number }[]>(targets.map((t) => [t.mode, []]));
+    // PostgreSQL's CPU per request too: each turn has the database to itself (but for the idle servers' pools).
+    const postmaster = postmasterOf(Number((await db.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid));
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of turnOrder(round, targets)) {
         const child = servers.get(target.mode)!;
         const sampling = process.env.BENCH_DEBUG ? sampleActivity(db) : undefined;
         const cpuBefore = await cpuOf(child);
+        const pgBefore = postgresCpu(postmaster);
         const result = await load(ports.get(target.mode)!, target, DURATION_S / ROUNDS, CONNECTIONS);
-        rounds.get(target.mode)!.push({ result, cpuMs: (await cpuOf(child)) - cpuBefore });
+        rounds.get(target.mode)!.push({ result, cpuMs: (await cpuOf(child)) - cpuBefore, pgCpuMs: cpuSecondsBetween(pgBefore, postgresCpu(postmaster)) * 1000 });
         if (sampling) console.log(target.mode, 'pg_stat_activity (state/wait, samples):', await sampling.stop());
       }
     }
@@ -297,6 +310,7 @@ async function main(): Promise<void> {
         'p50 ms': turns.p50,
         'p99 ms': turns.p99,
         'server CPU ms/req': Number((runs.reduce((n, r) => n + r.cpuMs, 0) / Math.max(1, turns.total)).toFixed(2)),
+        'PostgreSQL CPU ms/req': Number((runs.reduce((n, r) => n + (r.pgCpuMs ?? 0), 0) / Math.max(1, turns.total)).toFixed(2)),
         '201': count('201'),
         '403': count('403'),
         other: all - count('201') - count('403'),
@@ -308,10 +322,9 @@ async function main(): Promise<void> {
     await db.end();
     console.log(`\nlimits benchmark: POST ${ORDERS_PATH}, ${CONNECTIONS} connections, ${DURATION_S} s, ${VENDORS} vendors at ${LARGE_LIMIT} orders + 1 at ${NEAR_LIMIT - NEAR_HEADROOM}/${NEAR_LIMIT}, pool ${POOL_SIZE}\n`);
     console.table(table);
-    const ratio = rps.api / rps.ceiling;
-    const roundRatios = perRound.api.map((r, i) => `${Math.round((100 * r) / perRound.ceiling[i])}%`).join(', ');
-    console.log(`API / ceiling: ${(ratio * 100).toFixed(1)}% of the ceiling's requests/s (aim: ≥ 70%, p99 within 2x the ceiling's, 0 over a limit)`);
-    console.log(`rounds of ${DURATION_S / ROUNDS} s (API ${perRound.api.map(Math.round).join(', ')} req/s; ceiling ${perRound.ceiling.map(Math.round).join(', ')}): ${roundRatios} round by round\n`);
+    const figure = (mode: Target['mode']) => ({ rate: rps[mode], p99: Number(table[TARGET_NAMES[mode]]['p99 ms']), perTurn: perRound[mode] });
+    console.log(ceilingReport(`req/s, ${DURATION_S / ROUNDS} s each`, figure('api'), [{ name: 'same-work ceiling', figure: figure('ceiling') }, { name: 'bare ceiling', figure: figure('bare') }]));
+    console.log('(aim: 0 orders over a limit, counters equal to rows)\n');
   } finally {
     for (const child of children) await stopChild(child);
     if (embedded) await embedded.stop();

@@ -9,10 +9,13 @@
 // connections, a 2 s warm-up, then 10 s measured in alternating turns of 2.5 s: API, ceiling, ceiling, API), signing
 // each body as it is sent. Afterwards the ledger, billing history, add-ons
 // and every vendor's row are checked against what was sent: every effect exactly once.
+// Then a second stream, `customer.subscription.updated` only (bench/subscription-stream.ts), on three servers in
+// turns: the API, the same-work ceiling and the bare one-statement server (bench/bare-servers.ts, on a third copy),
+// each checked afterwards (ledger, status, outbox rows).
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stopChild, summarizeTurns, turnOrder } from './bench-support.js';
+import { ceilingReport } from './ceiling-report.js';
+import { cpuSecondsBetween, postgresCpu } from './process-cpu.js';
+import { FLIP_EVERY, planSubscriptionStream, stateBefore, verifySubscriptionStream } from './subscription-stream.js';
 import type Stripe from 'stripe';
 import { freePort, migrateDatabase, startEmbeddedPostgres, type AddParam, type EmbeddedDatabase } from '@app/database';
 import { eventObject, invoiceObject, subscriptionObject } from '../test/stripe-double/objects.js';
@@ -290,21 +296,6 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds of a PostgreSQL server: its postmaster and every process it started (backends, WAL writer…). */
-function postgresCpuSeconds(postmaster: number): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (Number(entry) === postmaster || Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
 /** Sends the planned stream in order (a shared cursor over all connections): warm-up, then the measured run. */
 interface Measured extends CannonResult {
   cpuMsPerEvent: number;
@@ -330,11 +321,11 @@ function driver(port: number, path: string, sends: Planned[], sent: Set<string>,
     warmUp: () => run(WARMUP_S),
     async measure(duration: number): Promise<Measured> {
       const cpuBefore = cpuSeconds(pid);
-      const pgBefore = postgresCpuSeconds(postmaster);
+      const pgBefore = postgresCpu(postmaster);
       const measured = await run(duration);
       const per = (seconds: number) => (seconds * 1000) / Math.max(1, measured.requests.total);
       if (cursor >= sends.length) console.warn(`the stream wrapped around (${cursor} sends > ${sends.length} planned): raise BENCH_WEBHOOK_EVENTS`);
-      return { ...measured, cpuMsPerEvent: per(cpuSeconds(pid) - cpuBefore), pgCpuMsPerEvent: per(postgresCpuSeconds(postmaster) - pgBefore) };
+      return { ...measured, cpuMsPerEvent: per(cpuSeconds(pid) - cpuBefore), pgCpuMsPerEvent: per(cpuSecondsBetween(pgBefore, postgresCpu(postmaster))) };
     },
   };
 }
@@ -354,10 +345,10 @@ function combine(rounds: Measured[]): Measured & { perRound: number[] } {
 
 async function measureFloor(port: number, pid: number | undefined, postmaster: number): Promise<Measured> {
   const cpuBefore = cpuSeconds(pid);
-  const pgBefore = postgresCpuSeconds(postmaster);
+  const pgBefore = postgresCpu(postmaster);
   const r = await autocannon({ url: `http://127.0.0.1:${port}/health/live`, connections: CONNECTIONS, duration: 5, pipelining: 1 });
   const per = (seconds: number) => (seconds * 1000) / Math.max(1, r.requests.total);
-  return { ...r, cpuMsPerEvent: per(cpuSeconds(pid) - cpuBefore), pgCpuMsPerEvent: per(postgresCpuSeconds(postmaster) - pgBefore) };
+  return { ...r, cpuMsPerEvent: per(cpuSeconds(pid) - cpuBefore), pgCpuMsPerEvent: per(cpuSecondsBetween(pgBefore, postgresCpu(postmaster))) };
 }
 
 // ---- verification -----------------------------------------------------------------------------------------------
@@ -430,6 +421,63 @@ function sampleWaits(url: string): { stop(): Promise<Record<string, number>> } {
   return { stop: async () => { running = false; await loop; return counts; } };
 }
 
+// ---- the subscription stream: API, same-work ceiling and bare ceiling in turns -------------------------------------
+
+/** How many distinct events the subscription stream plans (BENCH_SUBSCRIPTION_EVENTS). */
+const SUBSCRIPTION_EVENTS = Number(process.env.BENCH_SUBSCRIPTION_EVENTS ?? 60_000);
+
+interface StreamServer {
+  name: string;
+  /** What its outbox follows and where its ledger is (the API's tables, or the bare server's). */
+  kind: 'api' | 'bare';
+  port: number;
+  path: string;
+  pid: number | undefined;
+  db: pg.Client;
+}
+
+/**
+ * `customer.subscription.updated` only (bench/subscription-stream.ts), the three servers in alternating turns after
+ * a warm-up of each; then each server's database is checked against what it was sent. Answers the printout.
+ */
+async function subscriptionTurns(prices: Prices, servers: StreamServer[], postmaster: number): Promise<{ ok: boolean; print(): void }> {
+  const [priceId] = Object.keys(prices);
+  const startAt = Math.floor(Date.now() / 1000) - 10 * DAY + DISTINCT_EVENTS + 1000;
+  const { distinct, sends } = planSubscriptionStream(prices[priceId].price, LINKED, SUBSCRIPTION_EVENTS, startAt, { start: P0, end: P0 + CYCLE });
+  const runs = [];
+  for (const server of servers) {
+    const sent = new Set<string>();
+    const drive = driver(server.port, server.path, sends as unknown as Planned[], sent, server.pid, postmaster);
+    runs.push({ server, sent, drive, before: await stateBefore(server.db, server.kind), rounds: [] as Measured[] });
+  }
+  for (const run of runs) await run.drive.warmUp();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const run of turnOrder(round, runs)) run.rounds.push(await run.drive.measure(DURATION_S / ROUNDS));
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  const results = runs.map((run) => ({ run, result: combine(run.rounds) }));
+  const checks: Array<{ server: string; check: string; expected: number; actual: number; ok: boolean }> = [];
+  for (const { run } of results) {
+    for (const c of await verifySubscriptionStream(run.server.db, run.server.kind, distinct, run.sent, run.before, prices[priceId].tier)) checks.push({ server: run.server.name, ...c });
+  }
+  const ok = checks.every((c) => c.ok);
+  return {
+    ok,
+    print() {
+      console.log(`\nSubscription stream: customer.subscription.updated only, ${LINKED} vendors, status flipping every ${FLIP_EVERY}th event of a vendor, ~10% redeliveries; ${ROUNDS} alternating turns of ${DURATION_S / ROUNDS} s each`);
+      console.table(results.map(({ run, result: r }) => ({
+        server: run.server.name, 'events/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'max ms': r.latency.max,
+        '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, 'server CPU ms/event': Number(r.cpuMsPerEvent.toFixed(2)), 'PostgreSQL CPU ms/event': Number(r.pgCpuMsPerEvent.toFixed(2)),
+      })));
+      const figure = (r: Measured & { perRound: number[] }) => ({ rate: r.requests.average, p99: r.latency.p99, perTurn: r.perRound });
+      const [api, ...ceilings] = results;
+      console.log(ceilingReport('events/s', figure(api.result), ceilings.map(({ run, result }) => ({ name: run.server.name, figure: figure(result) }))));
+      console.table(checks);
+      console.log(ok ? 'subscription stream: every effect exactly once on every server' : 'FAILED: the subscription stream\'s checks differ');
+    },
+  };
+}
+
 // ---- main -------------------------------------------------------------------------------------------------------
 
 async function seed(db: pg.Client, double: StripeDouble): Promise<{ prices: Prices; checkoutSubs: Map<number, Stripe.Subscription> }> {
@@ -500,6 +548,7 @@ async function main(): Promise<void> {
     // The ceiling gets its own copy of the seeded database: the same rows, so the same work.
     await db.end();
     const ceilingUrl = await cloneDatabase(url, 'vb_bench_webhooks_ceiling');
+    const bareUrl = await cloneDatabase(url, 'vb_bench_webhooks_bare');
     db = new pg.Client({ connectionString: url });
     await db.connect();
     const backend = Number((await db.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid);
@@ -522,6 +571,11 @@ async function main(): Promise<void> {
     const ceiling = startChild([fileURLToPath(import.meta.url), '--ceiling'], { PORT: String(ceilingPort), DATABASE_URL: ceilingUrl });
     children.push(ceiling);
     await waitForHttp(ceilingPort, '/');
+    // The second ceiling: a bare node:http server doing the essential work in one statement (bench/bare-servers.ts).
+    const barePort = await freePort();
+    const bare = startChild([join(HERE, 'bare-servers.js'), '--webhooks'], { PORT: String(barePort), DATABASE_URL: bareUrl, WEBHOOK_SECRET: SECRET, DATABASE_POOL_SIZE: String(POOL_SIZE) });
+    children.push(bare);
+    await waitForHttp(barePort, '/');
 
     // Both servers run at once and take turns under load (API, ceiling, ceiling, API, …), so a slower or faster
     // stretch of this shared machine falls on both alike; each turn goes on with the stream where its last stopped.
@@ -556,17 +610,29 @@ async function main(): Promise<void> {
     const apiResult = combine(targets[0].rounds);
     const ceilingResult = combine(targets[1].rounds);
     await new Promise((r) => setTimeout(r, 1500));
-    // For scale: the same process answering its cheapest route, i.e. what the framework costs per request.
-    const floor = await measureFloor(apiPort, api.pid, postmaster);
-    const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
-    await stopChild(api);
-    await stopChild(ceiling);
+    // The mixed stream is checked before the subscription stream changes the same rows.
     const checks = await verify(db, distinct, apiSent);
     const ceilingDb = new pg.Client({ connectionString: ceilingUrl });
     await ceilingDb.connect();
     const ceilingRows = Number((await ceilingDb.query(`SELECT count(*) FROM stripe_webhook_events`)).rows[0].count);
     const ceilingStuck = Number((await ceilingDb.query(`SELECT count(*) FROM stripe_webhook_events WHERE status NOT IN ('processed', 'ignored')`)).rows[0].count);
+
+    // The subscription stream: the API, the same-work ceiling and the bare server in turns (subscriptionTurns).
+    const bareDb = new pg.Client({ connectionString: bareUrl });
+    await bareDb.connect();
+    const second = await subscriptionTurns(prices, [
+      { name: 'API (Nest)', kind: 'api', port: apiPort, path: '/api/v1/webhooks/stripe', pid: api.pid, db },
+      { name: 'same-work ceiling', kind: 'api', port: ceilingPort, path: '/', pid: ceiling.pid, db: ceilingDb },
+      { name: 'bare ceiling (one statement)', kind: 'bare', port: barePort, path: '/', pid: bare.pid, db: bareDb },
+    ], postmaster);
+    await bareDb.end();
     await ceilingDb.end();
+    // For scale: the same process answering its cheapest route, i.e. what the framework costs per request.
+    const floor = await measureFloor(apiPort, api.pid, postmaster);
+    const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
+    await stopChild(api);
+    await stopChild(ceiling);
+    await stopChild(bare);
 
     const outcome = (o: string) => [...metrics.matchAll(new RegExp(`^stripe_webhook_events_total\\{[^}]*outcome="${o}"[^}]*\\} (\\d+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
     const row = (name: string, r: Measured) => ({
@@ -586,6 +652,8 @@ async function main(): Promise<void> {
     const lost = checks.filter((c) => !c.ok);
     console.log(lost.length ? `FAILED: ${lost.length} check(s) differ` : 'every effect happened exactly once');
     if (lost.length) process.exitCode = 1;
+    second.print();
+    if (!second.ok) process.exitCode = 1;
   } finally {
     for (const child of children) await stopChild(child);
     await db.end().catch(() => undefined);
