@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
-import { addInterval, invoiceObject, type LineInit, subscriptionObject } from './objects.js';
-import { invalid, missing } from './params.js';
+import type { Params } from './form-parser.js';
+import { addInterval, invoiceObject, type LineInit, priceObject, subscriptionObject } from './objects.js';
+import { applyMetadata, invalid, missing, num, obj, objects, required, str } from './params.js';
+import { meterUsageBetween } from './resources/meters.js';
 import type { ProrationRecord, StripeState } from './store.js';
 
 /** Subscription and invoice logic shared by the API routes and the test helpers. */
@@ -46,6 +48,7 @@ export function createSubscriptionRecord(state: StripeState, init: NewSubscripti
   for (const { price } of prices) {
     if (!price.recurring) throw invalid(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, 'items[0][price]');
   }
+  assertOneInterval(prices.map((p) => p.price));
   const now = state.now();
   const trialEnd = init.trialEnd ?? null;
   const start = init.periodStart ?? now;
@@ -59,9 +62,40 @@ export function createSubscriptionRecord(state: StripeState, init: NewSubscripti
   return subscription;
 }
 
-/** The regular (non-proration) line of each item for a period. */
+/** A metered price (`recurring.usage_type=metered`): billed in arrears, what its Billing Meter summed over the period. */
+export function isMetered(price: Stripe.Price | undefined): boolean {
+  return price?.recurring?.usage_type === 'metered';
+}
+
+/**
+ * Stripe's classic billing mode (the double's, `billing_mode.type=classic`) puts every item of a subscription on one
+ * interval: a monthly metered price cannot sit beside a yearly plan (mixed intervals need `billing_mode=flexible`,
+ * API 2025-07-30 on, which the double does not model).
+ */
+export function assertOneInterval(prices: Stripe.Price[], param = 'items'): void {
+  const intervals = new Set(prices.map((p) => `${p.recurring?.interval}/${p.recurring?.interval_count ?? 1}`));
+  if (intervals.size > 1) throw invalid('Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.', param);
+}
+
+/**
+ * The usage line of each metered item (`keep`: which items), as Stripe bills it at the period's end: the meter's sum
+ * for the customer over the events timestamped from the item's start in this period (an item added mid-period bills
+ * only what followed; a removed one bills nothing: classic mode) until `until`, times the unit amount.
+ */
+export function usageLines(state: StripeState, subscription: Stripe.Subscription, until: number, keep: (item: Stripe.SubscriptionItem) => boolean = () => true): LineInit[] {
+  return subscription.items.data.filter((item) => isMetered(item.price) && keep(item)).map((item) => {
+    const from = Math.max(item.created, item.current_period_start);
+    const quantity = meterUsageBetween(state, subscription.customer as string, item.price.recurring?.meter ?? '', from, until);
+    return {
+      amount: quantity * (item.price.unit_amount ?? 0), description: `${quantity} × ${productName(state, item.price)} (usage)`, price: item.price, quantity,
+      periodStart: item.current_period_start, periodEnd: item.current_period_end, subscription: subscription.id, subscriptionItem: item.id, proration: false,
+    };
+  });
+}
+
+/** The regular (non-proration) line of each licensed item for a period, billed in advance (metered items: usageLines). */
 export function periodLines(state: StripeState, subscription: Stripe.Subscription, start: number, end: number, free = false): LineInit[] {
-  return subscription.items.data.map((item) => ({
+  return subscription.items.data.filter((item) => !isMetered(item.price)).map((item) => ({
     amount: free ? 0 : (item.price.unit_amount ?? 0) * (item.quantity ?? 1),
     description: `${item.quantity ?? 1} × ${productName(state, item.price)}${free ? ' (trial)' : ''}`,
     price: item.price, quantity: item.quantity ?? 1, periodStart: start, periodEnd: end,
@@ -132,6 +166,8 @@ export function planProration(state: StripeState, subscription: Stripe.Subscript
     if (change.id && !item) throw invalid(`Invalid subscription item: '${change.id}'`, `items[${i}][id]`, 'resource_missing');
     const oldPrice = item?.price;
     const newPrice = change.deleted ? undefined : change.price ? findPrice(state, change.price, `items[${i}][price]`) : oldPrice;
+    // A metered price prorates nothing: it bills its meter's usage at the period's end.
+    if (isMetered(oldPrice) || isMetered(newPrice)) continue;
     const oldQty = item?.quantity ?? 1;
     const newQty = change.quantity ?? oldQty;
     const start = item?.current_period_start ?? subscription.items.data[0]?.current_period_start ?? prorationDate;
@@ -162,4 +198,37 @@ export function recordProration(state: StripeState, subscription: Stripe.Subscri
   };
   state.prorations.push(record);
   return record;
+}
+
+/** The prices a subscription would hold after `changes` (deleted items gone, changed prices swapped, new items added). */
+export function pricesAfter(state: StripeState, subscription: Stripe.Subscription, changes: ItemChange[]): Stripe.Price[] {
+  const kept = subscription.items.data.filter((item) => !changes.some((c) => c.id === item.id && c.deleted));
+  const prices = kept.map((item) => {
+    const change = changes.find((c) => c.id === item.id && c.price);
+    return change?.price ? findPrice(state, change.price) : item.price;
+  });
+  return [...prices, ...changes.filter((c) => !c.id && c.price).map((c) => findPrice(state, c.price!))];
+}
+
+/**
+ * One-off invoice items (`add_invoice_items` of a subscription update, `invoice_items` of a preview): each
+ * `{ price | price_data: { currency, product, unit_amount }, quantity = 1 }` is a line of the next invoice.
+ */
+export function invoiceItemLines(state: StripeState, subscription: Stripe.Subscription, params: Params, key: string): LineInit[] {
+  const now = state.now();
+  return objects(params, key).map((entry, i) => {
+    const data = obj(entry, 'price_data');
+    const priceId = str(entry, 'price');
+    if (!priceId && !data) throw invalid(`Missing required param: ${key}[${i}][price] or ${key}[${i}][price_data].`, `${key}[${i}]`, 'parameter_missing');
+    const price = priceId ? findPrice(state, priceId, `${key}[${i}][price]`) : priceObject({
+      product: required(data!, 'product'), currency: required(data!, 'currency'), unit_amount: num(data!, 'unit_amount') ?? 0, created: now, active: false,
+    });
+    if (!state.products.has(price.product as string)) throw missing('product', price.product as string, `${key}[${i}][price_data][product]`);
+    const quantity = num(entry, 'quantity') ?? 1;
+    return {
+      amount: (price.unit_amount ?? 0) * quantity, description: str(entry, 'description') ?? `${quantity} × ${productName(state, price)}`, price, quantity,
+      periodStart: now, periodEnd: now, subscription: subscription.id, subscriptionItem: null, proration: false, invoiceItem: true,
+      metadata: applyMetadata({}, entry),
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { createSubscriptionRecord, findSubscription, issueInvoice, periodLines, productName } from './billing.js';
+import { createSubscriptionRecord, findSubscription, issueInvoice, periodLines, productName, usageLines } from './billing.js';
 import { addInterval, customerObject, priceObject, productObject, recurring, setItemPrice, type LineInit } from './objects.js';
 import { openingInvoice } from './resources/subscriptions.js';
 import { findSession } from './resources/checkout.js';
@@ -183,8 +183,10 @@ export function renewSubscription(state: StripeState, emit: Emit, id: string, op
   const start = item.current_period_end;
   const recurring = item.price.recurring as Stripe.Price.Recurring;
   const end = addInterval(start, recurring.interval, recurring.interval_count);
+  // The period that ends bills its metered usage (in arrears) beside the next period's licensed items (in advance).
+  const usage = usageLines(state, subscription, start);
   for (const it of subscription.items.data) [it.current_period_start, it.current_period_end] = [start, end];
-  const lines = [...(state.pendingProrations.get(id) ?? []), ...periodLines(state, subscription, start, end)];
+  const lines = [...(state.pendingProrations.get(id) ?? []), ...usage, ...periodLines(state, subscription, start, end)];
   state.pendingProrations.delete(id);
   const invoice = issueInvoice(state, subscription, lines, 'subscription_cycle', { status: paid ? 'paid' : 'open' });
   if (!paid) {

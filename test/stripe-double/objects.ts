@@ -116,16 +116,25 @@ export interface LineInit {
   subscription: string | null;
   subscriptionItem: string | null;
   proration: boolean;
+  /** A one-off invoice item (`add_invoice_items`, a preview's `invoice_items`), not a subscription item's line. */
+  invoiceItem?: boolean;
+  /** The invoice item's metadata, which its line carries. */
+  metadata?: Record<string, string>;
 }
 
 export function lineItemObject(init: LineInit, invoice: string | null): Stripe.InvoiceLineItem {
   return {
     id: newId('il'), object: 'line_item', amount: init.amount, currency: init.price.currency, description: init.description,
-    discount_amounts: [], discountable: !init.proration, discounts: [], invoice, livemode: false, metadata: {},
-    parent: {
-      type: 'subscription_item_details', invoice_item_details: null,
-      subscription_item_details: { invoice_item: init.proration ? newId('ii') : null, proration: init.proration, proration_details: { credited_items: null }, subscription: init.subscription, subscription_item: init.subscriptionItem ?? '' },
-    },
+    discount_amounts: [], discountable: !init.proration, discounts: [], invoice, livemode: false, metadata: init.metadata ?? {},
+    parent: init.invoiceItem
+      ? {
+          type: 'invoice_item_details', subscription_item_details: null,
+          invoice_item_details: { invoice_item: newId('ii'), proration: false, proration_details: { credited_items: null }, subscription: init.subscription },
+        }
+      : {
+          type: 'subscription_item_details', invoice_item_details: null,
+          subscription_item_details: { invoice_item: init.proration ? newId('ii') : null, proration: init.proration, proration_details: { credited_items: null }, subscription: init.subscription, subscription_item: init.subscriptionItem ?? '' },
+        },
     period: { start: init.periodStart, end: init.periodEnd }, pretax_credit_amounts: [],
     pricing: { type: 'price_details', price_details: { price: init.price.id, product: init.price.product as string }, unit_amount_decimal: init.price.unit_amount_decimal },
     quantity: init.quantity, quantity_decimal: String(init.quantity), subscription: init.subscription, subtotal: init.amount, taxes: [],

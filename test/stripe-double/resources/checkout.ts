@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { findCustomer, findPrice } from '../billing.js';
+import { assertOneInterval, findCustomer, findPrice } from '../billing.js';
 import type { Params } from '../form-parser.js';
 import { applyMetadata, bool, invalid, missing, num, obj, objects, required, str, strings } from '../params.js';
 import { newId, type StripeState } from '../store.js';
@@ -51,6 +51,7 @@ function createSession(ctx: RouteContext): Stripe.Checkout.Session {
   if (mode === 'subscription' && !prices.some((p) => p.recurring)) {
     throw invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
   }
+  if (mode === 'subscription') assertOneInterval(prices.filter((p) => p.recurring), 'line_items');
   if (mode === 'payment' && prices.some((p) => p.recurring)) {
     throw invalid('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', 'line_items');
   }

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Params } from '../form-parser.js';
-import { findCustomer, findSubscription, periodLines, planProration, recordProration } from '../billing.js';
+import { assertOneInterval, findCustomer, findSubscription, invoiceItemLines, periodLines, planProration, pricesAfter, recordProration, usageLines } from '../billing.js';
 import { addInterval, invoiceObject, type LineInit } from '../objects.js';
 import { invalid, matchesRange, missing, num, obj, str } from '../params.js';
 import { newId } from '../store.js';
@@ -22,6 +22,8 @@ function subscriptionOf(invoice: Stripe.Invoice): string | null {
  * The upcoming invoice (`POST /v1/invoices/create_preview`). With `subscription_details[items]` it holds the
  * prorations of that change at `subscription_details[proration_date]` (default now) and, unless
  * `proration_behavior=always_invoice`, the next period at the new prices; without items, just the next period.
+ * An invoice at the period's end also bills each metered item's usage so far this period (in arrears, as Stripe's
+ * preview does); a metered item the change removes or replaces bills nothing (classic billing mode).
  */
 function createPreview(ctx: RouteContext): Stripe.Invoice {
   const { state, params } = ctx;
@@ -40,12 +42,14 @@ function createPreview(ctx: RouteContext): Stripe.Invoice {
   const prorationDate = num(details, 'proration_date') ?? state.now();
   const item = subscription.items.data[0];
   const pending = state.pendingProrations.get(subscription.id) ?? [];
-  let lines: LineInit[] = [...pending];
+  // `invoice_items`: one-off items the preview adds (as a change's `add_invoice_items` would).
+  let lines: LineInit[] = [...pending, ...invoiceItemLines(state, subscription, params, 'invoice_items')];
   let immediate = false;
   // The invoice's own period looks back (the current period); an immediate invoice has both at now.
   let periodStart = item.current_period_start;
   let periodEnd = item.current_period_end;
   if (changes.length > 0) {
+    assertOneInterval(pricesAfter(state, subscription, changes));
     const plan = planProration(state, subscription, changes, prorationDate);
     immediate = behavior === 'always_invoice' || plan.newPeriod !== null;
     if (behavior !== 'none') {
@@ -63,12 +67,13 @@ function createPreview(ctx: RouteContext): Stripe.Invoice {
       future.items.data = future.items.data.filter((i) => !changes.some((c) => c.id === i.id && c.deleted));
       const interval = future.items.data[0]?.price.recurring;
       const next = addInterval(item.current_period_end, interval?.interval ?? 'month', interval?.interval_count ?? 1);
-      lines = [...lines, ...periodLines(state, future, item.current_period_end, next)];
+      const untouched = (it: Stripe.SubscriptionItem) => !changes.some((c) => c.id === it.id && (c.deleted || (c.price && c.price !== it.price.id)));
+      lines = [...lines, ...usageLines(state, subscription, item.current_period_end, untouched), ...periodLines(state, future, item.current_period_end, next)];
     }
   } else {
     const interval = item.price.recurring;
     const next = addInterval(item.current_period_end, interval?.interval ?? 'month', interval?.interval_count ?? 1);
-    lines = [...lines, ...periodLines(state, subscription, item.current_period_end, next)];
+    lines = [...lines, ...usageLines(state, subscription, item.current_period_end), ...periodLines(state, subscription, item.current_period_end, next)];
   }
   return invoiceObject({
     id: newId('upcoming_in'), customer: subscription.customer as string, subscription: subscription.id, subscriptionMetadata: subscription.metadata,

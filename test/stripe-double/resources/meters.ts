@@ -80,6 +80,20 @@ export function meterUsage(state: StripeState, customer: string, eventName: stri
   return meterEvents.filter((e) => e.event.event_name === eventName && e.event.payload[key] === customer).reduce((sum, e) => sum + Number(e.event.payload[valueKey]), 0);
 }
 
+/**
+ * What the meter `meterId` summed for `customer` over the events timestamped in [from, until): what a metered item
+ * on that meter bills for that stretch of its period.
+ */
+export function meterUsageBetween(state: StripeState, customer: string, meterId: string, from: number, until: number): number {
+  const meter = meterState(state).meters.get(meterId);
+  if (!meter) return 0;
+  const key = meter.customer_mapping.event_payload_key;
+  const valueKey = meter.value_settings.event_payload_key;
+  return meterState(state).meterEvents
+    .filter((e) => e.event.event_name === meter.event_name && e.event.payload[key] === customer && e.event.timestamp >= from && e.event.timestamp < until)
+    .reduce((sum, e) => sum + Number(e.event.payload[valueKey]), 0);
+}
+
 export const meterRoutes: Route[] = [
   route('POST', '/v1/billing/meters', ({ params, state }) => createMeter(state, params)),
   route('GET', '/v1/billing/meters/:id', ({ captures, state }) => {

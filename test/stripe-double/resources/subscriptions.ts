@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { Params } from '../form-parser.js';
 import {
-  createSubscriptionRecord, findCustomer, findPrice, findSubscription, issueInvoice, type ItemChange, periodLines, planProration, recordProration,
+  assertOneInterval, createSubscriptionRecord, findCustomer, findPrice, findSubscription, invoiceItemLines, issueInvoice, type ItemChange, periodLines, planProration, pricesAfter, recordProration,
 } from '../billing.js';
 import { setItemPrice, subscriptionItemObject } from '../objects.js';
 import { applyMetadata, bool, invalid, matchesRange, missing, num, obj, objects, required, str } from '../params.js';
@@ -109,20 +109,26 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
   const changes = itemChanges(params);
   const behavior = str(params, 'proration_behavior') ?? 'create_prorations';
   const prorationDate = num(params, 'proration_date') ?? state.now();
+  // `add_invoice_items`: pending invoice items of the next invoice (this one when the change is invoiced at once).
+  const added = invoiceItemLines(state, subscription, params, 'add_invoice_items');
   if (changes.length > 0) {
+    assertOneInterval(pricesAfter(state, subscription, changes));
     const plan = planProration(state, subscription, changes, prorationDate);
     applyItemChanges(state, subscription, changes, plan.newPeriod);
-    if (behavior !== 'none' && plan.lines.length > 0) {
-      recordProration(state, subscription, plan, prorationDate, 'update');
+    if (behavior !== 'none' && plan.lines.length > 0) recordProration(state, subscription, plan, prorationDate, 'update');
+    const lines = [...(behavior !== 'none' ? plan.lines : []), ...added];
+    if (lines.length > 0) {
       const pending = state.pendingProrations.get(subscription.id) ?? [];
       if (behavior !== 'always_invoice' && !plan.newPeriod) {
-        state.pendingProrations.set(subscription.id, [...pending, ...plan.lines]);
+        state.pendingProrations.set(subscription.id, [...pending, ...lines]);
       } else {
         state.pendingProrations.delete(subscription.id);
-        const invoice = issueInvoice(state, subscription, [...pending, ...plan.lines], 'subscription_update', { prorationDate });
+        const invoice = issueInvoice(state, subscription, [...pending, ...lines], 'subscription_update', { prorationDate });
         for (const type of ['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']) ctx.emit(type, invoice);
       }
     }
+  } else if (added.length > 0) {
+    state.pendingProrations.set(subscription.id, [...(state.pendingProrations.get(subscription.id) ?? []), ...added]);
   }
   const cancelAtPeriodEnd = bool(params, 'cancel_at_period_end');
   if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(subscription, cancelAtPeriodEnd, state.now());
