@@ -58,7 +58,7 @@ describe('billing: invoices, upcoming invoice and tier change', () => {
       const renewal = double.state.subscriptions.get(v.subscriptionId)!.items.data[0].current_period_end;
       expect(res.body).toEqual({
         amount_due_cents: 4900, currency: 'eur', next_payment_attempt: new Date(renewal * 1000).toISOString(), proration_date: null,
-        lines: [{ description: expect.any(String), amount_cents: 4900, quantity: 1 }],
+        lines: [{ description: expect.any(String), amount_cents: 4900, quantity: 1, overage: false }],
       });
       const [sent] = sentSince(double, 0, 'POST', '/v1/invoices/create_preview').filter((r) => r.params.subscription === v.subscriptionId);
       expect(sent.params).toEqual({ customer: v.customerId, subscription: v.subscriptionId });

@@ -103,6 +103,32 @@ describe('order overage', () => {
     expect(await state(v.vendorId)).toMatchObject({ orders_this_period: 3, overage_orders: 0, meter_events: 0 });
   });
 
+  it('hard-limits an annual plan on a tier with an overage price (it carries no metered item)', async () => {
+    const v = await billedVendor('ovg');
+    await t.db.query(`UPDATE vendor_subscriptions SET is_annual = true WHERE vendor_id = $1`, [v.vendorId]);
+    for (let i = 0; i < 3; i++) expect((await order(v, i)).status).toBe(201);
+    const refused = await order(v, 4);
+    expect(refused.status).toBe(403);
+    expect(refused.body.details).toEqual({ limit_type: 'orders', current: 3, limit: 3, tier_code: 'ovg' });
+    expect(await state(v.vendorId)).toMatchObject({ orders_this_period: 3, overage_orders: 0, meter_events: 0, started_events: 0 });
+  });
+
+  it('hard-limits while a tier change is in flight (its pending tier), even to a tier that prices overage, and not after', async () => {
+    const v = await billedVendor('ovg');
+    for (let i = 0; i < 3; i++) expect((await order(v, i)).status).toBe(201);
+    // The change's reservation, as LimitService.reservePendingTier leaves it during the Stripe call.
+    await t.db.query(`UPDATE vendor_subscriptions SET pending_tier_code = 'ovg', pending_tier_expires_at = now() + interval '2 minutes' WHERE vendor_id = $1`, [v.vendorId]);
+    const refused = await order(v, 4);
+    expect(refused.status).toBe(403);
+    expect(refused.body.details).toEqual({ limit_type: 'orders', current: 3, limit: 3, tier_code: 'ovg' });
+    // A dead process's reservation runs out: overage again.
+    await t.db.query(`UPDATE vendor_subscriptions SET pending_tier_expires_at = now() - interval '1 second' WHERE vendor_id = $1`, [v.vendorId]);
+    const accepted = await order(v, 5);
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.overage).toBe(true);
+    expect(await state(v.vendorId)).toMatchObject({ orders_this_period: 4, overage_orders: 1, meter_events: 1 });
+  });
+
   it('takes exactly the last slot and the overage the cap allows out of 50 parallel orders at the boundary', async () => {
     const v = await billedVendor('ovg');
     await t.db.query(`UPDATE vendor_subscriptions SET overage_cap_mode = 'custom', overage_cap_cents = 3000 WHERE vendor_id = $1`, [v.vendorId]);

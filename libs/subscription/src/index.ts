@@ -17,3 +17,4 @@ export * from './revenue/revenue-movement.js';
 export * from './revenue/revenue-report.js';
 export * from './revenue/revenue.service.js';
 export * from './overage/meter-event-sender.service.js';
+export { overageOrdersSince } from './overage/meter-event.sql.js';

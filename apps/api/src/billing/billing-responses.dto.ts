@@ -104,6 +104,7 @@ export class InvoiceLineDto {
   @ApiProperty() description: string;
   @ApiProperty({ example: 9900 }) amount_cents: number;
   @ApiProperty({ type: 'integer', nullable: true }) quantity: number | null;
+  @ApiProperty({ description: 'the period\'s overage orders (billed through the overage meter), or those a plan change bills' }) overage: boolean;
 }
 
 export class UpcomingInvoiceDto {

@@ -6,7 +6,8 @@ import { DataSource } from 'typeorm';
 import { NoActiveSubscriptionError } from '../billing.errors.js';
 import { BillingContext, hasLiveStripeSubscription } from '../shared/billing-context.service.js';
 import { fromUnixSeconds, isoOrNull, toUnixSeconds } from '../shared/billing-urls.js';
-import { TierChangePlanner } from '../tier-change/tier-change-planner.js';
+import { idOf } from '../webhooks/stripe-mapping.js';
+import { OVERAGE_LINE_KIND, TierChangePlanner } from '../tier-change/tier-change-planner.js';
 import { BillingHistory } from './billing-history.entity.js';
 
 export interface InvoiceView {
@@ -30,7 +31,8 @@ export interface UpcomingInvoiceView {
   next_payment_attempt: string | null;
   /** Unix seconds; pass it to POST /change-tier so the charge equals this preview. Null without a change. */
   proration_date: number | null;
-  lines: Array<{ description: string; amount_cents: number; quantity: number | null }>;
+  /** `overage`: the period's overage orders (the metered item's usage so far), or those a plan change bills. */
+  lines: Array<{ description: string; amount_cents: number; quantity: number | null; overage: boolean }>;
 }
 
 @Injectable()
@@ -70,24 +72,39 @@ export class InvoiceService {
     if (change.tierCode !== undefined || change.isAnnual !== undefined) {
       const plan = await this.planner.plan(sub, change.tierCode ?? sub.tierCode, change.isAnnual ?? sub.isAnnual);
       if (plan.priceId !== sub.stripePriceId) {
-        const item = await this.planner.subscriptionItem(subscription, sub.stripePriceId);
+        const items = await this.planner.itemsChange(vendorId, subscription, sub.stripePriceId, plan);
         prorationDate = toUnixSeconds(this.clock.now());
         params.subscription_details = {
-          items: [{ id: item.id, price: plan.priceId }],
+          items: items.items,
           proration_behavior: plan.prorationBehavior,
           proration_date: prorationDate,
         };
+        if (items.usage.length > 0) params.invoice_items = items.usage;
       }
     }
     const invoice = await this.stripe.call('preview the upcoming invoice', (stripe) => stripe.invoices.createPreview(params));
+    const overagePrices = await this.context.overagePriceIds();
     return {
       amount_due_cents: invoice.amount_due,
       currency: invoice.currency,
       next_payment_attempt: isoOrNull(fromUnixSeconds(invoice.next_payment_attempt ?? nextAttemptOf(invoice, prorationDate))),
       proration_date: prorationDate,
-      lines: invoice.lines.data.map((line) => ({ description: line.description ?? '', amount_cents: line.amount, quantity: line.quantity })),
+      lines: invoice.lines.data.map((line) => lineView(line, overagePrices)),
     };
   }
+}
+
+/**
+ * A line of the preview. Stripe's preview bills a metered item's usage so far this period (the overage meter's sum ×
+ * the tier's overage price) like the invoice at the period's end will: that line, and the invoice item a plan change
+ * adds for overage orders whose metered item it removes, are named for the vendor and marked `overage`.
+ */
+function lineView(line: Stripe.InvoiceLineItem, overagePrices: ReadonlySet<string>): UpcomingInvoiceView['lines'][number] {
+  const price = idOf(line.pricing?.price_details?.price as string | Stripe.Price | undefined);
+  const metered = price !== null && overagePrices.has(price);
+  const billedByChange = line.metadata?.kind === OVERAGE_LINE_KIND;
+  const description = metered ? 'Overage orders this period' : billedByChange ? 'Overage orders before the plan change' : line.description ?? '';
+  return { description, amount_cents: line.amount, quantity: line.quantity, overage: metered || billedByChange };
 }
 
 /**
@@ -95,7 +112,7 @@ export class InvoiceService {
  * a renewal when its period starts.
  */
 function nextAttemptOf(invoice: Stripe.Invoice, prorationDate: number | null): number | null {
-  if (prorationDate !== null && invoice.billing_reason === 'subscription_update' && invoice.lines.data.every((l) => l.parent?.subscription_item_details?.proration)) return prorationDate;
+  if (prorationDate !== null && invoice.billing_reason === 'subscription_update' && invoice.lines.data.every((l) => l.parent?.subscription_item_details?.proration || l.parent?.type === 'invoice_item_details')) return prorationDate;
   const starts = invoice.lines.data.map((l) => l.period?.start).filter((s): s is number => typeof s === 'number');
   return starts.length ? Math.max(...starts) : null;
 }

@@ -37,6 +37,12 @@ export class BillingContext {
     return this.tiers.findTier(code);
   }
 
+  /** Every tier's metered overage price id (CONTRACT §12), to tell an invoice's overage line. */
+  async overagePriceIds(): Promise<ReadonlySet<string>> {
+    const tiers = await this.tiers.listAllTiers();
+    return new Set(tiers.map((t) => t.stripeOveragePriceId).filter((id): id is string => id !== null));
+  }
+
   priceIdOf(tier: TierInfo, isAnnual: boolean): string | null {
     return (isAnnual ? tier.stripePriceAnnualId : tier.stripePriceMonthlyId) ?? null;
   }

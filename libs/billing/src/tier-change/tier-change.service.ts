@@ -72,12 +72,14 @@ export class TierChangeService {
       let updated: Stripe.Subscription;
       const askedAt = this.clock.now();
       try {
-        const item = await this.planner.subscriptionItem(subscriptionId, sub.stripePriceId);
+        // Read after the pending tier is reserved: from then on no overage order is taken at a price this change removes.
+        const change = await this.planner.itemsChange(vendorId, subscriptionId, sub.stripePriceId, plan);
         updated = await this.stripe.call('change the plan', (stripe) =>
           stripe.subscriptions.update(
             subscriptionId,
             {
-              items: [{ id: item.id, price: plan.priceId }],
+              items: change.items,
+              ...(change.usage.length > 0 && { add_invoice_items: change.usage }),
               proration_behavior: plan.prorationBehavior,
               proration_date: prorationDate,
               metadata: { vendor_id: String(vendorId), tier_code: tier.code, is_annual: String(isAnnual) },

@@ -70,14 +70,22 @@ function priceMarks(price: Stripe.Price | string | null | undefined): { plan: bo
  * first. Subscriptions may carry an add-on item before the plan's.
  */
 export function planItem(subscription: Stripe.Subscription, knownPlanPrices?: ReadonlySet<string>): Stripe.SubscriptionItem | null {
-  const items = subscription.items?.data ?? [];
+  const all = subscription.items?.data ?? [];
+  // A tier's metered overage item (CONTRACT §12) rides beside the plan and is never the plan.
+  const items = all.filter((item) => !isMeteredPrice(item.price));
   return (
     (knownPlanPrices && items.find((item) => knownPlanPrices.has(idOf(item.price) ?? ''))) ||
     items.find((item) => priceMarks(item.price).plan) ||
     items.find((item) => !priceMarks(item.price).addOn) ||
     items[0] ||
+    all[0] ||
     null
   );
+}
+
+/** A metered price (usage_type metered): Stripe bills what its Billing Meter summed, in arrears. */
+export function isMeteredPrice(price: Stripe.Price | string | null | undefined): boolean {
+  return expanded(price)?.recurring?.usage_type === 'metered';
 }
 
 /** The plan item's price (an expanded price, or one with only its id when the item names a plain id). */

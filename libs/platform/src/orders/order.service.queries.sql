@@ -35,17 +35,10 @@ WITH
               END
             ) + (
               CASE
-                WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                WHEN subscription.stripe_subscription_id IS NULL
+                OR subscription.is_annual THEN NULL
                 WHEN subscription.pending_tier_code IS NOT NULL
-                AND subscription.pending_tier_expires_at > $2::timestamptz
-                AND (
-                  SELECT
-                    t.orders_overage_price_cents
-                  FROM
-                    subscription_tiers t
-                  WHERE
-                    t.code = subscription.pending_tier_code
-                ) IS NULL THEN NULL
+                AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
                 ELSE (
                   SELECT
                     t.orders_overage_price_cents
@@ -172,17 +165,10 @@ WITH
               SELECT
                 (
                   CASE
-                    WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                    WHEN subscription.stripe_subscription_id IS NULL
+                    OR subscription.is_annual THEN NULL
                     WHEN subscription.pending_tier_code IS NOT NULL
-                    AND subscription.pending_tier_expires_at > $2::timestamptz
-                    AND (
-                      SELECT
-                        t.orders_overage_price_cents
-                      FROM
-                        subscription_tiers t
-                      WHERE
-                        t.code = subscription.pending_tier_code
-                    ) IS NULL THEN NULL
+                    AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
                     ELSE (
                       SELECT
                         t.orders_overage_price_cents
@@ -254,6 +240,7 @@ WITH
       subscription.pending_tier_code,
       subscription.pending_tier_expires_at,
       subscription.stripe_subscription_id,
+      subscription.is_annual,
       subscription.overage_cap_mode,
       subscription.overage_cap_cents,
       subscription.overage_orders,
@@ -329,17 +316,10 @@ WITH
         'price_per_unit_cents',
         (
           CASE
-            WHEN claimed.stripe_subscription_id IS NULL THEN NULL
+            WHEN claimed.stripe_subscription_id IS NULL
+            OR claimed.is_annual THEN NULL
             WHEN claimed.pending_tier_code IS NOT NULL
-            AND claimed.pending_tier_expires_at > $2::timestamptz
-            AND (
-              SELECT
-                t.orders_overage_price_cents
-              FROM
-                subscription_tiers t
-              WHERE
-                t.code = claimed.pending_tier_code
-            ) IS NULL THEN NULL
+            AND claimed.pending_tier_expires_at > $2::timestamptz THEN NULL
             ELSE (
               SELECT
                 t.orders_overage_price_cents
@@ -398,17 +378,10 @@ WITH
       CASE
         WHEN NOT COALESCE(claimed.current <= claimed."limit", true) THEN (
           CASE
-            WHEN claimed.stripe_subscription_id IS NULL THEN NULL
+            WHEN claimed.stripe_subscription_id IS NULL
+            OR claimed.is_annual THEN NULL
             WHEN claimed.pending_tier_code IS NOT NULL
-            AND claimed.pending_tier_expires_at > $2::timestamptz
-            AND (
-              SELECT
-                t.orders_overage_price_cents
-              FROM
-                subscription_tiers t
-              WHERE
-                t.code = claimed.pending_tier_code
-            ) IS NULL THEN NULL
+            AND claimed.pending_tier_expires_at > $2::timestamptz THEN NULL
             ELSE (
               SELECT
                 t.orders_overage_price_cents
@@ -566,17 +539,10 @@ WITH
               SELECT
                 (
                   CASE
-                    WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                    WHEN subscription.stripe_subscription_id IS NULL
+                    OR subscription.is_annual THEN NULL
                     WHEN subscription.pending_tier_code IS NOT NULL
-                    AND subscription.pending_tier_expires_at > $2::timestamptz
-                    AND (
-                      SELECT
-                        t.orders_overage_price_cents
-                      FROM
-                        subscription_tiers t
-                      WHERE
-                        t.code = subscription.pending_tier_code
-                    ) IS NULL THEN NULL
+                    AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
                     ELSE (
                       SELECT
                         t.orders_overage_price_cents
@@ -646,17 +612,10 @@ WITH
         )
         AND (
           CASE
-            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            WHEN subscription.stripe_subscription_id IS NULL
+            OR subscription.is_annual THEN NULL
             WHEN subscription.pending_tier_code IS NOT NULL
-            AND subscription.pending_tier_expires_at > $2::timestamptz
-            AND (
-              SELECT
-                t.orders_overage_price_cents
-              FROM
-                subscription_tiers t
-              WHERE
-                t.code = subscription.pending_tier_code
-            ) IS NULL THEN NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
             ELSE (
               SELECT
                 t.orders_overage_price_cents

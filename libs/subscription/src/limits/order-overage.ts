@@ -6,18 +6,20 @@
  */
 
 /** The subscription columns these expressions read (a CTE standing for `s` must carry them). */
-export const OVERAGE_ROW_COLUMNS = ['tier_code', 'pending_tier_code', 'pending_tier_expires_at', 'stripe_subscription_id', 'period_start',
+export const OVERAGE_ROW_COLUMNS = ['tier_code', 'pending_tier_code', 'pending_tier_expires_at', 'stripe_subscription_id', 'is_annual', 'period_start',
   'overage_cap_mode', 'overage_cap_cents', 'overage_orders', 'overage_amount_cents', 'overage_period_start'] as const;
 
 const tierPrice = (code: string) => `(SELECT t.orders_overage_price_cents FROM subscription_tiers t WHERE t.code = ${code})`;
 
 /**
  * The price of one order past the limit on `s`, or NULL: a hard limit. NULL when the tier has no overage price,
- * when nothing bills it (no Stripe subscription: a trial before Checkout, a tier assigned by hand), and while a
- * tier change to a tier without one is in flight (the lower limit of the two holds then, as for every meter).
+ * when nothing bills it (no Stripe subscription: a trial before Checkout, a tier assigned by hand; an annual plan,
+ * which carries no metered item: Stripe keeps a subscription's items on one interval), and while a tier change is
+ * in flight (its Stripe call: the lower limit of the two holds then, as for every meter, and the change bills the
+ * overage its removed metered item counted — an order taken meanwhile would be counted by neither item).
  */
-export const overagePriceSql = (s: string) => `(CASE WHEN ${s}.stripe_subscription_id IS NULL THEN NULL
-      WHEN ${s}.pending_tier_code IS NOT NULL AND ${s}.pending_tier_expires_at > $2::timestamptz AND ${tierPrice(`${s}.pending_tier_code`)} IS NULL THEN NULL
+export const overagePriceSql = (s: string) => `(CASE WHEN ${s}.stripe_subscription_id IS NULL OR ${s}.is_annual THEN NULL
+      WHEN ${s}.pending_tier_code IS NOT NULL AND ${s}.pending_tier_expires_at > $2::timestamptz THEN NULL
       ELSE ${tierPrice(`${s}.tier_code`)} END)`;
 
 /** The vendor's cap on a period's overage amount, NULL: no cap (`none`). Default: the tier's monthly price (none: 0). */

@@ -18,3 +18,13 @@ export const meterEventInsertSql = (inserted: string, claim: string) => `INSERT 
     SELECT i.id, c.vendor_id, ${meterEventIdentifierSql('i.id')}, 1, c.overage_price_cents, i.created_at
       FROM ${inserted} i CROSS JOIN ${claim} c WHERE c.overage
     RETURNING id`;
+
+/**
+ * The vendor's overage orders from `since` on (any status: sent or still in the outbox), by the order's time, which
+ * is the meter event's timestamp. A tier change that takes a metered item off a subscription bills these itself:
+ * Stripe (classic billing mode) drops the usage of a removed item.
+ */
+export async function overageOrdersSince(db: { query(sql: string, params: unknown[]): Promise<unknown> }, vendorId: number, since: Date): Promise<number> {
+  const rows = (await db.query(`SELECT COALESCE(sum(value), 0)::int AS orders FROM stripe_meter_events WHERE vendor_id = $1 AND occurred_at >= $2`, [vendorId, since])) as Array<{ orders: number }>;
+  return rows[0]?.orders ?? 0;
+}
