@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import { createSubscriptionRecord, findSubscription, issueInvoice, periodLines, productName, usageLines } from './billing.js';
+import { createSubscriptionRecord, findPrice, findSubscription, issueInvoice, periodLines, productName, usageLines } from './billing.js';
+import { refreshCurrentPhase, releaseSchedule } from './resources/schedules.js';
 import { addInterval, customerObject, priceObject, productObject, recurring, setItemPrice, type LineInit } from './objects.js';
 import { openingInvoice } from './resources/subscriptions.js';
 import { findSession } from './resources/checkout.js';
@@ -174,6 +175,28 @@ export function createInvoice(state: StripeState, input: CreateInvoiceInput): St
  * failed attempt and the subscription goes `past_due`. A trial ends into `active` (or `past_due`). Returns the
  * events Stripe would send, in order (stored too when `state.autoEvents`).
  */
+/**
+ * A schedule's phase entered at a renewal (`at`, the new period's start): its items' prices and quantities are the
+ * subscription's from now on (what the renewal invoice bills); past the last phase's end the schedule is released.
+ */
+function enterSchedulePhase(state: StripeState, subscription: Stripe.Subscription, at: number): void {
+  const schedule = subscription.schedule ? state.schedules.get(String(subscription.schedule)) : undefined;
+  if (!schedule || schedule.status !== 'active') return;
+  const phase = schedule.phases.find((p) => p.start_date <= at && at < p.end_date);
+  if (!phase) {
+    if (at >= (schedule.phases.at(-1)?.end_date ?? 0) && schedule.end_behavior === 'release') releaseSchedule(state, schedule);
+    return;
+  }
+  const items = subscription.items.data;
+  phase.items.forEach((wanted, i) => {
+    const item = items[i];
+    if (!item) return;
+    setItemPrice(item, findPrice(state, String(wanted.price)));
+    if (typeof wanted.quantity === 'number') item.quantity = wanted.quantity;
+  });
+  refreshCurrentPhase(schedule, at);
+}
+
 export function renewSubscription(state: StripeState, emit: Emit, id: string, options: { paid?: boolean } = {}) {
   const subscription = findSubscription(state, id);
   if (subscription.status === 'canceled') throw new Error(`stripe double: ${id} is canceled`);
@@ -186,6 +209,7 @@ export function renewSubscription(state: StripeState, emit: Emit, id: string, op
   // The period that ends bills its metered usage (in arrears) beside the next period's licensed items (in advance).
   const usage = usageLines(state, subscription, start);
   for (const it of subscription.items.data) [it.current_period_start, it.current_period_end] = [start, end];
+  enterSchedulePhase(state, subscription, start);
   const lines = [...(state.pendingProrations.get(id) ?? []), ...usage, ...periodLines(state, subscription, start, end)];
   state.pendingProrations.delete(id);
   const invoice = issueInvoice(state, subscription, lines, 'subscription_cycle', { status: paid ? 'paid' : 'open' });

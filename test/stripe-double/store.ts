@@ -55,6 +55,8 @@ export class StripeState {
   /** Billing Meters and the meter events accepted (resources/meters.ts). */
   readonly meters = new Map<string, Stripe.Billing.Meter>();
   readonly meterEvents: { event: Stripe.Billing.MeterEvent; receivedAt: number }[] = [];
+  /** Subscription schedules (resources/schedules.ts). */
+  readonly schedules = new Map<string, Stripe.SubscriptionSchedule>();
   readonly sessionExtras = new Map<string, SessionExtras>();
   readonly prorations: ProrationRecord[] = [];
   /** Proration lines of `create_prorations` changes, waiting for the subscription's next invoice (as Stripe's pending invoice items). */
@@ -78,6 +80,7 @@ export class StripeState {
     }
     this.prorations.length = 0;
     this.meters.clear();
+    this.schedules.clear();
     this.meterEvents.length = 0;
     this.pendingProrations.clear();
     this.fixedNow = null;
@@ -86,7 +89,7 @@ export class StripeState {
 
   /** The object an id names, whatever its kind (used by `expand`). */
   lookup(id: string): object | undefined {
-    for (const map of [this.customers, this.products, this.prices, this.subscriptions, this.invoices, this.sessions, this.events]) {
+    for (const map of [this.customers, this.products, this.prices, this.subscriptions, this.invoices, this.sessions, this.events, this.schedules]) {
       const found = (map as Map<string, object>).get(id);
       if (found) return found;
     }

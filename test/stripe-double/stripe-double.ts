@@ -14,6 +14,7 @@ import { customerRoutes } from './resources/customers.js';
 import { eventRoutes } from './resources/events.js';
 import { invoiceRoutes } from './resources/invoices.js';
 import { subscriptionRoutes } from './resources/subscriptions.js';
+import { scheduleRoutes } from './resources/schedules.js';
 import { API_VERSION, newId, type ProrationRecord, StripeState } from './store.js';
 import { expandObject, previousAttributes } from './expand.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -38,7 +39,7 @@ export interface RecordedRequest {
 }
 
 
-const ROUTES: Route[] = [...customerRoutes, ...catalogRoutes, ...checkoutRoutes, ...subscriptionRoutes, ...invoiceRoutes, ...eventRoutes, ...meterRoutes];
+const ROUTES: Route[] = [...customerRoutes, ...catalogRoutes, ...checkoutRoutes, ...subscriptionRoutes, ...invoiceRoutes, ...eventRoutes, ...meterRoutes, ...scheduleRoutes];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

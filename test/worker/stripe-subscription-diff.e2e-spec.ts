@@ -28,7 +28,7 @@ describe('SubscriptionWriter.diffStripeSubscriptions answers what applyStripeSub
     const { vendorId } = await insertSubscription(w.db, { status: 'active', period_start: start, period_end: end, has_payment_method: true, stripe_subscription_id: `sub_${n}`, stripe_customer_id: `cus_${n}`, stripe_price_id: 'price_essential' });
     for (const [column, value] of Object.entries(row)) await w.db.query(`UPDATE vendor_subscriptions SET ${column} = $2 WHERE vendor_id = $1`, [vendorId, value]);
     const patch: StripeSubscriptionPatch = {
-      subscriptionId: `sub_${n}`, customerId: `cus_${n}`, vendorId, priceId: 'price_essential', priceIds: ['price_essential'], tierCode: null, isAnnual: false, status: 'active', ended: false,
+      subscriptionId: `sub_${n}`, customerId: `cus_${n}`, vendorId, priceId: 'price_essential', priceAmountCents: null, priceIds: ['price_essential'], tierCode: null, isAnnual: false, status: 'active', ended: false,
       trialEndsAt: null, period: { start, end }, cancelAtPeriodEnd: false, cancelAt: null, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
     };
     return { vendorId, patch };

@@ -9,6 +9,7 @@ import { AddOnsModule } from './add-ons/add-ons.module.js';
 import { VendorAddOn } from './add-ons/vendor-add-on.entity.js';
 import { CancellationService } from './cancellation/cancellation.service.js';
 import { CatalogSyncService } from './catalog/catalog-sync.service.js';
+import { TierPriceService } from './catalog/tier-price.service.js';
 import { CheckoutService } from './checkout/checkout.service.js';
 import { StripeCustomerService } from './customers/stripe-customer.service.js';
 import { BillingHistory } from './invoices/billing-history.entity.js';
@@ -35,6 +36,7 @@ const services = [
   CancellationService,
   AddOnService,
   CatalogSyncService,
+  TierPriceService,
   BillingSyncService,
   BillingOperationsService,
 ];

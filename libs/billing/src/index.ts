@@ -15,6 +15,7 @@ export * from './cancellation/cancellation.service.js';
 export * from './add-ons/add-on.service.js';
 export * from './add-ons/domain-name.js';
 export * from './catalog/catalog-sync.service.js';
+export * from './catalog/tier-price.service.js';
 export * from './sync/billing-sync.service.js';
 export * from './webhooks/stripe-webhook.service.js';
 export * from './webhooks/webhooks.errors.js';

@@ -1,5 +1,5 @@
 /** CONTRACT §9: the event types, one closed list (writers, the admin filter and the docs read it). */
-export const PLATFORM_EVENT_TYPES = ['usage.threshold_reached', 'usage.overage_started', 'trial.ending', 'subscription.updated', 'subscription.needs_attention', 'payment.failed', 'addon.needs_attention'] as const;
+export const PLATFORM_EVENT_TYPES = ['usage.threshold_reached', 'usage.overage_started', 'trial.ending', 'subscription.updated', 'subscription.price_changing', 'subscription.needs_attention', 'payment.failed', 'addon.needs_attention'] as const;
 export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number];
 
 export const PLATFORM_EVENT_STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -16,6 +16,18 @@ export interface PaymentFailedData {
   amount_due_cents: number;
   attempt_count: number;
   next_payment_attempt: string | null;
+}
+
+/** A price migration scheduled the vendor's new price (CONTRACT §11): the notice, sent before Stripe is told. */
+export interface SubscriptionPriceChangingData {
+  tier_code: string;
+  is_annual: boolean;
+  old_amount_cents: number | null;
+  new_amount_cents: number;
+  currency: string;
+  /** The first renewal at least the migration's notice ahead: the first invoice at the new price. */
+  effective_at: string;
+  migration_id: number;
 }
 
 /** A second live plan subscription (or another plan state admins must settle): nothing moved locally because of it. */

@@ -18,3 +18,6 @@ export * from './revenue/revenue-report.js';
 export * from './revenue/revenue.service.js';
 export * from './overage/meter-event-sender.service.js';
 export { overageOrdersSince } from './overage/meter-event.sql.js';
+export * from './price-migrations/price-migration.service.js';
+export * from './price-migrations/price-migration-runner.service.js';
+export * from './price-migrations/schedule-phases.js';

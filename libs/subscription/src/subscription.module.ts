@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StripeModule } from '@app/stripe';
 import { MeterEventSenderService } from './overage/meter-event-sender.service.js';
+import { PriceMigrationRunner } from './price-migrations/price-migration-runner.service.js';
+import { PriceMigrationService } from './price-migrations/price-migration.service.js';
 import { LimitService } from './limits/limit.service.js';
 import { RevenueService } from './revenue/revenue.service.js';
 import { SubscriptionLifecycleService } from './lifecycle/subscription-lifecycle.service.js';
@@ -14,7 +16,7 @@ import { VendorSubscription } from './subscriptions/vendor-subscription.entity.j
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionTier, VendorSubscription]), StripeModule],
-  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, MeterEventSenderService],
-  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, MeterEventSenderService, TypeOrmModule],
+  providers: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, MeterEventSenderService, PriceMigrationService, PriceMigrationRunner],
+  exports: [SubscriptionService, SubscriptionWriter, SubscriptionAdminWriter, TierService, LimitService, SubscriptionLifecycleService, RevenueService, MeterEventSenderService, PriceMigrationService, PriceMigrationRunner, TypeOrmModule],
 })
 export class SubscriptionModule {}

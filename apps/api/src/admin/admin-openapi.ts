@@ -14,7 +14,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 /** An admin route's answers: its 2xx body and its errors (401 and 403 always). */
-export function AdminResponses(ok: { status?: 200 | 201; type: Type<unknown> | [Type<unknown>] }, errors: Array<400 | 404 | 409> = []) {
+export function AdminResponses(ok: { status?: 200 | 201 | 202; type: Type<unknown> | [Type<unknown>] }, errors: Array<400 | 404 | 409> = []) {
   return applyDecorators(
     ApiResponse({ status: ok.status ?? 200, type: ok.type }),
     ...[...errors, 401 as const, 403 as const].map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], type: ErrorResponseDto })),

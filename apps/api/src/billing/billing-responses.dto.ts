@@ -34,6 +34,19 @@ export class UsageDto {
   @ApiProperty({ type: UsageMeterDto }) team_members: UsageMeterDto;
 }
 
+export class SubscriptionPriceDto {
+  @ApiProperty({ type: 'integer', nullable: true, example: 9900, description: 'what the Stripe subscription bills for the plan; null: not known yet' }) amount_cents: number | null;
+  @ApiProperty({ example: 'eur' }) currency: string;
+  @ApiProperty({ type: 'string', nullable: true }) stripe_price_id: string | null;
+  @ApiProperty({ description: 'an older price than the tier\'s list price (kept until a price migration moves the vendor)' }) grandfathered: boolean;
+}
+
+export class PriceChangeDto {
+  @ApiProperty({ example: 10900 }) new_amount_cents: number;
+  @ApiProperty({ example: 'eur' }) currency: string;
+  @ApiProperty({ ...DATE_TIME, description: 'the renewal from which the new amount is billed' }) effective_at: string;
+}
+
 export class SubscriptionDto {
   @ApiProperty({ type: TierRefDto }) tier: TierRefDto;
   @ApiProperty({ enum: SUBSCRIPTION_STATUSES, enumName: 'SubscriptionStatus' }) status: string;
@@ -51,6 +64,8 @@ export class SubscriptionDto {
   @ApiProperty({ ...DATE_TIME, nullable: true }) past_due_since: string | null;
   @ApiProperty({ type: [String], example: ['basic_support', 'priority_support'] }) features: string[];
   @ApiProperty({ type: UsageDto }) usage: UsageDto;
+  @ApiProperty({ type: SubscriptionPriceDto, nullable: true, description: 'the price the Stripe subscription bills (CONTRACT §11); null without one' }) price: SubscriptionPriceDto | null;
+  @ApiProperty({ type: PriceChangeDto, nullable: true, description: 'a scheduled price change (a price migration); null when none' }) price_change: PriceChangeDto | null;
 }
 
 export class TierDto {

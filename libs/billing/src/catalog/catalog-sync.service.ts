@@ -69,44 +69,9 @@ export class CatalogSyncService {
   async syncCatalog(): Promise<CatalogSyncResult> {
     this.stripe.assertConfigured();
     const objects: CatalogObject[] = [];
-    let meter: string | undefined;
     const tiers = await this.dataSource.getRepository(SubscriptionTier).find({ order: { displayOrder: 'ASC', id: 'ASC' } });
-    for (const tier of tiers) {
-      const intervals = ([['month', tier.priceMonthlyCents], ['year', tier.priceAnnualCents]] as const).filter(([, cents]) => cents !== null);
-      if (intervals.length === 0) continue; // custom pricing: sold by hand, not through Checkout
-      const product = await this.ensureProduct(objects, {
-        key: `tier:${tier.code}`,
-        storedId: tier.stripeProductId,
-        name: `${tier.name} plan`,
-        description: tier.description,
-        metadata: { catalog_key: `tier:${tier.code}`, tier_code: tier.code },
-        priceKeys: intervals.map(([interval]) => tierPriceLookupKey(tier.code, interval)),
-      });
-      const ids: { month: string | null; year: string | null } = { month: null, year: null };
-      for (const [interval, cents] of intervals) {
-        ids[interval] = await this.ensurePrice(objects, {
-          key: tierPriceLookupKey(tier.code, interval),
-          product,
-          unitAmount: cents!,
-          currency: tier.currency,
-          interval,
-          metadata: { catalog_key: tierPriceLookupKey(tier.code, interval), tier_code: tier.code, interval },
-        });
-      }
-      // Overage (CONTRACT §12): a monthly metered price on the one overage meter, per order past the limit.
-      let overage: string | null = null;
-      if (tier.ordersOveragePriceCents !== null) {
-        meter ??= await this.ensureOverageMeter(objects);
-        overage = await this.ensurePrice(objects, {
-          key: tierOveragePriceLookupKey(tier.code), product, unitAmount: tier.ordersOveragePriceCents, currency: tier.currency, interval: 'month', meter,
-          metadata: { catalog_key: tierOveragePriceLookupKey(tier.code), tier_code: tier.code, kind: 'overage' },
-        });
-      }
-      await this.dataSource.query(
-        `UPDATE subscription_tiers SET stripe_product_id = $2, stripe_price_monthly_id = $3, stripe_price_annual_id = $4, stripe_overage_price_id = $5, updated_at = now() WHERE id = $1`,
-        [tier.id, product, ids.month, ids.year, overage],
-      );
-    }
+    const meter: { id?: string } = {};
+    for (const tier of tiers) await this.syncTier(objects, tier, meter);
 
     const addOns = await this.dataSource.getRepository(AddOnProduct).find({ order: { displayOrder: 'ASC', id: 'ASC' } });
     for (const addOn of addOns) {
@@ -134,6 +99,57 @@ export class CatalogSyncService {
     const result = { objects, created: count('created'), updated: count('updated', 'replaced'), reused: count('reused') };
     this.logger.log({ created: result.created, updated: result.updated, reused: result.reused, msg: 'Stripe catalog synced' });
     return result;
+  }
+
+  /**
+   * One tier's product and prices, now (CONTRACT §11: an admin's price change makes the new Stripe price at once when
+   * Stripe is configured). The same steps as the whole sync; answers what it did.
+   */
+  async syncTierPrices(code: string): Promise<CatalogObject[]> {
+    this.stripe.assertConfigured();
+    const tier = await this.dataSource.getRepository(SubscriptionTier).findOneBy({ code });
+    const objects: CatalogObject[] = [];
+    if (tier) await this.syncTier(objects, tier, {});
+    this.logger.log({ tier_code: code, objects: objects.filter((o) => o.action !== 'reused').map((o) => `${o.action} ${o.key} ${o.id}`), msg: 'Stripe prices of a tier synced' });
+    return objects;
+  }
+
+  /** A tier's product, its monthly and annual prices, and its overage price; the ids stored on its row. */
+  private async syncTier(objects: CatalogObject[], tier: SubscriptionTier, meter: { id?: string }): Promise<void> {
+    const intervals = ([['month', tier.priceMonthlyCents], ['year', tier.priceAnnualCents]] as const).filter(([, cents]) => cents !== null);
+    if (intervals.length === 0) return; // custom pricing: sold by hand, not through Checkout
+    const product = await this.ensureProduct(objects, {
+      key: `tier:${tier.code}`,
+      storedId: tier.stripeProductId,
+      name: `${tier.name} plan`,
+      description: tier.description,
+      metadata: { catalog_key: `tier:${tier.code}`, tier_code: tier.code },
+      priceKeys: intervals.map(([interval]) => tierPriceLookupKey(tier.code, interval)),
+    });
+    const ids: { month: string | null; year: string | null } = { month: null, year: null };
+    for (const [interval, cents] of intervals) {
+      ids[interval] = await this.ensurePrice(objects, {
+        key: tierPriceLookupKey(tier.code, interval),
+        product,
+        unitAmount: cents!,
+        currency: tier.currency,
+        interval,
+        metadata: { catalog_key: tierPriceLookupKey(tier.code, interval), tier_code: tier.code, interval },
+      });
+    }
+    // Overage (CONTRACT §12): a monthly metered price on the one overage meter, per order past the limit.
+    let overage: string | null = null;
+    if (tier.ordersOveragePriceCents !== null) {
+      meter.id ??= await this.ensureOverageMeter(objects);
+      overage = await this.ensurePrice(objects, {
+        key: tierOveragePriceLookupKey(tier.code), product, unitAmount: tier.ordersOveragePriceCents, currency: tier.currency, interval: 'month', meter: meter.id,
+        metadata: { catalog_key: tierOveragePriceLookupKey(tier.code), tier_code: tier.code, kind: 'overage' },
+      });
+    }
+    await this.dataSource.query(
+      `UPDATE subscription_tiers SET stripe_product_id = $2, stripe_price_monthly_id = $3, stripe_price_annual_id = $4, stripe_overage_price_id = $5, updated_at = now() WHERE id = $1`,
+      [tier.id, product, ids.month, ids.year, overage],
+    );
   }
 
   private async ensureProduct(out: CatalogObject[], spec: ProductSpec): Promise<string> {

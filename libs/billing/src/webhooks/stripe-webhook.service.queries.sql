@@ -10,34 +10,35 @@
 --   $5::varchar = patch.customer_id
 --   $6::int = patch.vendor_id
 --   $7::varchar = patch.price_id
---   $8::text = patch.price_ids
---   $9::varchar = patch.tier_code
---   $10::boolean = patch.tier_code_is_default
---   $11::boolean = patch.is_annual
---   $12::varchar = patch.status
---   $13::boolean = patch.ended
---   $14::timestamptz = patch.trial_ends_at
---   $15::timestamptz = patch.period_start
---   $16::timestamptz = patch.period_end
---   $17::boolean = patch.cancel_at_period_end
---   $18::timestamptz = patch.cancel_at
---   $19::timestamptz = patch.cancelled_at
---   $20::timestamptz = patch.ended_at
---   $21::boolean = patch.has_payment_method
---   $22::timestamptz = now
---   $23::varchar = subscription.id
---   $24::text = subscription.needs_attention dedupe key
---   $25::text = note when applied (a re-read: REREAD_NOTE)
---   $26::timestamptz = now
---   $27::varchar = event.id
---   $28::varchar = event.type
---   $29::jsonb = payload
---   $30::timestamptz = event.created
---   $31::boolean = replay
---   $32::varchar = subscription.id
---   $33::varchar = platform event type
---   $34::text = data.stripe_subscription_id
---   $35::text = subscription.needs_attention dedupe key
+--   $8::int = patch.price_amount
+--   $9::text = patch.price_ids
+--   $10::varchar = patch.tier_code
+--   $11::boolean = patch.tier_code_is_default
+--   $12::boolean = patch.is_annual
+--   $13::varchar = patch.status
+--   $14::boolean = patch.ended
+--   $15::timestamptz = patch.trial_ends_at
+--   $16::timestamptz = patch.period_start
+--   $17::timestamptz = patch.period_end
+--   $18::boolean = patch.cancel_at_period_end
+--   $19::timestamptz = patch.cancel_at
+--   $20::timestamptz = patch.cancelled_at
+--   $21::timestamptz = patch.ended_at
+--   $22::boolean = patch.has_payment_method
+--   $23::timestamptz = now
+--   $24::varchar = subscription.id
+--   $25::text = subscription.needs_attention dedupe key
+--   $26::text = note when applied (a re-read: REREAD_NOTE)
+--   $27::timestamptz = now
+--   $28::varchar = event.id
+--   $29::varchar = event.type
+--   $30::jsonb = payload
+--   $31::timestamptz = event.created
+--   $32::boolean = replay
+--   $33::varchar = subscription.id
+--   $34::varchar = platform event type
+--   $35::text = data.stripe_subscription_id
+--   $36::text = subscription.needs_attention dedupe key
 WITH
   locked_row AS (
     SELECT
@@ -57,6 +58,7 @@ WITH
       stripe_subscription_id,
       stripe_customer_id,
       stripe_price_id,
+      stripe_price_amount_cents,
       has_payment_method,
       past_due_since,
       payment_retry_count,
@@ -90,7 +92,7 @@ WITH
       CASE
         WHEN locked_row.stripe_subscription_id IS NOT NULL
         AND locked_row.stripe_subscription_id <> $1::varchar
-        AND $13::boolean THEN 'not_current'
+        AND $14::boolean THEN 'not_current'
         WHEN locked_row.stripe_subscription_id IS NOT NULL
         AND locked_row.stripe_subscription_id <> $1::varchar
         AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
@@ -116,7 +118,7 @@ WITH
             FROM
               platform_events
             WHERE
-              dedupe_key = $24::text
+              dedupe_key = $25::text
           ) THEN 'needs_attention'
           ELSE 'processed'
         END
@@ -126,12 +128,12 @@ WITH
           FROM
             vendor_add_ons
           WHERE
-            stripe_subscription_id = $23::varchar
+            stripe_subscription_id = $24::varchar
         ) THEN NULL
         ELSE 'ignored'
       END AS status,
       CASE
-        WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || $23::varchar
+        WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || $24::varchar
         WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
         WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.stripe_watermark || ')'
         WHEN verdict.verdict = 'second_live' THEN CASE
@@ -141,14 +143,14 @@ WITH
             FROM
               platform_events
             WHERE
-              dedupe_key = $24::text
+              dedupe_key = $25::text
           ) THEN 'skipped (reported before): '
           ELSE ''
         END || (
-          'subscription ' || $23::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || verdict.stripe_subscription_id || '; not applied'
+          'subscription ' || $24::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || verdict.stripe_subscription_id || '; not applied'
         )
-        WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || $23::varchar || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
-        ELSE $25::text
+        WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || $24::varchar || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
+        ELSE $26::text
       END AS note
     FROM
       (
@@ -161,17 +163,17 @@ WITH
     INSERT INTO
       stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
     SELECT
-      $27::varchar,
       $28::varchar,
+      $29::varchar,
       claim_outcome.status,
       1,
       left(claim_outcome.note, 2000),
-      $29::jsonb,
-      $30::timestamptz,
-      $26::timestamptz,
+      $30::jsonb,
+      $31::timestamptz,
+      $27::timestamptz,
       CASE
         WHEN claim_outcome.status = 'failed' THEN NULL
-        ELSE $26::timestamptz
+        ELSE $27::timestamptz
       END
     FROM
       claim_outcome AS claim_outcome
@@ -190,7 +192,7 @@ WITH
     WHERE
       stripe_webhook_events.status <> 'processed'
       AND (
-        $31::boolean
+        $32::boolean
         OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
       )
     RETURNING
@@ -201,19 +203,19 @@ WITH
     INSERT INTO
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
-      $33::varchar,
+      $34::varchar,
       vendor_row.vendor_id,
       jsonb_build_object(
         'stripe_subscription_id',
-        $34::text,
+        $35::text,
         'reason',
         (
           (
-            'subscription ' || $32::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || vendor_row.stripe_subscription_id || '; not applied'
+            'subscription ' || $33::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || vendor_row.stripe_subscription_id || '; not applied'
           )
         )
       ),
-      $35::text
+      $36::text
     FROM
       (
         SELECT
@@ -244,7 +246,7 @@ WITH
         tier_row.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
         item.price_id
       FROM
-        unnest(string_to_array($8::text, ' ')) WITH ORDINALITY AS item (price_id, n)
+        unnest(string_to_array($9::text, ' ')) WITH ORDINALITY AS item (price_id, n)
         JOIN subscription_tiers tier_row ON tier_row.stripe_price_monthly_id = item.price_id
         OR tier_row.stripe_price_annual_id = item.price_id
       ORDER BY
@@ -258,21 +260,21 @@ WITH
     (
       SELECT
         tier_row.code,
-        $11::boolean,
+        $12::boolean,
         $7::varchar
       FROM
         subscription_tiers tier_row
       WHERE
-        tier_row.code = $9::varchar
+        tier_row.code = $10::varchar
     )
     UNION ALL
     (
       SELECT
-        $9::varchar,
-        $11::boolean,
+        $10::varchar,
+        $12::boolean,
         $7::varchar
       WHERE
-        $10::boolean
+        $11::boolean
     )
     LIMIT
       1
@@ -282,84 +284,88 @@ WITH
     SET
       tier_code = COALESCE(patch_tier.code, locked_row.tier_code),
       is_annual = COALESCE(patch_tier.annual, locked_row.is_annual),
-      status = COALESCE($12::varchar, locked_row.status),
+      status = COALESCE($13::varchar, locked_row.status),
       trial_ends_at = COALESCE(
-        $14::timestamptz,
+        $15::timestamptz,
         CASE
-          WHEN COALESCE($12::varchar, locked_row.status) = 'trial' THEN locked_row.trial_ends_at
+          WHEN COALESCE($13::varchar, locked_row.status) = 'trial' THEN locked_row.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
-          $15::timestamptz IS NOT NULL
+          $16::timestamptz IS NOT NULL
           AND (
             locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= locked_row.period_start
+            OR $16::timestamptz >= locked_row.period_start
           )
-        ) THEN $15::timestamptz
+        ) THEN $16::timestamptz
         ELSE locked_row.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($12::varchar, locked_row.status) = 'cancelled'
-        AND $20::timestamptz IS NOT NULL THEN GREATEST(
+        WHEN COALESCE($13::varchar, locked_row.status) = 'cancelled'
+        AND $21::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
-              $15::timestamptz IS NOT NULL
+              $16::timestamptz IS NOT NULL
               AND (
                 locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $15::timestamptz >= locked_row.period_start
+                OR $16::timestamptz >= locked_row.period_start
               )
-            ) THEN $15::timestamptz
+            ) THEN $16::timestamptz
             ELSE locked_row.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
-                $15::timestamptz IS NOT NULL
+                $16::timestamptz IS NOT NULL
                 AND (
                   locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $15::timestamptz >= locked_row.period_start
+                  OR $16::timestamptz >= locked_row.period_start
                 )
-              ) THEN $16::timestamptz
+              ) THEN $17::timestamptz
               ELSE locked_row.period_end
             END,
-            $20::timestamptz
+            $21::timestamptz
           )
         )
         WHEN (
-          $15::timestamptz IS NOT NULL
+          $16::timestamptz IS NOT NULL
           AND (
             locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= locked_row.period_start
+            OR $16::timestamptz >= locked_row.period_start
           )
-        ) THEN $16::timestamptz
+        ) THEN $17::timestamptz
         ELSE locked_row.period_end
       END,
       orders_this_period = CASE
         WHEN (
-          $15::timestamptz IS NOT NULL
+          $16::timestamptz IS NOT NULL
           AND (
             locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= locked_row.period_start
+            OR $16::timestamptz >= locked_row.period_start
           )
         )
-        AND $15::timestamptz > locked_row.period_start THEN 0
+        AND $16::timestamptz > locked_row.period_start THEN 0
         ELSE target_row.orders_this_period
       END,
-      cancel_at_period_end = $17::boolean,
-      cancel_at = $18::timestamptz,
-      cancelled_at = $19::timestamptz,
+      cancel_at_period_end = $18::boolean,
+      cancel_at = $19::timestamptz,
+      cancelled_at = $20::timestamptz,
       stripe_customer_id = COALESCE($5::varchar, locked_row.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
       stripe_price_id = COALESCE(patch_tier.price_id, $7::varchar, locked_row.stripe_price_id),
+      stripe_price_amount_cents = CASE COALESCE(patch_tier.price_id, $7::varchar, locked_row.stripe_price_id)
+        WHEN $7::varchar THEN $8::int
+        WHEN locked_row.stripe_price_id THEN locked_row.stripe_price_amount_cents
+      END,
       has_payment_method = locked_row.has_payment_method
-      OR $21::boolean,
+      OR $22::boolean,
       past_due_since = CASE
-        WHEN COALESCE($12::varchar, locked_row.status) = 'past_due' THEN COALESCE(locked_row.past_due_since, $22::timestamptz)
+        WHEN COALESCE($13::varchar, locked_row.status) = 'past_due' THEN COALESCE(locked_row.past_due_since, $23::timestamptz)
       END,
       payment_retry_count = CASE
         WHEN locked_row.status = 'past_due'
-        AND COALESCE($12::varchar, locked_row.status) <> 'past_due' THEN 0
+        AND COALESCE($13::varchar, locked_row.status) <> 'past_due' THEN 0
         ELSE locked_row.payment_retry_count
       END,
       stripe_watermark = GREATEST(locked_row.stripe_watermark, $2::timestamptz),
@@ -370,7 +376,7 @@ WITH
           ELSE $4::timestamptz
         END
       ),
-      updated_at = $22::timestamptz
+      updated_at = $23::timestamptz
     FROM
       locked_row
       JOIN verdict ON true
@@ -399,6 +405,7 @@ WITH
       target_row.stripe_subscription_id,
       target_row.stripe_customer_id,
       target_row.stripe_price_id,
+      target_row.stripe_price_amount_cents,
       target_row.has_payment_method,
       target_row.past_due_since,
       target_row.payment_retry_count,

@@ -9,7 +9,7 @@ function subscription(over: Partial<Stripe.Subscription> = {}, item: Record<stri
   return {
     id: 'sub_1', object: 'subscription', status: 'active', customer: 'cus_1', metadata: { vendor_id: '42', tier_code: 'business' },
     cancel_at_period_end: false, canceled_at: null, ended_at: null, trial_end: null, default_payment_method: null, default_source: null,
-    items: { data: [{ id: 'si_1', price: { id: 'price_b', recurring: { interval: 'month' } }, current_period_start: unix('2026-11-15T00:00:00Z'), current_period_end: unix('2026-12-15T00:00:00Z'), ...item }] },
+    items: { data: [{ id: 'si_1', price: { id: 'price_b', unit_amount: 19900, recurring: { interval: 'month' } }, current_period_start: unix('2026-11-15T00:00:00Z'), current_period_end: unix('2026-12-15T00:00:00Z'), ...item }] },
     ...over,
   } as unknown as Stripe.Subscription;
 }
@@ -17,7 +17,7 @@ function subscription(over: Partial<Stripe.Subscription> = {}, item: Record<stri
 describe('toSubscriptionPatch', () => {
   it('maps an active subscription: ids, price, interval, metadata tier, period from the item', () => {
     expect(toSubscriptionPatch(subscription(), { now })).toEqual({
-      subscriptionId: 'sub_1', customerId: 'cus_1', vendorId: 42, priceId: 'price_b', priceIds: ['price_b'], tierCode: 'business', isAnnual: false,
+      subscriptionId: 'sub_1', customerId: 'cus_1', vendorId: 42, priceId: 'price_b', priceAmountCents: 19900, priceIds: ['price_b'], tierCode: 'business', isAnnual: false,
       status: 'active', ended: false, trialEndsAt: null,
       period: { start: new Date('2026-11-15T00:00:00Z'), end: new Date('2026-12-15T00:00:00Z') },
       cancelAtPeriodEnd: false, cancelAt: null, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
@@ -58,7 +58,7 @@ describe('toSubscriptionPatch across API versions', () => {
 
   it.each(['2020-08-27', '2024-06-20'] as const)('maps a %s subscription: the period from the subscription, the price from the item', (version) => {
     expect(toSubscriptionPatch(legacy(version), { now })).toEqual({
-      subscriptionId: 'sub_old', customerId: 'cus_old', vendorId: 42, priceId: 'price_b', priceIds: ['price_b'], tierCode: null, isAnnual: false,
+      subscriptionId: 'sub_old', customerId: 'cus_old', vendorId: 42, priceId: 'price_b', priceAmountCents: expect.any(Number), priceIds: ['price_b'], tierCode: null, isAnnual: false,
       status: 'active', ended: false, trialEndsAt: null, period, cancelAtPeriodEnd: false, cancelAt: null, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
     });
   });
@@ -81,7 +81,7 @@ describe('toSubscriptionPatch across API versions', () => {
     const sub = openapiFixture('subscription');
     expect(toSubscriptionPatch(sub, { now, deleted: true })).toEqual({
       subscriptionId: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw', customerId: 'cus_QXg1o8vcGmoR32', vendorId: null, priceId: 'price_1PgafmB7WZ01zgkW6dKueIc5',
-      priceIds: ['price_1PgafmB7WZ01zgkW6dKueIc5'], tierCode: null, isAnnual: false, status: 'cancelled', ended: true, trialEndsAt: new Date(1234567890 * 1000),
+      priceAmountCents: expect.anything(), priceIds: ['price_1PgafmB7WZ01zgkW6dKueIc5'], tierCode: null, isAnnual: false, status: 'cancelled', ended: true, trialEndsAt: new Date(1234567890 * 1000),
       period: null, cancelAtPeriodEnd: true, cancelAt: null, cancelledAt: new Date(1234567890 * 1000), endedAt: new Date(1234567890 * 1000), hasPaymentMethod: false,
     });
     expect(toSubscriptionPatch(sub, { now })).toMatchObject({ status: 'active', ended: false, cancelAtPeriodEnd: true, cancelAt: null, hasPaymentMethod: true });

@@ -20,6 +20,7 @@ export function toSubscriptionPatch(subscription: Stripe.Subscription, opts: { d
     customerId: idOf(subscription.customer),
     vendorId: metadataVendorId(subscription.metadata),
     priceId: price?.id ?? null,
+    priceAmountCents: typeof price?.unit_amount === 'number' ? price.unit_amount : null,
     priceIds: subscriptionPriceIds(subscription),
     tierCode: subscription.metadata?.tier_code || null,
     isAnnual: price?.recurring ? price.recurring.interval === 'year' : null,

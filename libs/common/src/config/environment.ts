@@ -186,6 +186,25 @@ export class EnvironmentVariables {
   METER_EVENTS_BATCH_SIZE: number = 50;
 
   /**
+   * Price migrations (CONTRACT §11): the worker loop's idle wait, its pace of Stripe requests (default
+   * STRIPE_MAX_REQUESTS_PER_SECOND), how many vendors it schedules at once and per claim, and per listing batch.
+   */
+  @Type(() => Number) @IsInt() @Min(10) @Max(60_000)
+  PRICE_MIGRATION_POLL_MS: number = 1000;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  PRICE_MIGRATION_REQUESTS_PER_SECOND?: number;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(32)
+  PRICE_MIGRATION_CONCURRENCY: number = 4;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  PRICE_MIGRATION_BATCH_SIZE: number = 50;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  PRICE_MIGRATION_EXPAND_BATCH_SIZE: number = 500;
+
+  /**
    * Which proxies' X-Forwarded-For the API believes (Fastify's `trustProxy`, the syntax of Express's `trust proxy`): the per-IP login limit keys on
    * the client address it yields. Loopback only by default; name your load balancer's network to widen it.
    */

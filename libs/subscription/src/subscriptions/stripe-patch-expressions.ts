@@ -16,6 +16,7 @@ const PATCH_FIELDS = {
   customer_id: ['varchar', ({ patch }) => patch.customerId],
   vendor_id: ['int', ({ patch }) => patch.vendorId],
   price_id: ['varchar', ({ patch }) => patch.priceId],
+  price_amount: ['int', ({ patch }) => patch.priceAmountCents],
   // Stripe ids hold no spaces; one text per patch keeps the batched form's unnest() one-dimensional.
   price_ids: ['text', ({ patch }) => patch.priceIds.join(' ')],
   tier_code: ['varchar', ({ patch }) => patch.tierCode],
@@ -130,6 +131,10 @@ export function patchAssignments(x: PatchSql, row: string, tier: string, target:
     stripe_customer_id: `COALESCE(${x.customer_id}, ${row}.stripe_customer_id)`,
     stripe_subscription_id: x.sub_id,
     stripe_price_id: `COALESCE(${tier}.price_id, ${price}, ${row}.stripe_price_id)`,
+    // The amount of the price the row ends up with: the plan item's when that is it, the row's when it stays; else
+    // unknown (a plan price found on another item than the plan item's).
+    stripe_price_amount_cents: `CASE COALESCE(${tier}.price_id, ${price}, ${row}.stripe_price_id) WHEN ${price} THEN ${x.price_amount}
+                                     WHEN ${row}.stripe_price_id THEN ${row}.stripe_price_amount_cents END`,
     has_payment_method: `${row}.has_payment_method OR ${x.has_payment_method}`,
     past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${row}.past_due_since, ${x.now}) END`,
     payment_retry_count: `CASE WHEN ${row}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${row}.payment_retry_count END`,

@@ -16,6 +16,8 @@ export interface StripeSubscriptionPatch {
   vendorId: number | null;
   /** The plan item's price. */
   priceId: string | null;
+  /** That price's `unit_amount` (cents): what the vendor pays, grandfathered or not (null: unknown, or no price). */
+  priceAmountCents: number | null;
   /** Every item's price id, the plan item's first: the tier is the first one's a tier row knows (a plan on any item). */
   priceIds: string[];
   /** `metadata.tier_code`: the tier when no tier row carries the price id. */
@@ -61,6 +63,7 @@ export interface PlanState {
   stripe_subscription_id: string | null;
   stripe_customer_id: string | null;
   stripe_price_id: string | null;
+  stripe_price_amount_cents: number | null;
   has_payment_method: boolean;
   past_due_since: Date | null;
   payment_retry_count: number;

@@ -47,6 +47,13 @@ export interface SubscriptionView {
   past_due_since: string | null;
   features: string[];
   usage: { products: UsageMeter; orders: UsageMeter & { overage?: OverageView }; team_members: UsageMeter };
+  /**
+   * The price the vendor's Stripe subscription bills (CONTRACT §11), or null without one. `grandfathered`: it differs
+   * from the tier's list price for the interval (the vendor keeps an older price until a migration moves it).
+   */
+  price: { amount_cents: number | null; currency: string; stripe_price_id: string | null; grandfathered: boolean } | null;
+  /** A price migration's coming change: the new amount from `effective_at` (the first invoice at it); else null. */
+  price_change: { new_amount_cents: number; currency: string; effective_at: string } | null;
 }
 
 /** CONTRACT §5 `GET /api/v1/vendor/billing/tiers`, one entry. */
@@ -103,7 +110,15 @@ export function overageView(sub: VendorSubscription, tier: TierInfo, opts: { alw
 
 const withOverage = (meter: UsageMeter, overage: OverageView | undefined) => (overage ? { ...meter, overage } : meter);
 
-export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reached: ReachedThresholds = {}): SubscriptionView {
+/** What the vendor's Stripe subscription bills, against the tier's list price for its interval. */
+export function priceView(sub: VendorSubscription, tier: TierInfo): SubscriptionView['price'] {
+  if (!sub.stripeSubscriptionId) return null;
+  const listed = sub.isAnnual ? tier.priceAnnualCents : tier.priceMonthlyCents;
+  const amount = sub.stripePriceAmountCents;
+  return { amount_cents: amount, currency: tier.currency, stripe_price_id: sub.stripePriceId, grandfathered: amount !== null && listed !== null && amount !== listed };
+}
+
+export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reached: ReachedThresholds = {}, priceChange: SubscriptionView['price_change'] = null): SubscriptionView {
   return {
     tier: { code: tier.code, name: tier.name },
     status: sub.status,
@@ -123,6 +138,8 @@ export function toSubscriptionView(sub: VendorSubscription, tier: TierInfo, reac
       orders: withOverage(usageMeter(sub.ordersThisPeriod, tier.ordersPerMonth, reached.orders), overageView(sub, tier)),
       team_members: usageMeter(sub.teamMembersCount, tier.teamMembers, reached.team_members),
     },
+    price: priceView(sub, tier),
+    price_change: priceChange,
   };
 }
 

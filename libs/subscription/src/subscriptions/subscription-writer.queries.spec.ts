@@ -11,7 +11,7 @@ clock.set(new Date('2026-03-15T12:00:00Z'));
 const writer = new SubscriptionWriter(clock);
 
 const patch: StripeSubscriptionPatch = {
-  subscriptionId: 'sub_1', customerId: 'cus_1', vendorId: 7, priceId: 'price_business_monthly', priceIds: ['price_business_monthly'], tierCode: 'business', isAnnual: false,
+  subscriptionId: 'sub_1', customerId: 'cus_1', vendorId: 7, priceId: 'price_business_monthly', priceAmountCents: 19900, priceIds: ['price_business_monthly'], tierCode: 'business', isAnnual: false,
   status: 'active', ended: false, trialEndsAt: null, period: { start: new Date('2026-03-01T00:00:00Z'), end: new Date('2026-04-01T00:00:00Z') },
   cancelAtPeriodEnd: false, cancelAt: null, cancelledAt: null, endedAt: null, hasPaymentMethod: true,
 };

@@ -10,21 +10,22 @@
 --   $5::varchar = patch.customer_id
 --   $6::int = patch.vendor_id
 --   $7::varchar = patch.price_id
---   $8::text = patch.price_ids
---   $9::varchar = patch.tier_code
---   $10::boolean = patch.tier_code_is_default
---   $11::boolean = patch.is_annual
---   $12::varchar = patch.status
---   $13::boolean = patch.ended
---   $14::timestamptz = patch.trial_ends_at
---   $15::timestamptz = patch.period_start
---   $16::timestamptz = patch.period_end
---   $17::boolean = patch.cancel_at_period_end
---   $18::timestamptz = patch.cancel_at
---   $19::timestamptz = patch.cancelled_at
---   $20::timestamptz = patch.ended_at
---   $21::boolean = patch.has_payment_method
---   $22::timestamptz = now
+--   $8::int = patch.price_amount
+--   $9::text = patch.price_ids
+--   $10::varchar = patch.tier_code
+--   $11::boolean = patch.tier_code_is_default
+--   $12::boolean = patch.is_annual
+--   $13::varchar = patch.status
+--   $14::boolean = patch.ended
+--   $15::timestamptz = patch.trial_ends_at
+--   $16::timestamptz = patch.period_start
+--   $17::timestamptz = patch.period_end
+--   $18::boolean = patch.cancel_at_period_end
+--   $19::timestamptz = patch.cancel_at
+--   $20::timestamptz = patch.cancelled_at
+--   $21::timestamptz = patch.ended_at
+--   $22::boolean = patch.has_payment_method
+--   $23::timestamptz = now
 WITH
   locked_row AS (
     SELECT
@@ -44,6 +45,7 @@ WITH
       stripe_subscription_id,
       stripe_customer_id,
       stripe_price_id,
+      stripe_price_amount_cents,
       has_payment_method,
       past_due_since,
       payment_retry_count,
@@ -77,7 +79,7 @@ WITH
       CASE
         WHEN locked_row.stripe_subscription_id IS NOT NULL
         AND locked_row.stripe_subscription_id <> $1::varchar
-        AND $13::boolean THEN 'not_current'
+        AND $14::boolean THEN 'not_current'
         WHEN locked_row.stripe_subscription_id IS NOT NULL
         AND locked_row.stripe_subscription_id <> $1::varchar
         AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
@@ -98,7 +100,7 @@ WITH
         tier_row.stripe_price_annual_id IS NOT DISTINCT FROM item.price_id AS annual,
         item.price_id
       FROM
-        unnest(string_to_array($8::text, ' ')) WITH ORDINALITY AS item (price_id, n)
+        unnest(string_to_array($9::text, ' ')) WITH ORDINALITY AS item (price_id, n)
         JOIN subscription_tiers tier_row ON tier_row.stripe_price_monthly_id = item.price_id
         OR tier_row.stripe_price_annual_id = item.price_id
       ORDER BY
@@ -112,21 +114,21 @@ WITH
     (
       SELECT
         tier_row.code,
-        $11::boolean,
+        $12::boolean,
         $7::varchar
       FROM
         subscription_tiers tier_row
       WHERE
-        tier_row.code = $9::varchar
+        tier_row.code = $10::varchar
     )
     UNION ALL
     (
       SELECT
-        $9::varchar,
-        $11::boolean,
+        $10::varchar,
+        $12::boolean,
         $7::varchar
       WHERE
-        $10::boolean
+        $11::boolean
     )
     LIMIT
       1
@@ -136,84 +138,88 @@ WITH
     SET
       tier_code = COALESCE(patch_tier.code, locked_row.tier_code),
       is_annual = COALESCE(patch_tier.annual, locked_row.is_annual),
-      status = COALESCE($12::varchar, locked_row.status),
+      status = COALESCE($13::varchar, locked_row.status),
       trial_ends_at = COALESCE(
-        $14::timestamptz,
+        $15::timestamptz,
         CASE
-          WHEN COALESCE($12::varchar, locked_row.status) = 'trial' THEN locked_row.trial_ends_at
+          WHEN COALESCE($13::varchar, locked_row.status) = 'trial' THEN locked_row.trial_ends_at
         END
       ),
       period_start = CASE
         WHEN (
-          $15::timestamptz IS NOT NULL
+          $16::timestamptz IS NOT NULL
           AND (
             locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= locked_row.period_start
+            OR $16::timestamptz >= locked_row.period_start
           )
-        ) THEN $15::timestamptz
+        ) THEN $16::timestamptz
         ELSE locked_row.period_start
       END,
       period_end = CASE
-        WHEN COALESCE($12::varchar, locked_row.status) = 'cancelled'
-        AND $20::timestamptz IS NOT NULL THEN GREATEST(
+        WHEN COALESCE($13::varchar, locked_row.status) = 'cancelled'
+        AND $21::timestamptz IS NOT NULL THEN GREATEST(
           CASE
             WHEN (
-              $15::timestamptz IS NOT NULL
+              $16::timestamptz IS NOT NULL
               AND (
                 locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                OR $15::timestamptz >= locked_row.period_start
+                OR $16::timestamptz >= locked_row.period_start
               )
-            ) THEN $15::timestamptz
+            ) THEN $16::timestamptz
             ELSE locked_row.period_start
           END + interval '1 millisecond',
           LEAST(
             CASE
               WHEN (
-                $15::timestamptz IS NOT NULL
+                $16::timestamptz IS NOT NULL
                 AND (
                   locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-                  OR $15::timestamptz >= locked_row.period_start
+                  OR $16::timestamptz >= locked_row.period_start
                 )
-              ) THEN $16::timestamptz
+              ) THEN $17::timestamptz
               ELSE locked_row.period_end
             END,
-            $20::timestamptz
+            $21::timestamptz
           )
         )
         WHEN (
-          $15::timestamptz IS NOT NULL
+          $16::timestamptz IS NOT NULL
           AND (
             locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= locked_row.period_start
+            OR $16::timestamptz >= locked_row.period_start
           )
-        ) THEN $16::timestamptz
+        ) THEN $17::timestamptz
         ELSE locked_row.period_end
       END,
       orders_this_period = CASE
         WHEN (
-          $15::timestamptz IS NOT NULL
+          $16::timestamptz IS NOT NULL
           AND (
             locked_row.stripe_subscription_id IS DISTINCT FROM $1::varchar
-            OR $15::timestamptz >= locked_row.period_start
+            OR $16::timestamptz >= locked_row.period_start
           )
         )
-        AND $15::timestamptz > locked_row.period_start THEN 0
+        AND $16::timestamptz > locked_row.period_start THEN 0
         ELSE target_row.orders_this_period
       END,
-      cancel_at_period_end = $17::boolean,
-      cancel_at = $18::timestamptz,
-      cancelled_at = $19::timestamptz,
+      cancel_at_period_end = $18::boolean,
+      cancel_at = $19::timestamptz,
+      cancelled_at = $20::timestamptz,
       stripe_customer_id = COALESCE($5::varchar, locked_row.stripe_customer_id),
       stripe_subscription_id = $1::varchar,
       stripe_price_id = COALESCE(patch_tier.price_id, $7::varchar, locked_row.stripe_price_id),
+      stripe_price_amount_cents = CASE COALESCE(patch_tier.price_id, $7::varchar, locked_row.stripe_price_id)
+        WHEN $7::varchar THEN $8::int
+        WHEN locked_row.stripe_price_id THEN locked_row.stripe_price_amount_cents
+      END,
       has_payment_method = locked_row.has_payment_method
-      OR $21::boolean,
+      OR $22::boolean,
       past_due_since = CASE
-        WHEN COALESCE($12::varchar, locked_row.status) = 'past_due' THEN COALESCE(locked_row.past_due_since, $22::timestamptz)
+        WHEN COALESCE($13::varchar, locked_row.status) = 'past_due' THEN COALESCE(locked_row.past_due_since, $23::timestamptz)
       END,
       payment_retry_count = CASE
         WHEN locked_row.status = 'past_due'
-        AND COALESCE($12::varchar, locked_row.status) <> 'past_due' THEN 0
+        AND COALESCE($13::varchar, locked_row.status) <> 'past_due' THEN 0
         ELSE locked_row.payment_retry_count
       END,
       stripe_watermark = GREATEST(locked_row.stripe_watermark, $2::timestamptz),
@@ -224,7 +230,7 @@ WITH
           ELSE $4::timestamptz
         END
       ),
-      updated_at = $22::timestamptz
+      updated_at = $23::timestamptz
     FROM
       locked_row
       JOIN verdict ON true
@@ -245,6 +251,7 @@ WITH
       target_row.stripe_subscription_id,
       target_row.stripe_customer_id,
       target_row.stripe_price_id,
+      target_row.stripe_price_amount_cents,
       target_row.has_payment_method,
       target_row.past_due_since,
       target_row.payment_retry_count,
@@ -279,6 +286,8 @@ SELECT
     locked_row.stripe_customer_id,
     'stripe_price_id',
     locked_row.stripe_price_id,
+    'stripe_price_amount_cents',
+    locked_row.stripe_price_amount_cents,
     'has_payment_method',
     locked_row.has_payment_method,
     'past_due_since',
@@ -311,21 +320,22 @@ FROM
 --   $5::varchar[] = each patch's customer_id
 --   $6::int[] = each patch's vendor_id
 --   $7::varchar[] = each patch's price_id
---   $8::text[] = each patch's price_ids
---   $9::varchar[] = each patch's tier_code
---   $10::boolean[] = each patch's tier_code_is_default
---   $11::boolean[] = each patch's is_annual
---   $12::varchar[] = each patch's status
---   $13::boolean[] = each patch's ended
---   $14::timestamptz[] = each patch's trial_ends_at
---   $15::timestamptz[] = each patch's period_start
---   $16::timestamptz[] = each patch's period_end
---   $17::boolean[] = each patch's cancel_at_period_end
---   $18::timestamptz[] = each patch's cancel_at
---   $19::timestamptz[] = each patch's cancelled_at
---   $20::timestamptz[] = each patch's ended_at
---   $21::boolean[] = each patch's has_payment_method
---   $22::timestamptz = now
+--   $8::int[] = each patch's price_amount
+--   $9::text[] = each patch's price_ids
+--   $10::varchar[] = each patch's tier_code
+--   $11::boolean[] = each patch's tier_code_is_default
+--   $12::boolean[] = each patch's is_annual
+--   $13::varchar[] = each patch's status
+--   $14::boolean[] = each patch's ended
+--   $15::timestamptz[] = each patch's trial_ends_at
+--   $16::timestamptz[] = each patch's period_start
+--   $17::timestamptz[] = each patch's period_end
+--   $18::boolean[] = each patch's cancel_at_period_end
+--   $19::timestamptz[] = each patch's cancel_at
+--   $20::timestamptz[] = each patch's cancelled_at
+--   $21::timestamptz[] = each patch's ended_at
+--   $22::boolean[] = each patch's has_payment_method
+--   $23::timestamptz = now
 SELECT
   current_row.vendor_id,
   CASE
@@ -411,12 +421,18 @@ SELECT
     OR (COALESCE(patch.customer_id, current_row.stripe_customer_id)) IS DISTINCT FROM current_row.stripe_customer_id
     OR (COALESCE(patch_tier.price_id, patch.price_id, current_row.stripe_price_id)) IS DISTINCT FROM current_row.stripe_price_id
     OR (
+      CASE COALESCE(patch_tier.price_id, patch.price_id, current_row.stripe_price_id)
+        WHEN patch.price_id THEN patch.price_amount
+        WHEN current_row.stripe_price_id THEN current_row.stripe_price_amount_cents
+      END
+    ) IS DISTINCT FROM current_row.stripe_price_amount_cents
+    OR (
       current_row.has_payment_method
       OR patch.has_payment_method
     ) IS DISTINCT FROM current_row.has_payment_method
     OR (
       CASE
-        WHEN COALESCE(patch.status, current_row.status) = 'past_due' THEN COALESCE(current_row.past_due_since, $22::timestamptz)
+        WHEN COALESCE(patch.status, current_row.status) = 'past_due' THEN COALESCE(current_row.past_due_since, $23::timestamptz)
       END
     ) IS DISTINCT FROM current_row.past_due_since
     OR (
@@ -449,20 +465,21 @@ FROM
     $5::varchar[],
     $6::int[],
     $7::varchar[],
-    $8::text[],
-    $9::varchar[],
-    $10::boolean[],
+    $8::int[],
+    $9::text[],
+    $10::varchar[],
     $11::boolean[],
-    $12::varchar[],
-    $13::boolean[],
-    $14::timestamptz[],
+    $12::boolean[],
+    $13::varchar[],
+    $14::boolean[],
     $15::timestamptz[],
     $16::timestamptz[],
-    $17::boolean[],
-    $18::timestamptz[],
+    $17::timestamptz[],
+    $18::boolean[],
     $19::timestamptz[],
     $20::timestamptz[],
-    $21::boolean[]
+    $21::timestamptz[],
+    $22::boolean[]
   ) WITH ORDINALITY AS patch (
     sub_id,
     at,
@@ -471,6 +488,7 @@ FROM
     customer_id,
     vendor_id,
     price_id,
+    price_amount,
     price_ids,
     tier_code,
     tier_code_is_default,
@@ -504,6 +522,7 @@ FROM
       stripe_subscription_id,
       stripe_customer_id,
       stripe_price_id,
+      stripe_price_amount_cents,
       has_payment_method,
       past_due_since,
       payment_retry_count,

@@ -39,7 +39,7 @@ export type StripeDiff =
 
 const PLAN_COLUMNS: (keyof PlanState)[] = [
   'tier_code', 'is_annual', 'status', 'trial_ends_at', 'period_start', 'period_end', 'cancel_at_period_end', 'cancel_at', 'cancelled_at',
-  'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'has_payment_method', 'past_due_since', 'payment_retry_count',
+  'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'stripe_price_amount_cents', 'has_payment_method', 'past_due_since', 'payment_retry_count',
   'orders_this_period',
 ];
 

@@ -11,6 +11,7 @@ import { tierViolations } from '../limits/usage-fits-tier.js';
 import { addDays, periodEndFrom } from './subscription-period.js';
 import { overageView, toSubscriptionView, toTierView, type OverageView, type ReachedThresholds, type SubscriptionView, type TierView } from './subscription-view.js';
 import { VendorSubscription } from './vendor-subscription.entity.js';
+import { PriceMigrationService } from '../price-migrations/price-migration.service.js';
 
 export const DEFAULT_TIER_CODE = 'essential';
 
@@ -25,6 +26,7 @@ export class SubscriptionService {
     private readonly clock: Clock,
     private readonly tierService: TierService,
     @InjectRepository(VendorSubscription) private readonly subscriptions: Repository<VendorSubscription>,
+    private readonly priceMigrations: PriceMigrationService,
   ) {}
 
   /**
@@ -75,8 +77,10 @@ export class SubscriptionService {
   /** CONTRACT §5 `/subscription`: plan, status, period, features and usage meters. */
   async getSubscriptionView(vendorId: number): Promise<SubscriptionView> {
     const sub = await this.getSubscription(vendorId);
-    const [tier, reached] = await Promise.all([this.tierOf(sub), this.reachedThresholds(vendorId)]);
-    return toSubscriptionView(sub, tier, reached);
+    const [tier, reached, priceChange] = await Promise.all([
+      this.tierOf(sub), this.reachedThresholds(vendorId), sub.stripeSubscriptionId ? this.priceMigrations.priceChangeFor(vendorId) : null,
+    ]);
+    return toSubscriptionView(sub, tier, reached, priceChange);
   }
 
   /** The current period's overage as /subscription shows it, on any tier (a hard-limited one: nothing, no price). */

@@ -56,6 +56,10 @@ export class VendorSubscription {
   @Column({ type: 'varchar', length: 255, nullable: true })
   stripePriceId: string | null;
 
+  /** What the plan's Stripe price costs (its `unit_amount`): the price this vendor pays, grandfathered or not. */
+  @Column({ type: 'integer', nullable: true })
+  stripePriceAmountCents: number | null;
+
   @Column({ type: 'boolean', default: false })
   hasPaymentMethod: boolean;
 

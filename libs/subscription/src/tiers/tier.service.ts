@@ -90,15 +90,33 @@ export class TierService {
     }
   }
 
+  /**
+   * A price change (CONTRACT §11) also forgets the Stripe price of that interval, unless the patch names one: Stripe
+   * prices are immutable, so the old id bills the old amount, and a Checkout must not sell the new amount on it. Until
+   * the catalog sync (at once when Stripe is configured, see CatalogSyncService.syncTierPrices) creates the new
+   * price, Checkout for that interval answers STRIPE_PRICE_NOT_CONFIGURED. Vendors keep the price they pay.
+   */
   async updateTier(code: string, patch: TierPatch): Promise<TierInfo> {
-    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const changes: Record<string, unknown> = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length > 0) {
-      const result = await this.tiers.update({ code }, changes);
-      if (result.affected === 0) throw new TierNotFoundError(code);
+      const found = await this.tiers.manager.transaction(async (m) => {
+        const row = await m.getRepository(SubscriptionTier).findOne({ where: { code }, lock: { mode: 'pessimistic_write' } });
+        if (!row) return false;
+        if (patch.priceMonthlyCents !== undefined && patch.priceMonthlyCents !== row.priceMonthlyCents && patch.stripePriceMonthlyId === undefined) changes.stripePriceMonthlyId = null;
+        if (patch.priceAnnualCents !== undefined && patch.priceAnnualCents !== row.priceAnnualCents && patch.stripePriceAnnualId === undefined) changes.stripePriceAnnualId = null;
+        await m.getRepository(SubscriptionTier).update({ code }, changes);
+        return true;
+      });
+      if (!found) throw new TierNotFoundError(code);
     }
     const row = await this.tiers.findOneBy({ code });
     if (!row) throw new TierNotFoundError(code);
     return tierFromEntity(row);
+  }
+
+  /** Whether a patch changes a price the catalog sells (the caller then has the catalog make the new Stripe price). */
+  static changesPrice(before: Pick<TierInfo, 'priceMonthlyCents' | 'priceAnnualCents'>, after: Pick<TierInfo, 'priceMonthlyCents' | 'priceAnnualCents'>): boolean {
+    return before.priceMonthlyCents !== after.priceMonthlyCents || before.priceAnnualCents !== after.priceAnnualCents;
   }
 
   /** Admin: every tier (inactive ones and defaults the table lacks included), by display order. */

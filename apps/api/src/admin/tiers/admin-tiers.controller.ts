@@ -1,17 +1,24 @@
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { TierPriceService } from '@app/billing';
 import { TierService } from '@app/subscription';
 import { AdminOnly } from '../../auth/auth.decorators.js';
 import { ApiErrors } from '../../common/openapi/index.js';
 import { AdminTierDto } from '../admin-responses.dto.js';
 import { CreateTierDto, toTierInput, toTierPatch, UpdateTierDto } from './admin-tiers.dto.js';
 
-/** The database-driven tiers. A change holds from the next request: nothing caches a tier. */
+/**
+ * The database-driven tiers. A change holds from the next request: nothing caches a tier. A price change makes a new
+ * Stripe price (CONTRACT §11; TierPriceService).
+ */
 @ApiTags('admin')
 @AdminOnly()
 @Controller('api/v1/admin/subscription-tiers')
 export class AdminTiersController {
-  constructor(private readonly tiers: TierService) {}
+  constructor(
+    private readonly tiers: TierService,
+    private readonly prices: TierPriceService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: [AdminTierDto] })
@@ -39,6 +46,6 @@ export class AdminTiersController {
   @ApiOkResponse({ type: AdminTierDto })
   @ApiErrors(400, [404, 'TIER_NOT_FOUND'])
   update(@Param('code') code: string, @Body() dto: UpdateTierDto) {
-    return this.tiers.updateForAdmin(code, toTierPatch(dto));
+    return this.prices.updateTier(code, toTierPatch(dto));
   }
 }
