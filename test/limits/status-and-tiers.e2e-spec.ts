@@ -182,6 +182,8 @@ describe('subscription status rules, database-driven tiers and feature gates', (
         orders: { current: 1, limit: 500, percent: 0.2, threshold_reached: null },
         team_members: { current: 1, limit: 3, percent: 33.3, threshold_reached: null },
       },
+      price: null, // no Stripe subscription: nothing billed (CONTRACT §11)
+      price_change: null,
     });
 
     const tiers = await api(t, v.token).get('/api/v1/vendor/billing/tiers');

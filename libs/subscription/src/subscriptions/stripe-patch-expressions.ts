@@ -109,7 +109,7 @@ export function patchVerdict(x: PatchSql, row: string): string {
  * period of one subscription only moves forward and a forward move resets the period's order count;
  * `past_due_since` runs from entering past_due.
  */
-export function patchAssignments(x: PatchSql, row: string, tier: string, target: string = row): Record<keyof PlanState | 'stripe_watermark' | 'observed_watermark' | 'updated_at', string> {
+export function patchAssignments(x: PatchSql, row: string, tier: string, target: string = row): Record<keyof PlanState | 'stripe_price_amount_cents' | 'stripe_watermark' | 'observed_watermark' | 'updated_at', string> {
   const price = x.price_id;
   const status = `COALESCE(${x.status}, ${row}.status)`;
   const start = x.period_start;
@@ -132,7 +132,9 @@ export function patchAssignments(x: PatchSql, row: string, tier: string, target:
     stripe_subscription_id: x.sub_id,
     stripe_price_id: `COALESCE(${tier}.price_id, ${price}, ${row}.stripe_price_id)`,
     // The amount of the price the row ends up with: the plan item's when that is it, the row's when it stays; else
-    // unknown (a plan price found on another item than the plan item's).
+    // unknown (a plan price found on another item than the plan item's). Not a plan column: a price's amount never
+    // changes, so it says nothing new about the plan, and a read that differs only by it (a row from before the
+    // column) is no drift for reconciliation; the next patch applied writes it.
     stripe_price_amount_cents: `CASE COALESCE(${tier}.price_id, ${price}, ${row}.stripe_price_id) WHEN ${price} THEN ${x.price_amount}
                                      WHEN ${row}.stripe_price_id THEN ${row}.stripe_price_amount_cents END`,
     has_payment_method: `${row}.has_payment_method OR ${x.has_payment_method}`,

@@ -63,7 +63,6 @@ export interface PlanState {
   stripe_subscription_id: string | null;
   stripe_customer_id: string | null;
   stripe_price_id: string | null;
-  stripe_price_amount_cents: number | null;
   has_payment_method: boolean;
   past_due_since: Date | null;
   payment_retry_count: number;

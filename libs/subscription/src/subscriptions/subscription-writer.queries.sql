@@ -33,6 +33,7 @@ WITH
       vendor_id,
       stripe_watermark,
       observed_watermark,
+      stripe_price_amount_cents,
       tier_code,
       is_annual,
       status,
@@ -45,7 +46,6 @@ WITH
       stripe_subscription_id,
       stripe_customer_id,
       stripe_price_id,
-      stripe_price_amount_cents,
       has_payment_method,
       past_due_since,
       payment_retry_count,
@@ -251,7 +251,6 @@ WITH
       target_row.stripe_subscription_id,
       target_row.stripe_customer_id,
       target_row.stripe_price_id,
-      target_row.stripe_price_amount_cents,
       target_row.has_payment_method,
       target_row.past_due_since,
       target_row.payment_retry_count,
@@ -286,8 +285,6 @@ SELECT
     locked_row.stripe_customer_id,
     'stripe_price_id',
     locked_row.stripe_price_id,
-    'stripe_price_amount_cents',
-    locked_row.stripe_price_amount_cents,
     'has_payment_method',
     locked_row.has_payment_method,
     'past_due_since',
@@ -421,12 +418,6 @@ SELECT
     OR (COALESCE(patch.customer_id, current_row.stripe_customer_id)) IS DISTINCT FROM current_row.stripe_customer_id
     OR (COALESCE(patch_tier.price_id, patch.price_id, current_row.stripe_price_id)) IS DISTINCT FROM current_row.stripe_price_id
     OR (
-      CASE COALESCE(patch_tier.price_id, patch.price_id, current_row.stripe_price_id)
-        WHEN patch.price_id THEN patch.price_amount
-        WHEN current_row.stripe_price_id THEN current_row.stripe_price_amount_cents
-      END
-    ) IS DISTINCT FROM current_row.stripe_price_amount_cents
-    OR (
       current_row.has_payment_method
       OR patch.has_payment_method
     ) IS DISTINCT FROM current_row.has_payment_method
@@ -522,7 +513,6 @@ FROM
       stripe_subscription_id,
       stripe_customer_id,
       stripe_price_id,
-      stripe_price_amount_cents,
       has_payment_method,
       past_due_since,
       payment_retry_count,

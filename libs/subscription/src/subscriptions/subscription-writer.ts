@@ -39,7 +39,7 @@ export type StripeDiff =
 
 const PLAN_COLUMNS: (keyof PlanState)[] = [
   'tier_code', 'is_annual', 'status', 'trial_ends_at', 'period_start', 'period_end', 'cancel_at_period_end', 'cancel_at', 'cancelled_at',
-  'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'stripe_price_amount_cents', 'has_payment_method', 'past_due_since', 'payment_retry_count',
+  'stripe_subscription_id', 'stripe_customer_id', 'stripe_price_id', 'has_payment_method', 'past_due_since', 'payment_retry_count',
   'orders_this_period',
 ];
 
@@ -129,7 +129,7 @@ export class SubscriptionWriter {
     const x = patchParams(add, { patch, stamp }, this.clock.now());
     const set = patchAssignments(x, 'locked_row', 'patch_tier', 'target_row');
     return `
-      WITH locked_row AS (SELECT id, vendor_id, stripe_watermark, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
+      WITH locked_row AS (SELECT id, vendor_id, stripe_watermark, observed_watermark, stripe_price_amount_cents, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
       verdict AS (SELECT locked_row.*, ${patchVerdict(x, 'locked_row')} AS verdict FROM locked_row),${step ? `\n      ${step.ctes(add)},` : ''}
       patch_tier AS (${patchTier(x)}),
       applied AS (
