@@ -70,6 +70,8 @@ export class StripeDouble {
   private readonly recordRequests: boolean;
   private readonly faults = new Faults();
   private readonly idempotent = new IdempotencyStore();
+  /** Requests and answers held back by `delayNext` right now; `releaseHeld()` lets them all go at once. */
+  private readonly held = new Set<() => void>();
   private server!: Server;
   port = 0;
 
@@ -110,6 +112,23 @@ export class StripeDouble {
     this.faults.delayNext(spec);
   }
 
+  /** Ends every `delayNext` wait now (the held request runs, or its answer is sent, as if the time had passed). */
+  releaseHeld(): void {
+    for (const release of [...this.held]) release();
+  }
+
+  private hold(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.held.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, ms);
+      this.held.add(release);
+    });
+  }
+
   /** Answers 429 `rate_limit` to requests above `perSecond` in any 1 s window; `null` lifts the limit. */
   rateLimit(spec: { perSecond: number; shouldRetry?: boolean } | null): void {
     this.faults.rateLimit(spec);
@@ -137,6 +156,7 @@ export class StripeDouble {
   }
 
   async close(): Promise<void> {
+    this.releaseHeld();
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
   }
@@ -243,7 +263,7 @@ export class StripeDouble {
     }
     try {
       const delay = this.faults.takeDelay(method, path);
-      if (delay?.hold === 'before') await new Promise((resolve) => setTimeout(resolve, delay.ms));
+      if (delay?.hold === 'before') await this.hold(delay.ms);
       const failure = this.faults.takeFailure(method, path);
       if (failure) {
         const retry: Record<string, string> = failure.shouldRetry === undefined ? {} : { 'Stripe-Should-Retry': String(failure.shouldRetry) };
@@ -251,7 +271,7 @@ export class StripeDouble {
       }
       const payload = this.execute(method, path, params, requestId, idempotencyKey);
       if (key) this.idempotent.complete(key, { status: 200, body: payload, requestId });
-      if (delay?.hold === 'answer') await new Promise((resolve) => setTimeout(resolve, delay.ms));
+      if (delay?.hold === 'answer') await this.hold(delay.ms);
       send(200, payload);
     } catch (error) {
       if (error instanceof StripeApiError) return sendError(error);
