@@ -10,7 +10,10 @@
  * one near its limit. autocannon (this process) drives each with 32 connections for 10 s, in turns: both servers
  * run at once, and the load alternates between them (API, ceiling, bare, then bare, ceiling, API: 2.5 s each), so that the
  * machine's slow and fast stretches fall on both. Afterwards every vendor's order rows are checked against its
- * counter and its limit. Embedded PostgreSQL in a temp dir unless BENCH_DATABASE_URL is set. Knobs:
+ * counter and its limit. Then the overage path (overagePath): vendors on a tier that prices overage, all past their
+ * limit, one near its cap, in turns with the hard-limit vendors on the same API; checked for exact overage counts,
+ * one meter-event row per overage order and none past the cap. Embedded PostgreSQL in a temp dir unless
+ * BENCH_DATABASE_URL is set. Knobs:
  * BENCH_DURATION_S, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_VENDORS, DATABASE_POOL_SIZE.
  */
 import 'reflect-metadata';
@@ -235,6 +238,102 @@ async function verify(db: pg.Pool, target: Target) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------- the overage path
+
+/** Overage vendors: past their limit from the start, billed by Stripe (a subscription id), price 1 cent an order. */
+const OVERAGE_LIMIT = 10;
+const OVERAGE_PRICE_CENTS = 1;
+/** The one vendor near its cap: this many overage orders fit, so the run crosses the cap. */
+const NEAR_CAP_ORDERS = 50;
+const LARGE_CAP_CENTS = 1_000_000_000_000;
+
+interface OverageRun {
+  hard: AutocannonResult[];
+  overage: AutocannonResult[];
+  check: Awaited<ReturnType<typeof verifyOverage>>;
+}
+
+/**
+ * The overage path beside the hard limit (CONTRACT §12), through the same API process: vendors on a tier that prices
+ * overage, every one already past its limit (real order rows, counter to match), so each accepted order takes the
+ * claim's overage arm, counts into the period's overage, and writes its meter-event row in the same statement. One
+ * of them is near its cap, so the run crosses it. Turns alternate with the hard-limit target's vendors (the same
+ * API, the same sitting), so the two paths are compared on the same machine state.
+ */
+async function overagePath(db: pg.Pool, port: number, hardTarget: Target, run: string): Promise<OverageRun> {
+  const tier = `bench-ovg-${run}`;
+  await db.query(
+    `INSERT INTO subscription_tiers (code, name, products_limit, orders_per_month, team_members, display_order, price_monthly_cents, orders_overage_price_cents)
+     VALUES ($1, 'Bench overage', NULL, $2, 10, 92, 100000, $3)`,
+    [tier, OVERAGE_LIMIT, OVERAGE_PRICE_CENTS],
+  );
+  const vendors = await createVendors(db, `b-${run}-ovg`, VENDORS + 1, tier);
+  const ids = vendors.map((v) => v.id);
+  await db.query(`INSERT INTO orders (vendor_id, total_cents) SELECT v, 100 FROM unnest($1::int[]) AS v, generate_series(1, $2)`, [ids, OVERAGE_LIMIT]);
+  await db.query(
+    `UPDATE vendor_subscriptions SET orders_this_period = $2, stripe_customer_id = 'cus_bench_' || vendor_id, stripe_subscription_id = 'sub_bench_' || vendor_id,
+            overage_cap_mode = 'custom', overage_cap_cents = CASE WHEN vendor_id = $3 THEN $4::bigint ELSE $5::bigint END
+      WHERE vendor_id = ANY($1)`,
+    [ids, OVERAGE_LIMIT, ids[ids.length - 1], NEAR_CAP_ORDERS * OVERAGE_PRICE_CENTS, LARGE_CAP_CENTS],
+  );
+  const target: Target = { name: 'overage', mode: 'api', vendors };
+  await load(port, target, 2, 8); // warm-up of this path; its orders are verified with the rest
+  const out: OverageRun = { hard: [], overage: [], check: undefined as never };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const which of round % 2 === 0 ? ['hard', 'overage'] as const : ['overage', 'hard'] as const) {
+      out[which].push(await load(port, which === 'hard' ? hardTarget : target, DURATION_S / ROUNDS, CONNECTIONS));
+    }
+  }
+  out.check = await verifyOverage(db, ids, ids[ids.length - 1]);
+  return out;
+}
+
+/**
+ * Per overage vendor: the counter equals the order rows, every order past the limit is an overage order and counted
+ * so (exact overage counts and amount), one meter-event row per overage order (its own order, none twice), and the
+ * period's overage within the cap; the near vendor's cap full.
+ */
+async function verifyOverage(db: pg.Pool, ids: number[], nearCapVendor: number) {
+  const { rows } = await db.query(
+    `SELECT s.vendor_id, s.orders_this_period AS counter, s.overage_orders, s.overage_amount_cents::bigint AS amount, s.overage_cap_cents::bigint AS cap,
+            (SELECT count(*)::int FROM orders o WHERE o.vendor_id = s.vendor_id) AS orders,
+            (SELECT count(*)::int FROM orders o WHERE o.vendor_id = s.vendor_id AND o.overage) AS overage_rows,
+            (SELECT count(*)::int FROM stripe_meter_events m WHERE m.vendor_id = s.vendor_id) AS meter_rows,
+            (SELECT count(DISTINCT m.order_id)::int FROM stripe_meter_events m JOIN orders o ON o.id = m.order_id AND o.overage WHERE m.vendor_id = s.vendor_id) AS meter_orders
+       FROM vendor_subscriptions s WHERE s.vendor_id = ANY($1)`,
+    [ids],
+  );
+  const n = (v: unknown) => Number(v);
+  return {
+    overageOrders: rows.reduce((sum, r) => sum + r.overage_rows, 0),
+    counterMismatches: rows.filter((r) => r.orders !== r.counter).length,
+    overageMismatches: rows.filter((r) => r.overage_orders !== r.overage_rows || r.orders - OVERAGE_LIMIT !== r.overage_rows || n(r.amount) !== r.overage_rows * OVERAGE_PRICE_CENTS).length,
+    meterMismatches: rows.filter((r) => r.meter_rows !== r.overage_rows || r.meter_orders !== r.overage_rows).length,
+    pastCap: rows.reduce((sum, r) => sum + Math.max(0, r.overage_rows - Math.floor(n(r.cap) / OVERAGE_PRICE_CENTS)), 0),
+    nearCapFull: rows.some((r) => r.vendor_id === nearCapVendor && r.overage_rows === NEAR_CAP_ORDERS),
+  };
+}
+
+function printOverage(result: OverageRun): void {
+  const row = (runs: AutocannonResult[]) => {
+    const turns = summarizeTurns(runs);
+    const count = (code: string) => runs.reduce((n, r) => n + (r.statusCodeStats[code]?.count ?? 0), 0);
+    return { columns: { 'req/s': Math.round(turns.rate), 'p50 ms': turns.p50, 'p99 ms': turns.p99, '201': count('201'), '403': count('403') }, rate: turns.rate };
+  };
+  const hard = row(result.hard);
+  const overage = row(result.overage);
+  const c = result.check;
+  console.log(`overage path: ${VENDORS} vendors past their limit of ${OVERAGE_LIMIT} on a tier at ${OVERAGE_PRICE_CENTS} cent an order + 1 whose cap takes ${NEAR_CAP_ORDERS}, turns alternating with the hard-limit vendors on the same API\n`);
+  console.table({
+    'API, hard-limit path': hard.columns,
+    'API, overage path': {
+      ...overage.columns, 'overage orders': c.overageOrders, 'overage ≠ counted': c.overageMismatches, 'meter rows ≠ overage orders': c.meterMismatches,
+      'past the cap': c.pastCap, 'counter ≠ rows': c.counterMismatches, 'near cap full': c.nearCapFull ? 'yes' : 'no',
+    },
+  });
+  console.log(`overage / hard limit: ${((100 * overage.rate) / hard.rate).toFixed(1)}% of the hard-limit path's requests/s (0 mismatches, 0 past the cap)\n`);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vb-bench-limits-'));
   const pgDir = mkdtempSync(join(tmpdir(), 'vb-bench-limits-pg-'));
@@ -292,6 +391,7 @@ async function main(): Promise<void> {
         if (sampling) console.log(target.mode, 'pg_stat_activity (state/wait, samples):', await sampling.stop());
       }
     }
+    const overage = await overagePath(db, ports.get('api')!, targets.find((t) => t.mode === 'api')!, run);
     for (const child of servers.values()) await stopChild(child);
 
     const table: Record<string, Record<string, number | string>> = {};
@@ -325,6 +425,7 @@ async function main(): Promise<void> {
     const figure = (mode: Target['mode']) => ({ rate: rps[mode], p99: Number(table[TARGET_NAMES[mode]]['p99 ms']), perTurn: perRound[mode] });
     console.log(ceilingReport(`req/s, ${DURATION_S / ROUNDS} s each`, figure('api'), [{ name: 'same-work ceiling', figure: figure('ceiling') }, { name: 'bare ceiling', figure: figure('bare') }]));
     console.log('(aim: 0 orders over a limit, counters equal to rows)\n');
+    printOverage(overage);
   } finally {
     for (const child of children) await stopChild(child);
     if (embedded) await embedded.stop();
