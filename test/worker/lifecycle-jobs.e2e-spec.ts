@@ -44,7 +44,7 @@ describe('worker jobs on due and not-due rows', () => {
         expect({ vendorId, start: sub.period_start.toISOString(), end: sub.period_end.toISOString(), orders: sub.orders_this_period }).toEqual({ vendorId, start, end, orders: 0 });
       }
       expect(await jobRuns()).toEqual([
-        { name: 'reset-period-counters', status: 'succeeded', rows_affected: 5, error: null, details: { duration_ms: expect.any(Number) } },
+        { name: 'reset-period-counters', status: 'succeeded', rows_affected: 5, error: null, details: { batches: expect.any(Number), longest_batch_ms: expect.any(Number), duration_ms: expect.any(Number) } },
       ]);
     });
 

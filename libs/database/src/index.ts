@@ -8,6 +8,7 @@ export * from '../../../migrations/seed-data.js';
 export * from './migrate.js';
 export * from './jobs/job-runner.service.js';
 export * from './jobs/jobs.module.js';
+export * from './jobs/page-batches.js';
 export * from './sql.js';
 export * from './embedded-runtime.js';
 export * from './jobs/job-schedule.js';

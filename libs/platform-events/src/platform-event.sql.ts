@@ -73,3 +73,40 @@ export function overageStartedEventsSql(claimed: string, when: string, c: { limi
     dedupeKey: overageStartedKeySql(`${claimed}.vendor_id`, `${claimed}.period_start`),
   });
 }
+
+/** A plan row's columns the `subscription.updated` event reports, as SQL expressions (of a row before or after). */
+export interface SubscriptionEventColumnsSql {
+  tierCode: string;
+  status: string;
+  cancelAtPeriodEnd: string;
+  cancelAt: string;
+}
+
+/**
+ * The data of `subscription.updated` for one change of a plan row, exactly as the row-level trigger writes it
+ * (`platform_events_subscription_updated`, migrations 1764000011000 and 1764000025000): the state after, `previous`
+ * with the old value of each field that changed, and `cancel_at` when one is or was set. For a set-based statement
+ * that writes its own events (`vb.changes_recorded`, migration 1764000032500); a spec compares the two.
+ */
+export function subscriptionUpdatedDataSql(before: SubscriptionEventColumnsSql, after: SubscriptionEventColumnsSql): string {
+  const previous = (field: string, old: string, now: string, value = old) =>
+    `(CASE WHEN ${old} IS DISTINCT FROM ${now} THEN jsonb_build_object('${field}', ${value}) ELSE '{}'::jsonb END)`;
+  return `jsonb_build_object('tier_code', ${after.tierCode}, 'status', ${after.status}, 'cancel_at_period_end', ${after.cancelAtPeriodEnd},
+      'previous', ${previous('tier_code', before.tierCode, after.tierCode)} || ${previous('status', before.status, after.status)}
+        || ${previous('cancel_at_period_end', before.cancelAtPeriodEnd, after.cancelAtPeriodEnd)}
+        || ${previous('cancel_at', before.cancelAt, after.cancelAt, isoSql(before.cancelAt))})
+    || (CASE WHEN ${after.cancelAt} IS NOT NULL OR ${before.cancelAt} IS DISTINCT FROM ${after.cancelAt}
+             THEN jsonb_build_object('cancel_at', ${isoSql(after.cancelAt)}) ELSE '{}'::jsonb END)`;
+}
+
+/**
+ * The `subscription.updated` events of a set-based statement's plan changes, as a CTE body: one row per row of
+ * `from` where a reported field changed, as the trigger would have written it (no dedupe key, so a plain insert).
+ */
+export function insertSubscriptionUpdatedEventsSql(from: string, vendorId: string, before: SubscriptionEventColumnsSql, after: SubscriptionEventColumnsSql): string {
+  const changed = (['tierCode', 'status', 'cancelAtPeriodEnd', 'cancelAt'] as const).map((k) => `${before[k]} IS DISTINCT FROM ${after[k]}`).join(' OR ');
+  return `INSERT INTO platform_events (type, vendor_id, data)
+    SELECT 'subscription.updated', ${vendorId}, ${subscriptionUpdatedDataSql(before, after)} FROM ${from}
+     WHERE ${changed}
+    RETURNING id`;
+}

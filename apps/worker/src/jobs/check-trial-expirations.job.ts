@@ -11,6 +11,8 @@ export class CheckTrialExpirationsJob implements WorkerJob {
   readonly defaultSchedule = JOB_SCHEDULE['check-trial-expirations'].defaultSchedule;
   readonly scheduleVariable = JOB_SCHEDULE['check-trial-expirations'].scheduleVariable;
   readonly lock = AdvisoryLock.CheckTrialExpirations;
+  // Commits in batches (no plan row locked for longer than one): a session lock, no transaction around the run.
+  readonly lockScope = 'session' as const;
 
   constructor(private readonly lifecycle: SubscriptionLifecycleService) {}
 

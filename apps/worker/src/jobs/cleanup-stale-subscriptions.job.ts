@@ -11,6 +11,8 @@ export class CleanupStaleSubscriptionsJob implements WorkerJob {
   readonly defaultSchedule = JOB_SCHEDULE['cleanup-stale-subscriptions'].defaultSchedule;
   readonly scheduleVariable = JOB_SCHEDULE['cleanup-stale-subscriptions'].scheduleVariable;
   readonly lock = AdvisoryLock.CleanupStaleSubscriptions;
+  // Commits in batches (no plan row locked for longer than one): a session lock, no transaction around the run.
+  readonly lockScope = 'session' as const;
 
   constructor(private readonly lifecycle: SubscriptionLifecycleService) {}
 

@@ -11,6 +11,8 @@ export class ResetPeriodCountersJob implements WorkerJob {
   readonly defaultSchedule = JOB_SCHEDULE['reset-period-counters'].defaultSchedule;
   readonly scheduleVariable = JOB_SCHEDULE['reset-period-counters'].scheduleVariable;
   readonly lock = AdvisoryLock.ResetPeriodCounters;
+  // Commits in batches (no plan row locked for longer than one): a session lock, no transaction around the run.
+  readonly lockScope = 'session' as const;
 
   constructor(private readonly lifecycle: SubscriptionLifecycleService) {}
 

@@ -6,6 +6,7 @@ import { AdvisoryLock, tryTransactionLock } from '../advisory-lock.js';
 import { setChangeCause } from '../change-cause.js';
 import { runStatement } from '../sql.js';
 import { JobRun } from './job-run.entity.js';
+import { JobProgressError } from './page-batches.js';
 import { SessionLockService } from './session-lock.service.js';
 
 export interface JobResult {
@@ -114,7 +115,9 @@ export class JobRunnerService implements BeforeApplicationShutdown {
       // Stored and shown to admins: an outbound call's error may quote a URL with its credentials or query string.
       const message = redactUrlSecrets(error instanceof Error ? error.message : String(error));
       this.logger.error({ job: name, run_id: run.id, err: error, msg: `job ${name} failed: ${message}` });
-      return this.finish(run, started, { status: 'failed', error: message.slice(0, 4000) }).catch((recordError: unknown) => {
+      // A job that commits in batches says what its committed batches did: that stays done.
+      const progress = error instanceof JobProgressError ? error.progress : {};
+      return this.finish(run, started, { status: 'failed', error: message.slice(0, 4000), ...progress }).catch((recordError: unknown) => {
         // The database may be what failed: the run stays `running` in the table, the answer still says failed.
         this.logger.error({ job: name, run_id: run.id, err: recordError, msg: `could not record the failure of job ${name}` });
         return Object.assign(run, { status: 'failed' as const, error: message, finishedAt: this.clock.now() });
@@ -195,8 +198,7 @@ export class JobRunnerService implements BeforeApplicationShutdown {
   private async finish(run: JobRun, started: number, result: Pick<JobRun, 'status'> & Partial<Pick<JobRun, 'rowsAffected' | 'details' | 'error'>>): Promise<JobRun> {
     const durationMs = Math.round(performance.now() - started);
     Object.assign(run, { rowsAffected: 0, details: null, error: null, ...result, finishedAt: this.clock.now() });
-    if (result.status !== 'failed') run.details = { ...(run.details ?? {}), duration_ms: durationMs };
-    else run.details = { duration_ms: durationMs };
+    run.details = { ...(run.details ?? {}), duration_ms: durationMs };
     await this.dataSource.query(
       `UPDATE job_runs SET status = $2, finished_at = $3, rows_affected = $4, error = $5, details = $6 WHERE id = $1`,
       [run.id, run.status, run.finishedAt, run.rowsAffected, run.error, JSON.stringify(run.details)],
