@@ -51,16 +51,17 @@ function planOf(price: Stripe.Price): Stripe.Plan {
   return {
     id: price.id, object: 'plan', active: price.active, amount: price.unit_amount, amount_decimal: price.unit_amount_decimal,
     billing_scheme: 'per_unit', created: price.created, currency: price.currency, interval: price.recurring?.interval ?? 'month',
-    interval_count: price.recurring?.interval_count ?? 1, livemode: false, metadata: price.metadata, meter: null,
-    nickname: price.nickname, product: price.product, tiers_mode: null, transform_usage: null, trial_period_days: null, usage_type: 'licensed',
+    interval_count: price.recurring?.interval_count ?? 1, livemode: false, metadata: price.metadata, meter: price.recurring?.meter ?? null,
+    nickname: price.nickname, product: price.product, tiers_mode: null, transform_usage: null, trial_period_days: null, usage_type: price.recurring?.usage_type ?? 'licensed',
   } as Stripe.Plan;
 }
 
+/** A metered price's item has no `quantity` (Stripe bills what its meter summed), as at Stripe. */
 export function subscriptionItemObject(subscription: string, price: Stripe.Price, quantity: number, periodStart: number, periodEnd: number, created: number): Stripe.SubscriptionItem {
   return {
     id: newId('si'), object: 'subscription_item', billing_thresholds: null, created, current_period_start: periodStart,
     current_period_end: periodEnd, current_trial: null, discounts: [], metadata: {}, plan: planOf(price), price: structuredClone(price),
-    quantity, subscription, tax_rates: [],
+    ...(price.recurring?.usage_type !== 'metered' && { quantity }), subscription, tax_rates: [],
   } as Stripe.SubscriptionItem;
 }
 

@@ -8,6 +8,15 @@ import { applyMetadata, bool, invalid, matchesRange, missing, num, obj, objects,
 import type { StripeState } from '../store.js';
 import { listPage, listViewPage, newestFirst, newestFirstView, route, searchPage, type Route, type RouteContext } from './common.js';
 
+/** A metered price takes no quantity on a subscription item (Stripe bills what its meter sums). */
+function refuseMeteredQuantity(state: StripeState, changes: ItemChange[], key: string): void {
+  for (const [i, change] of changes.entries()) {
+    if (change.price && change.quantity !== undefined && state.prices.get(change.price)?.recurring?.usage_type === 'metered') {
+      throw invalid(`Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`${key}[${i}]\`.`, `${key}[${i}][quantity]`);
+    }
+  }
+}
+
 export function itemChanges(params: Params, key = 'items'): ItemChange[] {
   return objects(params, key).map((item) => ({
     id: str(item, 'id'), price: str(item, 'price'), quantity: num(item, 'quantity'), deleted: bool(item, 'deleted'),
@@ -107,6 +116,7 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
     throw invalid('A canceled subscription can only update its cancellation_details and metadata.', undefined, 'resource_missing');
   }
   const changes = itemChanges(params);
+  refuseMeteredQuantity(state, changes, 'items');
   const behavior = str(params, 'proration_behavior') ?? 'create_prorations';
   const prorationDate = num(params, 'proration_date') ?? state.now();
   // `add_invoice_items`: pending invoice items of the next invoice (this one when the change is invoiced at once).
@@ -189,6 +199,7 @@ export const subscriptionRoutes: Route[] = [
     const trialEnd = trialEndOf(state, params);
     // `default_incomplete` leaves the first payment to the client: the subscription waits `incomplete` on an open invoice.
     const incomplete = str(params, 'payment_behavior') === 'default_incomplete' && !trialEnd;
+    refuseMeteredQuantity(state, itemChanges(params), 'items');
     const subscription = createSubscriptionRecord(state, {
       customer: customer.id, items: itemChanges(params).map((c) => ({ price: c.price ?? '', quantity: c.quantity })),
       metadata: applyMetadata({}, params), trialEnd, cancelAtPeriodEnd: bool(params, 'cancel_at_period_end'), ...(incomplete && { status: 'incomplete' as const }),
