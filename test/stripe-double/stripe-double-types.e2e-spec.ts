@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { StripeStatusSyncService } from '@app/billing';
+import { MeterEventSenderService } from '@app/subscription';
 import { BILLING, subscribedVendor, syncCatalog } from '../billing/billing-fixtures.js';
 import { signUpVendor } from '../factories/vendor.factory.js';
+import { insertTier } from '../limits/limits.helpers.js';
 import { api } from '../support/test-app.js';
 import { useStripeTestApp } from '../support/stripe-test-app.js';
 import { stripeClient } from '../webhooks/webhook-fixtures.js';
@@ -10,7 +12,8 @@ import { StripeSchemaCheck } from './types/stripe-schema-check.js';
 /**
  * The double, checked against Stripe's published types (issue 20): the product's own flows run against it (catalog
  * sync, Checkout for a plan, a trial and add-ons, /sync, a preview and tier changes both ways, cancel, reactivate,
- * cancel now, the portal, the hourly reconciliation), the test helpers build what Stripe would send (renewals paid and
+ * cancel now, the portal, the hourly reconciliation, overage: the meter, meter events, a metered item's usage lines and a
+ * tier change's invoice items), the test helpers build what Stripe would send (renewals paid and
  * unpaid, invoices, events), and every answer the double sent and every object and event it holds is validated
  * against the JSON schemas derived from the `stripe` package's declarations (types/stripe-objects.schema.json). A
  * missing required field or a wrong type fails; an enum value the SDK does not list is reported as a warning.
@@ -26,8 +29,22 @@ describe('Stripe double: answers and events valid against the stripe package typ
   });
 
   it('drives the product and the helpers, and finds every answer, object and event well typed', async () => {
+    // A tier that prices overage: the catalog makes its meter and metered price.
+    await insertTier(t, 'types-ovg', { products: 5, orders: 1, team: 3 });
+    await t.db.query(`UPDATE subscription_tiers SET orders_overage_price_cents = 50, price_monthly_cents = 3000 WHERE code = 'types-ovg'`);
     await syncCatalog(t);
     const stripe = stripeClient(double);
+
+    // Overage: the metered item beside the plan, meter events, the usage line of the upcoming invoice, a change that
+    // removes the item and bills its usage (add_invoice_items; invoice_items in its preview), a renewal's usage line.
+    const metered = await subscribedVendor(t, double, 'types-ovg');
+    for (let i = 0; i < 3; i++) expect((await api(t, metered.token).post('/api/v1/vendor/orders').send({ total_cents: 500 })).status).toBe(201);
+    expect(await t.app.get(MeterEventSenderService).sendDue()).toBe(2);
+    expect((await api(t, metered.token).get(`${BILLING}/upcoming-invoice`)).status).toBe(200);
+    double.renewSubscription(metered.subscriptionId);
+    expect((await api(t, metered.token).post('/api/v1/vendor/orders').send({ total_cents: 500 })).status).toBe(201);
+    expect((await api(t, metered.token).get(`${BILLING}/upcoming-invoice`).query({ tier_code: 'essential', is_annual: false })).status).toBe(200);
+    expect((await api(t, metered.token).post(`${BILLING}/change-tier`).send({ tier_code: 'essential', is_annual: false })).status).toBe(200);
 
     // Plans: Checkout paid, /sync, a preview and an upgrade (invoiced now), a downgrade (prorations pending).
     const v = await subscribedVendor(t, double, 'professional');
@@ -85,7 +102,7 @@ describe('Stripe double: answers and events valid against the stripe package typ
     // Everything the product reads was seen (the flows above reached each kind; invoice lines and subscription
     // items inside their invoices and subscriptions).
     expect(ok.length).toBeGreaterThan(40);
-    expect(Object.keys(check.report.counts).sort()).toEqual(['billing_portal.session', 'checkout.session', 'customer', 'event', 'invoice', 'price', 'product', 'subscription']);
+    expect(Object.keys(check.report.counts).sort()).toEqual(['billing.meter', 'billing.meter_event', 'billing_portal.session', 'checkout.session', 'customer', 'event', 'invoice', 'price', 'product', 'subscription']);
   });
 
   it('fails on a missing required field or a wrong type, and only warns about an enum value the SDK does not list', () => {

@@ -17,3 +17,5 @@ export interface StripeCheckoutSession extends Stripe.Checkout.Session {}
 export interface StripeCheckoutLineItem extends Stripe.LineItem {}
 export interface StripePortalSession extends Stripe.BillingPortal.Session {}
 export interface StripeEvent extends Stripe.EventBase {}
+export interface StripeBillingMeter extends Stripe.Billing.Meter {}
+export interface StripeBillingMeterEvent extends Stripe.Billing.MeterEvent {}

@@ -19,7 +19,7 @@ const SCHEMA = JSON.parse(readFileSync(new URL('./stripe-objects.schema.json', i
 const ROOT_OF: Record<string, string> = {
   customer: 'StripeCustomer', product: 'StripeProduct', price: 'StripePrice', subscription: 'StripeSubscription', subscription_item: 'StripeSubscriptionItem',
   invoice: 'StripeInvoice', line_item: 'StripeInvoiceLineItem', item: 'StripeCheckoutLineItem', 'checkout.session': 'StripeCheckoutSession',
-  'billing_portal.session': 'StripePortalSession', event: 'StripeEvent',
+  'billing_portal.session': 'StripePortalSession', event: 'StripeEvent', 'billing.meter': 'StripeBillingMeter', 'billing.meter_event': 'StripeBillingMeterEvent',
 };
 const DELETED_ROOT_OF: Record<string, string> = { customer: 'StripeDeletedCustomer', product: 'StripeDeletedProduct' };
 
