@@ -27,7 +27,7 @@ import { ceilingReport } from './ceiling-report.js';
 import { cpuSecondsBetween, postgresCpu } from './process-cpu.js';
 import { FLIP_EVERY, planSubscriptionStream, stateBefore, verifySubscriptionStream } from './subscription-stream.js';
 import type Stripe from 'stripe';
-import { freePort, migrateDatabase, startEmbeddedPostgres, type AddParam, type EmbeddedDatabase } from '@app/database';
+import { freePort, migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
 import { eventObject, invoiceObject, subscriptionObject } from '../test/stripe-double/objects.js';
 import { startStripeDouble, type StripeDouble } from '../test/stripe-double/stripe-double.js';
 
@@ -219,7 +219,7 @@ async function serveCeiling(): Promise<void> {
       const sub = event.data.object as Stripe.Subscription;
       const claimed = ledger.ledgerClaim(claim);
       await writer.applyStripeSubscriptionWith(dataSource.manager, patch.toSubscriptionPatch(sub, { deleted: event.type === 'customer.subscription.deleted', now }),
-        { kind: 'event', at: claim.createdAt }, { ctes: (add: AddParam) => claimed.ctes(add, ledger.subscriptionOutcomeSql(add, sub.id, {})), requires: claimed.taken, report: claimed.report });
+        { kind: 'event', at: claim.createdAt }, ledger.planEventStep(claimed, sub.id, {}));
       return;
     }
     if (event.type === 'checkout.session.completed' && event.data.object.metadata?.addon_code) {

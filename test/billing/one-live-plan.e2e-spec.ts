@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type Stripe from 'stripe';
 import { signUpVendor } from '../factories/vendor.factory.js';
 import { adminToken, ADMIN_ENV } from '../limits/limits.helpers.js';
@@ -95,6 +96,47 @@ describe('billing: one live plan per vendor', () => {
     const next = double.makeEvent('customer.subscription.updated', double.state.subscriptions.get(b.id)!, { created: first.event.created + 7 });
     expect((await deliver(t, double, next)).status).toBe(200);
     expect(await subscriptionRow(t, v.vendorId)).toMatchObject({ stripe_subscription_id: b.id, status: 'active', is_annual: true, stripe_price_id: prices.professional.year });
+    expect(await t.db.query(`SELECT 1 FROM platform_events WHERE vendor_id = $1 AND type = 'subscription.needs_attention'`, [v.vendorId])).toHaveLength(1);
+  });
+
+  it('two events of a second live subscription delivered at once are reported once (the later statement sees the first report)', async () => {
+    const v = await paidVendor();
+    const monthly = await openCheckout(v.token, 'professional', false);
+    const annual = await openCheckout(v.token, 'professional', true);
+    double.state.sessions.get(monthly)!.status = 'open';
+    const first = double.completeCheckout(monthly);
+    const second = double.completeCheckout(annual);
+    const b = second.subscription!;
+    for (const event of first.events) expect((await deliver(t, double, event)).status).toBe(200);
+    const updatesOfB = [5, 6].map((n) => double.makeEvent('customer.subscription.updated', double.state.subscriptions.get(b.id)!, { created: second.event.created + n }));
+
+    // Both statements take their snapshots, then wait on the vendor's row, which the holder keeps locked.
+    const holder = new pg.Client({ connectionString: t.directDatabaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('SET lock_timeout = 0');
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM vendor_subscriptions WHERE vendor_id = $1 FOR UPDATE', [v.vendorId]);
+      const deliveries = updatesOfB.map((event) => deliver(t, double, event).then((r) => r));
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = (await holder.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        )).rows;
+        if (waiting >= 2) break;
+        if (i > 1500) throw new Error('the two deliveries never waited on the row');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await holder.query('COMMIT');
+      for (const res of await Promise.all(deliveries)) expect(res.status).toBe(200);
+    } finally {
+      await holder.end();
+    }
+
+    const ledger = await t.db.query(`SELECT status, error FROM stripe_webhook_events WHERE event_id = ANY($1) ORDER BY status`, [updatesOfB.map((e) => e.id)]);
+    expect(ledger).toEqual([
+      { status: 'needs_attention', error: expect.stringMatching(new RegExp(`^subscription ${b.id} is a second live plan subscription`)) },
+      { status: 'processed', error: expect.stringContaining('skipped (reported before)') },
+    ]);
     expect(await t.db.query(`SELECT 1 FROM platform_events WHERE vendor_id = $1 AND type = 'subscription.needs_attention'`, [v.vendorId])).toHaveLength(1);
   });
 });

@@ -27,18 +27,17 @@
 --   $22::boolean = patch.has_payment_method
 --   $23::timestamptz = now
 --   $24::varchar = subscription.id
---   $25::text = subscription.needs_attention dedupe key
---   $26::text = note when applied (a re-read: REREAD_NOTE)
---   $27::timestamptz = now
---   $28::varchar = event.id
---   $29::varchar = event.type
---   $30::jsonb = payload
---   $31::timestamptz = event.created
---   $32::boolean = replay
---   $33::varchar = subscription.id
---   $34::varchar = platform event type
---   $35::text = data.stripe_subscription_id
---   $36::text = subscription.needs_attention dedupe key
+--   $25::varchar = platform event type
+--   $26::text = data.stripe_subscription_id
+--   $27::text = subscription.needs_attention dedupe key
+--   $28::varchar = subscription.id
+--   $29::text = note when applied (a re-read: REREAD_NOTE)
+--   $30::timestamptz = now
+--   $31::varchar = event.id
+--   $32::varchar = event.type
+--   $33::jsonb = payload
+--   $34::timestamptz = event.created
+--   $35::boolean = replay
 WITH
   locked_row AS (
     SELECT
@@ -86,159 +85,6 @@ WITH
       1
     FOR UPDATE
   ),
-  verdict AS (
-    SELECT
-      locked_row.*,
-      CASE
-        WHEN locked_row.stripe_subscription_id IS NOT NULL
-        AND locked_row.stripe_subscription_id <> $1::varchar
-        AND $14::boolean THEN 'not_current'
-        WHEN locked_row.stripe_subscription_id IS NOT NULL
-        AND locked_row.stripe_subscription_id <> $1::varchar
-        AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN locked_row.stripe_watermark > $2::timestamptz THEN 'stale'
-        WHEN $4::timestamptz IS NOT NULL
-        AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
-        WHEN $3::boolean
-        AND locked_row.stripe_watermark = $2::timestamptz THEN 'tie'
-        ELSE 'apply'
-      END AS verdict
-    FROM
-      locked_row
-  ),
-  claim_outcome AS (
-    SELECT
-      CASE
-        WHEN verdict.vendor_id IS NOT NULL THEN CASE
-          WHEN verdict.verdict = 'tie' THEN 'processing'
-          WHEN verdict.verdict = 'second_live'
-          AND NOT EXISTS (
-            SELECT
-              1
-            FROM
-              platform_events
-            WHERE
-              dedupe_key = $25::text
-          ) THEN 'needs_attention'
-          ELSE 'processed'
-        END
-        WHEN EXISTS (
-          SELECT
-            1
-          FROM
-            vendor_add_ons
-          WHERE
-            stripe_subscription_id = $24::varchar
-        ) THEN NULL
-        ELSE 'ignored'
-      END AS status,
-      CASE
-        WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || $24::varchar
-        WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
-        WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.stripe_watermark || ')'
-        WHEN verdict.verdict = 'second_live' THEN CASE
-          WHEN EXISTS (
-            SELECT
-              1
-            FROM
-              platform_events
-            WHERE
-              dedupe_key = $25::text
-          ) THEN 'skipped (reported before): '
-          ELSE ''
-        END || (
-          'subscription ' || $24::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || verdict.stripe_subscription_id || '; not applied'
-        )
-        WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || $24::varchar || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
-        ELSE $26::text
-      END AS note
-    FROM
-      (
-        SELECT
-          1
-      ) AS one
-      LEFT JOIN verdict ON true
-  ),
-  ledger_claim AS (
-    INSERT INTO
-      stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
-    SELECT
-      $28::varchar,
-      $29::varchar,
-      claim_outcome.status,
-      1,
-      left(claim_outcome.note, 2000),
-      $30::jsonb,
-      $31::timestamptz,
-      $27::timestamptz,
-      CASE
-        WHEN claim_outcome.status = 'failed' THEN NULL
-        ELSE $27::timestamptz
-      END
-    FROM
-      claim_outcome AS claim_outcome
-    WHERE
-      claim_outcome.status IS NOT NULL
-    ON CONFLICT (event_id) DO UPDATE
-    SET
-      status = EXCLUDED.status,
-      error = EXCLUDED.error,
-      attempts = stripe_webhook_events.attempts + CASE
-        WHEN stripe_webhook_events.status = 'processing' THEN 0
-        ELSE 1
-      END,
-      processed_at = EXCLUDED.processed_at,
-      payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
-    WHERE
-      stripe_webhook_events.status <> 'processed'
-      AND (
-        $32::boolean
-        OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
-      )
-    RETURNING
-      status,
-      error
-  ),
-  second_live_report AS (
-    INSERT INTO
-      platform_events (type, vendor_id, data, dedupe_key)
-    SELECT
-      $34::varchar,
-      vendor_row.vendor_id,
-      jsonb_build_object(
-        'stripe_subscription_id',
-        $35::text,
-        'reason',
-        (
-          (
-            'subscription ' || $33::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || vendor_row.stripe_subscription_id || '; not applied'
-          )
-        )
-      ),
-      $36::text
-    FROM
-      (
-        SELECT
-          *
-        FROM
-          verdict
-        WHERE
-          verdict.verdict = 'second_live'
-          AND EXISTS (
-            SELECT
-              1
-            FROM
-              ledger_claim
-            WHERE
-              status = 'needs_attention'
-          )
-      ) AS vendor_row
-    ON CONFLICT (dedupe_key)
-    WHERE
-      dedupe_key IS NOT NULL DO NOTHING
-    RETURNING
-      id
-  ),
   patch_tier AS (
     (
       SELECT
@@ -278,6 +124,159 @@ WITH
     )
     LIMIT
       1
+  ),
+  verdict AS (
+    SELECT
+      locked_row.*,
+      CASE
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
+        AND $14::boolean THEN 'not_current'
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
+        AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
+        WHEN locked_row.stripe_watermark > $2::timestamptz THEN CASE
+          WHEN $3::boolean
+          AND (
+            (
+              patch_tier.code IS NOT NULL
+              AND (patch_tier.code, patch_tier.annual) IS DISTINCT FROM (locked_row.tier_code, locked_row.is_annual)
+            )
+            OR ($18::boolean, $19::timestamptz) IS DISTINCT FROM (locked_row.cancel_at_period_end, locked_row.cancel_at)
+          ) THEN 'behind'
+          ELSE 'stale'
+        END
+        WHEN $4::timestamptz IS NOT NULL
+        AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
+        WHEN $3::boolean
+        AND locked_row.stripe_watermark = $2::timestamptz THEN 'tie'
+        ELSE 'apply'
+      END AS verdict
+    FROM
+      locked_row
+      LEFT JOIN patch_tier ON true
+  ),
+  second_live_report AS (
+    INSERT INTO
+      platform_events (type, vendor_id, data, dedupe_key)
+    SELECT
+      $25::varchar,
+      vendor_row.vendor_id,
+      jsonb_build_object(
+        'stripe_subscription_id',
+        $26::text,
+        'reason',
+        (
+          (
+            'subscription ' || $24::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || vendor_row.stripe_subscription_id || '; not applied'
+          )
+        )
+      ),
+      $27::text
+    FROM
+      (
+        SELECT
+          *
+        FROM
+          verdict
+        WHERE
+          verdict.verdict = 'second_live'
+      ) AS vendor_row
+    ON CONFLICT (dedupe_key)
+    WHERE
+      dedupe_key IS NOT NULL DO NOTHING
+    RETURNING
+      id
+  ),
+  claim_outcome AS (
+    SELECT
+      CASE
+        WHEN verdict.vendor_id IS NOT NULL THEN CASE
+          WHEN verdict.verdict IN ('tie', 'behind') THEN 'processing'
+          WHEN verdict.verdict = 'second_live'
+          AND EXISTS (
+            SELECT
+              1
+            FROM
+              second_live_report
+          ) THEN 'needs_attention'
+          ELSE 'processed'
+        END
+        WHEN EXISTS (
+          SELECT
+            1
+          FROM
+            vendor_add_ons
+          WHERE
+            stripe_subscription_id = $28::varchar
+        ) THEN NULL
+        ELSE 'ignored'
+      END AS status,
+      CASE
+        WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || $28::varchar
+        WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
+        WHEN verdict.verdict = 'behind' THEN 'older than the last applied event, with a plan the row does not have: re-reading the subscription from Stripe'
+        WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.stripe_watermark || ')'
+        WHEN verdict.verdict = 'second_live' THEN CASE
+          WHEN EXISTS (
+            SELECT
+              1
+            FROM
+              second_live_report
+          ) THEN ''
+          ELSE 'skipped (reported before): '
+        END || (
+          'subscription ' || $28::varchar || ' is a second live plan subscription of the vendor, whose plan follows ' || verdict.stripe_subscription_id || '; not applied'
+        )
+        WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || $28::varchar || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
+        ELSE $29::text
+      END AS note
+    FROM
+      (
+        SELECT
+          1
+      ) AS one
+      LEFT JOIN verdict ON true
+  ),
+  ledger_claim AS (
+    INSERT INTO
+      stripe_webhook_events (event_id, type, status, attempts, error, payload, event_created_at, received_at, processed_at)
+    SELECT
+      $31::varchar,
+      $32::varchar,
+      claim_outcome.status,
+      1,
+      left(claim_outcome.note, 2000),
+      $33::jsonb,
+      $34::timestamptz,
+      $30::timestamptz,
+      CASE
+        WHEN claim_outcome.status = 'failed' THEN NULL
+        ELSE $30::timestamptz
+      END
+    FROM
+      claim_outcome AS claim_outcome
+    WHERE
+      claim_outcome.status IS NOT NULL
+    ON CONFLICT (event_id) DO UPDATE
+    SET
+      status = EXCLUDED.status,
+      error = EXCLUDED.error,
+      attempts = stripe_webhook_events.attempts + CASE
+        WHEN stripe_webhook_events.status = 'processing' THEN 0
+        ELSE 1
+      END,
+      processed_at = EXCLUDED.processed_at,
+      payload = COALESCE(stripe_webhook_events.payload, EXCLUDED.payload)
+    WHERE
+      stripe_webhook_events.status <> 'processed'
+      AND (
+        $35::boolean
+        OR stripe_webhook_events.status NOT IN ('ignored', 'needs_attention')
+      )
+    RETURNING
+      status,
+      error
   ),
   applied AS (
     UPDATE vendor_subscriptions AS target_row

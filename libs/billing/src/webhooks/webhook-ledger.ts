@@ -1,5 +1,5 @@
 import type { AddParam } from '@app/database';
-import { platformEventKeyExistsSql, subscriptionNeedsAttentionKey, subscriptionNeedsAttentionSql } from '@app/platform-events';
+import { subscriptionNeedsAttentionSql } from '@app/platform-events';
 import type { Stripe } from '@app/stripe';
 import { secondLiveReasonSql, type FusedStep } from '@app/subscription';
 import type { LedgerClaim, Prefetched } from './webhook-handler.types.js';
@@ -55,48 +55,51 @@ export function ledgerClaim(claim: Claim): LedgerClaim {
   };
 }
 
-/** The note of an event that tied and was settled by Stripe's current object. */
-export const REREAD_NOTE = 'same-second tie: applied the subscription as Stripe holds it now';
+/** The note of an event settled by Stripe's current object: a same-second tie, or an older event with another plan. */
+export const REREAD_NOTE = 'settled by a re-read (a same-second tie, or an older event with another plan): applied the subscription as Stripe holds it now';
 
 /**
  * What the claim of a plan's subscription event records, from the writer's `verdict`: applied or skipped
- * (`processed`, with why it was skipped); a tie kept as `processing` — the caller re-reads Stripe and runs the event
- * again, which takes it up (were the process to die meanwhile, Stripe's retry or the hourly recovery would); no
- * vendor: `ignored`, unless the subscription pays for an add-on (then nothing is claimed, and the add-on code
- * applies it in a transaction). A second live plan subscription is `needs_attention` with the reason the first
- * time it is seen (its platform event is written beside it, see SubscriptionEventHandlers), then a recorded skip.
- * A second delivery of an event applied meanwhile finds the ledger row done.
+ * (`processed`, with why it was skipped); a tie (or an older event with another plan, 'behind') kept as
+ * `processing` — the caller re-reads Stripe and runs the event again, which takes it up (were the process to die
+ * meanwhile, Stripe's retry or the hourly recovery would); no vendor: `ignored`, unless the subscription pays for an
+ * add-on (then nothing is claimed, and the add-on code applies it in a transaction). A second live plan subscription
+ * is `needs_attention` with the reason when this statement wrote its platform event (`reported`: the CTE of that
+ * insert, see planEventStep), else a recorded skip. A second delivery of an event applied meanwhile finds the
+ * ledger row done.
  */
-export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched): string {
+export function subscriptionOutcomeSql(add: AddParam, subscriptionId: string, prefetched: Prefetched, reported: string): string {
   const sub = add(subscriptionId, 'varchar', 'subscription.id');
-  const reported = platformEventKeyExistsSql(add(subscriptionNeedsAttentionKey(subscriptionId), 'text', 'subscription.needs_attention dedupe key'));
-  return `SELECT CASE WHEN verdict.vendor_id IS NOT NULL THEN CASE WHEN verdict.verdict = 'tie' THEN 'processing'
-                                                        WHEN verdict.verdict = 'second_live' AND NOT ${reported} THEN 'needs_attention'
+  const reportedNow = `EXISTS (SELECT 1 FROM ${reported})`;
+  return `SELECT CASE WHEN verdict.vendor_id IS NOT NULL THEN CASE WHEN verdict.verdict IN ('tie', 'behind') THEN 'processing'
+                                                        WHEN verdict.verdict = 'second_live' AND ${reportedNow} THEN 'needs_attention'
                                                         ELSE 'processed' END
                       WHEN EXISTS (SELECT 1 FROM vendor_add_ons WHERE stripe_subscription_id = ${sub}) THEN NULL
                       ELSE 'ignored' END AS status,
                  CASE WHEN verdict.vendor_id IS NULL THEN 'no vendor for subscription ' || ${sub}
                       WHEN verdict.verdict = 'tie' THEN 'same-second tie: re-reading the subscription from Stripe'
+                      WHEN verdict.verdict = 'behind' THEN 'older than the last applied event, with a plan the row does not have: re-reading the subscription from Stripe'
                       WHEN verdict.verdict = 'stale' THEN 'skipped: older than the last applied event (' || verdict.stripe_watermark || ')'
-                      WHEN verdict.verdict = 'second_live' THEN CASE WHEN ${reported} THEN 'skipped (reported before): ' ELSE '' END || ${secondLiveReasonSql(sub, 'verdict.stripe_subscription_id')}
+                      WHEN verdict.verdict = 'second_live' THEN CASE WHEN ${reportedNow} THEN '' ELSE 'skipped (reported before): ' END || ${secondLiveReasonSql(sub, 'verdict.stripe_subscription_id')}
                       WHEN verdict.verdict = 'not_current' THEN 'skipped: subscription ' || ${sub} || ' has ended and is not the vendor''s current subscription ' || verdict.stripe_subscription_id
                       ELSE ${add(prefetched.subscription ? REREAD_NOTE : null, 'text', 'note when applied (a re-read: REREAD_NOTE)')} END AS note
             FROM (SELECT 1) AS one LEFT JOIN verdict ON true`;
 }
 
 /**
- * The ledger's claim as the step fused into the writer's statement for a plan's subscription event; with it, when
- * the verdict is a second live plan subscription that the claim records `needs_attention` (the first time, see
- * subscriptionOutcomeSql), the `subscription.needs_attention` platform event, under the vendor's row lock the
- * verdict took.
+ * The ledger's claim as the step fused into the writer's statement for a plan's subscription event; before it, when
+ * the verdict is a second live plan subscription, the `subscription.needs_attention` platform event, under the
+ * vendor's row lock the verdict took. Whether it is new decides the claim (see subscriptionOutcomeSql): the insert's
+ * `ON CONFLICT` sees an event a concurrent delivery committed after this statement's snapshot was taken (an `EXISTS`
+ * would not — two events of one second live subscription, delivered at once, were both recorded `needs_attention`).
  */
 export function planEventStep(ledger: LedgerClaim, subscriptionId: string, prefetched: Prefetched): FusedStep {
   return {
-    ctes: (add) => `${ledger.ctes(add, subscriptionOutcomeSql(add, subscriptionId, prefetched))},
-      second_live_report AS (${subscriptionNeedsAttentionSql(
+    ctes: (add) => `second_live_report AS (${subscriptionNeedsAttentionSql(
         add, 'verdict', { stripe_subscription_id: subscriptionId }, secondLiveReasonSql(add(subscriptionId, 'varchar', 'subscription.id'), 'vendor_row.stripe_subscription_id'),
-        `verdict.verdict = 'second_live' AND EXISTS (SELECT 1 FROM ledger_claim WHERE status = 'needs_attention')`,
-      )})`,
+        `verdict.verdict = 'second_live'`,
+      )}),
+      ${ledger.ctes(add, subscriptionOutcomeSql(add, subscriptionId, prefetched, 'second_live_report'))}`,
     requires: ledger.taken,
     report: ledger.report,
   };

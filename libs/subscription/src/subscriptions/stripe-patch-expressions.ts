@@ -85,18 +85,26 @@ export function patchTier(x: PatchSql): string {
 }
 
 /**
- * Whether the patch applies to the vendor's row `row`: 'apply', or why not ('not_current', 'second_live', 'stale', 'tie').
+ * Whether the patch applies to the vendor's row `row`: 'apply', or why not ('not_current', 'second_live', 'stale', 'tie',
+ * 'behind'); `tier` is the patch's tier (see patchTier).
+ * An event older than the watermark is 'stale' — unless it carries a plan the row does not have (another tier or
+ * interval, another cancellation): an invoice that changed the status moved the watermark to its own time while it
+ * knew nothing of the plan, so a plan change made at Stripe before it and delivered after it would be lost for good.
+ * Such an event is 'behind': settled as a tie is, by the subscription as Stripe holds it now (a re-read), never by
+ * its own older state.
  * One live plan per vendor: a subscription other than the row's, while the row's is live (not cancelled or
  * expired), is a second live plan — never applied over the first (the caller records it for admins); once the
  * row's has ended, another one becomes the plan.
  * A read that began (on the database's clock) no later than the row's `observed_watermark` — an event applied after
  * the read began, or a newer read — is stale too: a tie on that clock is skipped, never written.
  */
-export function patchVerdict(x: PatchSql, row: string): string {
+export function patchVerdict(x: PatchSql, row: string, tier: string): string {
+  const carriesAnotherPlan = `(${tier}.code IS NOT NULL AND (${tier}.code, ${tier}.annual) IS DISTINCT FROM (${row}.tier_code, ${row}.is_annual))
+          OR (${x.cancel_at_period_end}, ${x.cancel_at}) IS DISTINCT FROM (${row}.cancel_at_period_end, ${row}.cancel_at)`;
   return `CASE
         WHEN ${row}.stripe_subscription_id IS NOT NULL AND ${row}.stripe_subscription_id <> ${x.sub_id} AND ${x.ended} THEN 'not_current'
         WHEN ${row}.stripe_subscription_id IS NOT NULL AND ${row}.stripe_subscription_id <> ${x.sub_id} AND ${row}.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN ${row}.stripe_watermark > ${x.at} THEN 'stale'
+        WHEN ${row}.stripe_watermark > ${x.at} THEN CASE WHEN ${x.is_event} AND (${carriesAnotherPlan}) THEN 'behind' ELSE 'stale' END
         WHEN ${x.read_started_at} IS NOT NULL AND ${row}.observed_watermark >= ${x.read_started_at} THEN 'stale'
         WHEN ${x.is_event} AND ${row}.stripe_watermark = ${x.at} THEN 'tie'
         ELSE 'apply' END`;

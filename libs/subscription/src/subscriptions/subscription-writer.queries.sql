@@ -73,26 +73,6 @@ WITH
       1
     FOR UPDATE
   ),
-  verdict AS (
-    SELECT
-      locked_row.*,
-      CASE
-        WHEN locked_row.stripe_subscription_id IS NOT NULL
-        AND locked_row.stripe_subscription_id <> $1::varchar
-        AND $14::boolean THEN 'not_current'
-        WHEN locked_row.stripe_subscription_id IS NOT NULL
-        AND locked_row.stripe_subscription_id <> $1::varchar
-        AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-        WHEN locked_row.stripe_watermark > $2::timestamptz THEN 'stale'
-        WHEN $4::timestamptz IS NOT NULL
-        AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
-        WHEN $3::boolean
-        AND locked_row.stripe_watermark = $2::timestamptz THEN 'tie'
-        ELSE 'apply'
-      END AS verdict
-    FROM
-      locked_row
-  ),
   patch_tier AS (
     (
       SELECT
@@ -132,6 +112,37 @@ WITH
     )
     LIMIT
       1
+  ),
+  verdict AS (
+    SELECT
+      locked_row.*,
+      CASE
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
+        AND $14::boolean THEN 'not_current'
+        WHEN locked_row.stripe_subscription_id IS NOT NULL
+        AND locked_row.stripe_subscription_id <> $1::varchar
+        AND locked_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
+        WHEN locked_row.stripe_watermark > $2::timestamptz THEN CASE
+          WHEN $3::boolean
+          AND (
+            (
+              patch_tier.code IS NOT NULL
+              AND (patch_tier.code, patch_tier.annual) IS DISTINCT FROM (locked_row.tier_code, locked_row.is_annual)
+            )
+            OR ($18::boolean, $19::timestamptz) IS DISTINCT FROM (locked_row.cancel_at_period_end, locked_row.cancel_at)
+          ) THEN 'behind'
+          ELSE 'stale'
+        END
+        WHEN $4::timestamptz IS NOT NULL
+        AND locked_row.observed_watermark >= $4::timestamptz THEN 'stale'
+        WHEN $3::boolean
+        AND locked_row.stripe_watermark = $2::timestamptz THEN 'tie'
+        ELSE 'apply'
+      END AS verdict
+    FROM
+      locked_row
+      LEFT JOIN patch_tier ON true
   ),
   applied AS (
     UPDATE vendor_subscriptions AS target_row
@@ -342,7 +353,17 @@ SELECT
     WHEN current_row.stripe_subscription_id IS NOT NULL
     AND current_row.stripe_subscription_id <> patch.sub_id
     AND current_row.status NOT IN ('cancelled', 'expired') THEN 'second_live'
-    WHEN current_row.stripe_watermark > patch.at THEN 'stale'
+    WHEN current_row.stripe_watermark > patch.at THEN CASE
+      WHEN patch.is_event
+      AND (
+        (
+          patch_tier.code IS NOT NULL
+          AND (patch_tier.code, patch_tier.annual) IS DISTINCT FROM (current_row.tier_code, current_row.is_annual)
+        )
+        OR (patch.cancel_at_period_end, patch.cancel_at) IS DISTINCT FROM (current_row.cancel_at_period_end, current_row.cancel_at)
+      ) THEN 'behind'
+      ELSE 'stale'
+    END
     WHEN patch.read_started_at IS NOT NULL
     AND current_row.observed_watermark >= patch.read_started_at THEN 'stale'
     WHEN patch.is_event

@@ -22,7 +22,7 @@ export interface VendorRef {
 /**
  * A caller's write fused into the writer's statement, so that both happen in one statement (one round trip, one
  * implicit transaction) — the webhook ledger's claim of the event that carries the patch. `ctes` come after the
- * writer's CTE `verdict` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'not_current' | 'second_live', and the
+ * writer's CTE `verdict` (one row — `vendor_id`, `verdict`: 'apply' | 'stale' | 'tie' | 'behind' | 'not_current' | 'second_live', and the
  * row's plan columns — or none when no vendor row matches) and may read it; the update happens only when
  * `requires` holds too; `report` is a JSON expression, the statement's answer.
  */
@@ -84,6 +84,8 @@ export class SubscriptionWriter {
         return { outcome: 'stale', vendorId, reason: `older than the last applied event (${stamp.at.toISOString()} < ${row.stripe_watermark?.toISOString()})` };
       case 'tie':
         return { outcome: 'tie', vendorId, reason: `same second as the last applied event (${stamp.at.toISOString()})` };
+      case 'behind':
+        return { outcome: 'tie', vendorId, reason: `older than the last applied event, with a plan the row does not have (${stamp.at.toISOString()} < ${row.stripe_watermark?.toISOString()})` };
     }
     const before = planState(row.before);
     const after = planState(row.after!);
@@ -130,8 +132,8 @@ export class SubscriptionWriter {
     const set = patchAssignments(x, 'locked_row', 'patch_tier', 'target_row');
     return `
       WITH locked_row AS (SELECT id, vendor_id, stripe_watermark, observed_watermark, stripe_price_amount_cents, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
-      verdict AS (SELECT locked_row.*, ${patchVerdict(x, 'locked_row')} AS verdict FROM locked_row),${step ? `\n      ${step.ctes(add)},` : ''}
       patch_tier AS (${patchTier(x)}),
+      verdict AS (SELECT locked_row.*, ${patchVerdict(x, 'locked_row', 'patch_tier')} AS verdict FROM locked_row LEFT JOIN patch_tier ON true),${step ? `\n      ${step.ctes(add)},` : ''}
       applied AS (
         UPDATE vendor_subscriptions AS target_row SET ${Object.entries(set).map(([column, value]) => `${column} = ${value}`).join(',\n          ')}
         FROM locked_row JOIN verdict ON true LEFT JOIN patch_tier ON true
@@ -153,6 +155,7 @@ export class SubscriptionWriter {
     const rows = await queryRows<{ vendor_id: number | null; verdict: string; differs: boolean }>(manager, text, params.values, { reusePlan: true });
     return rows.map((r): StripeDiff => {
       if (r.vendor_id === null) return { outcome: 'not_found' };
+      if (r.verdict === 'behind') return { outcome: 'tie', vendorId: r.vendor_id };
       if (r.verdict !== 'apply') return { outcome: r.verdict as 'stale' | 'tie' | 'not_current' | 'second_live', vendorId: r.vendor_id };
       return { outcome: r.differs ? 'differs' : 'matches', vendorId: r.vendor_id };
     });
@@ -163,7 +166,7 @@ export class SubscriptionWriter {
     const params = new SqlParams();
     const { from, sql: x } = patchRows(params.add, items, this.clock.now(), 'patch');
     const set = patchAssignments(x, 'current_row', 'patch_tier');
-    const text = `SELECT current_row.vendor_id, ${patchVerdict(x, 'current_row')} AS verdict,
+    const text = `SELECT current_row.vendor_id, ${patchVerdict(x, 'current_row', 'patch_tier')} AS verdict,
               (${PLAN_COLUMNS.map((c) => `(${set[c]}) IS DISTINCT FROM current_row.${c}`).join('\n OR ')}) AS differs
          FROM ${from}
          LEFT JOIN LATERAL (SELECT vendor_id, stripe_watermark, observed_watermark, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)}) current_row ON true
