@@ -411,10 +411,13 @@ import { ApiError, createApi } from './api-client.js';
     const currency = (state.subscription.tier && state.subscription.tier.currency) || 'eur';
     const price = o.price_per_unit_cents === null ? 'Your plan no longer bills orders past its limit.' : ['Orders past the limit are billed at ', money(o.price_per_unit_cents, currency), ' each, up to your cap.'];
     const used = o.cap_cents === null ? [money(o.amount_cents, currency), ' · no cap'] : [money(o.amount_cents, currency), ' of ', money(o.cap_cents, currency), ' cap'];
+    const onInvoice = o.count > 0 ? h('p', { class: 'muted overage-invoice', 'data-overage-invoice': '' }) : null;
     const block = h('div', { class: 'overage', 'data-overage': '' },
       h('div', { class: 'meter-label' }, h('span', {}, `Overage this period: ${o.count} ${o.count === 1 ? 'order' : 'orders'}`), h('span', { class: 'meter-value', 'data-overage-amount': '' }, used)),
       h('p', { class: 'muted overage-note' }, price),
+      onInvoice,
     );
+    if (onInvoice) void showOverageOnInvoice(onInvoice);
     if (!isOwner()) return block;
     const input = h('input', { type: 'number', name: 'cap', min: '0', step: '0.01', inputmode: 'decimal', 'aria-label': 'Overage cap', value: o.cap_cents === null ? '' : (o.cap_cents / 100).toFixed(2) });
     const form = h('form', { class: 'overage-cap', 'data-form': 'overage-cap', onsubmit: (e) => { e.preventDefault(); run(e.submitter, () => setOverageCap(input.value)); } },
@@ -424,6 +427,24 @@ import { ApiError, createApi } from './api-client.js';
     );
     block.append(form);
     return block;
+  }
+
+  /**
+   * The overage line of the upcoming invoice (CONTRACT §12): what Stripe's meter has counted so far, as the period's
+   * invoice will bill it. Loaded after the page, only when there is overage; nothing shown when there is no invoice
+   * to preview (no Stripe subscription) or the preview fails.
+   */
+  async function showOverageOnInvoice(target) {
+    try {
+      const invoice = await api('GET', `${BILLING}/upcoming-invoice`);
+      const lines = (invoice.lines || []).filter((line) => line.overage);
+      if (lines.length === 0) return fill(target, 'Not on your next invoice yet: Stripe receives overage orders within seconds.');
+      const count = lines.reduce((n, line) => n + (line.quantity || 0), 0);
+      const amount = lines.reduce((n, line) => n + line.amount_cents, 0);
+      fill(target, `On your next invoice: ${count} ${count === 1 ? 'order' : 'orders'}, `, money(amount, invoice.currency));
+    } catch {
+      target.remove();
+    }
   }
 
   /** `value`: the cap as typed (units of the currency), or null to remove it. */
