@@ -15,6 +15,7 @@ export * from './subscriptions/subscription-admin.writer.js';
 export * from './revenue/monthly-value.js';
 export * from './revenue/revenue-movement.js';
 export * from './revenue/revenue-report.js';
+export * from './revenue/revenue-from-history.js';
 export * from './revenue/revenue.service.js';
 export * from './overage/meter-event-sender.service.js';
 export { overageOrdersSince } from './overage/meter-event.sql.js';

@@ -55,6 +55,45 @@ export interface CurrentInputs {
   trialsConverted90d: number;
 }
 
+/** The "now" statement's answer (REVENUE_NOW_SQL): changes since 30 days and 12 months ago, and the trials. */
+export interface RecentChanges {
+  paying_gained_30d: number;
+  churned_30d: number;
+  mrr_gained_12m: string | number;
+  cohort_12m_gained_cents: string | number;
+  trialing_vendors: number;
+  trials_ended_90d: number;
+  trials_converted_90d: number;
+}
+
+/**
+ * The current figures' inputs from the months' groups and the changes since 30 days and 12 months ago. MRR and
+ * paying vendors now are every group's movement added up (each vendor-month that moved is in one group, so they add
+ * up to each vendor's value now); 30 days ago, as many fewer as were gained since; MRR 12 months ago (the cohort
+ * paying then, which is everyone worth something then), now less what was gained since, and that cohort's MRR now,
+ * then plus what its members gained since. Pure.
+ */
+export function currentFromChanges(groups: MonthGroup[], recent: RecentChanges): CurrentInputs {
+  let mrrCents = 0;
+  let payingVendors = 0;
+  for (const g of groups) {
+    mrrCents += Number(g.after_cents) - Number(g.before_cents);
+    payingVendors += (g.is_paying ? g.vendors : 0) - (g.was_paying ? g.vendors : 0);
+  }
+  const cohort12mThenCents = mrrCents - Number(recent.mrr_gained_12m);
+  return {
+    mrrCents,
+    payingVendors,
+    paying30dAgo: payingVendors - recent.paying_gained_30d,
+    churned30d: recent.churned_30d,
+    cohort12mThenCents,
+    cohort12mNowCents: cohort12mThenCents + Number(recent.cohort_12m_gained_cents),
+    trialingVendors: recent.trialing_vendors,
+    trialsEnded90d: recent.trials_ended_90d,
+    trialsConverted90d: recent.trials_converted_90d,
+  };
+}
+
 const FIELD: Record<Exclude<MovementKind, 'none'>, keyof RevenueMonth> = {
   new: 'new_mrr_cents',
   reactivation: 'reactivation_mrr_cents',
