@@ -194,7 +194,10 @@ export class RevenueRollup1764000033000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION revenue_vendor_months_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        TRUNCATE revenue_vendor_months, revenue_vendors;
+        -- DELETE, not TRUNCATE: a TRUNCATE vendors … CASCADE is emptying these in the same statement, and a nested
+        -- TRUNCATE of a table that statement holds is refused.
+        DELETE FROM revenue_vendor_months;
+        DELETE FROM revenue_vendors;
         RETURN NULL;
       END $$`);
 
