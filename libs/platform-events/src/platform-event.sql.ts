@@ -22,11 +22,21 @@ export interface EventColumnsSql {
  * expression), skipped when its dedupe key was written before. Usable as a data-modifying CTE.
  */
 export function insertPlatformEventsSql(from: string, c: EventColumnsSql): string {
-  return `INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
-    SELECT ${c.type}, ${c.vendorId}, ${c.data}, ${c.dedupeKey ?? 'NULL'} FROM ${from}
+  return insertEventRowsSql([eventRowsSql(from, c)]);
+}
+
+/** One event per row of `from`, as the rows insertEventRowsSql takes. */
+const eventRowsSql = (from: string, c: EventColumnsSql) => `SELECT ${c.type}, ${c.vendorId}, ${c.data}, ${c.dedupeKey ?? 'NULL'} FROM ${from}`;
+
+/**
+ * One INSERT of the events of several sources (eventRowsSql each, UNION ALL): a statement that may write events of
+ * several kinds writes the table once, not once per kind (each data-modifying CTE opens the table and its indexes
+ * on every run, even when it writes nothing).
+ */
+const insertEventRowsSql = (rows: string[]) => `INSERT INTO platform_events (type, vendor_id, data, dedupe_key)
+    ${rows.join('\n    UNION ALL ')}
     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
     RETURNING id`;
-}
 
 /**
  * The dedupe key of a usage threshold: one per vendor, meter, threshold and period (the period start to the
@@ -44,16 +54,30 @@ export const platformEventKeyExistsSql = (key: string) => `EXISTS (SELECT 1 FROM
  * so only the one claim that crosses it pays for an insert; the dedupe key keeps it once per period even when a
  * counter falls and climbs again (a product deleted and re-created).
  */
-export function usageThresholdEventsSql(claimed: string, meter: UsageMeterName): string {
+export function usageThresholdEventsSql(claimed: string, meter: UsageMeterName, overageStarted?: OverageStarted): string {
   const crossed = `(SELECT claim.vendor_id, claim.current, claim."limit", claim.period_start, threshold_level.threshold
       FROM ${claimed} AS claim CROSS JOIN (VALUES (80), (100)) AS threshold_level(threshold)
      WHERE claim."limit" > 0 AND claim.current = CASE threshold_level.threshold WHEN 100 THEN claim."limit" ELSE ceil(claim."limit" * 0.8)::int END) AS crossed`;
-  return insertPlatformEventsSql(crossed, {
+  const thresholds = eventRowsSql(crossed, {
     type: `'usage.threshold_reached'`,
     vendorId: 'crossed.vendor_id',
     data: `jsonb_build_object('meter', '${meter}', 'threshold', crossed.threshold, 'current', crossed.current, 'limit', crossed."limit", 'period_start', ${isoSql('crossed.period_start')})`,
     dedupeKey: usageThresholdKeySql('crossed.vendor_id', `'${meter}'`, 'crossed.threshold', 'crossed.period_start'),
   });
+  return insertEventRowsSql(overageStarted ? [thresholds, overageStartedRowsSql(claimed, overageStarted)] : [thresholds]);
+}
+
+/**
+ * The order claim's `usage.overage_started` (see overageStartedEventsSql), written by usageThresholdEventsSql's
+ * insert beside the thresholds.
+ */
+export interface OverageStarted {
+  /** This claim is the period's first overage order (a condition over the claim's row). */
+  when: string;
+  /** The SQL expressions of the event's figures. */
+  limit: string;
+  pricePerUnit: string;
+  cap: string;
 }
 
 /** The dedupe key of `usage.overage_started`: one per vendor and period (the period start to the microsecond). */
@@ -66,13 +90,15 @@ export const overageStartedKeySql = (vendorId: string, periodStart: string) =>
  * it once per period. `c` holds the SQL expressions of the event's figures.
  */
 export function overageStartedEventsSql(claimed: string, when: string, c: { limit: string; pricePerUnit: string; cap: string }): string {
-  return insertPlatformEventsSql(`${claimed} WHERE ${when}`, {
-    type: `'usage.overage_started'`,
-    vendorId: `${claimed}.vendor_id`,
-    data: `jsonb_build_object('meter', 'orders', 'limit', ${c.limit}, 'price_per_unit_cents', ${c.pricePerUnit}, 'cap_cents', ${c.cap}, 'period_start', ${isoSql(`${claimed}.period_start`)})`,
-    dedupeKey: overageStartedKeySql(`${claimed}.vendor_id`, `${claimed}.period_start`),
-  });
+  return insertEventRowsSql([overageStartedRowsSql(claimed, { when, ...c })]);
 }
+
+const overageStartedRowsSql = (claimed: string, c: OverageStarted) => eventRowsSql(`${claimed} WHERE ${c.when}`, {
+  type: `'usage.overage_started'`,
+  vendorId: `${claimed}.vendor_id`,
+  data: `jsonb_build_object('meter', 'orders', 'limit', ${c.limit}, 'price_per_unit_cents', ${c.pricePerUnit}, 'cap_cents', ${c.cap}, 'period_start', ${isoSql(`${claimed}.period_start`)})`,
+  dedupeKey: overageStartedKeySql(`${claimed}.vendor_id`, `${claimed}.period_start`),
+});
 
 /** A plan row's columns the `subscription.updated` event reports, as SQL expressions (of a row before or after). */
 export interface SubscriptionEventColumnsSql {

@@ -11,92 +11,82 @@
 --   $6::varchar = customer_email
 --   $7::timestamptz = now
 WITH
+  tier_row AS (
+    SELECT
+      subscription.tier_code,
+      subscription.pending_tier_code,
+      subscription.pending_tier_expires_at,
+      LEAST(
+        CASE
+          WHEN tier.id IS NOT NULL THEN tier.orders_per_month
+          WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
+          ELSE 0
+        END,
+        CASE
+          WHEN (
+            subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz
+          ) THEN CASE
+            WHEN pending_tier.id IS NOT NULL THEN pending_tier.orders_per_month
+            WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
+            ELSE 0
+          END
+        END
+      ) AS "limit",
+      CASE
+        WHEN (
+          subscription.pending_tier_code IS NOT NULL
+          AND subscription.pending_tier_expires_at > $2::timestamptz
+        )
+        AND pending_tier.orders_overage_price_cents IS NULL THEN NULL
+        ELSE tier.orders_overage_price_cents
+      END AS overage_price_cents,
+      COALESCE(tier.price_monthly_cents, 0)::bigint AS default_cap_cents
+    FROM
+      vendor_subscriptions AS subscription
+      LEFT JOIN subscription_tiers AS tier ON tier.code = subscription.tier_code
+      LEFT JOIN subscription_tiers AS pending_tier ON pending_tier.code = subscription.pending_tier_code
+    WHERE
+      subscription.vendor_id = $1
+  ),
   claimed AS (
     UPDATE vendor_subscriptions AS subscription
     SET
       orders_this_period = subscription.orders_this_period + 1,
-      (overage_orders, overage_amount_cents, overage_period_start) = (
-        SELECT
+      overage_orders = CASE
+        WHEN COALESCE(subscription.orders_this_period + 1 <= tier_row."limit", true) THEN subscription.overage_orders
+        ELSE (
           CASE
-            WHEN w.within THEN subscription.overage_orders
-            ELSE (
-              CASE
-                WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_orders
-                ELSE 0
-              END
-            ) + 1
-          END,
-          CASE
-            WHEN w.within THEN subscription.overage_amount_cents
-            ELSE (
-              CASE
-                WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
-                ELSE 0
-              END
-            ) + (
-              CASE
-                WHEN subscription.stripe_subscription_id IS NULL
-                OR subscription.is_annual THEN NULL
-                WHEN subscription.pending_tier_code IS NOT NULL
-                AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
-                ELSE (
-                  SELECT
-                    t.orders_overage_price_cents
-                  FROM
-                    subscription_tiers t
-                  WHERE
-                    t.code = subscription.tier_code
-                )
-              END
-            )
-          END,
-          CASE
-            WHEN w.within THEN subscription.overage_period_start
-            ELSE subscription.period_start
+            WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_orders
+            ELSE 0
           END
-        FROM
-          (
-            SELECT
-              COALESCE(
-                subscription.orders_this_period + 1 <= LEAST(
-                  (
-                    SELECT
-                      CASE
-                        WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                        WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
-                        ELSE 0
-                      END
-                    FROM
-                      (
-                        SELECT
-                          1
-                      ) AS one
-                      LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-                  ),
-                  CASE
-                    WHEN subscription.pending_tier_code IS NOT NULL
-                    AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-                      SELECT
-                        CASE
-                          WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                          WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
-                          ELSE 0
-                        END
-                      FROM
-                        (
-                          SELECT
-                            1
-                        ) AS one
-                        LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-                    )
-                  END
-                ),
-                true
-              ) AS within
-          ) AS w
-      )
+        ) + 1
+      END,
+      overage_amount_cents = CASE
+        WHEN COALESCE(subscription.orders_this_period + 1 <= tier_row."limit", true) THEN subscription.overage_amount_cents
+        ELSE (
+          CASE
+            WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
+            ELSE 0
+          END
+        ) + (
+          CASE
+            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            ELSE tier_row.overage_price_cents
+          END
+        )
+      END,
+      overage_period_start = CASE
+        WHEN COALESCE(subscription.orders_this_period + 1 <= tier_row."limit", true) THEN subscription.overage_period_start
+        ELSE subscription.period_start
+      END
+    FROM
+      tier_row
     WHERE
       subscription.vendor_id = $1
+      AND subscription.tier_code = tier_row.tier_code
+      AND subscription.pending_tier_code IS NOT DISTINCT FROM tier_row.pending_tier_code
+      AND subscription.pending_tier_expires_at IS NOT DISTINCT FROM tier_row.pending_tier_expires_at
       AND (
         subscription.status IN ('trial', 'active')
         OR (
@@ -112,142 +102,62 @@ WITH
         )
       )
       AND (
-        COALESCE(
-          subscription.orders_this_period + 1 <= LEAST(
-            (
-              SELECT
-                CASE
-                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                  WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
-                  ELSE 0
-                END
-              FROM
-                (
-                  SELECT
-                    1
-                ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-            ),
-            CASE
-              WHEN subscription.pending_tier_code IS NOT NULL
-              AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-                SELECT
-                  CASE
-                    WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                    WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
-                    ELSE 0
-                  END
-                FROM
-                  (
-                    SELECT
-                      1
-                  ) AS one
-                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-              )
-            END
-          ),
-          true
-        )
+        COALESCE(subscription.orders_this_period + 1 <= tier_row."limit", true)
         OR (
-          SELECT
-            o.price IS NOT NULL
-            AND (
-              o.cap IS NULL
-              OR (
-                CASE
-                  WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
-                  ELSE 0
-                END
-              ) + o.price <= o.cap
-            )
-          FROM
+          (
+            CASE
+              WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+              ELSE tier_row.overage_price_cents
+            END
+          ) IS NOT NULL
+          AND (
             (
-              SELECT
-                (
-                  CASE
-                    WHEN subscription.stripe_subscription_id IS NULL
-                    OR subscription.is_annual THEN NULL
-                    WHEN subscription.pending_tier_code IS NOT NULL
-                    AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
-                    ELSE (
-                      SELECT
-                        t.orders_overage_price_cents
-                      FROM
-                        subscription_tiers t
-                      WHERE
-                        t.code = subscription.tier_code
-                    )
-                  END
-                ) AS price,
-                (
-                  CASE subscription.overage_cap_mode
-                    WHEN 'none' THEN NULL
-                    WHEN 'custom' THEN subscription.overage_cap_cents
-                    ELSE COALESCE(
-                      (
-                        SELECT
-                          t.price_monthly_cents
-                        FROM
-                          subscription_tiers t
-                        WHERE
-                          t.code = subscription.tier_code
-                      ),
-                      0
-                    )::bigint
-                  END
-                ) AS cap
-            ) AS o
+              CASE subscription.overage_cap_mode
+                WHEN 'none' THEN NULL
+                WHEN 'custom' THEN subscription.overage_cap_cents
+                ELSE tier_row.default_cap_cents
+              END
+            ) IS NULL
+            OR (
+              CASE
+                WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
+                ELSE 0
+              END
+            ) + (
+              CASE
+                WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                ELSE tier_row.overage_price_cents
+              END
+            ) <= (
+              CASE subscription.overage_cap_mode
+                WHEN 'none' THEN NULL
+                WHEN 'custom' THEN subscription.overage_cap_cents
+                ELSE tier_row.default_cap_cents
+              END
+            )
+          )
         )
       )
     RETURNING
       subscription.vendor_id,
       subscription.orders_this_period AS current,
-      LEAST(
-        (
-          SELECT
-            CASE
-              WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
-              ELSE 0
-            END
-          FROM
-            (
-              SELECT
-                1
-            ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-        ),
-        CASE
-          WHEN subscription.pending_tier_code IS NOT NULL
-          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-            SELECT
-              CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
-                ELSE 0
-              END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-          )
-        END
-      ) AS "limit",
+      tier_row."limit",
       subscription.period_start,
-      subscription.tier_code,
-      subscription.pending_tier_code,
-      subscription.pending_tier_expires_at,
-      subscription.stripe_subscription_id,
-      subscription.is_annual,
+      NOT COALESCE(subscription.orders_this_period <= tier_row."limit", true) AS overage,
+      CASE
+        WHEN NOT COALESCE(subscription.orders_this_period <= tier_row."limit", true) THEN (
+          CASE
+            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            ELSE tier_row.overage_price_cents
+          END
+        )
+      END AS overage_price_cents,
+      subscription.overage_orders,
       subscription.overage_cap_mode,
       subscription.overage_cap_cents,
-      subscription.overage_orders,
-      subscription.overage_amount_cents,
-      subscription.overage_period_start
+      tier_row.default_cap_cents
   ),
-  threshold_events AS (
+  usage_events AS (
     INSERT INTO
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
@@ -296,15 +206,7 @@ WITH
             ELSE ceil(claim."limit" * 0.8)::int
           END
       ) AS crossed
-    ON CONFLICT (dedupe_key)
-    WHERE
-      dedupe_key IS NOT NULL DO NOTHING
-    RETURNING
-      id
-  ),
-  overage_started AS (
-    INSERT INTO
-      platform_events (type, vendor_id, data, dedupe_key)
+    UNION ALL
     SELECT
       'usage.overage_started',
       claimed.vendor_id,
@@ -314,38 +216,13 @@ WITH
         'limit',
         claimed."limit",
         'price_per_unit_cents',
-        (
-          CASE
-            WHEN claimed.stripe_subscription_id IS NULL
-            OR claimed.is_annual THEN NULL
-            WHEN claimed.pending_tier_code IS NOT NULL
-            AND claimed.pending_tier_expires_at > $2::timestamptz THEN NULL
-            ELSE (
-              SELECT
-                t.orders_overage_price_cents
-              FROM
-                subscription_tiers t
-              WHERE
-                t.code = claimed.tier_code
-            )
-          END
-        ),
+        claimed.overage_price_cents,
         'cap_cents',
         (
           CASE claimed.overage_cap_mode
             WHEN 'none' THEN NULL
             WHEN 'custom' THEN claimed.overage_cap_cents
-            ELSE COALESCE(
-              (
-                SELECT
-                  t.price_monthly_cents
-                FROM
-                  subscription_tiers t
-                WHERE
-                  t.code = claimed.tier_code
-              ),
-              0
-            )::bigint
+            ELSE claimed.default_cap_cents
           END
         ),
         'period_start',
@@ -363,38 +240,13 @@ WITH
     FROM
       claimed
     WHERE
-      NOT COALESCE(claimed.current <= claimed."limit", true)
+      claimed.overage
       AND claimed.overage_orders = 1
     ON CONFLICT (dedupe_key)
     WHERE
       dedupe_key IS NOT NULL DO NOTHING
     RETURNING
       id
-  ),
-  order_claim AS (
-    SELECT
-      claimed.vendor_id,
-      NOT COALESCE(claimed.current <= claimed."limit", true) AS overage,
-      CASE
-        WHEN NOT COALESCE(claimed.current <= claimed."limit", true) THEN (
-          CASE
-            WHEN claimed.stripe_subscription_id IS NULL
-            OR claimed.is_annual THEN NULL
-            WHEN claimed.pending_tier_code IS NOT NULL
-            AND claimed.pending_tier_expires_at > $2::timestamptz THEN NULL
-            ELSE (
-              SELECT
-                t.orders_overage_price_cents
-              FROM
-                subscription_tiers t
-              WHERE
-                t.code = claimed.tier_code
-            )
-          END
-        )
-      END AS overage_price_cents
-    FROM
-      claimed
   ),
   inserted AS (
     INSERT INTO
@@ -406,7 +258,7 @@ WITH
       $7::timestamptz,
       overage
     FROM
-      order_claim
+      claimed
     RETURNING
       id,
       total_cents,
@@ -427,7 +279,7 @@ WITH
       i.created_at
     FROM
       inserted i
-      CROSS JOIN order_claim c
+      CROSS JOIN claimed c
     WHERE
       c.overage
     RETURNING
@@ -452,178 +304,50 @@ WITH
         )
       ) AS may_create,
       subscription.orders_this_period AS current,
-      LEAST(
-        (
-          SELECT
+      tier_row."limit",
+      (
+        COALESCE(subscription.orders_this_period + 1 <= tier_row."limit", true)
+        OR (
+          (
             CASE
-              WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
-              ELSE 0
+              WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+              ELSE tier_row.overage_price_cents
             END
-          FROM
+          ) IS NOT NULL
+          AND (
             (
-              SELECT
-                1
-            ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-        ),
-        CASE
-          WHEN subscription.pending_tier_code IS NOT NULL
-          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-            SELECT
+              CASE subscription.overage_cap_mode
+                WHEN 'none' THEN NULL
+                WHEN 'custom' THEN subscription.overage_cap_cents
+                ELSE tier_row.default_cap_cents
+              END
+            ) IS NULL
+            OR (
               CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
+                WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
                 ELSE 0
               END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-          )
-        END
-      ) AS "limit",
-      (
-        COALESCE(
-          subscription.orders_this_period + 1 <= LEAST(
-            (
-              SELECT
-                CASE
-                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                  WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
-                  ELSE 0
-                END
-              FROM
-                (
-                  SELECT
-                    1
-                ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-            ),
-            CASE
-              WHEN subscription.pending_tier_code IS NOT NULL
-              AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-                SELECT
-                  CASE
-                    WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                    WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
-                    ELSE 0
-                  END
-                FROM
-                  (
-                    SELECT
-                      1
-                  ) AS one
-                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-              )
-            END
-          ),
-          true
-        )
-        OR (
-          SELECT
-            o.price IS NOT NULL
-            AND (
-              o.cap IS NULL
-              OR (
-                CASE
-                  WHEN subscription.overage_period_start >= subscription.period_start THEN subscription.overage_amount_cents
-                  ELSE 0
-                END
-              ) + o.price <= o.cap
+            ) + (
+              CASE
+                WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                ELSE tier_row.overage_price_cents
+              END
+            ) <= (
+              CASE subscription.overage_cap_mode
+                WHEN 'none' THEN NULL
+                WHEN 'custom' THEN subscription.overage_cap_cents
+                ELSE tier_row.default_cap_cents
+              END
             )
-          FROM
-            (
-              SELECT
-                (
-                  CASE
-                    WHEN subscription.stripe_subscription_id IS NULL
-                    OR subscription.is_annual THEN NULL
-                    WHEN subscription.pending_tier_code IS NOT NULL
-                    AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
-                    ELSE (
-                      SELECT
-                        t.orders_overage_price_cents
-                      FROM
-                        subscription_tiers t
-                      WHERE
-                        t.code = subscription.tier_code
-                    )
-                  END
-                ) AS price,
-                (
-                  CASE subscription.overage_cap_mode
-                    WHEN 'none' THEN NULL
-                    WHEN 'custom' THEN subscription.overage_cap_cents
-                    ELSE COALESCE(
-                      (
-                        SELECT
-                          t.price_monthly_cents
-                        FROM
-                          subscription_tiers t
-                        WHERE
-                          t.code = subscription.tier_code
-                      ),
-                      0
-                    )::bigint
-                  END
-                ) AS cap
-            ) AS o
+          )
         )
       ) AS has_room,
       (
-        NOT COALESCE(
-          subscription.orders_this_period + 1 <= LEAST(
-            (
-              SELECT
-                CASE
-                  WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                  WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'orders')::int
-                  ELSE 0
-                END
-              FROM
-                (
-                  SELECT
-                    1
-                ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-            ),
-            CASE
-              WHEN subscription.pending_tier_code IS NOT NULL
-              AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-                SELECT
-                  CASE
-                    WHEN tier_row.id IS NOT NULL THEN tier_row.orders_per_month
-                    WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'orders')::int
-                    ELSE 0
-                  END
-                FROM
-                  (
-                    SELECT
-                      1
-                  ) AS one
-                  LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-              )
-            END
-          ),
-          true
-        )
+        NOT COALESCE(subscription.orders_this_period + 1 <= tier_row."limit", true)
         AND (
           CASE
-            WHEN subscription.stripe_subscription_id IS NULL
-            OR subscription.is_annual THEN NULL
-            WHEN subscription.pending_tier_code IS NOT NULL
-            AND subscription.pending_tier_expires_at > $2::timestamptz THEN NULL
-            ELSE (
-              SELECT
-                t.orders_overage_price_cents
-              FROM
-                subscription_tiers t
-              WHERE
-                t.code = subscription.tier_code
-            )
+            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            ELSE tier_row.overage_price_cents
           END
         ) IS NOT NULL
       ) AS overage_cap_reached
@@ -633,6 +357,7 @@ WITH
           1
       ) AS one
       LEFT JOIN vendor_subscriptions AS subscription ON subscription.vendor_id = $1
+      LEFT JOIN tier_row ON true
     WHERE
       NOT EXISTS (
         SELECT

@@ -12,12 +12,46 @@
 --   $7::int = price_cents
 --   $8::timestamptz = now
 WITH
+  tier_row AS (
+    SELECT
+      subscription.tier_code,
+      subscription.pending_tier_code,
+      subscription.pending_tier_expires_at,
+      LEAST(
+        CASE
+          WHEN tier.id IS NOT NULL THEN tier.products_limit
+          WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
+          ELSE 0
+        END,
+        CASE
+          WHEN (
+            subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz
+          ) THEN CASE
+            WHEN pending_tier.id IS NOT NULL THEN pending_tier.products_limit
+            WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
+            ELSE 0
+          END
+        END
+      ) AS "limit"
+    FROM
+      vendor_subscriptions AS subscription
+      LEFT JOIN subscription_tiers AS tier ON tier.code = subscription.tier_code
+      LEFT JOIN subscription_tiers AS pending_tier ON pending_tier.code = subscription.pending_tier_code
+    WHERE
+      subscription.vendor_id = $1
+  ),
   claimed AS (
     UPDATE vendor_subscriptions AS subscription
     SET
       products_count = subscription.products_count + 1
+    FROM
+      tier_row
     WHERE
       subscription.vendor_id = $1
+      AND subscription.tier_code = tier_row.tier_code
+      AND subscription.pending_tier_code IS NOT DISTINCT FROM tier_row.pending_tier_code
+      AND subscription.pending_tier_expires_at IS NOT DISTINCT FROM tier_row.pending_tier_expires_at
       AND (
         subscription.status IN ('trial', 'active')
         OR (
@@ -32,81 +66,14 @@ WITH
           AND subscription.period_end > $2::timestamptz
         )
       )
-      AND COALESCE(
-        subscription.products_count + 1 <= LEAST(
-          (
-            SELECT
-              CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
-                ELSE 0
-              END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-          ),
-          CASE
-            WHEN subscription.pending_tier_code IS NOT NULL
-            AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-              SELECT
-                CASE
-                  WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                  WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
-                  ELSE 0
-                END
-              FROM
-                (
-                  SELECT
-                    1
-                ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-            )
-          END
-        ),
-        true
-      )
+      AND COALESCE(subscription.products_count + 1 <= tier_row."limit", true)
     RETURNING
       subscription.vendor_id,
       subscription.products_count AS current,
-      LEAST(
-        (
-          SELECT
-            CASE
-              WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
-              ELSE 0
-            END
-          FROM
-            (
-              SELECT
-                1
-            ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-        ),
-        CASE
-          WHEN subscription.pending_tier_code IS NOT NULL
-          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-            SELECT
-              CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
-                ELSE 0
-              END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-          )
-        END
-      ) AS "limit",
+      tier_row."limit",
       subscription.period_start
   ),
-  threshold_events AS (
+  usage_events AS (
     INSERT INTO
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
@@ -198,81 +165,15 @@ WITH
         )
       ) AS may_create,
       subscription.products_count AS current,
-      LEAST(
-        (
-          SELECT
-            CASE
-              WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
-              ELSE 0
-            END
-          FROM
-            (
-              SELECT
-                1
-            ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-        ),
-        CASE
-          WHEN subscription.pending_tier_code IS NOT NULL
-          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-            SELECT
-              CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
-                ELSE 0
-              END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-          )
-        END
-      ) AS "limit",
-      COALESCE(
-        subscription.products_count + 1 <= LEAST(
-          (
-            SELECT
-              CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'products')::int
-                ELSE 0
-              END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-          ),
-          CASE
-            WHEN subscription.pending_tier_code IS NOT NULL
-            AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-              SELECT
-                CASE
-                  WHEN tier_row.id IS NOT NULL THEN tier_row.products_limit
-                  WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'products')::int
-                  ELSE 0
-                END
-              FROM
-                (
-                  SELECT
-                    1
-                ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-            )
-          END
-        ),
-        true
-      ) AS has_room
+      tier_row."limit",
+      COALESCE(subscription.products_count + 1 <= tier_row."limit", true) AS has_room
     FROM
       (
         SELECT
           1
       ) AS one
       LEFT JOIN vendor_subscriptions AS subscription ON subscription.vendor_id = $1
+      LEFT JOIN tier_row ON true
     WHERE
       NOT EXISTS (
         SELECT

@@ -8,12 +8,46 @@
 --   $3 = PAST_DUE_GRACE_DAYS
 --   $4 = DEFAULT_LIMITS_JSON
 WITH
+  tier_row AS (
+    SELECT
+      subscription.tier_code,
+      subscription.pending_tier_code,
+      subscription.pending_tier_expires_at,
+      LEAST(
+        CASE
+          WHEN tier.id IS NOT NULL THEN tier.team_members
+          WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
+          ELSE 0
+        END,
+        CASE
+          WHEN (
+            subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz
+          ) THEN CASE
+            WHEN pending_tier.id IS NOT NULL THEN pending_tier.team_members
+            WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
+            ELSE 0
+          END
+        END
+      ) AS "limit"
+    FROM
+      vendor_subscriptions AS subscription
+      LEFT JOIN subscription_tiers AS tier ON tier.code = subscription.tier_code
+      LEFT JOIN subscription_tiers AS pending_tier ON pending_tier.code = subscription.pending_tier_code
+    WHERE
+      subscription.vendor_id = $1
+  ),
   claimed AS (
     UPDATE vendor_subscriptions AS subscription
     SET
       team_members_count = subscription.team_members_count + 1
+    FROM
+      tier_row
     WHERE
       subscription.vendor_id = $1
+      AND subscription.tier_code = tier_row.tier_code
+      AND subscription.pending_tier_code IS NOT DISTINCT FROM tier_row.pending_tier_code
+      AND subscription.pending_tier_expires_at IS NOT DISTINCT FROM tier_row.pending_tier_expires_at
       AND (
         subscription.status IN ('trial', 'active')
         OR (
@@ -28,81 +62,14 @@ WITH
           AND subscription.period_end > $2::timestamptz
         )
       )
-      AND COALESCE(
-        subscription.team_members_count + 1 <= LEAST(
-          (
-            SELECT
-              CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-                WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
-                ELSE 0
-              END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-          ),
-          CASE
-            WHEN subscription.pending_tier_code IS NOT NULL
-            AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-              SELECT
-                CASE
-                  WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-                  WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
-                  ELSE 0
-                END
-              FROM
-                (
-                  SELECT
-                    1
-                ) AS one
-                LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-            )
-          END
-        ),
-        true
-      )
+      AND COALESCE(subscription.team_members_count + 1 <= tier_row."limit", true)
     RETURNING
       subscription.vendor_id,
       subscription.team_members_count AS current,
-      LEAST(
-        (
-          SELECT
-            CASE
-              WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-              WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
-              ELSE 0
-            END
-          FROM
-            (
-              SELECT
-                1
-            ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-        ),
-        CASE
-          WHEN subscription.pending_tier_code IS NOT NULL
-          AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-            SELECT
-              CASE
-                WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-                WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
-                ELSE 0
-              END
-            FROM
-              (
-                SELECT
-                  1
-              ) AS one
-              LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-          )
-        END
-      ) AS "limit",
+      tier_row."limit",
       subscription.period_start
   ),
-  threshold_events AS (
+  usage_events AS (
     INSERT INTO
       platform_events (type, vendor_id, data, dedupe_key)
     SELECT
@@ -168,6 +135,36 @@ FROM
 --   $2 = now
 --   $3 = PAST_DUE_GRACE_DAYS
 --   $4 = DEFAULT_LIMITS_JSON
+WITH
+  tier_row AS (
+    SELECT
+      subscription.tier_code,
+      subscription.pending_tier_code,
+      subscription.pending_tier_expires_at,
+      LEAST(
+        CASE
+          WHEN tier.id IS NOT NULL THEN tier.team_members
+          WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
+          ELSE 0
+        END,
+        CASE
+          WHEN (
+            subscription.pending_tier_code IS NOT NULL
+            AND subscription.pending_tier_expires_at > $2::timestamptz
+          ) THEN CASE
+            WHEN pending_tier.id IS NOT NULL THEN pending_tier.team_members
+            WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
+            ELSE 0
+          END
+        END
+      ) AS "limit"
+    FROM
+      vendor_subscriptions AS subscription
+      LEFT JOIN subscription_tiers AS tier ON tier.code = subscription.tier_code
+      LEFT JOIN subscription_tiers AS pending_tier ON pending_tier.code = subscription.pending_tier_code
+    WHERE
+      subscription.vendor_id = $1
+  )
 SELECT
   subscription.tier_code,
   subscription.status,
@@ -186,77 +183,11 @@ SELECT
     )
   ) AS may_create,
   subscription.team_members_count AS current,
-  LEAST(
-    (
-      SELECT
-        CASE
-          WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-          WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
-          ELSE 0
-        END
-      FROM
-        (
-          SELECT
-            1
-        ) AS one
-        LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-    ),
-    CASE
-      WHEN subscription.pending_tier_code IS NOT NULL
-      AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-        SELECT
-          CASE
-            WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-            WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
-            ELSE 0
-          END
-        FROM
-          (
-            SELECT
-              1
-          ) AS one
-          LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-      )
-    END
-  ) AS "limit",
-  COALESCE(
-    subscription.team_members_count + 1 <= LEAST(
-      (
-        SELECT
-          CASE
-            WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-            WHEN ($4::jsonb -> subscription.tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.tier_code ->> 'team_members')::int
-            ELSE 0
-          END
-        FROM
-          (
-            SELECT
-              1
-          ) AS one
-          LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.tier_code
-      ),
-      CASE
-        WHEN subscription.pending_tier_code IS NOT NULL
-        AND subscription.pending_tier_expires_at > $2::timestamptz THEN (
-          SELECT
-            CASE
-              WHEN tier_row.id IS NOT NULL THEN tier_row.team_members
-              WHEN ($4::jsonb -> subscription.pending_tier_code) IS NOT NULL THEN ($4::jsonb -> subscription.pending_tier_code ->> 'team_members')::int
-              ELSE 0
-            END
-          FROM
-            (
-              SELECT
-                1
-            ) AS one
-            LEFT JOIN subscription_tiers tier_row ON tier_row.code = subscription.pending_tier_code
-        )
-      END
-    ),
-    true
-  ) AS has_room
+  tier_row."limit",
+  COALESCE(subscription.team_members_count + 1 <= tier_row."limit", true) AS has_room
 FROM
   vendor_subscriptions AS subscription
+  JOIN tier_row ON true
 WHERE
   subscription.vendor_id = $1;
 

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '@app/common';
 import { queryRows, runStatement, SqlParams, type AddParam, type ComposedStatement } from '@app/database';
-import { overageStartedEventsSql, usageThresholdEventsSql } from '@app/platform-events';
+import { usageThresholdEventsSql } from '@app/platform-events';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SubscriptionInactiveError, TierLimitExceededError, type LimitType } from '../subscription.errors.js';
 import { DEFAULT_LIMITS_JSON } from '../tiers/tier-info.js';
 import { meterEventInsertSql } from '../overage/meter-event.sql.js';
-import { OVERAGE_ROW_COLUMNS, overageCapSql, overageCountersSetSql, overageFitsSql, overagePriceSql } from './order-overage.js';
-import { fitsSql, METERS, ORDERS, PRODUCTS, TEAM, tierLimitSql, usageFitsTierSql, type Meter } from './usage-fits-tier.js';
+import { overageCapSql, overageCountersSetSql, overageFitsSql, overagePriceSql, overageTierColumnsSql } from './order-overage.js';
+import { fitsSql, METERS, ORDERS, PRODUCTS, TEAM, tierLimitOfRowSql, usageFitsTierSql, type Meter } from './usage-fits-tier.js';
 
 /**
  * Whether the subscription row `subscription` may create things now ($2 = now, $3 = grace days): trial and active may;
@@ -19,13 +19,32 @@ const MAY_CREATE = `(subscription.status IN ('trial', 'active')
   OR (subscription.status = 'past_due' AND (subscription.past_due_since IS NULL OR subscription.past_due_since > $2::timestamptz - make_interval(days => $3::int)))
   OR (subscription.status = 'cancelled' AND subscription.period_end > $2::timestamptz))`;
 
+/** Whether a tier change is in flight on `subscription` (a pending tier, not expired): its limits hold too. */
+const PENDING_ACTIVE = `(subscription.pending_tier_code IS NOT NULL AND subscription.pending_tier_expires_at > $2::timestamptz)`;
+
 /**
- * The limit in force on `subscription` for a meter: its tier's, and while a tier change is in flight (pending tier, not
- * expired) the lower of both, so creates racing a downgrade can never end above the new tier's limits. LEAST
- * skips NULLs, which here mean "unlimited" or "no change pending": both leave the other limit standing.
+ * The vendor's tier row, read once per statement (`tier_row`, one row; none without a subscription): the limit in
+ * force for a meter — its tier's, and while a tier change is in flight (pending tier, not expired) the lower of
+ * both, so creates racing a downgrade can never end above the new tier's limits (LEAST skips NULLs, which here
+ * mean "unlimited" or "no change pending": both leave the other limit standing) — and, for orders, the tier's
+ * overage price and default cap. Each claim used to look the tier up again in every place it needed it (five
+ * lookups per order and as many subplans to plan); now it joins it once. It reads the subscription row from the
+ * statement's snapshot: the claim takes a slot only while the row it locks still has that tier and pending tier
+ * (SAME_TIER, rechecked on the row's newest version), so a tier change committed meanwhile refuses the claim, whose
+ * explanation from the snapshot shows room, and the claim runs once more (judgeRefusal) with the new tier.
  */
-const limitOf = (m: Meter) => `LEAST(${tierLimitSql(m, 'subscription.tier_code', '$4')},
-   CASE WHEN subscription.pending_tier_code IS NOT NULL AND subscription.pending_tier_expires_at > $2::timestamptz THEN ${tierLimitSql(m, 'subscription.pending_tier_code', '$4')} END)`;
+const tierRowCte = (m: Meter) => `tier_row AS (SELECT subscription.tier_code, subscription.pending_tier_code, subscription.pending_tier_expires_at,
+      LEAST(${tierLimitOfRowSql(m, 'tier', 'subscription.tier_code', '$4')},
+            CASE WHEN ${PENDING_ACTIVE} THEN ${tierLimitOfRowSql(m, 'pending_tier', 'subscription.pending_tier_code', '$4')} END) AS "limit"${m === ORDERS ? `,
+      ${overageTierColumnsSql('tier', PENDING_ACTIVE)}` : ''}
+    FROM vendor_subscriptions AS subscription
+    LEFT JOIN subscription_tiers AS tier ON tier.code = subscription.tier_code
+    LEFT JOIN subscription_tiers AS pending_tier ON pending_tier.code = subscription.pending_tier_code
+   WHERE subscription.vendor_id = $1)`;
+
+/** The locked row still has the tier (and pending tier) that `tier_row` read. */
+const SAME_TIER = `subscription.tier_code = tier_row.tier_code AND subscription.pending_tier_code IS NOT DISTINCT FROM tier_row.pending_tier_code
+    AND subscription.pending_tier_expires_at IS NOT DISTINCT FROM tier_row.pending_tier_expires_at`;
 
 /**
  * Marks `$2` as the pending tier when every counter fits its limits ($1 vendor, $3 defaults, $4 expiry):
@@ -42,39 +61,41 @@ const RESERVE_PENDING_TIER = `UPDATE vendor_subscriptions AS subscription SET pe
  * Orders also take a slot past the limit where the tier prices overage (CONTRACT §12): the same UPDATE counts it
  * (overage counters), holds it to the vendor's cap, and the first one of a period writes `usage.overage_started`.
  */
-const claimCtes = (m: Meter) => `WITH claimed AS (UPDATE vendor_subscriptions AS subscription SET ${m.counter} = subscription.${m.counter} + 1${m === ORDERS ? `,
-      ${overageCountersSetSql('subscription', hasRoom(m))}` : ''}
-  WHERE subscription.vendor_id = $1 AND ${MAY_CREATE} AND ${claimCondition(m)}
-  RETURNING subscription.vendor_id, subscription.${m.counter} AS current, ${limitOf(m)} AS "limit", subscription.period_start${m === ORDERS ? `, ${OVERAGE_RETURNING}` : ''}),
-  threshold_events AS (${usageThresholdEventsSql('claimed', m.limitType)})${m === ORDERS ? `,
-  overage_started AS (${overageStartedEventsSql('claimed', `NOT ${fitsSql('claimed.current', 'claimed."limit"')} AND claimed.overage_orders = 1`, {
-    limit: 'claimed."limit"', pricePerUnit: overagePriceSql('claimed'), cap: overageCapSql('claimed') })})` : ''}`;
+const claimCtes = (m: Meter) => `WITH ${tierRowCte(m)},
+  claimed AS (UPDATE vendor_subscriptions AS subscription SET ${m.counter} = subscription.${m.counter} + 1${m === ORDERS ? `,
+      ${overageCountersSetSql('subscription', 'tier_row', hasRoom(m))}` : ''}
+    FROM tier_row
+  WHERE subscription.vendor_id = $1 AND ${SAME_TIER} AND ${MAY_CREATE} AND ${claimCondition(m)}
+  RETURNING subscription.vendor_id, subscription.${m.counter} AS current, tier_row."limit", subscription.period_start${m === ORDERS ? `, ${ORDER_RETURNING}` : ''}),
+  usage_events AS (${usageThresholdEventsSql('claimed', m.limitType, m === ORDERS
+    ? { when: 'claimed.overage AND claimed.overage_orders = 1', limit: 'claimed."limit"', pricePerUnit: 'claimed.overage_price_cents', cap: overageCapSql('claimed', 'claimed') }
+    : undefined)})`;
 const claimSql = (m: Meter) => `${claimCtes(m)}
   SELECT current FROM claimed`;
 
-/** The subscription columns an order claim answers beside the count, for the overage CTEs that read `claimed`. */
-const OVERAGE_RETURNING = OVERAGE_ROW_COLUMNS.filter((c) => c !== 'period_start').map((c) => `subscription.${c}`).join(', ');
+/**
+ * What an order claim answers beside the count (its RETURNING sees the row as updated): whether the order is
+ * overage and its price (only then), which the order's INSERT and its meter event read (`claimed` is the order's
+ * claim), and what the period's first overage order's event says (the cap).
+ */
+const ORDER_RETURNING = `NOT ${fitsSql('subscription.orders_this_period', 'tier_row."limit"')} AS overage,
+      CASE WHEN NOT ${fitsSql('subscription.orders_this_period', 'tier_row."limit"')} THEN ${overagePriceSql('subscription', 'tier_row')} END AS overage_price_cents,
+      subscription.overage_orders, subscription.overage_cap_mode, subscription.overage_cap_cents, tier_row.default_cap_cents`;
 
 /**
  * What a claim needs to take a slot: one more fits the limit in force, or (orders) one more overage order fits the
  * vendor's cap. The OR's second arm runs only at the limit.
  */
-const claimCondition = (m: Meter) => (m === ORDERS ? `(${hasRoom(m)} OR ${overageFitsSql('subscription')})` : hasRoom(m));
-
-/**
- * After an order claim, in the same statement: whether the claimed order is overage, and its price (only then).
- * The order's INSERT reads it as its `claimed`, and the meter event follows the inserted order (meterEventInsertSql).
- */
-const ORDER_CLAIM_CTE = `order_claim AS (SELECT claimed.vendor_id, NOT ${fitsSql('claimed.current', 'claimed."limit"')} AS overage,
-      CASE WHEN NOT ${fitsSql('claimed.current', 'claimed."limit"')} THEN ${overagePriceSql('claimed')} END AS overage_price_cents FROM claimed)`;
+const claimCondition = (m: Meter) => (m === ORDERS ? `(${hasRoom(m)} OR ${overageFitsSql('subscription', 'tier_row')})` : hasRoom(m));
 
 /** Whether one more fits the limit in force on `subscription` (the claim's own condition, for the explanation). */
-const hasRoom = (m: Meter) => fitsSql(`subscription.${m.counter} + 1`, limitOf(m));
+const hasRoom = (m: Meter) => fitsSql(`subscription.${m.counter} + 1`, 'tier_row."limit"');
 
 const explainColumns = (m: Meter) =>
-  `subscription.tier_code, subscription.status, ${MAY_CREATE} AS may_create, subscription.${m.counter} AS current, ${limitOf(m)} AS "limit", ${claimCondition(m)} AS has_room${m === ORDERS
-    ? `, (NOT ${hasRoom(m)} AND ${overagePriceSql('subscription')} IS NOT NULL) AS overage_cap_reached` : ''}`;
-const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscriptions AS subscription WHERE subscription.vendor_id = $1`;
+  `subscription.tier_code, subscription.status, ${MAY_CREATE} AS may_create, subscription.${m.counter} AS current, tier_row."limit", ${claimCondition(m)} AS has_room${m === ORDERS
+    ? `, (NOT ${hasRoom(m)} AND ${overagePriceSql('subscription', 'tier_row')} IS NOT NULL) AS overage_cap_reached` : ''}`;
+const explainSql = (m: Meter) => `WITH ${tierRowCte(m)}
+  SELECT ${explainColumns(m)} FROM vendor_subscriptions AS subscription JOIN tier_row ON true WHERE subscription.vendor_id = $1`;
 
 /**
  * After claimCtes and an `inserted` CTE, in the same statement: the refusal's explanation when the claim took
@@ -82,7 +103,7 @@ const explainSql = (m: Meter) => `SELECT ${explainColumns(m)} FROM vendor_subscr
  * costs no second round trip. Answers one row: `refusal` (json, null when claimed) and the inserted row's columns.
  */
 const refusalTail = (m: Meter) => `,
-  refusal AS (SELECT ${explainColumns(m)} FROM (SELECT 1) AS one LEFT JOIN vendor_subscriptions AS subscription ON subscription.vendor_id = $1
+  refusal AS (SELECT ${explainColumns(m)} FROM (SELECT 1) AS one LEFT JOIN vendor_subscriptions AS subscription ON subscription.vendor_id = $1 LEFT JOIN tier_row ON true
                WHERE NOT EXISTS (SELECT 1 FROM claimed))
   SELECT (SELECT row_to_json(refusal) FROM refusal) AS refusal, inserted.* FROM (SELECT 1) AS one LEFT JOIN inserted ON true`;
 
@@ -148,14 +169,14 @@ export function claimStatement(limitType: LimitType, opts: { ctesOnly?: boolean 
 
 /**
  * The text of `claimAndInsert`'s statement around an INSERT (`insert(claimed)`, parameters from $5), for tools that
- * must run exactly what the API runs (the limits benchmark's ceiling). An order's INSERT reads `order_claim` (with
+ * must run exactly what the API runs (the limits benchmark's ceiling). An order's INSERT reads `claimed` (with
  * `overage`), and an overage order writes its meter event in the same statement.
  */
 export function claimAndInsertText(limitType: LimitType, insert: (claimed: string) => string): string {
   const meter = meterOf(limitType);
   const sql = SQL.get(meter)!;
   if (meter !== ORDERS) return `${sql.claimCtes},\n  inserted AS (${insert('claimed')})${sql.refusalTail}`;
-  return `${sql.claimCtes},\n  ${ORDER_CLAIM_CTE},\n  inserted AS (${insert('order_claim')}),\n  meter_events AS (${meterEventInsertSql('inserted', 'order_claim')})${sql.refusalTail}`;
+  return `${sql.claimCtes},\n  inserted AS (${insert('claimed')}),\n  meter_events AS (${meterEventInsertSql('inserted', 'claimed')})${sql.refusalTail}`;
 }
 
 /** What follows the claim's CTEs and an `inserted` CTE in `claimAndInsert`'s statement: the refusal's explanation and the answer. */

@@ -27,10 +27,16 @@ export const METERS: readonly Meter[] = [PRODUCTS, ORDERS, TEAM];
  * The limit of tier `code` (an SQL expression) for a meter: the table's row, else the built-in default (`defaults`,
  * DEFAULT_LIMITS_JSON as jsonb), else 0. NULL = unlimited.
  */
-export const tierLimitSql = (m: Meter, code: string, defaults: string) => `(SELECT CASE WHEN tier_row.id IS NOT NULL THEN tier_row.${m.limitColumn}
-      WHEN (${defaults}::jsonb -> ${code}) IS NOT NULL THEN (${defaults}::jsonb -> ${code} ->> '${m.limitType}')::int
-      ELSE 0 END
+export const tierLimitSql = (m: Meter, code: string, defaults: string) => `(SELECT ${tierLimitOfRowSql(m, 'tier_row', code, defaults)}
    FROM (SELECT 1) AS one LEFT JOIN subscription_tiers tier_row ON tier_row.code = ${code})`;
+
+/**
+ * tierLimitSql over a tier row the caller joined already (`row`: subscription_tiers LEFT JOINed on `code`, its
+ * columns null when there is none): the same rule, for a statement that reads the tier once (the limit claims).
+ */
+export const tierLimitOfRowSql = (m: Meter, row: string, code: string, defaults: string) => `CASE WHEN ${row}.id IS NOT NULL THEN ${row}.${m.limitColumn}
+      WHEN (${defaults}::jsonb -> ${code}) IS NOT NULL THEN (${defaults}::jsonb -> ${code} ->> '${m.limitType}')::int
+      ELSE 0 END`;
 
 /** A count fits a limit when it is at most the limit; a NULL limit is unlimited. */
 export const fitsSql = (count: string, limit: string) => `COALESCE(${count} <= ${limit}, true)`;
