@@ -37,8 +37,7 @@ WITH
         WHEN (
           subscription.pending_tier_code IS NOT NULL
           AND subscription.pending_tier_expires_at > $2::timestamptz
-        )
-        AND pending_tier.orders_overage_price_cents IS NULL THEN NULL
+        ) THEN NULL
         ELSE tier.orders_overage_price_cents
       END AS overage_price_cents,
       COALESCE(tier.price_monthly_cents, 0)::bigint AS default_cap_cents
@@ -71,7 +70,8 @@ WITH
           END
         ) + (
           CASE
-            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            WHEN subscription.stripe_subscription_id IS NULL
+            OR subscription.is_annual THEN NULL
             ELSE tier_row.overage_price_cents
           END
         )
@@ -106,7 +106,8 @@ WITH
         OR (
           (
             CASE
-              WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+              WHEN subscription.stripe_subscription_id IS NULL
+              OR subscription.is_annual THEN NULL
               ELSE tier_row.overage_price_cents
             END
           ) IS NOT NULL
@@ -125,7 +126,8 @@ WITH
               END
             ) + (
               CASE
-                WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                WHEN subscription.stripe_subscription_id IS NULL
+                OR subscription.is_annual THEN NULL
                 ELSE tier_row.overage_price_cents
               END
             ) <= (
@@ -147,7 +149,8 @@ WITH
       CASE
         WHEN NOT COALESCE(subscription.orders_this_period <= tier_row."limit", true) THEN (
           CASE
-            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            WHEN subscription.stripe_subscription_id IS NULL
+            OR subscription.is_annual THEN NULL
             ELSE tier_row.overage_price_cents
           END
         )
@@ -310,7 +313,8 @@ WITH
         OR (
           (
             CASE
-              WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+              WHEN subscription.stripe_subscription_id IS NULL
+              OR subscription.is_annual THEN NULL
               ELSE tier_row.overage_price_cents
             END
           ) IS NOT NULL
@@ -329,7 +333,8 @@ WITH
               END
             ) + (
               CASE
-                WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+                WHEN subscription.stripe_subscription_id IS NULL
+                OR subscription.is_annual THEN NULL
                 ELSE tier_row.overage_price_cents
               END
             ) <= (
@@ -346,7 +351,8 @@ WITH
         NOT COALESCE(subscription.orders_this_period + 1 <= tier_row."limit", true)
         AND (
           CASE
-            WHEN subscription.stripe_subscription_id IS NULL THEN NULL
+            WHEN subscription.stripe_subscription_id IS NULL
+            OR subscription.is_annual THEN NULL
             ELSE tier_row.overage_price_cents
           END
         ) IS NOT NULL
