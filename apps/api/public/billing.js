@@ -356,6 +356,9 @@ import { ApiError, createApi } from './api-client.js';
       ['Status', statusBadge(s)],
       ['Billing', s.is_annual ? 'Annual' : 'Monthly'],
     ];
+    if (s.price && s.price.amount_cents !== null && s.price.amount_cents !== undefined) {
+      rows.push(['Price', h('span', { 'data-field': 'price' }, `${money(s.price.amount_cents, s.price.currency)} per ${s.is_annual ? 'year' : 'month'}`)]);
+    }
     if (s.status === 'trial' && !cancelScheduled(s)) rows.push(['Trial ends', date(s.trial_ends_at)]);
     else if (s.status !== 'trial' && (s.period_start || s.period_end)) rows.push(['Current period', [date(s.period_start), ' – ', date(s.period_end)]]);
     if (cancelScheduled(s)) rows.push(['Ends on', h('span', { 'data-field': 'ends-on' }, date(ends))]);
@@ -366,6 +369,12 @@ import { ApiError, createApi } from './api-client.js';
     if (s.status === 'past_due') notes.push(h('p', { class: 'warning' }, 'Your last payment failed. Update your payment method to keep your plan.'));
     if (s.status === 'expired') notes.push(h('p', { class: 'warning' }, 'Your plan has ended. Choose a plan below to continue.'));
     if (cancelScheduled(s)) notes.push(h('p', { class: 'warning' }, 'Your plan is cancelled and ends on ', date(ends), '. You can reactivate it until then.'));
+    // A price migration (CONTRACT §11): told ahead, shown until the renewal that bills it.
+    if (s.price_change && !cancelScheduled(s)) {
+      notes.push(h('p', { class: 'notice price-change', role: 'status', 'data-field': 'price-change' },
+        `Your plan's price changes to ${money(s.price_change.new_amount_cents, s.price_change.currency)} per ${s.is_annual ? 'year' : 'month'} from your renewal on `,
+        date(s.price_change.effective_at), '. Until then you pay ', s.price && s.price.amount_cents !== null ? money(s.price.amount_cents, s.price.currency) : 'your current price', '.'));
+    }
 
     const actions = [];
     if (!isOwner()) {

@@ -6,6 +6,7 @@ import { $, clearMessage, fill, h, showMessage } from './admin-dom.js';
 import { renderJobs } from './admin-jobs.js';
 import { renderPlatformEvents, renderStripeEvents } from './admin-ledgers.js';
 import { renderOverview } from './admin-overview.js';
+import { renderPriceMigration, renderPriceMigrations } from './admin-price-migrations.js';
 import { renderRevenue } from './admin-revenue.js';
 import { renderVendorPage } from './admin-vendor-page.js';
 import { renderVendors } from './admin-vendors.js';
@@ -18,6 +19,8 @@ const ROUTES = [
   [/^\/platform-events$/, (view) => renderPlatformEvents(view), 'platform-events'],
   [/^\/jobs$/, (view) => renderJobs(view), 'jobs'],
   [/^\/revenue$/, (view, params) => renderRevenue(view, params), 'revenue'],
+  [/^\/price-migrations$/, (view) => renderPriceMigrations(view), 'price-migrations'],
+  [/^\/price-migrations\/(\d{1,10})$/, (view, _p, m) => renderPriceMigration(view, m[1]), 'price-migrations'],
 ];
 
 let rendering = 0;

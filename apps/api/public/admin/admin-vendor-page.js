@@ -25,6 +25,9 @@ export async function renderVendorPage(view, id) {
       fact('Period', `${date(s.period_start)} → ${date(s.period_end)}`),
       fact('Billing', billedByStripe ? 'Stripe subscription' : 'not billed by Stripe'),
       fact('Payment method', s.has_payment_method ? 'on file' : 'none'),
+      s.price ? fact('Price', h('span', { id: 'vendor-price' }, `${money(s.price.amount_cents, s.price.currency)} per ${s.is_annual ? 'year' : 'month'}`,
+        s.price.grandfathered ? h('span', { class: 'muted' }, ' (grandfathered: an older price than the tier\'s)') : null)) : null,
+      s.price_change ? fact('Price change', h('span', { id: 'vendor-price-change' }, `${money(s.price_change.new_amount_cents, s.price_change.currency)} from ${date(s.price_change.effective_at)}`)) : null,
       s.cancel_at_period_end ? fact('Cancels', `at period end (${date(s.cancel_at || s.period_end)})`)
         : s.cancel_at ? fact('Cancels', `on ${date(s.cancel_at)}`) : null),
     h('div', { class: 'meters' }, ['products', 'orders', 'team_members'].map((k) => meter(humanize(k), s.usage[k]))),

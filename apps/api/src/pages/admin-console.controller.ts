@@ -27,6 +27,7 @@ const CONSOLE_FILES: Record<string, string> = {
   'admin-ledgers.js': JS,
   'admin-jobs.js': JS,
   'admin-revenue.js': JS,
+  'admin-price-migrations.js': JS,
 };
 
 /** The chart library, served from its npm package (a dependency), never from a CDN. */

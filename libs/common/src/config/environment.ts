@@ -196,10 +196,10 @@ export class EnvironmentVariables {
   PRICE_MIGRATION_REQUESTS_PER_SECOND?: number;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(32)
-  PRICE_MIGRATION_CONCURRENCY: number = 4;
+  PRICE_MIGRATION_CONCURRENCY: number = 16;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  PRICE_MIGRATION_BATCH_SIZE: number = 50;
+  PRICE_MIGRATION_BATCH_SIZE: number = 100;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
   PRICE_MIGRATION_EXPAND_BATCH_SIZE: number = 500;

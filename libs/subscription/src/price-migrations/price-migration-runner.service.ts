@@ -60,9 +60,10 @@ export class PriceMigrationRunner {
     this.limiter = new StripeRequestLimiter(config.get<number>('PRICE_MIGRATION_REQUESTS_PER_SECOND') ?? config.get<number>('STRIPE_MAX_REQUESTS_PER_SECOND', 20));
     // Up to four Stripe calls per item, each with the SDK's own retries, all inside the lease.
     this.leaseMs = 4 * (config.get<number>('STRIPE_TIMEOUT_MS') ?? 20_000) * ((config.get<number>('STRIPE_MAX_NETWORK_RETRIES') ?? 2) + 1) + LEASE_MARGIN_MS;
-    this.batchSize = config.get<number>('PRICE_MIGRATION_BATCH_SIZE') ?? 50;
+    this.batchSize = config.get<number>('PRICE_MIGRATION_BATCH_SIZE') ?? 100;
     this.expandBatchSize = config.get<number>('PRICE_MIGRATION_EXPAND_BATCH_SIZE') ?? 500;
-    this.concurrency = config.get<number>('PRICE_MIGRATION_CONCURRENCY') ?? 4;
+    // Stripe answers in a few hundred ms: to keep its pace (100/s live) some 30 requests must be in flight.
+    this.concurrency = config.get<number>('PRICE_MIGRATION_CONCURRENCY') ?? 16;
   }
 
   get configured(): boolean {
