@@ -45,7 +45,7 @@ const definitions = transform(schema.definitions);
 definitions.Decimal = { type: 'string', pattern: '^-?[0-9]+(\\.[0-9]+)?$' };
 // Resources the double never expands (payment methods, charges, tax rates, accounts, …) are checked as an id and
 // their `object`: their trees would make the schema several times larger and its compilation slow.
-const MODELLED = new Set(['customer', 'product', 'price', 'plan', 'subscription', 'subscription_item', 'invoice', 'line_item', 'item', 'checkout.session', 'billing_portal.session', 'event', 'list']);
+const MODELLED = new Set(['customer', 'product', 'price', 'plan', 'subscription', 'subscription_item', 'subscription_schedule', 'invoice', 'line_item', 'item', 'checkout.session', 'billing_portal.session', 'event', 'list']);
 for (const [name, def] of Object.entries(definitions)) {
   const object = def?.properties?.object?.const;
   if (typeof object === 'string' && !MODELLED.has(object) && !roots.includes(name)) {

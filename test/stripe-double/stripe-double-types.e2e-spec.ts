@@ -13,7 +13,7 @@ import { StripeSchemaCheck } from './types/stripe-schema-check.js';
  * The double, checked against Stripe's published types (issue 20): the product's own flows run against it (catalog
  * sync, Checkout for a plan, a trial and add-ons, /sync, a preview and tier changes both ways, cancel, reactivate,
  * cancel now, the portal, the hourly reconciliation, overage: the meter, meter events, a metered item's usage lines and a
- * tier change's invoice items), the test helpers build what Stripe would send (renewals paid and
+ * tier change's invoice items, a price migration's subscription schedule), the test helpers build what Stripe would send (renewals paid and
  * unpaid, invoices, events), and every answer the double sent and every object and event it holds is validated
  * against the JSON schemas derived from the `stripe` package's declarations (types/stripe-objects.schema.json). A
  * missing required field or a wrong type fails; an enum value the SDK does not list is reported as a warning.
@@ -80,6 +80,22 @@ describe('Stripe double: answers and events valid against the stripe package typ
     expect(left.status).toBe(200);
     await stripe.checkout.sessions.expire(left.body.session_id);
 
+    // A price migration's schedule (CONTRACT §11): from the subscription, two phases, read, listed; another released.
+    const later = await subscribedVendor(t, double, 'business');
+    const start = (await stripe.subscriptionSchedules.create({ from_subscription: later.subscriptionId })).phases[0];
+    const newPrice = double.createPrice({ unit_amount: 21900, interval: 'month', product: String(double.state.subscriptions.get(later.subscriptionId)!.items.data[0].price.product) });
+    const moved = await stripe.subscriptionSchedules.update(String(double.state.subscriptions.get(later.subscriptionId)!.schedule), {
+      phases: [{ items: [{ price: String(start.items[0].price), quantity: 1 }], start_date: start.start_date, end_date: start.end_date, proration_behavior: 'none' }, { items: [{ price: newPrice.id, quantity: 1 }], proration_behavior: 'none' }],
+      end_behavior: 'release', proration_behavior: 'none', metadata: { price_migration_id: '1' },
+    });
+    expect(moved.phases).toHaveLength(2);
+    await stripe.subscriptionSchedules.retrieve(moved.id);
+    await stripe.subscriptionSchedules.list({ customer: later.customerId });
+    double.renewSubscription(later.subscriptionId);
+    const other = await stripe.subscriptionSchedules.create({ from_subscription: gone.subscriptionId }).catch((e: Error) => e);
+    expect(other).toBeInstanceOf(Error); // a canceled subscription cannot be scheduled
+    await stripe.subscriptionSchedules.release((await stripe.subscriptionSchedules.create({ from_subscription: trial.subscriptionId })).id);
+
     // What Stripe does on its own: renewals paid and unpaid, an invoice, an event around a copy.
     double.renewSubscription(trial.subscriptionId);
     double.renewSubscription(v.subscriptionId, { paid: false });
@@ -93,7 +109,7 @@ describe('Stripe double: answers and events valid against the stripe package typ
     const check = new StripeSchemaCheck();
     const ok = answers.filter((a) => a.status === 200);
     for (const [i, a] of ok.entries()) check.checkAnswer(`answer ${i} ${a.method} ${a.path}`, a.body);
-    for (const [name, store] of Object.entries({ customers: double.state.customers, products: double.state.products, prices: double.state.prices, subscriptions: double.state.subscriptions, invoices: double.state.invoices, sessions: double.state.sessions, portalSessions: double.state.portalSessions, events: double.state.events })) {
+    for (const [name, store] of Object.entries({ customers: double.state.customers, products: double.state.products, prices: double.state.prices, subscriptions: double.state.subscriptions, invoices: double.state.invoices, sessions: double.state.sessions, portalSessions: double.state.portalSessions, events: double.state.events, schedules: double.state.schedules })) {
       for (const [id, object] of store) check.check(`${name} ${id}`, object);
     }
 
@@ -102,7 +118,7 @@ describe('Stripe double: answers and events valid against the stripe package typ
     // Everything the product reads was seen (the flows above reached each kind; invoice lines and subscription
     // items inside their invoices and subscriptions).
     expect(ok.length).toBeGreaterThan(40);
-    expect(Object.keys(check.report.counts).sort()).toEqual(['billing.meter', 'billing.meter_event', 'billing_portal.session', 'checkout.session', 'customer', 'event', 'invoice', 'price', 'product', 'subscription']);
+    expect(Object.keys(check.report.counts).sort()).toEqual(['billing.meter', 'billing.meter_event', 'billing_portal.session', 'checkout.session', 'customer', 'event', 'invoice', 'price', 'product', 'subscription', 'subscription_schedule']);
   });
 
   it('fails on a missing required field or a wrong type, and only warns about an enum value the SDK does not list', () => {

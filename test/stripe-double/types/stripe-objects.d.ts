@@ -19,3 +19,4 @@ export interface StripePortalSession extends Stripe.BillingPortal.Session {}
 export interface StripeEvent extends Stripe.EventBase {}
 export interface StripeBillingMeter extends Stripe.Billing.Meter {}
 export interface StripeBillingMeterEvent extends Stripe.Billing.MeterEvent {}
+export interface StripeSubscriptionSchedule extends Stripe.SubscriptionSchedule {}

@@ -20,6 +20,7 @@ const ROOT_OF: Record<string, string> = {
   customer: 'StripeCustomer', product: 'StripeProduct', price: 'StripePrice', subscription: 'StripeSubscription', subscription_item: 'StripeSubscriptionItem',
   invoice: 'StripeInvoice', line_item: 'StripeInvoiceLineItem', item: 'StripeCheckoutLineItem', 'checkout.session': 'StripeCheckoutSession',
   'billing_portal.session': 'StripePortalSession', event: 'StripeEvent', 'billing.meter': 'StripeBillingMeter', 'billing.meter_event': 'StripeBillingMeterEvent',
+  subscription_schedule: 'StripeSubscriptionSchedule',
 };
 const DELETED_ROOT_OF: Record<string, string> = { customer: 'StripeDeletedCustomer', product: 'StripeDeletedProduct' };
 
