@@ -39,7 +39,7 @@ export class JobProgressError extends Error {
   }
 }
 
-export const DEFAULT_BATCH_TARGET_MS = 50;
+export const DEFAULT_BATCH_TARGET_MS = 40;
 
 /**
  * Runs `batch` over a table's pages in ranges, each range one statement of its own (so its own short
@@ -57,7 +57,7 @@ export async function runInPageBatches(
   options: PageBatchOptions = {},
 ): Promise<PageBatchOutcome> {
   const targetMs = options.targetMs ?? DEFAULT_BATCH_TARGET_MS;
-  const maxPages = options.maxPages ?? 16_384;
+  const maxPages = options.maxPages ?? 512;
   const outcome: PageBatchOutcome = { totals: {}, batches: 0, longestMs: 0 };
   let size = options.firstPages ?? 16;
   let next = 0;

@@ -29,7 +29,7 @@ async function runBatch(manager: EntityManager, sql: string, params: unknown[]):
  * The scheduled lifecycle of subscriptions, as set-based statements over every due row, never a per-row loop, so
  * it stays fast at a million subscriptions. The jobs that change plans run their statement in batches of pages
  * (`runInPageBatches`), each batch its own short transaction, so no vendor's plan row stays locked behind a
- * nightly job for more than a batch (~50 ms); they run under a session lock (the job's `lockScope`) and get a
+ * nightly job for more than a batch (~40 ms); they run under a session lock (the job's `lockScope`) and get a
  * manager outside any transaction. A plan-changing batch writes its own history and `subscription.updated` rows
  * (`planChangesRecordedSql`), set-based, and the row-level triggers skip its rows. "Now" comes from the Clock as
  * a parameter, so tests move time.
