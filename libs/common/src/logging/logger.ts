@@ -91,6 +91,8 @@ export class PinoNestLogger implements LoggerService {
     // Nest passes the context last; error() passes a stack string before it.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     if (level === 'info' && context && STARTUP_CONTEXTS.has(context)) level = 'debug';
+    // A line below LOG_LEVEL costs nothing more: no fields copied for pino to drop (hot paths log per request).
+    if (!this.pino.isLevelEnabled(level)) return;
     const stack = level === 'error' && typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
     const fields: Record<string, unknown> = { context };
     if (stack) fields.stack = stack;
