@@ -35,7 +35,7 @@ describe('overage meter events across worker processes', () => {
 
   const worker = (env: Record<string, string> = {}) => {
     const child = spawnNode(join(build.dir, 'apps/worker/src/main.js'), {
-      NODE_ENV: 'production', DATABASE_URL: t.databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', DATA_DIR: tempDataDir(), DATABASE_POOL_SIZE: '2',
+      NODE_ENV: 'production', DATABASE_URL: t.databaseUrl, ...(t.pgbouncer && { DATABASE_DIRECT_URL: t.directDatabaseUrl }), JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', DATA_DIR: tempDataDir(), DATABASE_POOL_SIZE: '2',
       ...stripeEnv(double), STRIPE_TIMEOUT_MS: '60000', STRIPE_MAX_NETWORK_RETRIES: '0', METER_EVENTS_POLL_MS: '50', ...env,
     });
     spawned.push(child);
