@@ -241,4 +241,27 @@ describe('price changes and migrations', () => {
     const events = await t.db.query(`SELECT vendor_id FROM platform_events WHERE type = 'subscription.price_changing' AND (data->>'migration_id')::int = $1 ORDER BY vendor_id`, [id]);
     expect(events.map((e: { vendor_id: number }) => e.vendor_id)).toEqual(vendors.map((v) => v.vendorId).sort((a, b) => a - b));
   });
+
+  it('lets a vendor with a scheduled price change cancel, or change tier, without the schedule undoing it', async () => {
+    // Stripe refuses a cancellation on a subscription a schedule manages, and the schedule's next phase would put the
+    // old tier's new price back over a tier change: the schedule is released first.
+    const [leaving, moving] = [monthly[1], monthly[2]];
+    const cancelled = await api(t, leaving.token).post(`${BILLING}/cancel`).send({ reason: 'too dear' });
+    expect([cancelled.status, cancelled.body.error_code]).toEqual([200, undefined]);
+    expect(double.state.subscriptions.get(leaving.subscriptionId)).toMatchObject({ cancel_at_period_end: true, schedule: null });
+    expect(schedulesOf(leaving.subscriptionId)[0]).toMatchObject({ status: 'released' });
+    expect((await subscriptionOf(leaving)).price_change).toBeNull();
+
+    const changed = await api(t, moving.token).post(`${BILLING}/change-tier`).send({ tier_code: 'business', is_annual: false });
+    expect(changed.status).toBe(200);
+    const stripeSub = double.state.subscriptions.get(moving.subscriptionId)!;
+    expect(stripeSub.schedule).toBeNull();
+    const businessPrice = stripeSub.items.data[0].price.id;
+    double.renewSubscription(moving.subscriptionId);
+    double.renewSubscription(moving.subscriptionId);
+    expect(double.state.subscriptions.get(moving.subscriptionId)!.items.data[0].price.id).toBe(businessPrice);
+    expect((await subscriptionOf(moving)).price_change).toBeNull();
+    const [item] = await t.db.query(`SELECT status, last_error FROM price_migration_items WHERE vendor_id = $1`, [moving.vendorId]);
+    expect(item).toEqual({ status: 'failed', last_error: expect.stringMatching(/^released/) });
+  });
 });

@@ -20,6 +20,7 @@ import { PortalService } from './portal/portal.service.js';
 import { StripeStatusSyncService } from './reconciliation/stripe-status-sync.service.js';
 import { BillingContext } from './shared/billing-context.service.js';
 import { BillingUrls } from './shared/billing-urls.js';
+import { PriceScheduleRelease } from './shared/price-schedule-release.js';
 import { BillingSyncService } from './sync/billing-sync.service.js';
 import { TierChangePlanner } from './tier-change/tier-change-planner.js';
 import { TierChangeService } from './tier-change/tier-change.service.js';
@@ -50,7 +51,7 @@ const services = [
     WebhooksModule,
     AddOnsModule,
   ],
-  providers: [BillingContext, BillingUrls, TierChangePlanner, BillingTurn, ...services],
+  providers: [BillingContext, BillingUrls, TierChangePlanner, BillingTurn, PriceScheduleRelease, ...services],
   exports: [TypeOrmModule, WebhooksModule, AddOnsModule, ...services],
 })
 export class BillingModule {}

@@ -115,6 +115,10 @@ function updateSubscription(ctx: RouteContext): Stripe.Subscription {
   if (subscription.status === 'canceled' && Object.keys(params).some((k) => !['metadata', 'cancellation_details', 'expand'].includes(k))) {
     throw invalid('A canceled subscription can only update its cancellation_details and metadata.', undefined, 'resource_missing');
   }
+  // As at Stripe: a subscription that a schedule manages takes its cancellation from the schedule.
+  if ((params.cancel_at_period_end !== undefined || params.cancel_at !== undefined) && subscription.schedule) {
+    throw invalid(`The subscription is managed by the subscription schedule \`${String(subscription.schedule)}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`);
+  }
   const changes = itemChanges(params);
   refuseMeteredQuantity(state, changes, 'items');
   const behavior = str(params, 'proration_behavior') ?? 'create_prorations';

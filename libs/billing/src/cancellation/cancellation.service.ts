@@ -10,6 +10,7 @@ import { BillingContext, hasLiveStripeSubscription } from '../shared/billing-con
 import { fromUnix, scheduledCancellation, subscriptionPeriod } from '../webhooks/stripe-mapping.js';
 import { readStamp } from '../webhooks/subscription-patch.js';
 import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
+import { PriceScheduleRelease } from '../shared/price-schedule-release.js';
 
 export interface CancellationView {
   message: string;
@@ -33,6 +34,7 @@ export class CancellationService {
     private readonly writer: SubscriptionWriter,
     private readonly stripe: StripeService,
     private readonly clock: Clock,
+    private readonly priceSchedules: PriceScheduleRelease,
   ) {}
 
   cancel(vendorId: number, input: { reason?: string; immediately?: boolean }): Promise<CancellationView> {
@@ -49,6 +51,7 @@ export class CancellationService {
       }
       const id = sub.stripeSubscriptionId;
       const comment = reason ? { cancellation_details: { comment: reason } } : {};
+      if (!immediately) await this.priceSchedules.releaseBefore(vendorId, id, op.idempotencyKey, 'the vendor cancelled');
       const updated = await this.stripe.call(immediately ? 'cancel the subscription' : 'schedule the cancellation', (stripe) =>
         immediately
           ? stripe.subscriptions.cancel(id, comment, { idempotencyKey: op.idempotencyKey })

@@ -12,6 +12,7 @@ import { idOf } from '../webhooks/stripe-mapping.js';
 import { readStamp } from '../webhooks/subscription-patch.js';
 import { SubscriptionSyncService } from '../webhooks/subscription-sync.service.js';
 import { TierChangePlanner } from './tier-change-planner.js';
+import { PriceScheduleRelease } from '../shared/price-schedule-release.js';
 
 export interface TierChangeView {
   message: string;
@@ -43,6 +44,7 @@ export class TierChangeService {
     private readonly sync: SubscriptionSyncService,
     private readonly stripe: StripeService,
     private readonly clock: Clock,
+    private readonly priceSchedules: PriceScheduleRelease,
   ) {}
 
   /**
@@ -72,6 +74,7 @@ export class TierChangeService {
       let updated: Stripe.Subscription;
       const askedAt = this.clock.now();
       try {
+        await this.priceSchedules.releaseBefore(vendorId, subscriptionId, op.idempotencyKey, `the vendor changed to ${tier.code}`);
         // Read after the pending tier is reserved: from then on no overage order is taken at a price this change removes.
         const change = await this.planner.itemsChange(vendorId, subscriptionId, sub.stripePriceId, plan);
         updated = await this.stripe.call('change the plan', (stripe) =>

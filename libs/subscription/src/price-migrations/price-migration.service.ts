@@ -5,7 +5,7 @@ import { queryRows } from '@app/database';
 import { StripeService } from '@app/stripe';
 import type { DataSource } from 'typeorm';
 import { TierService } from '../tiers/tier.service.js';
-import { PREVIEW_SQL, PRICE_CHANGE_SQL, PROGRESS_SQL } from './price-migration.sql.js';
+import { PENDING_SCHEDULE_SQL, PREVIEW_SQL, PRICE_CHANGE_SQL, PROGRESS_SQL, RELEASED_SQL } from './price-migration.sql.js';
 
 export interface PriceMigrationInput {
   tierCode: string;
@@ -134,6 +134,17 @@ export class PriceMigrationService {
   async priceChangeFor(vendorId: number): Promise<PriceChangeView | null> {
     const [row] = await queryRows<{ new_amount_cents: number; currency: string; effective_at: Date }>(this.dataSource.manager, PRICE_CHANGE_SQL, [vendorId, this.clock.now()]);
     return row ? { new_amount_cents: row.new_amount_cents, currency: row.currency, effective_at: iso(row.effective_at)! } : null;
+  }
+
+  /** The schedules migrations put on the vendor's subscription that have not taken effect yet (newest first). */
+  async pendingSchedulesOf(vendorId: number, stripeSubscriptionId: string): Promise<string[]> {
+    const rows = await queryRows<{ stripe_schedule_id: string }>(this.dataSource.manager, PENDING_SCHEDULE_SQL, [vendorId, stripeSubscriptionId, this.clock.now()]);
+    return [...new Set(rows.map((r) => r.stripe_schedule_id))];
+  }
+
+  /** Stripe released the schedule before it took effect: its items are given up, with why. */
+  async recordReleased(vendorId: number, scheduleId: string, why: string): Promise<void> {
+    await queryRows(this.dataSource.manager, RELEASED_SQL, [vendorId, scheduleId, `released before it took effect: ${why}`]);
   }
 
   /** The tier's current price for the interval: what vendors move to. */

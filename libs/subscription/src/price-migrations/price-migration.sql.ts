@@ -146,3 +146,15 @@ export const PRICE_CHANGE_SQL = `SELECT m.new_amount_cents, m.currency, i.effect
    WHERE i.vendor_id = $1 AND i.status IN ('pending', 'scheduled') AND i.effective_at > $2
      AND s.stripe_subscription_id = i.stripe_subscription_id AND s.stripe_price_id IS DISTINCT FROM m.new_price_id
    ORDER BY i.migration_id DESC LIMIT 1`;
+
+/**
+ * The schedule a migration put on the vendor's subscription that has not taken effect yet (a cancellation or tier
+ * change must release it first). $1 vendor, $2 Stripe subscription, $3 now.
+ */
+export const PENDING_SCHEDULE_SQL = `SELECT i.id::text AS id, i.stripe_schedule_id FROM price_migration_items i
+   WHERE i.vendor_id = $1 AND i.stripe_subscription_id = $2 AND i.status = 'scheduled' AND i.stripe_schedule_id IS NOT NULL AND i.effective_at > $3
+   ORDER BY i.migration_id DESC`;
+
+/** A released schedule's items: given up (`failed`) with the reason, so neither the vendor nor a retry expects it. */
+export const RELEASED_SQL = `UPDATE price_migration_items SET status = 'failed', last_error = $3, leased_until = NULL
+   WHERE vendor_id = $1 AND stripe_schedule_id = $2 AND status IN ('pending', 'scheduled')`;
