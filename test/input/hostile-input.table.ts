@@ -77,6 +77,10 @@ export const BODY_ROUTES: BodyRoute[] = [
     fields: { code: 'code', ...TIER_FIELDS }, nullable: TIER_NULLABLE, allowed: { display_order: ['-1'] },
   },
   { method: 'patch', path: '/api/v1/admin/subscription-tiers/essential', as: 'admin', valid: {}, fields: TIER_FIELDS, nullable: TIER_NULLABLE, allowed: { display_order: ['-1'] } },
+  {
+    method: 'post', path: '/api/v1/admin/price-migrations', as: 'admin', valid: { tier_code: 'professional', is_annual: false, notice_days: 30, dry_run: true },
+    fields: { tier_code: 'code', is_annual: 'bool', notice_days: 'int', dry_run: 'bool' },
+  },
 ];
 
 export const QUERY_ROUTES: QueryRoute[] = [
@@ -111,6 +115,7 @@ export const PATH_ROUTES: PathRoute[] = [
   { method: 'get', path: '/api/v1/admin/subscription-tiers/{}', as: 'admin', kind: 'code' },
   { method: 'patch', path: '/api/v1/admin/subscription-tiers/{}', as: 'admin', kind: 'code' },
   { method: 'post', path: '/api/v1/admin/webhook-events/{}/replay', as: 'admin', kind: 'code' },
+  { method: 'get', path: '/api/v1/admin/price-migrations/{}', as: 'admin', kind: 'id' },
 ];
 
 /** Path values (already URL-encoded) for an existing id N: each one reads loosely as N, and must be refused. */
