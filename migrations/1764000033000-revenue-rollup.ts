@@ -26,6 +26,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * vendors, more than the shared lock table holds), in vendor order, and reads after it. That row is taken after the
  * plan or add-on row its change already locked, like the rollup's own rows would be.
  *
+ * A change that is the only one of its statement and has nothing after its month in the rollup (a plan change
+ * now, each of a job's plan changes) moves one row or starts one from the row before: a few key reads.
+ *
+ * No foreign keys to `vendors`: a deleted vendor's history goes with it (its own cascade), and the delete trigger
+ * takes the vendor's rollup rows to nothing with it (a TRUNCATE … CASCADE empties both tables through the history's
+ * TRUNCATE trigger), so the check would only cost each new row a lookup (a job's thousands of rows each).
+ *
  * `revenue_vendor_months_from_history()` is the rollup computed straight from the history: the backfill here, and
  * what the tests compare the kept rollup with.
  */
@@ -35,11 +42,11 @@ export class RevenueRollup1764000033000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE revenue_vendors (
-        vendor_id integer PRIMARY KEY REFERENCES vendors(id) ON DELETE CASCADE
+        vendor_id integer PRIMARY KEY
       )`);
     await q.query(`
       CREATE TABLE revenue_vendor_months (
-        vendor_id   integer NOT NULL REFERENCES vendors(id) ON DELETE CASCADE,
+        vendor_id   integer NOT NULL,
         -- The UTC month as subscription_changes.changed_month counts it (year × 12 + month − 1).
         month       integer NOT NULL,
         delta_cents integer NOT NULL,
@@ -94,57 +101,62 @@ export class RevenueRollup1764000033000 implements MigrationInterface {
         ELSE
           PERFORM 1 FROM revenue_vendors WHERE vendor_id = ANY (p_vendor_ids) ORDER BY vendor_id FOR UPDATE;
         END IF;
-        -- The common case (a plan change now: one vendor, one month, nothing after it in the rollup): that month's
-        -- row moves by the delta, or starts from the row before it. A few key reads instead of the recompute below.
-        IF cardinality(p_vendor_ids) = 1
-           AND NOT EXISTS (SELECT 1 FROM revenue_vendor_months WHERE vendor_id = p_vendor_ids[1] AND month > p_months[1]) THEN
-          UPDATE revenue_vendor_months SET delta_cents = delta_cents + p_deltas[1], value_cents = value_cents + p_deltas[1]
-           WHERE vendor_id = p_vendor_ids[1] AND month = p_months[1];
-          IF NOT FOUND AND p_may_insert THEN
-            INSERT INTO revenue_vendor_months (vendor_id, month, delta_cents, value_cents, paid_before)
-            SELECT p_vendor_ids[1], p_months[1], p_deltas[1], COALESCE(b.value_cents, 0) + p_deltas[1], COALESCE(b.paid_before OR b.value_cents > 0, false)
-              FROM (SELECT 1) AS one
-              LEFT JOIN LATERAL (SELECT value_cents, paid_before FROM revenue_vendor_months
-                                  WHERE vendor_id = p_vendor_ids[1] AND month < p_months[1] ORDER BY month DESC LIMIT 1) b ON true;
-          END IF;
-        ELSE
-          -- The vendors' rows from their earliest changed month on, with the changes added, recomputed from the row
-          -- before that month (the value then, and whether it or an earlier one was paid); only rows that differ are written.
-          WITH change AS (
-            SELECT u.v AS vendor_id, u.m AS month, sum(u.d)::int AS delta FROM unnest(p_vendor_ids, p_months, p_deltas) AS u(v, m, d) GROUP BY u.v, u.m
-          ),
-          affected AS (SELECT c.vendor_id, min(c.month) AS from_month FROM change c GROUP BY c.vendor_id),
-          existing AS (
-            SELECT r.vendor_id, r.month, r.delta_cents, r.value_cents, r.paid_before
-              FROM affected a JOIN revenue_vendor_months r ON r.vendor_id = a.vendor_id AND r.month >= a.from_month
-          ),
-          merged AS (
-            SELECT COALESCE(e.vendor_id, c.vendor_id) AS vendor_id, COALESCE(e.month, c.month) AS month,
-                   COALESCE(e.delta_cents, 0) + COALESCE(c.delta, 0) AS delta, e.month IS NOT NULL AS existed,
-                   e.delta_cents AS old_delta, e.value_cents AS old_value, e.paid_before AS old_paid
-              FROM existing e FULL JOIN change c ON c.vendor_id = e.vendor_id AND c.month = e.month
-          ),
-          start AS (
-            SELECT a.vendor_id, COALESCE(b.value_cents, 0) AS value, COALESCE(b.paid, false) AS paid
-              FROM affected a
-              LEFT JOIN LATERAL (SELECT p.value_cents, p.paid_before OR p.value_cents > 0 AS paid FROM revenue_vendor_months p
-                                  WHERE p.vendor_id = a.vendor_id AND p.month < a.from_month ORDER BY p.month DESC LIMIT 1) b ON true
-          ),
-          valued AS (
-            SELECT m.*, (s.value + sum(m.delta) OVER (PARTITION BY m.vendor_id ORDER BY m.month))::int AS value, s.paid AS start_paid
-              FROM merged m JOIN start s ON s.vendor_id = m.vendor_id
-             WHERE m.existed OR p_may_insert
-          ),
-          computed AS (
-            SELECT v.*, v.start_paid OR COALESCE(bool_or(v.value > 0) OVER (PARTITION BY v.vendor_id ORDER BY v.month ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS paid_before
-              FROM valued v
-          )
-          INSERT INTO revenue_vendor_months AS r (vendor_id, month, delta_cents, value_cents, paid_before)
-          SELECT c.vendor_id, c.month, c.delta, c.value, c.paid_before FROM computed c
-           WHERE NOT c.existed OR (c.old_delta, c.old_value, c.old_paid) IS DISTINCT FROM (c.delta, c.value, c.paid_before)
-           ORDER BY c.vendor_id, c.month
-          ON CONFLICT (vendor_id, month) DO UPDATE SET delta_cents = EXCLUDED.delta_cents, value_cents = EXCLUDED.value_cents, paid_before = EXCLUDED.paid_before;
-        END IF;
+        -- One statement (its parts touch different vendors). The changes per vendor and month; a vendor changed in one
+        -- month with nothing after it in the rollup (a job's plan changes now, like a single change: \`simple\`) only
+        -- moves that month's row, or starts it from the row before. The other vendors' rows from their earliest
+        -- changed month on, with the changes added, are recomputed from the row before that month (the value then,
+        -- and whether it or an earlier one was paid); only rows that differ are written.
+        WITH vendor_change AS (
+          SELECT c.vendor_id, c.month, c.delta,
+                 count(*) OVER (PARTITION BY c.vendor_id) = 1
+                 AND NOT EXISTS (SELECT 1 FROM revenue_vendor_months r WHERE r.vendor_id = c.vendor_id AND r.month > c.month) AS simple,
+                 EXISTS (SELECT 1 FROM revenue_vendor_months r WHERE r.vendor_id = c.vendor_id AND r.month = c.month) AS present
+            FROM (SELECT u.v AS vendor_id, u.m AS month, sum(u.d)::int AS delta FROM unnest(p_vendor_ids, p_months, p_deltas) AS u(v, m, d) GROUP BY u.v, u.m) c
+        ),
+        moved AS (
+          UPDATE revenue_vendor_months r SET delta_cents = r.delta_cents + c.delta, value_cents = r.value_cents + c.delta
+            FROM vendor_change c WHERE c.simple AND c.present AND r.vendor_id = c.vendor_id AND r.month = c.month
+        ),
+        started AS (
+          INSERT INTO revenue_vendor_months (vendor_id, month, delta_cents, value_cents, paid_before)
+          SELECT c.vendor_id, c.month, c.delta, COALESCE(b.value_cents, 0) + c.delta, COALESCE(b.paid_before OR b.value_cents > 0, false)
+            FROM vendor_change c
+            LEFT JOIN LATERAL (SELECT p.value_cents, p.paid_before FROM revenue_vendor_months p
+                                WHERE p.vendor_id = c.vendor_id AND p.month < c.month ORDER BY p.month DESC LIMIT 1) b ON true
+           WHERE c.simple AND NOT c.present AND p_may_insert
+        ),
+        change AS (SELECT c.vendor_id, c.month, c.delta FROM vendor_change c WHERE NOT c.simple),
+        affected AS (SELECT c.vendor_id, min(c.month) AS from_month FROM change c GROUP BY c.vendor_id),
+        existing AS (
+          SELECT r.vendor_id, r.month, r.delta_cents, r.value_cents, r.paid_before
+            FROM affected a JOIN revenue_vendor_months r ON r.vendor_id = a.vendor_id AND r.month >= a.from_month
+        ),
+        merged AS (
+          SELECT COALESCE(e.vendor_id, c.vendor_id) AS vendor_id, COALESCE(e.month, c.month) AS month,
+                 COALESCE(e.delta_cents, 0) + COALESCE(c.delta, 0) AS delta, e.month IS NOT NULL AS existed,
+                 e.delta_cents AS old_delta, e.value_cents AS old_value, e.paid_before AS old_paid
+            FROM existing e FULL JOIN change c ON c.vendor_id = e.vendor_id AND c.month = e.month
+        ),
+        start AS (
+          SELECT a.vendor_id, COALESCE(b.value_cents, 0) AS value, COALESCE(b.paid, false) AS paid
+            FROM affected a
+            LEFT JOIN LATERAL (SELECT p.value_cents, p.paid_before OR p.value_cents > 0 AS paid FROM revenue_vendor_months p
+                                WHERE p.vendor_id = a.vendor_id AND p.month < a.from_month ORDER BY p.month DESC LIMIT 1) b ON true
+        ),
+        valued AS (
+          SELECT m.*, (s.value + sum(m.delta) OVER (PARTITION BY m.vendor_id ORDER BY m.month))::int AS value, s.paid AS start_paid
+            FROM merged m JOIN start s ON s.vendor_id = m.vendor_id
+           WHERE m.existed OR p_may_insert
+        ),
+        computed AS (
+          SELECT v.*, v.start_paid OR COALESCE(bool_or(v.value > 0) OVER (PARTITION BY v.vendor_id ORDER BY v.month ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS paid_before
+            FROM valued v
+        )
+        INSERT INTO revenue_vendor_months AS r (vendor_id, month, delta_cents, value_cents, paid_before)
+        SELECT c.vendor_id, c.month, c.delta, c.value, c.paid_before FROM computed c
+         WHERE NOT c.existed OR (c.old_delta, c.old_value, c.old_paid) IS DISTINCT FROM (c.delta, c.value, c.paid_before)
+         ORDER BY c.vendor_id, c.month
+        ON CONFLICT (vendor_id, month) DO UPDATE SET delta_cents = EXCLUDED.delta_cents, value_cents = EXCLUDED.value_cents, paid_before = EXCLUDED.paid_before;
         -- A month whose last moving history row was deleted (a scheduled end replaced) has no row, as if rebuilt.
         IF NOT p_may_insert THEN
           DELETE FROM revenue_vendor_months r
@@ -154,15 +166,41 @@ export class RevenueRollup1764000033000 implements MigrationInterface {
         END IF;
       END $$`);
 
+    // The common case, a plan or add-on change now (one history row that moves a value, nothing after its month in
+    // the rollup): that month's row moves by the delta, or starts from the row before it. A few key reads.
+    await q.query(`
+      CREATE FUNCTION revenue_vendor_months_add(p_vendor_id integer, p_month integer, p_delta integer) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO revenue_vendors (vendor_id) VALUES (p_vendor_id)
+        ON CONFLICT (vendor_id) DO UPDATE SET vendor_id = EXCLUDED.vendor_id WHERE false; -- locks, writes nothing
+        IF EXISTS (SELECT 1 FROM revenue_vendor_months WHERE vendor_id = p_vendor_id AND month > p_month) THEN
+          PERFORM revenue_vendor_months_apply(ARRAY[p_vendor_id], ARRAY[p_month], ARRAY[p_delta], true);
+          RETURN;
+        END IF;
+        UPDATE revenue_vendor_months SET delta_cents = delta_cents + p_delta, value_cents = value_cents + p_delta
+         WHERE vendor_id = p_vendor_id AND month = p_month;
+        IF NOT FOUND THEN
+          INSERT INTO revenue_vendor_months (vendor_id, month, delta_cents, value_cents, paid_before)
+          SELECT p_vendor_id, p_month, p_delta, COALESCE(b.value_cents, 0) + p_delta, COALESCE(b.paid_before OR b.value_cents > 0, false)
+            FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (SELECT value_cents, paid_before FROM revenue_vendor_months
+                                WHERE vendor_id = p_vendor_id AND month < p_month ORDER BY month DESC LIMIT 1) b ON true;
+        END IF;
+      END $$`);
+
     // The statement-level triggers: each statement's moving rows as one set. Three functions, one per transition
     // table shape (a function sees only its trigger's transition tables).
     await q.query(`
       CREATE FUNCTION revenue_vendor_months_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE v integer[]; m integer[]; d integer[];
+      DECLARE n integer; v integer[]; m integer[]; d integer[];
       BEGIN
-        SELECT array_agg(vendor_id), array_agg(changed_month), array_agg(value_after_cents - value_before_cents) INTO v, m, d
+        SELECT count(*), array_agg(vendor_id), array_agg(changed_month), array_agg(value_after_cents - value_before_cents) INTO n, v, m, d
           FROM added WHERE value_after_cents <> value_before_cents;
-        IF v IS NOT NULL THEN PERFORM revenue_vendor_months_apply(v, m, d, true); END IF;
+        IF n = 1 THEN
+          PERFORM revenue_vendor_months_add(v[1], m[1], d[1]);
+        ELSIF n > 1 THEN
+          PERFORM revenue_vendor_months_apply(v, m, d, true);
+        END IF;
         RETURN NULL;
       END $$`);
     await q.query(`
@@ -227,6 +265,7 @@ export class RevenueRollup1764000033000 implements MigrationInterface {
     await q.query(`DROP FUNCTION revenue_vendor_months_updated()`);
     await q.query(`DROP FUNCTION revenue_vendor_months_deleted()`);
     await q.query(`DROP FUNCTION revenue_vendor_months_inserted()`);
+    await q.query(`DROP FUNCTION revenue_vendor_months_add(integer, integer, integer)`);
     await q.query(`DROP FUNCTION revenue_vendor_months_apply(integer[], integer[], integer[], boolean)`);
     await q.query(`DROP FUNCTION revenue_vendor_months_from_history()`);
     await q.query(`DROP INDEX ix_subscription_changes_trial_ends`);

@@ -113,6 +113,23 @@ describe('revenue rollup (revenue_vendor_months)', () => {
     );
     await expectExact('one statement for many vendors and months');
 
+    // One statement with one row per vendor now (a job's batch): vendors with and without a row this month, one
+    // with nothing in the rollup yet, and one with a row in a later month (recomputed from its earlier rows).
+    const f = await vendor('f', 5);
+    await t.db.query(
+      `INSERT INTO subscription_changes (vendor_id, vendor_add_on_id, changed_at, changed, item_code, status_before, status_after, is_annual,
+                                         value_before_cents, value_after_cents, value_until, cause)
+       VALUES ($1, NULL, $2, ARRAY['status'], 'essential', 'active', 'active', false, 0, 700, NULL, 'job')`,
+      [e, at(45)],
+    );
+    await t.db.query(
+      `INSERT INTO subscription_changes (vendor_id, vendor_add_on_id, changed_at, changed, item_code, status_before, status_after, is_annual,
+                                         value_before_cents, value_after_cents, value_until, cause)
+       SELECT v, NULL, $2, ARRAY['status'], 'essential', 'trial', 'active', false, 0, 4900, NULL, 'job' FROM unnest($1::int[]) v`,
+      [[a, c, d, e, f], at(0)],
+    );
+    await expectExact('one statement, one row per vendor');
+
     // Two transactions changing one vendor at once (its plan, its add-on): the second waits for the first's rollup
     // rows, then recomputes from them.
     const first = t.db.createQueryRunner();
