@@ -240,7 +240,7 @@ async function verify(db: pg.Pool, target: Target) {
 
 // ---------------------------------------------------------------------------------------------- the overage path
 
-/** Overage vendors: past their limit from the start, billed by Stripe (a subscription id), price 1 cent an order. */
+/** Overage vendors: past their limit from the start, billed by Stripe (a subscription carrying the tier's metered price), 1 cent an order. */
 const OVERAGE_LIMIT = 10;
 const OVERAGE_PRICE_CENTS = 1;
 /** The one vendor near its cap: this many overage orders fit, so the run crosses the cap. */
@@ -263,8 +263,8 @@ interface OverageRun {
 async function overagePath(db: pg.Pool, port: number, hardTarget: Target, run: string): Promise<OverageRun> {
   const tier = `bench-ovg-${run}`;
   await db.query(
-    `INSERT INTO subscription_tiers (code, name, products_limit, orders_per_month, team_members, display_order, price_monthly_cents, orders_overage_price_cents)
-     VALUES ($1, 'Bench overage', NULL, $2, 10, 92, 100000, $3)`,
+    `INSERT INTO subscription_tiers (code, name, products_limit, orders_per_month, team_members, display_order, price_monthly_cents, orders_overage_price_cents, stripe_overage_price_id)
+     VALUES ($1, 'Bench overage', NULL, $2, 10, 92, 100000, $3, $1 || '-metered')`,
     [tier, OVERAGE_LIMIT, OVERAGE_PRICE_CENTS],
   );
   const vendors = await createVendors(db, `b-${run}-ovg`, VENDORS + 1, tier);
@@ -272,6 +272,7 @@ async function overagePath(db: pg.Pool, port: number, hardTarget: Target, run: s
   await db.query(`INSERT INTO orders (vendor_id, total_cents) SELECT v, 100 FROM unnest($1::int[]) AS v, generate_series(1, $2)`, [ids, OVERAGE_LIMIT]);
   await db.query(
     `UPDATE vendor_subscriptions SET orders_this_period = $2, stripe_customer_id = 'cus_bench_' || vendor_id, stripe_subscription_id = 'sub_bench_' || vendor_id,
+            stripe_item_price_ids = ARRAY['price_bench_plan', tier_code || '-metered'],
             overage_cap_mode = 'custom', overage_cap_cents = CASE WHEN vendor_id = $3 THEN $4::bigint ELSE $5::bigint END
       WHERE vendor_id = ANY($1)`,
     [ids, OVERAGE_LIMIT, ids[ids.length - 1], NEAR_CAP_ORDERS * OVERAGE_PRICE_CENTS, LARGE_CAP_CENTS],

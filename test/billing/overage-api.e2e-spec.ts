@@ -2,7 +2,7 @@
 // (owner only, validated, null removes the cap) and the admin tier field orders_overage_price_cents.
 import request from 'supertest';
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
-import { ADMIN_ENV, adminToken, insertTier, moveToTier } from '../limits/limits.helpers.js';
+import { ADMIN_ENV, adminToken, carryMeteredItem, insertTier, moveToTier } from '../limits/limits.helpers.js';
 import { api, createTestApp, type TestApp } from '../support/test-app.js';
 
 const OVERAGE = '/api/v1/vendor/billing/overage';
@@ -27,6 +27,7 @@ describe('overage: subscription view, cap and tier field', () => {
     linked++;
     await t.db.query(`UPDATE vendor_subscriptions SET stripe_customer_id = $2, stripe_subscription_id = $3 WHERE vendor_id = $1`,
       [v.vendorId, `cus_ovgapi_${process.pid}_${linked}`, `sub_ovgapi_${process.pid}_${linked}`]);
+    await carryMeteredItem(t, v.vendorId);
     return v;
   }
   const capRow = async (vendorId: number) =>

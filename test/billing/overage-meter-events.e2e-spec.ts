@@ -68,6 +68,10 @@ describe('overage meter events to Stripe', () => {
     const price = opts.onTierPrice ? double.state.prices.get(tierPrice)! : (await priceTheTiers(t, double)).essentialMonthly;
     const linked = await linkedVendor(t, double, price);
     await moveToTier(t, linked.vendor.vendorId, 'ovg-meter');
+    // Its subscription carries the tier's metered price beside the plan, at Stripe and as last recorded.
+    const [{ stripe_overage_price_id: metered }] = await t.db.query(`SELECT stripe_overage_price_id FROM subscription_tiers WHERE code = 'ovg-meter'`);
+    await stripeClient(double).subscriptions.update(linked.subscription.id, { items: [{ price: metered }], proration_behavior: 'none' });
+    await t.db.query(`UPDATE vendor_subscriptions SET stripe_item_price_ids = ARRAY[$2::text, $3::text] WHERE vendor_id = $1`, [linked.vendor.vendorId, price.id, metered]);
     for (let i = 0; i < orders; i++) expect((await api(t, linked.vendor.token).post('/api/v1/vendor/orders').send({ total_cents: 500 })).status).toBe(201);
     return linked;
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CatalogSyncService } from '@app/billing';
 import { OVERAGE_METER_EVENT_NAME } from '@app/subscription';
 import { buildApps, removeTempDataDirs, spawnNode, tempDataDir, type Build, type Spawned } from '../ops/support/built-process.js';
-import { insertTier, moveToTier } from '../limits/limits.helpers.js';
+import { carryMeteredItem, insertTier, moveToTier } from '../limits/limits.helpers.js';
 import { meterUsage } from '../stripe-double/resources/meters.js';
 import { stripeEnv } from '../stripe-double/stripe-double.js';
 import { api, TEST_JWT_SECRET } from '../support/test-app.js';
@@ -55,6 +55,7 @@ describe('overage meter events across worker processes', () => {
     const { essentialMonthly } = await priceTheTiers(t, double);
     const { vendor, customerId } = await linkedVendor(t, double, essentialMonthly);
     await moveToTier(t, vendor.vendorId, 'ovg-kill');
+    await carryMeteredItem(t, vendor.vendorId);
     for (let i = 0; i <= OVERAGE_ORDERS; i++) expect((await api(t, vendor.token).post('/api/v1/vendor/orders').send({ total_cents: 500 })).status).toBe(201);
     const identifiers = (await rows(vendor.vendorId)).map((r) => r.identifier);
     expect(identifiers).toHaveLength(OVERAGE_ORDERS);

@@ -54,3 +54,19 @@ export async function inBatches<T>(count: number, width: number, call: (i: numbe
   }
   return out;
 }
+
+/**
+ * The vendor's Stripe subscription carries its tier's metered overage price (as a Checkout or tier change leaves it,
+ * CONTRACT §12): the tier gets a metered price id when it has none (no catalog sync in the test), and the row's
+ * `stripe_item_price_ids` the plan's and that one, as the writer records them from Stripe.
+ */
+export async function carryMeteredItem(t: TestApp, vendorId: number): Promise<string> {
+  await t.db.query(
+    `UPDATE subscription_tiers t SET stripe_overage_price_id = COALESCE(t.stripe_overage_price_id, 'price_metered_' || t.code)
+       FROM vendor_subscriptions s WHERE s.vendor_id = $1 AND t.code = s.tier_code`,
+    [vendorId],
+  );
+  const [{ id }] = await t.db.query(`SELECT t.stripe_overage_price_id AS id FROM subscription_tiers t JOIN vendor_subscriptions s ON s.tier_code = t.code WHERE s.vendor_id = $1`, [vendorId]);
+  await t.db.query(`UPDATE vendor_subscriptions SET stripe_item_price_ids = ARRAY[COALESCE(stripe_price_id, 'price_plan'), $2::text] WHERE vendor_id = $1`, [vendorId, id]);
+  return id;
+}

@@ -3,7 +3,7 @@
 // overage price, or a vendor nothing bills, stays hard-limited exactly as before.
 import { signUpVendor, type SignedUpVendor } from '../factories/vendor.factory.js';
 import { api, createTestApp, type TestApp } from '../support/test-app.js';
-import { insertTier, moveToTier } from './limits.helpers.js';
+import { carryMeteredItem, insertTier, moveToTier } from './limits.helpers.js';
 
 const PARALLEL = 50;
 const ORDERS = '/api/v1/vendor/orders';
@@ -21,14 +21,15 @@ describe('order overage', () => {
   afterAll(() => t.close());
 
   let linked = 0;
-  /** A vendor on `tier` whose subscription Stripe bills (ids as a Checkout leaves them). */
-  async function billedVendor(tier: string, opts: { stripe?: boolean } = {}): Promise<SignedUpVendor> {
+  /** A vendor on `tier` whose subscription Stripe bills (ids and items as a Checkout leaves them; `metered: false`: no metered item). */
+  async function billedVendor(tier: string, opts: { stripe?: boolean; metered?: boolean } = {}): Promise<SignedUpVendor> {
     const v = await signUpVendor(t);
     await moveToTier(t, v.vendorId, tier);
     if (opts.stripe !== false) {
       linked++;
       await t.db.query(`UPDATE vendor_subscriptions SET stripe_customer_id = $2, stripe_subscription_id = $3 WHERE vendor_id = $1`,
         [v.vendorId, `cus_ovg_${process.pid}_${linked}`, `sub_ovg_${process.pid}_${linked}`]);
+      if (opts.metered !== false) await carryMeteredItem(t, v.vendorId);
     }
     return v;
   }
@@ -101,6 +102,19 @@ describe('order overage', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.details).toEqual({ limit_type: 'orders', current: 3, limit: 3, tier_code: 'ovg' });
     expect(await state(v.vendorId)).toMatchObject({ orders_this_period: 3, overage_orders: 0, meter_events: 0 });
+  });
+
+  it('hard-limits a subscription without the tier\'s metered price (one from before the tier priced overage): nobody would bill it', async () => {
+    const v = await billedVendor('ovg', { metered: false });
+    await t.db.query(`UPDATE vendor_subscriptions SET stripe_item_price_ids = ARRAY['price_plan_only'] WHERE vendor_id = $1`, [v.vendorId]);
+    for (let i = 0; i < 3; i++) expect((await order(v, i)).status).toBe(201);
+    const refused = await order(v, 4);
+    expect(refused.status).toBe(403);
+    expect(refused.body.details).toEqual({ limit_type: 'orders', current: 3, limit: 3, tier_code: 'ovg' });
+    expect(await state(v.vendorId)).toMatchObject({ orders_this_period: 3, overage_orders: 0, meter_events: 0, started_events: 0 });
+    // Once Stripe's items carry it (a tier change or Checkout adds it), overage.
+    await carryMeteredItem(t, v.vendorId);
+    expect((await order(v, 5)).body.overage).toBe(true);
   });
 
   it('hard-limits an annual plan on a tier with an overage price (it carries no metered item)', async () => {

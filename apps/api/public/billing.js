@@ -418,7 +418,7 @@ import { ApiError, createApi } from './api-client.js';
    */
   function overageBlock(o) {
     const currency = (state.subscription.tier && state.subscription.tier.currency) || 'eur';
-    const price = o.price_per_unit_cents === null ? 'Your plan no longer bills orders past its limit.' : ['Orders past the limit are billed at ', money(o.price_per_unit_cents, currency), ' each, up to your cap.'];
+    const price = o.price_per_unit_cents === null ? 'Orders past the limit are refused on your subscription (not billed as overage).' : ['Orders past the limit are billed at ', money(o.price_per_unit_cents, currency), ' each, up to your cap.'];
     const used = o.cap_cents === null ? [money(o.amount_cents, currency), ' · no cap'] : [money(o.amount_cents, currency), ' of ', money(o.cap_cents, currency), ' cap'];
     const onInvoice = o.count > 0 ? h('p', { class: 'muted overage-invoice', 'data-overage-invoice': '' }) : null;
     const block = h('div', { class: 'overage', 'data-overage': '' },

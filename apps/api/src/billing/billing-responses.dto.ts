@@ -21,7 +21,7 @@ export class OverageDto {
   @ApiProperty({ example: 4, description: 'orders accepted past the limit this period' }) count: number;
   @ApiProperty({ example: 600, description: 'what they cost (billed through the Stripe overage meter)' }) amount_cents: number;
   @ApiProperty({ type: 'integer', nullable: true, example: 4900, description: 'the vendor\'s cap on a period\'s overage (default: the tier\'s monthly price); null: no cap' }) cap_cents: number | null;
-  @ApiProperty({ type: 'integer', nullable: true, example: 150, description: 'the tier\'s price per order past the limit' }) price_per_unit_cents: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 150, description: 'the price per order past the limit; null: refused instead (the tier prices no overage, or the subscription does not carry its metered price: a trial, an annual plan, an older subscription)' }) price_per_unit_cents: number | null;
 }
 
 export class OrdersUsageMeterDto extends UsageMeterDto {

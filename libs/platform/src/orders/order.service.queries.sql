@@ -40,7 +40,8 @@ WITH
         ) THEN NULL
         ELSE tier.orders_overage_price_cents
       END AS overage_price_cents,
-      COALESCE(tier.price_monthly_cents, 0)::bigint AS default_cap_cents
+      COALESCE(tier.price_monthly_cents, 0)::bigint AS default_cap_cents,
+      tier.stripe_overage_price_id AS metered_price_id
     FROM
       vendor_subscriptions AS subscription
       LEFT JOIN subscription_tiers AS tier ON tier.code = subscription.tier_code
@@ -71,7 +72,8 @@ WITH
         ) + (
           CASE
             WHEN subscription.stripe_subscription_id IS NULL
-            OR subscription.is_annual THEN NULL
+            OR subscription.is_annual
+            OR (tier_row.metered_price_id = ANY (subscription.stripe_item_price_ids)) IS NOT TRUE THEN NULL
             ELSE tier_row.overage_price_cents
           END
         )
@@ -107,7 +109,8 @@ WITH
           (
             CASE
               WHEN subscription.stripe_subscription_id IS NULL
-              OR subscription.is_annual THEN NULL
+              OR subscription.is_annual
+              OR (tier_row.metered_price_id = ANY (subscription.stripe_item_price_ids)) IS NOT TRUE THEN NULL
               ELSE tier_row.overage_price_cents
             END
           ) IS NOT NULL
@@ -127,7 +130,8 @@ WITH
             ) + (
               CASE
                 WHEN subscription.stripe_subscription_id IS NULL
-                OR subscription.is_annual THEN NULL
+                OR subscription.is_annual
+                OR (tier_row.metered_price_id = ANY (subscription.stripe_item_price_ids)) IS NOT TRUE THEN NULL
                 ELSE tier_row.overage_price_cents
               END
             ) <= (
@@ -150,7 +154,8 @@ WITH
         WHEN NOT COALESCE(subscription.orders_this_period <= tier_row."limit", true) THEN (
           CASE
             WHEN subscription.stripe_subscription_id IS NULL
-            OR subscription.is_annual THEN NULL
+            OR subscription.is_annual
+            OR (tier_row.metered_price_id = ANY (subscription.stripe_item_price_ids)) IS NOT TRUE THEN NULL
             ELSE tier_row.overage_price_cents
           END
         )
@@ -314,7 +319,8 @@ WITH
           (
             CASE
               WHEN subscription.stripe_subscription_id IS NULL
-              OR subscription.is_annual THEN NULL
+              OR subscription.is_annual
+              OR (tier_row.metered_price_id = ANY (subscription.stripe_item_price_ids)) IS NOT TRUE THEN NULL
               ELSE tier_row.overage_price_cents
             END
           ) IS NOT NULL
@@ -334,7 +340,8 @@ WITH
             ) + (
               CASE
                 WHEN subscription.stripe_subscription_id IS NULL
-                OR subscription.is_annual THEN NULL
+                OR subscription.is_annual
+                OR (tier_row.metered_price_id = ANY (subscription.stripe_item_price_ids)) IS NOT TRUE THEN NULL
                 ELSE tier_row.overage_price_cents
               END
             ) <= (
@@ -352,7 +359,8 @@ WITH
         AND (
           CASE
             WHEN subscription.stripe_subscription_id IS NULL
-            OR subscription.is_annual THEN NULL
+            OR subscription.is_annual
+            OR (tier_row.metered_price_id = ANY (subscription.stripe_item_price_ids)) IS NOT TRUE THEN NULL
             ELSE tier_row.overage_price_cents
           END
         ) IS NOT NULL

@@ -15,15 +15,17 @@
  */
 export const overageTierColumnsSql = (tier: string, pendingActive: string) =>
   `CASE WHEN ${pendingActive} THEN NULL ELSE ${tier}.orders_overage_price_cents END AS overage_price_cents,
-      COALESCE(${tier}.price_monthly_cents, 0)::bigint AS default_cap_cents`;
+      COALESCE(${tier}.price_monthly_cents, 0)::bigint AS default_cap_cents, ${tier}.stripe_overage_price_id AS metered_price_id`;
 
 /**
  * The price of one order past the limit on `s`, or NULL: a hard limit. NULL when the tier has none (see
  * overageTierColumnsSql), and when nothing bills it: no Stripe subscription (a trial before Checkout, a tier
- * assigned by hand), or an annual plan, which carries no metered item (Stripe keeps a subscription's items on one
- * interval).
+ * assigned by hand), or one whose items (`stripe_item_price_ids`, as last recorded from Stripe) lack the tier's
+ * metered price — an annual plan, which carries none (Stripe keeps a subscription's items on one interval), a
+ * subscription from before its tier priced overage or before that price changed.
  */
-export const overagePriceSql = (s: string, tier: string) => `(CASE WHEN ${s}.stripe_subscription_id IS NULL OR ${s}.is_annual THEN NULL ELSE ${tier}.overage_price_cents END)`;
+export const overagePriceSql = (s: string, tier: string) => `(CASE WHEN ${s}.stripe_subscription_id IS NULL OR ${s}.is_annual
+      OR (${tier}.metered_price_id = ANY(${s}.stripe_item_price_ids)) IS NOT TRUE THEN NULL ELSE ${tier}.overage_price_cents END)`;
 
 /** The vendor's cap on a period's overage amount, NULL: no cap (`none`). Default: the tier's monthly price. */
 export const overageCapSql = (s: string, tier: string) => `(CASE ${s}.overage_cap_mode WHEN 'none' THEN NULL WHEN 'custom' THEN ${s}.overage_cap_cents ELSE ${tier}.default_cap_cents END)`;

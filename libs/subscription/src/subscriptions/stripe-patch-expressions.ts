@@ -117,7 +117,7 @@ export function patchVerdict(x: PatchSql, row: string, tier: string): string {
  * period of one subscription only moves forward and a forward move resets the period's order count;
  * `past_due_since` runs from entering past_due.
  */
-export function patchAssignments(x: PatchSql, row: string, tier: string, target: string = row): Record<keyof PlanState | 'stripe_price_amount_cents' | 'stripe_watermark' | 'observed_watermark' | 'updated_at', string> {
+export function patchAssignments(x: PatchSql, row: string, tier: string, target: string = row): Record<keyof PlanState | 'stripe_price_amount_cents' | 'stripe_item_price_ids' | 'stripe_watermark' | 'observed_watermark' | 'updated_at', string> {
   const price = x.price_id;
   const status = `COALESCE(${x.status}, ${row}.status)`;
   const start = x.period_start;
@@ -145,6 +145,9 @@ export function patchAssignments(x: PatchSql, row: string, tier: string, target:
     // column) is no drift for reconciliation; the next patch applied writes it.
     stripe_price_amount_cents: `CASE COALESCE(${tier}.price_id, ${price}, ${row}.stripe_price_id) WHEN ${price} THEN ${x.price_amount}
                                      WHEN ${row}.stripe_price_id THEN ${row}.stripe_price_amount_cents END`,
+    // Every item's price as Stripe holds them (the order claim's overage needs the tier's metered price among them).
+    // Not a plan column either: it decides no plan value, and a read differing only by it is no drift.
+    stripe_item_price_ids: `CASE WHEN ${x.price_ids} <> '' THEN string_to_array(${x.price_ids}, ' ') ELSE ${row}.stripe_item_price_ids END`,
     has_payment_method: `${row}.has_payment_method OR ${x.has_payment_method}`,
     past_due_since: `CASE WHEN ${status} = 'past_due' THEN COALESCE(${row}.past_due_since, ${x.now}) END`,
     payment_retry_count: `CASE WHEN ${row}.status = 'past_due' AND ${status} <> 'past_due' THEN 0 ELSE ${row}.payment_retry_count END`,

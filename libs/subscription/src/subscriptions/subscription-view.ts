@@ -16,7 +16,8 @@ export interface UsageMeter {
 
 /**
  * This period's overage of orders (CONTRACT §12): on a tier that prices overage, or when the period has some.
- * `cap_cents` null: no cap. `price_per_unit_cents` null: the tier no longer prices overage.
+ * `cap_cents` null: no cap. `price_per_unit_cents` null: orders past the limit are refused (the tier prices no
+ * overage, or the vendor's Stripe subscription does not carry its metered price: a trial, an annual plan, an older one).
  */
 export interface OverageView {
   count: number;
@@ -105,7 +106,9 @@ export function overageView(sub: VendorSubscription, tier: TierInfo, opts: { alw
   const count = inPeriod ? sub.overageOrders : 0;
   if (tier.ordersOveragePriceCents === null && count === 0 && !opts.always) return undefined;
   const cap = sub.overageCapMode === 'none' ? null : sub.overageCapMode === 'custom' ? Number(sub.overageCapCents) : (tier.priceMonthlyCents ?? 0);
-  return { count, amount_cents: inPeriod ? Number(sub.overageAmountCents) : 0, cap_cents: cap, price_per_unit_cents: tier.ordersOveragePriceCents };
+  // The price applies as the claim applies it: only while the Stripe subscription carries the tier's metered price.
+  const billed = sub.stripeSubscriptionId !== null && !sub.isAnnual && tier.stripeOveragePriceId !== null && (sub.stripeItemPriceIds ?? []).includes(tier.stripeOveragePriceId);
+  return { count, amount_cents: inPeriod ? Number(sub.overageAmountCents) : 0, cap_cents: cap, price_per_unit_cents: billed ? tier.ordersOveragePriceCents : null };
 }
 
 const withOverage = (meter: UsageMeter, overage: OverageView | undefined) => (overage ? { ...meter, overage } : meter);

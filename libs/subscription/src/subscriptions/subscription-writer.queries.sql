@@ -34,6 +34,7 @@ WITH
       stripe_watermark,
       observed_watermark,
       stripe_price_amount_cents,
+      stripe_item_price_ids,
       tier_code,
       is_annual,
       status,
@@ -222,6 +223,10 @@ WITH
       stripe_price_amount_cents = CASE COALESCE(patch_tier.price_id, $7::varchar, locked_row.stripe_price_id)
         WHEN $7::varchar THEN $8::int
         WHEN locked_row.stripe_price_id THEN locked_row.stripe_price_amount_cents
+      END,
+      stripe_item_price_ids = CASE
+        WHEN $9::text <> '' THEN string_to_array($9::text, ' ')
+        ELSE locked_row.stripe_item_price_ids
       END,
       has_payment_method = locked_row.has_payment_method
       OR $22::boolean,

@@ -131,7 +131,7 @@ export class SubscriptionWriter {
     const x = patchParams(add, { patch, stamp }, this.clock.now());
     const set = patchAssignments(x, 'locked_row', 'patch_tier', 'target_row');
     return `
-      WITH locked_row AS (SELECT id, vendor_id, stripe_watermark, observed_watermark, stripe_price_amount_cents, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
+      WITH locked_row AS (SELECT id, vendor_id, stripe_watermark, observed_watermark, stripe_price_amount_cents, stripe_item_price_ids, ${PLAN_COLUMNS.join(', ')} FROM vendor_subscriptions ${patchLookup(x)} FOR UPDATE),
       patch_tier AS (${patchTier(x)}),
       verdict AS (SELECT locked_row.*, ${patchVerdict(x, 'locked_row', 'patch_tier')} AS verdict FROM locked_row LEFT JOIN patch_tier ON true),${step ? `\n      ${step.ctes(add)},` : ''}
       applied AS (

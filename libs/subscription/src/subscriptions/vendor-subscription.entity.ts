@@ -60,6 +60,10 @@ export class VendorSubscription {
   @Column({ type: 'integer', nullable: true })
   stripePriceAmountCents: number | null;
 
+  /** Every item's price of the Stripe subscription as last applied (the tier's metered overage price among them, or not). */
+  @Column({ type: 'text', array: true, nullable: true })
+  stripeItemPriceIds: string[] | null;
+
   @Column({ type: 'boolean', default: false })
   hasPaymentMethod: boolean;
 
