@@ -22,3 +22,4 @@ export { overageOrdersSince } from './overage/meter-event.sql.js';
 export * from './price-migrations/price-migration.service.js';
 export * from './price-migrations/price-migration-runner.service.js';
 export * from './price-migrations/schedule-phases.js';
+export { firstRenewalSql } from './price-migrations/price-migration.sql.js';
