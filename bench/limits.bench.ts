@@ -264,8 +264,8 @@ async function overagePath(db: pg.Pool, port: number, hardTarget: Target, run: s
   const tier = `bench-ovg-${run}`;
   await db.query(
     `INSERT INTO subscription_tiers (code, name, products_limit, orders_per_month, team_members, display_order, price_monthly_cents, orders_overage_price_cents, stripe_overage_price_id)
-     VALUES ($1, 'Bench overage', NULL, $2, 10, 92, 100000, $3, $1 || '-metered')`,
-    [tier, OVERAGE_LIMIT, OVERAGE_PRICE_CENTS],
+     VALUES ($1, 'Bench overage', NULL, $2, 10, 92, 100000, $3, $4)`,
+    [tier, OVERAGE_LIMIT, OVERAGE_PRICE_CENTS, `${tier}-metered`],
   );
   const vendors = await createVendors(db, `b-${run}-ovg`, VENDORS + 1, tier);
   const ids = vendors.map((v) => v.id);
