@@ -129,6 +129,37 @@ describe('overage: the metered item on tier changes, annual plans and the upcomi
     expect(itemPrices(annual)).toEqual([ids.year]);
   });
 
+  it('hard-limits a subscription from before its tier priced overage, until the same plan again adds the metered item', async () => {
+    await insertTier(t, 'ovg-later', { products: 5, orders: 1, team: 3 });
+    await t.db.query(`UPDATE subscription_tiers SET price_monthly_cents = 1500 WHERE code = 'ovg-later'`);
+    await t.app.get(CatalogSyncService).syncCatalog();
+    const v = await subscribedVendor(t, double, 'ovg-later');
+    // The tier prices overage after the vendor subscribed: its subscription carries no metered item.
+    await t.db.query(`UPDATE subscription_tiers SET orders_overage_price_cents = 90 WHERE code = 'ovg-later'`);
+    await t.app.get(CatalogSyncService).syncCatalog();
+    const [{ stripe_overage_price_id: metered, stripe_price_monthly_id: plan }] = await t.db.query(`SELECT stripe_overage_price_id, stripe_price_monthly_id FROM subscription_tiers WHERE code = 'ovg-later'`);
+    expect(metered).toEqual(expect.stringMatching(/^price_/));
+    expect((await order(v)).status).toBe(201);
+    const refused = await order(v);
+    expect(refused.status).toBe(403);
+    expect(refused.body.details.overage_cap_reached).toBeUndefined();
+    expect((await api(t, v.token).get(`${BILLING}/subscription`)).body.usage.orders.overage).toMatchObject({ count: 0, price_per_unit_cents: null });
+
+    const res = await api(t, v.token).post(`${BILLING}/change-tier`).send({ tier_code: 'ovg-later', is_annual: false });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ new_tier: 'ovg-later', effective_immediately: true, message: expect.stringMatching(/billed as overage/) });
+    expect(itemPrices(v)).toEqual([plan, metered].sort());
+    expect((await subscriptionRow(t, v.vendorId)).stripe_item_price_ids.sort()).toEqual([plan, metered].sort());
+    const accepted = await order(v);
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.overage).toBe(true);
+    // Asked again (a new operation, not the same one's replay): nothing to add, nothing sent.
+    await t.db.query(`UPDATE billing_operations SET created_at = created_at - interval '1 minute' WHERE vendor_id = $1`, [v.vendorId]);
+    const from = double.requests.length;
+    expect((await api(t, v.token).post(`${BILLING}/change-tier`).send({ tier_code: 'ovg-later', is_annual: false })).body.message).toMatch(/^Already on/);
+    expect(sentSince(double, from, 'POST', `/v1/subscriptions/${v.subscriptionId}`)).toHaveLength(0);
+  });
+
   it('is refused by the double as by Stripe: a monthly metered price beside a yearly plan (classic billing mode)', async () => {
     const stripe = stripeClient(double);
     const customer = double.createCustomer();

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, ValidationFailedError } from '@app/common';
 import { StripeService, type Stripe } from '@app/stripe';
-import { DEFAULT_LIMITS_JSON, DowngradeExceedsLimitsError, LimitService, SubscriptionService, SubscriptionWriter, type TierInfo } from '@app/subscription';
+import { DEFAULT_LIMITS_JSON, DowngradeExceedsLimitsError, LimitService, SubscriptionService, SubscriptionWriter, type TierInfo, type VendorSubscription } from '@app/subscription';
 import { DataSource, type EntityManager } from 'typeorm';
 import { StripePriceNotConfiguredError } from '../billing.errors.js';
 import { BillingContext, hasLiveStripeSubscription, intervalOf } from '../shared/billing-context.service.js';
@@ -59,7 +59,10 @@ export class TierChangeService {
       const sub = await this.context.subscription(vendorId);
       const tier = await this.context.activeTier(change.tierCode);
       const isAnnual = change.isAnnual ?? sub.isAnnual;
-      if (tier.code === sub.tierCode && isAnnual === sub.isAnnual && !sub.pendingTierCode) {
+      // The same plan again is a change only where the subscription lacks the tier's current metered price (one from
+      // before the tier priced overage, or before that price changed): the change adds it (CONTRACT §12).
+      const sameTier = tier.code === sub.tierCode && isAnnual === sub.isAnnual && !sub.pendingTierCode;
+      if (sameTier && !lacksMeteredPrice(sub, tier)) {
         return { message: `Already on the ${tier.name} plan.`, new_tier: tier.code, is_annual: sub.isAnnual, effective_immediately: true };
       }
       if (!hasLiveStripeSubscription(sub)) return this.changeLocalTier(vendorId, tier, isAnnual);
@@ -98,7 +101,9 @@ export class TierChangeService {
       const moved = (updated.items?.data ?? []).some((i) => idOf(i.price) === plan.priceId);
       const view: TierChangeView = moved
         ? {
-            message: `Changed to the ${tier.name} plan (${plan.isUpgrade ? 'the prorated difference is invoiced now' : 'the unused time is credited on the next invoice'}).`,
+            message: sameTier
+              ? `Orders past the ${tier.name} plan's limit are billed as overage from now on.`
+              : `Changed to the ${tier.name} plan (${plan.isUpgrade ? 'the prorated difference is invoiced now' : 'the unused time is credited on the next invoice'}).`,
             new_tier: tier.code, is_annual: isAnnual, effective_immediately: true,
           }
         : { message: `Stripe kept the ${sub.tierCode} plan.`, new_tier: sub.tierCode, is_annual: sub.isAnnual, effective_immediately: false };
@@ -144,4 +149,9 @@ export class TierChangeService {
     }
     return given;
   }
+}
+
+/** A live monthly Stripe subscription on a tier that prices overage, without the tier's current metered price. */
+function lacksMeteredPrice(sub: VendorSubscription, tier: TierInfo): boolean {
+  return hasLiveStripeSubscription(sub) && !sub.isAnnual && tier.stripeOveragePriceId !== null && !(sub.stripeItemPriceIds ?? []).includes(tier.stripeOveragePriceId);
 }
