@@ -14,11 +14,12 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
+import { ConfigService } from '@nestjs/config';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CapacityForecastService } from '@app/capacity-forecast';
 import { Clock } from '@app/common';
-import { migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
+import { allowPlanReuse, migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@app/database';
 import { OrderService } from '@app/platform';
 import { LimitService } from '@app/subscription';
 
@@ -101,6 +102,8 @@ async function seed(db: DataSource): Promise<void> {
 /** Order latencies (ms) of the claims that started inside a window, and how many created an order. */
 interface OrderLoad {
   stop(): Promise<void>;
+  /** The CPU seconds so far of the orders' own database connections (to take off the server's figures). */
+  cpuSeconds(): Promise<number>;
   during(from: number, to: number): { orders: number; refused: number; p50: number; p99: number; max: number };
 }
 
@@ -108,10 +111,14 @@ interface OrderLoad {
  * ORDER_CLIENTS clients creating orders one after another through OrderService.create — the API's one claim
  * statement on the vendor's plan row — for random vendors among those the jobs change (trials with a card, which
  * the trial job activates, and the non-Stripe plans the reset renews): an order for a row a batch holds waits for
- * that batch's commit.
+ * that batch's commit. On a data source of their own (application_name `bench-orders`), so their CPU can be told
+ * apart from the job's.
  */
-function startOrders(app: INestApplicationContext, db: DataSource): OrderLoad {
-  const orders = new OrderService(db, app.get(LimitService), app.get(Clock));
+async function startOrders(app: INestApplicationContext, db: DataSource): Promise<OrderLoad> {
+  const options = db.options as DataSourceOptions & { extra?: Record<string, unknown> };
+  const ordersDb = await new DataSource({ ...options, extra: { ...options.extra, max: ORDER_CLIENTS, application_name: 'bench-orders' } } as DataSourceOptions).initialize();
+  allowPlanReuse(ordersDb);
+  const orders = new OrderService(ordersDb, new LimitService(app.get(ConfigService), app.get(Clock), ordersDb), app.get(Clock));
   const samples: { at: number; ms: number; ok: boolean }[] = [];
   let running = true;
   const client = async () => {
@@ -128,6 +135,11 @@ function startOrders(app: INestApplicationContext, db: DataSource): OrderLoad {
     async stop() {
       running = false;
       await Promise.all(clients);
+      await ordersDb.destroy();
+    },
+    async cpuSeconds() {
+      const pids: { pid: number }[] = await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-orders'`);
+      return pids.reduce((sum, { pid }) => sum + processCpuTicks(pid), 0) / 100;
     },
     during(from, to) {
       const inside = samples.filter((s) => s.at >= from && s.at < to);
@@ -193,20 +205,34 @@ async function benchForecast(app: INestApplicationContext, db: DataSource) {
  * for a server elsewhere). On a quiet host of N cores a job takes at least its CPU seconds over min(N, its batches
  * in flight).
  */
+function fields(pid: number | string): number[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
+/** One process's utime + stime, in clock ticks (0 when it is gone). */
+function processCpuTicks(pid: number): number {
+  try {
+    const f = fields(pid);
+    return f[11] + f[12];
+  } catch {
+    return 0;
+  }
+}
+
 function serverCpuSeconds(postmaster: number | undefined): number | null {
   if (!postmaster) return null;
   try {
-    const ticks = (stat: string) => {
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) };
-    };
-    let total = 0;
+    // The postmaster's own time and its reaped children's (cutime, cstime: a backend that ended, its pool
+    // connection closed, still counts), plus each live child's.
+    const own = fields(postmaster);
+    let total = own[11] + own[12] + own[13] + own[14];
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
-        const { ppid, cpu } = ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-        if (ppid === postmaster || Number(pid) === postmaster) total += cpu;
+        const f = fields(pid);
+        if (f[1] === postmaster) total += f[11] + f[12];
       } catch {
-        // gone meanwhile
+        // gone meanwhile (and counted in cutime once reaped)
       }
     }
     return total / 100; // USER_HZ
@@ -247,29 +273,28 @@ async function main(): Promise<void> {
       console.log(`load average before the jobs: ${loadAverageLine()}`);
       const jobs = app.get(WorkerJobs);
       const table = [];
-      const load = startOrders(app, db);
+      const load = await startOrders(app, db);
+      // The database's CPU seconds of a step: the server's, less what the orders' own connections used meanwhile.
+      const dbCpu = async () => (postmaster ? serverCpuSeconds(postmaster)! - (await load.cpuSeconds()) : 0);
       const idleFrom = performance.now();
-      const idleCpu = serverCpuSeconds(postmaster);
+      const ordersCpu0 = await load.cpuSeconds();
       await new Promise((ok) => setTimeout(ok, 3000));
-      const idleSeconds = (performance.now() - idleFrom) / 1000;
-      // The database's CPU per second that the orders alone cost: taken off each job's figure below.
-      const ordersCpuPerSecond = idleCpu === null ? 0 : (serverCpuSeconds(postmaster)! - idleCpu) / idleSeconds;
       const idle = load.during(idleFrom, performance.now());
-      table.push({ job: '(no job: orders alone, 3 s)', status: '', rows_affected: 0, seconds: 3, db_cpu_seconds: Number((ordersCpuPerSecond * idleSeconds).toFixed(2)), ceiling_seconds: null, ceiling_db_cpu_seconds: null, aim_seconds: null, within_aim: null, ...orderColumns(idle), details: '' });
+      table.push({ job: '(no job: orders alone, 3 s)', status: '', rows_affected: 0, seconds: 3, db_cpu_seconds: Number(((await load.cpuSeconds()) - ordersCpu0).toFixed(2)), ceiling_seconds: null, ceiling_db_cpu_seconds: null, aim_seconds: null, within_aim: null, ...orderColumns(idle), details: '' });
       for (const name of JOBS) {
-        const ceilingCpu0 = serverCpuSeconds(postmaster);
+        const ceilingCpu0 = await dbCpu();
         const ceilingSeconds = await ceiling(db, name);
-        const ceilingCpu = ceilingCpu0 === null || ceilingSeconds === null ? null : Number((serverCpuSeconds(postmaster)! - ceilingCpu0 - ordersCpuPerSecond * ceilingSeconds).toFixed(2));
+        const ceilingCpu = !postmaster || ceilingSeconds === null ? null : Number(((await dbCpu()) - ceilingCpu0).toFixed(2));
         if (ceilingSeconds !== null) await db.query(`VACUUM vendor_subscriptions`); // the ceiling's dead rows, untimed
-        const cpu0 = serverCpuSeconds(postmaster);
+        const cpu0 = await dbCpu();
         const t0 = performance.now();
         const run = await jobs.run(jobs.find(name)!);
         const t1 = performance.now();
         const seconds = (t1 - t0) / 1000;
-        const dbCpu = cpu0 === null ? null : Number((serverCpuSeconds(postmaster)! - cpu0 - ordersCpuPerSecond * seconds).toFixed(2));
+        const jobCpu = postmaster ? Number(((await dbCpu()) - cpu0).toFixed(2)) : null;
         const { duration_ms: _ignored, ...details } = run.details ?? {};
         table.push({
-          job: name, status: run.status, rows_affected: run.rowsAffected, seconds: Number(seconds.toFixed(2)), db_cpu_seconds: dbCpu,
+          job: name, status: run.status, rows_affected: run.rowsAffected, seconds: Number(seconds.toFixed(2)), db_cpu_seconds: jobCpu,
           ceiling_seconds: ceilingSeconds === null ? null : Number(ceilingSeconds.toFixed(2)), ceiling_db_cpu_seconds: ceilingCpu, aim_seconds: AIM_SECONDS[name], within_aim: seconds <= AIM_SECONDS[name],
           ...orderColumns(load.during(t0, t1)), details: JSON.stringify(details),
         });
