@@ -10,7 +10,7 @@ import { insertSubscriptionUpdatedEventsSql, type SubscriptionEventColumnsSql } 
  */
 
 /** The plan columns the history and the event read, before (`old_*`) and after (`new_*`) the change. */
-const COLUMNS = ['tier_code', 'status', 'is_annual', 'cancel_at_period_end', 'cancel_at', 'period_end', 'stripe_watermark', 'observed_watermark'];
+const COLUMNS = ['tier_code', 'status', 'is_annual', 'cancel_at_period_end', 'cancel_at', 'period_end', 'stripe_price_amount_cents', 'stripe_watermark', 'observed_watermark'];
 
 /**
  * The RETURNING list of the plan-changing UPDATE (PostgreSQL 18's `old.` / `new.`): the vendor, both sides of each
@@ -31,7 +31,9 @@ const side = (prefix: 'old' | 'new', from: string): SubscriptionEventColumnsSql 
 });
 
 const distinct = (column: string) => `c.old_${column} IS DISTINCT FROM c.new_${column}`;
-const price = (prefix: 'old' | 'new', tier: string) => `CASE WHEN c.${prefix}_is_annual THEN ${tier}.price_annual_cents ELSE ${tier}.price_monthly_cents END`;
+/** The price the plan is valued at: what its vendor pays at Stripe, else the tier's list price (1764000036000). */
+const price = (prefix: 'old' | 'new', tier: string) =>
+  `COALESCE(c.${prefix}_stripe_price_amount_cents, CASE WHEN c.${prefix}_is_annual THEN ${tier}.price_annual_cents ELSE ${tier}.price_monthly_cents END)`;
 
 /**
  * CTEs (to follow `${changed} AS (UPDATE … RETURNING ${PLAN_CHANGE_RETURNING})` in a WITH) writing the history rows
@@ -45,13 +47,16 @@ const price = (prefix: 'old' | 'new', tier: string) => `CASE WHEN c.${prefix}_is
  * The cause is the transaction's (`job` for a job's batch), else `stripe` when a Stripe watermark moved, else `system`.
  */
 export function planChangesRecordedSql(changed: string): string {
-  const what = `array_remove(ARRAY[${['tier_code', 'status', 'is_annual', 'cancel_at_period_end', 'cancel_at', 'period_end']
-    .map((column) => `CASE WHEN ${distinct(column)} THEN '${column}' END`)
+  // The amount is listed only when the plan stays (another tier's price is the tier change's), as the trigger does.
+  const samePlan = `NOT ${distinct('tier_code')} AND NOT ${distinct('is_annual')}`;
+  const what = `array_remove(ARRAY[${['tier_code', 'status', 'is_annual', 'cancel_at_period_end', 'cancel_at', 'period_end', 'stripe_price_amount_cents']
+    .map((column) => `CASE WHEN ${distinct(column)}${column === 'stripe_price_amount_cents' ? ` AND ${samePlan}` : ''} THEN '${column}' END`)
     .join(', ')}], NULL)`;
   const valueAfter = `monthly_value_cents(c.new_status, ${price('new', 'n')}, c.new_is_annual, 1, c.new_period_end, c.at)`;
   const valueBefore = `monthly_value_cents(c.old_status, ${price('old', 'o')}, c.old_is_annual, 1, c.old_period_end, c.at)`;
   const renewal = `c.new_status <> 'cancelled' AND c.old_status <> 'cancelled' AND c.old_tier_code = c.new_tier_code AND c.old_status = c.new_status
-         AND c.old_is_annual = c.new_is_annual AND c.old_cancel_at_period_end = c.new_cancel_at_period_end AND c.old_cancel_at IS NOT DISTINCT FROM c.new_cancel_at`;
+         AND c.old_is_annual = c.new_is_annual AND c.old_cancel_at_period_end = c.new_cancel_at_period_end AND c.old_cancel_at IS NOT DISTINCT FROM c.new_cancel_at
+         AND c.old_stripe_price_amount_cents IS NOT DISTINCT FROM c.new_stripe_price_amount_cents`;
   const cause = `COALESCE(NULLIF(current_setting('vb.change_cause', true), ''),
            CASE WHEN ${distinct('stripe_watermark')} OR ${distinct('observed_watermark')} THEN 'stripe' ELSE 'system' END)`;
   const columns = `vendor_id, vendor_add_on_id, changed_at, changed, item_code, status_before, status_after, is_annual,
@@ -70,14 +75,14 @@ export function planChangesRecordedSql(changed: string): string {
                                  (p.new_period_end, ARRAY['ended'], p.new_status, p.value_after, 0, true))
                          AS r(changed_at, changed, status_before, value_before, value_after, scheduled)
      WHERE p.value_before = 0 AND p.what <> '{}'
-       AND NOT (p.value_after = 0 AND p.what <@ ARRAY['period_end'] AND p.new_status <> 'cancelled')
+       AND NOT (p.value_after = 0 AND p.what <@ ARRAY['period_end', 'stripe_price_amount_cents'] AND p.new_status <> 'cancelled')
        AND (NOT r.scheduled OR (p.value_after > 0 AND p.new_status = 'cancelled' AND p.new_period_end > p.at))
     RETURNING 1
   ), plan_history_read AS (
     SELECT count(subscription_changes_record(p.vendor_id, NULL, p.at, p.what, p.new_tier_code, p.old_status, p.new_status, p.new_is_annual,
                    p.value_after, CASE WHEN p.new_status = 'cancelled' THEN p.new_period_end END, p.cause)::text) AS rows
       FROM plan_change p
-     WHERE p.value_before <> 0 AND p.what <> '{}' AND NOT (p.value_before = p.value_after AND p.what <@ ARRAY['period_end'] AND p.new_status <> 'cancelled')
+     WHERE p.value_before <> 0 AND p.what <> '{}' AND NOT (p.value_before = p.value_after AND p.what <@ ARRAY['period_end', 'stripe_price_amount_cents'] AND p.new_status <> 'cancelled')
   ), plan_events AS (
     ${insertSubscriptionUpdatedEventsSql(`${changed} c`, 'c.vendor_id', side('old', 'c'), side('new', 'c'))}
   )`;
