@@ -1,23 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
-import { batchSettingsSql, runInPageBatches, runStatement, type PageBatchOutcome } from '@app/database';
+import { runInPageBatches, runStatement, type PageBatchOutcome } from '@app/database';
 import { insertPlatformEventsSql, isoSql } from '@app/platform-events';
 import type { EntityManager } from 'typeorm';
-import { PLAN_CHANGE_RETURNING, planChangesRecordedSql } from './plan-changes.sql.js';
+import { checkTrialExpirationsSql, deleteOldWebhookEventsSql, expireCancelledSql, resetPeriodCountersSql } from './lifecycle-batches.sql.js';
 
 export interface LifecycleResult {
   rowsAffected: number;
   details?: Record<string, unknown>;
 }
 
-/** Statuses whose subscription still holds a period (and so a period that can roll over). */
-const LIVE_STATUSES = `('trial', 'active', 'past_due')`;
 const CANCELLED_RETENTION_DAYS = 30;
 const WEBHOOK_EVENT_RETENTION_DAYS = 90;
 const TRIAL_ENDING_NOTICE_DAYS = 3;
-
-/** The pages of one batch, as a condition on `ctid` ($2, $3 of every batch statement): a TID range scan. */
-const IN_PAGES = `ctid >= $2::tid AND ctid < $3::tid`;
 
 /** One batch: one statement in its own transaction, planned once per connection (it runs hundreds of times). */
 async function runBatch(manager: EntityManager, sql: string, params: unknown[]): Promise<Record<string, number>> {
@@ -46,62 +41,25 @@ export class SubscriptionLifecycleService {
    */
   async resetPeriodCounters(manager: EntityManager): Promise<LifecycleResult> {
     const now = this.clock.now();
-    // A plain UPDATE (no self-join): periods are counted by subscription_periods_elapsed (migration
-    // 1764000004000) on UTC wall time; the changed columns are unindexed, so each row is a HOT update. A renewal
-    // is no change of plan (no history row, no event), and the triggers' WHEN clauses leave it: no trigger runs.
-    const start = `(period_start AT TIME ZONE 'UTC')`;
-    const months = `(CASE WHEN is_annual THEN 12 ELSE 1 END)`;
-    const periods = `subscription_periods_elapsed(${start}, $1::timestamptz AT TIME ZONE 'UTC', ${months})`;
-    const outcome = await runInPageBatches(manager, 'vendor_subscriptions', (batch, pages) =>
-      runBatch(
-        batch,
-        `WITH updated AS (
-           UPDATE vendor_subscriptions
-              SET period_start = (${start} + make_interval(months => ${periods} * ${months})) AT TIME ZONE 'UTC',
-                  period_end = (${start} + make_interval(months => (${periods} + 1) * ${months})) AT TIME ZONE 'UTC',
-                  orders_this_period = 0,
-                  updated_at = $1
-            WHERE ${IN_PAGES} AND period_end <= $1 AND stripe_subscription_id IS NULL AND status IN ${LIVE_STATUSES}
-              AND ${batchSettingsSql('job', { recorded: false })}
-           RETURNING 1
-         )
-         SELECT count(*)::int AS rows FROM updated`,
-        [now, pages.from, pages.to],
-      ),
-    );
+    const sql = resetPeriodCountersSql();
+    const outcome = await runInPageBatches(manager, 'vendor_subscriptions', (batch, pages) => runBatch(batch, sql, [now, pages.from, pages.to]));
     return { rowsAffected: outcome.totals.rows ?? 0, details: batchDetails(outcome) };
   }
 
   /** Ended trials: with a payment method on file they become `active`, without one `expired`. */
   async checkTrialExpirations(manager: EntityManager): Promise<LifecycleResult> {
-    const outcome = await this.changePlans(manager, `status = CASE WHEN has_payment_method THEN 'active' ELSE 'expired' END`, `status = 'trial' AND trial_ends_at <= $1`);
+    const outcome = await this.changePlans(manager, checkTrialExpirationsSql());
     const { rows = 0, activated = 0, expired = 0 } = outcome.totals;
     return { rowsAffected: rows, details: { activated, expired, ...batchDetails(outcome) } };
   }
 
   /**
-   * One plan-changing job statement over every due row, in batches: `UPDATE vendor_subscriptions SET ${set},
-   * updated_at = now WHERE ${due}` ($1 is now), writing its history and events itself. Counts per batch: rows,
-   * activated / expired (the new statuses), and the history rows and events written.
+   * A plan-changing job's statement over every due row, in batches (lifecycle-batches.sql.ts): it writes its history
+   * and events itself. Counts per batch: rows, activated / expired, history_rows and events.
    */
-  private changePlans(manager: EntityManager, set: string, due: string, params: unknown[] = []): Promise<PageBatchOutcome> {
+  private changePlans(manager: EntityManager, sql: string, params: unknown[] = []): Promise<PageBatchOutcome> {
     const now = this.clock.now();
-    return runInPageBatches(manager, 'vendor_subscriptions', (batch, pages) =>
-      runBatch(
-        batch,
-        `WITH changed AS (
-           UPDATE vendor_subscriptions SET ${set}, updated_at = $1
-            WHERE ${IN_PAGES} AND ${due} AND ${batchSettingsSql('job', { recorded: true })}
-           RETURNING ${PLAN_CHANGE_RETURNING}
-         ), ${planChangesRecordedSql('changed')}
-         SELECT count(*)::int AS rows, count(*) FILTER (WHERE new_status = 'active')::int AS activated,
-                count(*) FILTER (WHERE new_status = 'expired')::int AS expired,
-                (SELECT count(*) FROM plan_history)::int + (SELECT rows FROM plan_history_read)::int AS history_rows,
-                (SELECT count(*) FROM plan_events)::int AS events
-           FROM changed`,
-        [now, pages.from, pages.to, ...params],
-      ),
-    );
+    return runInPageBatches(manager, 'vendor_subscriptions', (batch, pages) => runBatch(batch, sql, [now, pages.from, pages.to, ...params]));
   }
 
   /**
@@ -139,20 +97,10 @@ export class SubscriptionLifecycleService {
    */
   async cleanupStaleSubscriptions(manager: EntityManager): Promise<LifecycleResult> {
     const now = this.clock.now();
-    const expired = await this.changePlans(manager, `status = 'expired'`, `status = 'cancelled' AND period_end < $1::timestamptz - make_interval(days => $4)`, [CANCELLED_RETENTION_DAYS]);
+    const expired = await this.changePlans(manager, expireCancelledSql(), [CANCELLED_RETENTION_DAYS]);
     // The ledger's old events in batches too: short transactions, though no request waits on these rows.
-    const deleted = await runInPageBatches(manager, 'stripe_webhook_events', (batch, pages) =>
-      runBatch(
-        batch,
-        `WITH deleted AS (
-           DELETE FROM stripe_webhook_events
-            WHERE ${IN_PAGES} AND status IN ('processed', 'ignored') AND received_at < $1::timestamptz - make_interval(days => $4)
-              AND ${batchSettingsSql('job', { recorded: false })}
-           RETURNING 1
-         ) SELECT count(*)::int AS rows FROM deleted`,
-        [now, pages.from, pages.to, WEBHOOK_EVENT_RETENTION_DAYS],
-      ),
-    );
+    const deleteSql = deleteOldWebhookEventsSql();
+    const deleted = await runInPageBatches(manager, 'stripe_webhook_events', (batch, pages) => runBatch(batch, deleteSql, [now, pages.from, pages.to, WEBHOOK_EVENT_RETENTION_DAYS]));
     const subscriptionsExpired = expired.totals.rows ?? 0;
     const eventsDeleted = deleted.totals.rows ?? 0;
     return {
