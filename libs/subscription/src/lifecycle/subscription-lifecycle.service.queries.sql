@@ -107,6 +107,8 @@ WITH
       new.cancel_at AS new_cancel_at,
       old.period_end AS old_period_end,
       new.period_end AS new_period_end,
+      old.stripe_price_amount_cents AS old_stripe_price_amount_cents,
+      new.stripe_price_amount_cents AS new_stripe_price_amount_cents,
       old.stripe_watermark AS old_stripe_watermark,
       new.stripe_watermark AS new_stripe_watermark,
       old.observed_watermark AS old_observed_watermark,
@@ -144,16 +146,24 @@ WITH
           END,
           CASE
             WHEN c.old_period_end IS DISTINCT FROM c.new_period_end THEN 'period_end'
+          END,
+          CASE
+            WHEN c.old_stripe_price_amount_cents IS DISTINCT FROM c.new_stripe_price_amount_cents
+            AND NOT c.old_tier_code IS DISTINCT FROM c.new_tier_code
+            AND NOT c.old_is_annual IS DISTINCT FROM c.new_is_annual THEN 'stripe_price_amount_cents'
           END
         ],
         NULL
       ) AS what,
       monthly_value_cents (
         c.old_status,
-        CASE
-          WHEN c.old_is_annual THEN o.price_annual_cents
-          ELSE o.price_monthly_cents
-        END,
+        COALESCE(
+          c.old_stripe_price_amount_cents,
+          CASE
+            WHEN c.old_is_annual THEN o.price_annual_cents
+            ELSE o.price_monthly_cents
+          END
+        ),
         c.old_is_annual,
         1,
         c.old_period_end,
@@ -161,10 +171,13 @@ WITH
       ) AS value_before,
       monthly_value_cents (
         c.new_status,
-        CASE
-          WHEN c.new_is_annual THEN n.price_annual_cents
-          ELSE n.price_monthly_cents
-        END,
+        COALESCE(
+          c.new_stripe_price_amount_cents,
+          CASE
+            WHEN c.new_is_annual THEN n.price_annual_cents
+            ELSE n.price_monthly_cents
+          END
+        ),
         c.new_is_annual,
         1,
         c.new_period_end,
@@ -191,6 +204,7 @@ WITH
         AND c.old_is_annual = c.new_is_annual
         AND c.old_cancel_at_period_end = c.new_cancel_at_period_end
         AND c.old_cancel_at IS NOT DISTINCT FROM c.new_cancel_at
+        AND c.old_stripe_price_amount_cents IS NOT DISTINCT FROM c.new_stripe_price_amount_cents
       )
   ),
   plan_history AS (
@@ -238,7 +252,7 @@ WITH
       AND p.what <> '{}'
       AND NOT (
         p.value_after = 0
-        AND p.what <@ ARRAY['period_end']
+        AND p.what <@ ARRAY['period_end', 'stripe_price_amount_cents']
         AND p.new_status <> 'cancelled'
       )
       AND (
@@ -278,7 +292,7 @@ WITH
       AND p.what <> '{}'
       AND NOT (
         p.value_before = p.value_after
-        AND p.what <@ ARRAY['period_end']
+        AND p.what <@ ARRAY['period_end', 'stripe_price_amount_cents']
         AND p.new_status <> 'cancelled'
       )
   ),
@@ -399,6 +413,8 @@ WITH
       new.cancel_at AS new_cancel_at,
       old.period_end AS old_period_end,
       new.period_end AS new_period_end,
+      old.stripe_price_amount_cents AS old_stripe_price_amount_cents,
+      new.stripe_price_amount_cents AS new_stripe_price_amount_cents,
       old.stripe_watermark AS old_stripe_watermark,
       new.stripe_watermark AS new_stripe_watermark,
       old.observed_watermark AS old_observed_watermark,
@@ -436,16 +452,24 @@ WITH
           END,
           CASE
             WHEN c.old_period_end IS DISTINCT FROM c.new_period_end THEN 'period_end'
+          END,
+          CASE
+            WHEN c.old_stripe_price_amount_cents IS DISTINCT FROM c.new_stripe_price_amount_cents
+            AND NOT c.old_tier_code IS DISTINCT FROM c.new_tier_code
+            AND NOT c.old_is_annual IS DISTINCT FROM c.new_is_annual THEN 'stripe_price_amount_cents'
           END
         ],
         NULL
       ) AS what,
       monthly_value_cents (
         c.old_status,
-        CASE
-          WHEN c.old_is_annual THEN o.price_annual_cents
-          ELSE o.price_monthly_cents
-        END,
+        COALESCE(
+          c.old_stripe_price_amount_cents,
+          CASE
+            WHEN c.old_is_annual THEN o.price_annual_cents
+            ELSE o.price_monthly_cents
+          END
+        ),
         c.old_is_annual,
         1,
         c.old_period_end,
@@ -453,10 +477,13 @@ WITH
       ) AS value_before,
       monthly_value_cents (
         c.new_status,
-        CASE
-          WHEN c.new_is_annual THEN n.price_annual_cents
-          ELSE n.price_monthly_cents
-        END,
+        COALESCE(
+          c.new_stripe_price_amount_cents,
+          CASE
+            WHEN c.new_is_annual THEN n.price_annual_cents
+            ELSE n.price_monthly_cents
+          END
+        ),
         c.new_is_annual,
         1,
         c.new_period_end,
@@ -483,6 +510,7 @@ WITH
         AND c.old_is_annual = c.new_is_annual
         AND c.old_cancel_at_period_end = c.new_cancel_at_period_end
         AND c.old_cancel_at IS NOT DISTINCT FROM c.new_cancel_at
+        AND c.old_stripe_price_amount_cents IS NOT DISTINCT FROM c.new_stripe_price_amount_cents
       )
   ),
   plan_history AS (
@@ -530,7 +558,7 @@ WITH
       AND p.what <> '{}'
       AND NOT (
         p.value_after = 0
-        AND p.what <@ ARRAY['period_end']
+        AND p.what <@ ARRAY['period_end', 'stripe_price_amount_cents']
         AND p.new_status <> 'cancelled'
       )
       AND (
@@ -570,7 +598,7 @@ WITH
       AND p.what <> '{}'
       AND NOT (
         p.value_before = p.value_after
-        AND p.what <@ ARRAY['period_end']
+        AND p.what <@ ARRAY['period_end', 'stripe_price_amount_cents']
         AND p.new_status <> 'cancelled'
       )
   ),
