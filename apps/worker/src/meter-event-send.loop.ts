@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MeterEventSenderService } from '@app/subscription';
+import { PollingLoop } from './polling-loop.js';
 
 /**
  * Sends overage meter events to Stripe continuously (CONTRACT §12), as the platform events' loop delivers its
@@ -9,54 +10,20 @@ import { MeterEventSenderService } from '@app/subscription';
  */
 @Injectable()
 export class MeterEventSendLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('MeterEvents');
-  private readonly pollMs: number;
-  private stopping = false;
-  private running?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly sender: MeterEventSenderService,
     config: ConfigService,
   ) {
-    this.pollMs = config.get<number>('METER_EVENTS_POLL_MS', 1000);
+    this.loop = new PollingLoop('meter event', () => sender.sendDue(), config.get<number>('METER_EVENTS_POLL_MS', 1000), new Logger('MeterEvents'));
   }
 
   onApplicationBootstrap(): void {
-    if (!this.sender.configured) return;
-    this.running = this.loop();
+    if (this.sender.configured) this.loop.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let found = 0;
-      try {
-        found = await this.sender.sendDue();
-        failures = 0;
-      } catch (error) {
-        // The database is unreachable: wait longer each time (at most 30 s), never exit.
-        failures += 1;
-        this.logger.error({ err: error, msg: `meter event round failed: ${(error as Error).message}` });
-      }
-      if (found === 0 && !this.stopping) await this.sleep(failures > 0 ? Math.min(30_000, this.pollMs * 2 ** failures) : this.pollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PlatformEventDeliveryService } from '@app/platform-events';
+import { PollingLoop } from './polling-loop.js';
 
 /**
  * Delivers platform events continuously: a round as soon as the last one found work, otherwise after
@@ -11,16 +12,13 @@ import { PlatformEventDeliveryService } from '@app/platform-events';
 @Injectable()
 export class PlatformEventDeliveryLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('PlatformEvents');
-  private readonly pollMs: number;
-  private stopping = false;
-  private running?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly delivery: PlatformEventDeliveryService,
     config: ConfigService,
   ) {
-    this.pollMs = config.get<number>('PLATFORM_EVENTS_POLL_MS', 500);
+    this.loop = new PollingLoop('platform event delivery', () => delivery.deliverDue(), config.get<number>('PLATFORM_EVENTS_POLL_MS', 500), this.logger);
   }
 
   onApplicationBootstrap(): void {
@@ -28,39 +26,10 @@ export class PlatformEventDeliveryLoop implements OnApplicationBootstrap, Before
       this.logger.log('PLATFORM_WEBHOOK_URL is not set: platform events are written and kept, not delivered');
       return;
     }
-    this.running = this.loop();
+    this.loop.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let found = 0;
-      try {
-        found = await this.delivery.deliverDue();
-        failures = 0;
-      } catch (error) {
-        // The database is unreachable or restarting: wait longer each time (at most 30 s), never exit.
-        failures += 1;
-        this.logger.error({ err: error, msg: `platform event delivery round failed: ${(error as Error).message}` });
-      }
-      if (found === 0 && !this.stopping) await this.sleep(failures > 0 ? Math.min(30_000, this.pollMs * 2 ** failures) : this.pollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PriceMigrationRunner } from '@app/subscription';
+import { PollingLoop } from './polling-loop.js';
 
 /**
  * Carries out price migrations continuously (CONTRACT §11), as the meter events' loop sends its outbox: a round as
@@ -10,54 +11,20 @@ import { PriceMigrationRunner } from '@app/subscription';
  */
 @Injectable()
 export class PriceMigrationLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('PriceMigrations');
-  private readonly pollMs: number;
-  private stopping = false;
-  private running?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly runner: PriceMigrationRunner,
     config: ConfigService,
   ) {
-    this.pollMs = config.get<number>('PRICE_MIGRATION_POLL_MS', 1000);
+    this.loop = new PollingLoop('price migration', () => runner.runRound(), config.get<number>('PRICE_MIGRATION_POLL_MS', 1000), new Logger('PriceMigrations'));
   }
 
   onApplicationBootstrap(): void {
-    if (!this.runner.configured) return;
-    this.running = this.loop();
+    if (this.runner.configured) this.loop.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let found = 0;
-      try {
-        found = await this.runner.runRound();
-        failures = 0;
-      } catch (error) {
-        // The database is unreachable: wait longer each time (at most 30 s), never exit.
-        failures += 1;
-        this.logger.error({ err: error, msg: `price migration round failed: ${(error as Error).message}` });
-      }
-      if (found === 0 && !this.stopping) await this.sleep(failures > 0 ? Math.min(30_000, this.pollMs * 2 ** failures) : this.pollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }
