@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { CatalogSyncService } from '@app/billing';
 import { OVERAGE_METER_EVENT_NAME } from '@app/subscription';
-import { buildApps, removeTempDataDirs, spawnNode, tempDataDir, type Build, type Spawned } from '../ops/support/built-process.js';
+import { buildApps, removeTempDataDirs, spawnNode, type Build, type Spawned, workerProcessEnv } from '../ops/support/built-process.js';
 import { carryMeteredItem, insertTier, moveToTier } from '../limits/limits.helpers.js';
 import { meterUsage } from '../stripe-double/resources/meters.js';
 import { stripeEnv } from '../stripe-double/stripe-double.js';
@@ -35,7 +35,7 @@ describe('overage meter events across worker processes', () => {
 
   const worker = (env: Record<string, string> = {}) => {
     const child = spawnNode(join(build.dir, 'apps/worker/src/main.js'), {
-      NODE_ENV: 'production', DATABASE_URL: t.databaseUrl, ...(t.pgbouncer && { DATABASE_DIRECT_URL: t.directDatabaseUrl }), JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', DATA_DIR: tempDataDir(), DATABASE_POOL_SIZE: '2',
+      ...workerProcessEnv(t, TEST_JWT_SECRET),
       ...stripeEnv(double), STRIPE_TIMEOUT_MS: '60000', STRIPE_MAX_NETWORK_RETRIES: '0', METER_EVENTS_POLL_MS: '50', ...env,
     });
     spawned.push(child);

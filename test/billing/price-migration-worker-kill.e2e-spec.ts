@@ -3,7 +3,7 @@
 // so the worker is killed (SIGKILL) mid-call with Stripe changed and nothing recorded; two fresh workers then share
 // the rest, the first vendor again included.
 import { join } from 'node:path';
-import { buildApps, removeTempDataDirs, spawnNode, tempDataDir, type Build, type Spawned } from '../ops/support/built-process.js';
+import { buildApps, removeTempDataDirs, spawnNode, type Build, type Spawned, workerProcessEnv } from '../ops/support/built-process.js';
 import { ADMIN_ENV, adminToken } from '../limits/limits.helpers.js';
 import { stripeEnv } from '../stripe-double/stripe-double.js';
 import { api, TEST_JWT_SECRET } from '../support/test-app.js';
@@ -33,7 +33,7 @@ describe('price migration across worker processes', () => {
 
   const worker = (env: Record<string, string> = {}) => {
     const child = spawnNode(join(build.dir, 'apps/worker/src/main.js'), {
-      NODE_ENV: 'production', DATABASE_URL: t.databaseUrl, ...(t.pgbouncer && { DATABASE_DIRECT_URL: t.directDatabaseUrl }), JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', DATA_DIR: tempDataDir(), DATABASE_POOL_SIZE: '2',
+      ...workerProcessEnv(t, TEST_JWT_SECRET),
       ...stripeEnv(double), STRIPE_TIMEOUT_MS: '60000', STRIPE_MAX_NETWORK_RETRIES: '0', PRICE_MIGRATION_POLL_MS: '50', PRICE_MIGRATION_CONCURRENCY: '1', ...env,
     });
     spawned.push(child);

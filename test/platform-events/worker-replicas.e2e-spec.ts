@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildApps, removeTempDataDirs, spawnNode, tempDataDir, type Build, type Spawned } from '../ops/support/built-process.js';
+import { buildApps, removeTempDataDirs, spawnNode, type Build, type Spawned, workerProcessEnv } from '../ops/support/built-process.js';
 import { signUpVendor } from '../factories/vendor.factory.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
 import { startWorkerContext, type WorkerContext } from '../worker/worker-context.js';
@@ -37,7 +37,7 @@ describe('platform events across worker replicas', () => {
   it('loses nothing when a worker is killed while POSTing: another one sends it again, with the same id', async () => {
     receiver.behaviour = 'hang';
     const worker = spawnNode(join(build.dir, 'apps/worker/src/main.js'), {
-      NODE_ENV: 'production', DATABASE_URL: t.databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', DATA_DIR: tempDataDir(), DATABASE_POOL_SIZE: '2',
+      ...workerProcessEnv(t, TEST_JWT_SECRET),
       PLATFORM_WEBHOOK_URL: url, PLATFORM_WEBHOOK_SECRET: RECEIVER_SECRET, PLATFORM_WEBHOOK_TIMEOUT_MS: '60000', PLATFORM_EVENTS_POLL_MS: '50',
     });
     spawned.push(worker);

@@ -90,6 +90,19 @@ export async function waitUntilReady(url: string, spawned: Spawned, timeoutMs = 
 
 const dataDirs: string[] = [];
 
+/**
+ * What a built worker needs to run on a test app's database, as a deployment runs it: production mode, the app's
+ * DATABASE_URL (and DATABASE_DIRECT_URL beside it when that is PgBouncer: without it the process sends its wait
+ * limits as startup parameters, which PgBouncer refuses), the test JWT secret, a fresh DATA_DIR, info logs (its
+ * "worker started" line) and a small pool.
+ */
+export function workerProcessEnv(t: { databaseUrl: string; directDatabaseUrl: string; pgbouncer: boolean }, jwtSecret: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production', DATABASE_URL: t.databaseUrl, ...(t.pgbouncer && { DATABASE_DIRECT_URL: t.directDatabaseUrl }), JWT_SECRET: jwtSecret,
+    LOG_LEVEL: 'info', DATA_DIR: tempDataDir(), DATABASE_POOL_SIZE: '2',
+  };
+}
+
 /** A fresh DATA_DIR; `removeTempDataDirs()` deletes them all. */
 export function tempDataDir(): string {
   const dir = testTempDir('vb-ops-data-');
