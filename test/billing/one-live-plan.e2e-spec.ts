@@ -33,6 +33,15 @@ describe('billing: one live plan per vendor', () => {
     return res.body.session_id;
   }
 
+  /** A vendor both of whose plan Checkouts were paid: the monthly link just before its expiry took effect at Stripe. */
+  async function twoLivePlans() {
+    const v = await paidVendor();
+    const monthly = await openCheckout(v.token, 'professional', false);
+    const annual = await openCheckout(v.token, 'professional', true);
+    double.state.sessions.get(monthly)!.status = 'open';
+    return { v, first: double.completeCheckout(monthly), second: double.completeCheckout(annual) };
+  }
+
   it('a new plan Checkout expires the earlier open one at Stripe, which can no longer be paid', async () => {
     const v = await paidVendor();
     const from = double.requests.length;
@@ -54,13 +63,8 @@ describe('billing: one live plan per vendor', () => {
   });
 
   it('a second plan subscription that goes live anyway is reported once and moves nothing; after the first ends it becomes the plan', async () => {
-    const v = await paidVendor();
-    const monthly = await openCheckout(v.token, 'professional', false);
-    const annual = await openCheckout(v.token, 'professional', true);
     // The monthly link was paid just before its expiry took effect at Stripe: both go live.
-    double.state.sessions.get(monthly)!.status = 'open';
-    const first = double.completeCheckout(monthly);
-    const second = double.completeCheckout(annual);
+    const { v, first, second } = await twoLivePlans();
     const a = first.subscription!;
     const b = second.subscription!;
 
@@ -100,12 +104,7 @@ describe('billing: one live plan per vendor', () => {
   });
 
   it('two events of a second live subscription delivered at once are reported once (the later statement sees the first report)', async () => {
-    const v = await paidVendor();
-    const monthly = await openCheckout(v.token, 'professional', false);
-    const annual = await openCheckout(v.token, 'professional', true);
-    double.state.sessions.get(monthly)!.status = 'open';
-    const first = double.completeCheckout(monthly);
-    const second = double.completeCheckout(annual);
+    const { v, first, second } = await twoLivePlans();
     const b = second.subscription!;
     for (const event of first.events) expect((await deliver(t, double, event)).status).toBe(200);
     const updatesOfB = [5, 6].map((n) => double.makeEvent('customer.subscription.updated', double.state.subscriptions.get(b.id)!, { created: second.event.created + n }));
